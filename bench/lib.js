@@ -1,0 +1,67 @@
+// Benchmark harness shared by every suite (see docs/benchmarks.md and shared BENCH.md).
+// A suite is bench/suites/<name>.js exporting:
+//   { suite: 'name', trials: [ { name, backend, reps?, mode?: 'benchmark'|'repeat',
+//       setup: async () => state, run: async (state) => void, unit?: 's', rate?: (seconds, state) => number,
+//       skip?: () => string|null } ],
+//     targets?: (results, machine) => [{ name, value, target, met }] }
+// Each trial runs in its own process (bench/trial.js) after a warm-up; the median of >= 5
+// repetitions is reported with min and max. 'benchmark' mode times with benchmark.js
+// (short operations); 'repeat' mode times whole runs one by one (long jobs).
+'use strict';
+const os = require('node:os');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execSync } = require('node:child_process');
+
+function machine() {
+  let gpu = null;
+  try {
+    const addon = require(process.env.HEMASYNTH_ADDON || path.join(__dirname, '..', 'build', 'Release', 'hemasynth.node'));
+    const c = addon.cudaStatus();
+    if (c.deviceCount > 0) gpu = `${c.deviceName} (sm_${c.computeCapability})`;
+  } catch { /* no addon: no GPU trials */ }
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    gpu,
+    node: process.version,
+  };
+}
+
+function commit() {
+  try {
+    return execSync('git rev-parse HEAD', { cwd: path.join(__dirname, '..'), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { median, min: s[0], max: s[s.length - 1], samples: s.length };
+}
+
+function writeResults(suite, results, targets) {
+  const out = { suite, commit: commit(), date: new Date().toISOString(), machine: machine(), results, targets };
+  const dir = path.join(__dirname, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${suite}.json`);
+  fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+  return { out, file };
+}
+
+/** Finds a result by name and backend. */
+function find(results, name, backend) {
+  return results.find((r) => r.name === name && (backend === undefined || r.backend === backend));
+}
+
+/** A target row: value computed from results of this run, compared with the stated bound. */
+function target(name, value, op, bound) {
+  const met = value !== undefined && value !== null && Number.isFinite(value) && (op === '>=' ? value >= bound : value <= bound);
+  return { name, value: value ?? null, target: `${op} ${bound}`, met };
+}
+
+module.exports = { machine, commit, stats, writeResults, find, target };

@@ -1,0 +1,8 @@
+/**
+ * hemasynth library entry point. Each capability is a folder under src/; this file re-exports
+ * the public API.
+ */
+export * from './errors';
+export { VERSION } from './version';
+export { backendStatuses } from './backend/availability';
+export type { BackendName, BackendStatus } from './backend/availability';
