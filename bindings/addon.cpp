@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterNn(env, exports);
   RegisterDp(env, exports);
   RegisterAnon(env, exports);
+  RegisterMetrics(env, exports);
   return exports;
 }
 

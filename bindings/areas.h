@@ -8,4 +8,5 @@ void RegisterTensor(Napi::Env env, Napi::Object exports);
 void RegisterNn(Napi::Env env, Napi::Object exports);
 void RegisterDp(Napi::Env env, Napi::Object exports);
 void RegisterAnon(Napi::Env env, Napi::Object exports);
+void RegisterMetrics(Napi::Env env, Napi::Object exports);
 }  // namespace hemasynth_bindings

@@ -6,3 +6,8 @@ export * from './errors';
 export { VERSION } from './version';
 export { backendStatuses } from './backend/availability';
 export type { BackendName, BackendStatus } from './backend/availability';
+export * from './data';
+export * from './scd';
+export * from './dp';
+export * from './anonymise';
+export * from './evaluate';

@@ -15,9 +15,10 @@ import type { TensorBindings } from './tensor';
 import type { NnBindings } from './nn';
 import type { DpBindings } from './dp';
 import type { AnonBindings } from './anon';
+import type { MetricsBindings } from './metrics';
 
 /** The whole addon surface: the union of every area's declared functions. */
-export type NativeAddon = InfoBindings & TensorBindings & NnBindings & DpBindings & AnonBindings;
+export type NativeAddon = InfoBindings & TensorBindings & NnBindings & DpBindings & AnonBindings & MetricsBindings;
 
 /** Root of the installed package (the folder holding package.json). */
 export const packageRoot: string = path.resolve(__dirname, '..', '..');

@@ -1,0 +1,3 @@
+/** Declarations of bindings/metrics.cpp. One method per exported native function. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface MetricsBindings {}
