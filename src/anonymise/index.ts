@@ -1,2 +1,20 @@
-/** Public API of src/anonymise. */
-export {};
+/** Public API of src/anonymise: de-identification, minimisation, anonymisation and risk. */
+export { loadPolicy, validatePolicy } from './policy';
+export type { Policy, ColumnPolicy, AnonymisationRole, DirectAction, HierarchySpec, PrivacyModelSpec, UtilityMetric } from './policy';
+export { DEFAULT_THRESHOLDS, THRESHOLD_SOURCES } from './thresholds';
+export type { RiskThresholds } from './thresholds';
+export { makeHierarchy, readArxHierarchy, hierarchyToCsv, encodeWithHierarchy } from './hierarchy';
+export type { Hierarchy, EncodedHierarchy } from './hierarchy';
+export { buildIntervalHierarchy, buildDateHierarchy, buildMaskHierarchy } from './hierarchy-builders';
+export type { IntervalOptions } from './hierarchy-builders';
+export { pseudonymise, dateShiftDays, shiftDate, ageAt } from './identifier-actions';
+export { riskFromClassSizes } from './risk';
+export type { RiskSummary, PopulationModels } from './risk';
+export { assessPrivacyLevel } from './verdict';
+export type { PrivacyVerdict, CriterionVerdict, CriterionCheck, InferenceMeasure } from './verdict';
+export { anonymiseTable, assessRisk, riskAtLevels, applyDirectIdentifierActions, encodeProblem, UnsatisfiablePolicyError } from './pipeline';
+export type { AnonymisationReport, PipelineOptions, EncodedProblem } from './pipeline';
+export { readDelimitedTable, writeDelimitedTable, fromColumns } from './string-table';
+export type { StringTable } from './string-table';
+export { renderReportHtml } from './report-html';
+export { readStringTable, writeStringTable } from './table-files';
