@@ -11,3 +11,4 @@ export * from './scd';
 export * from './dp';
 export * from './anonymise';
 export * from './evaluate';
+export * from './demo';
