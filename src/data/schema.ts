@@ -47,6 +47,17 @@ export interface ColumnSchema {
   nullable?: boolean;
   /** Where a value or parameter comes from (simulator: the reference source). */
   source?: string;
+  /**
+   * Datetime columns only: `"date"` (calendar dates, Arrow Date32) or `"date-time"` (instants,
+   * Arrow Timestamp in milliseconds, UTC). Read from the data when absent.
+   */
+  format?: 'date' | 'date-time';
+  /**
+   * True when the kind, bounds or categories were read from the data by schema inference rather
+   * than declared by a data owner or a policy. Such bounds and categories are not public
+   * knowledge: a differentially private mechanism must not use them without paying for them.
+   */
+  inferred?: boolean;
 }
 
 /** A whole table schema. */
