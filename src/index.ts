@@ -12,3 +12,5 @@ export * from './dp';
 export * from './anonymise';
 export * from './evaluate';
 export * from './demo';
+export * from './nn';
+export * from './backend';

@@ -33,7 +33,7 @@ export function backendStatuses(): BackendStatus[] {
     const b = loaded.addon.buildInfo();
     const c = loaded.addon.cudaStatus();
     if (!b.cudaCompiled) out.push({ name: 'cuda', usable: false, reason: c.reason });
-    else if (c.deviceCount === 0) out.push({ name: 'cuda', usable: false, reason: c.reason });
+    else if (c.deviceCount === 0) out.push({ name: 'cuda', usable: false, reason: `no GPU (${c.reason})` });
     else out.push({ name: 'cuda', usable: true, reason: '', detail: `${c.deviceName} (sm_${c.computeCapability}, ${(c.memoryBytes / 2 ** 30).toFixed(0)} GiB)` });
     out.push({ name: 'cpu', usable: true, reason: '', detail: `${b.hardwareThreads} threads, ${b.simd}` });
   }

@@ -1,0 +1,287 @@
+// CUDA kernels mirroring the cpu ops. One kernel, one launcher per op; the launchers own the
+// device buffers for the duration of one call (the host-pointer API keeps the bindings thin).
+#include <cuda_runtime.h>
+
+#include <cmath>
+#include <string>
+
+#if defined(HEMASYNTH_WITH_CUBLAS)
+#include <cublas_v2.h>
+#endif
+
+#include "common/error.h"
+#include "cuda/ops.h"
+#include "dp/chacha20.h"
+
+namespace hemasynth {
+namespace cuda {
+namespace {
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    throw Error("cuda", std::string(what) + ": " + cudaGetErrorString(e));
+  }
+}
+
+// Device buffer owned for one call.
+template <class T>
+struct DeviceBuffer {
+  T* ptr = nullptr;
+  size_t n = 0;
+  explicit DeviceBuffer(size_t count) : n(count) {
+    if (n) check(cudaMalloc(reinterpret_cast<void**>(&ptr), n * sizeof(T)), "cudaMalloc");
+  }
+  DeviceBuffer(const T* host, size_t count) : DeviceBuffer(count) {
+    if (n) check(cudaMemcpy(ptr, host, n * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy to device");
+  }
+  void to_host(T* host) const {
+    if (n) check(cudaMemcpy(host, ptr, n * sizeof(T), cudaMemcpyDeviceToHost), "cudaMemcpy to host");
+  }
+  ~DeviceBuffer() { if (ptr) cudaFree(ptr); }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+};
+
+inline unsigned blocks_for(size_t n, unsigned threads) { return static_cast<unsigned>((n + threads - 1) / threads); }
+
+// ---- matmul: 64×64 tiles of C, 16×16 threads, 4×4 outputs per thread --------------------
+constexpr int TILE = 64, TK = 16;
+
+__global__ void gemm_kernel(int m, int n, int k, bool ta, bool tb, const float* __restrict__ a,
+                            const float* __restrict__ b, float* __restrict__ c, const float* __restrict__ bias) {
+  __shared__ float as[TK][TILE + 1];
+  __shared__ float bs[TK][TILE + 1];
+  const int tx = threadIdx.x, ty = threadIdx.y;  // 16×16
+  const int row0 = blockIdx.y * TILE, col0 = blockIdx.x * TILE;
+  float acc[4][4] = {};
+  const int lid = ty * 16 + tx;
+  for (int k0 = 0; k0 < k; k0 += TK) {
+    for (int idx = lid; idx < TK * TILE; idx += 256) {
+      const int kk = idx / TILE, r = idx % TILE;
+      const int gi = row0 + r, gk = k0 + kk;
+      as[kk][r] = (gi < m && gk < k) ? (ta ? a[static_cast<size_t>(gk) * m + gi] : a[static_cast<size_t>(gi) * k + gk]) : 0.0f;
+      const int gj = col0 + r;
+      bs[kk][r] = (gj < n && gk < k) ? (tb ? b[static_cast<size_t>(gj) * k + gk] : b[static_cast<size_t>(gk) * n + gj]) : 0.0f;
+    }
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < TK; ++kk) {
+      float av[4], bv[4];
+#pragma unroll
+      for (int i = 0; i < 4; ++i) { av[i] = as[kk][ty + 16 * i]; bv[i] = bs[kk][tx + 16 * i]; }
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
+    }
+    __syncthreads();
+  }
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const int gi = row0 + ty + 16 * i, gj = col0 + tx + 16 * j;
+      if (gi < m && gj < n) c[static_cast<size_t>(gi) * n + gj] = acc[i][j] + (bias ? bias[gj] : 0.0f);
+    }
+}
+
+#if defined(HEMASYNTH_WITH_CUBLAS)
+__global__ void add_bias_kernel(float* c, const float* bias, size_t m, size_t n) {
+  const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (i < m * n) c[i] += bias[i % n];
+}
+#endif
+
+// ---- elementwise, row-wise ---------------------------------------------------------------
+__global__ void activation_kernel(int kind, const float* x, float* y, size_t n, float slope) {
+  const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (i >= n) return;
+  const float v = x[i];
+  switch (kind) {
+    case 2: y[i] = v > 0.0f ? v : 0.0f; break;
+    case 3: y[i] = v > 0.0f ? v : slope * v; break;
+    case 4: y[i] = tanhf(v); break;
+    default: y[i] = v >= 0.0f ? 1.0f / (1.0f + expf(-v)) : expf(v) / (1.0f + expf(v)); break;
+  }
+}
+
+// One block per row; shared-memory reductions (blockDim.x = 256).
+__global__ void softmax_kernel(const float* x, float* y, size_t cols) {
+  __shared__ float red[256];
+  const float* xr = x + blockIdx.x * cols;
+  float* yr = y + blockIdx.x * cols;
+  float mx = -INFINITY;
+  for (size_t j = threadIdx.x; j < cols; j += blockDim.x) mx = fmaxf(mx, xr[j]);
+  red[threadIdx.x] = mx;
+  __syncthreads();
+  for (int s = blockDim.x / 2; s > 0; s >>= 1) { if (threadIdx.x < s) red[threadIdx.x] = fmaxf(red[threadIdx.x], red[threadIdx.x + s]); __syncthreads(); }
+  mx = red[0];
+  __syncthreads();
+  float sum = 0.0f;
+  for (size_t j = threadIdx.x; j < cols; j += blockDim.x) { const float e = expf(xr[j] - mx); yr[j] = e; sum += e; }
+  red[threadIdx.x] = sum;
+  __syncthreads();
+  for (int s = blockDim.x / 2; s > 0; s >>= 1) { if (threadIdx.x < s) red[threadIdx.x] += red[threadIdx.x + s]; __syncthreads(); }
+  const float inv = 1.0f / red[0];
+  for (size_t j = threadIdx.x; j < cols; j += blockDim.x) yr[j] *= inv;
+}
+
+__global__ void layer_norm_kernel(const float* x, const float* gain, const float* bias, float* y, size_t cols, float eps) {
+  __shared__ double red[256];
+  const float* xr = x + blockIdx.x * cols;
+  float* yr = y + blockIdx.x * cols;
+  double s = 0.0;
+  for (size_t j = threadIdx.x; j < cols; j += blockDim.x) s += xr[j];
+  red[threadIdx.x] = s;
+  __syncthreads();
+  for (int k = blockDim.x / 2; k > 0; k >>= 1) { if (threadIdx.x < k) red[threadIdx.x] += red[threadIdx.x + k]; __syncthreads(); }
+  const double mean = red[0] / static_cast<double>(cols);
+  __syncthreads();
+  double v = 0.0;
+  for (size_t j = threadIdx.x; j < cols; j += blockDim.x) { const double d = xr[j] - mean; v += d * d; }
+  red[threadIdx.x] = v;
+  __syncthreads();
+  for (int k = blockDim.x / 2; k > 0; k >>= 1) { if (threadIdx.x < k) red[threadIdx.x] += red[threadIdx.x + k]; __syncthreads(); }
+  const double rs = rsqrt(red[0] / static_cast<double>(cols) + eps);
+  for (size_t j = threadIdx.x; j < cols; j += blockDim.x) yr[j] = static_cast<float>((xr[j] - mean) * rs) * gain[j] + bias[j];
+}
+
+__global__ void ghost_kernel(const float* a, size_t in, const float* g, size_t out, double* sqnorm) {
+  __shared__ double ra[256], rg[256];
+  const size_t i = blockIdx.x;
+  double na = 0.0, ng = 0.0;
+  for (size_t j = threadIdx.x; j < in; j += blockDim.x) { const double v = a[i * in + j]; na += v * v; }
+  for (size_t j = threadIdx.x; j < out; j += blockDim.x) { const double v = g[i * out + j]; ng += v * v; }
+  ra[threadIdx.x] = na;
+  rg[threadIdx.x] = ng;
+  __syncthreads();
+  for (int k = blockDim.x / 2; k > 0; k >>= 1) {
+    if (threadIdx.x < k) { ra[threadIdx.x] += ra[threadIdx.x + k]; rg[threadIdx.x] += rg[threadIdx.x + k]; }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) sqnorm[i] += ra[0] * rg[0] + rg[0];
+}
+
+// ---- ChaCha20 + Box–Muller on the device (same stream layout as native/dp) ----------------
+__device__ __forceinline__ uint32_t rotl32(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+
+__device__ void chacha_block(const uint32_t* key, uint64_t nonce, uint64_t counter, uint32_t out[16]) {
+  uint32_t s[16] = {0x61707865u, 0x3320646eu, 0x79622d32u, 0x6b206574u, key[0], key[1], key[2], key[3],
+                    key[4], key[5], key[6], key[7], static_cast<uint32_t>(counter), static_cast<uint32_t>(counter >> 32),
+                    static_cast<uint32_t>(nonce), static_cast<uint32_t>(nonce >> 32)};
+  uint32_t x[16];
+  for (int i = 0; i < 16; ++i) x[i] = s[i];
+#define HS_DQR(a, b, c, d) x[a] += x[b]; x[d] = rotl32(x[d] ^ x[a], 16); x[c] += x[d]; x[b] = rotl32(x[b] ^ x[c], 12); \
+  x[a] += x[b]; x[d] = rotl32(x[d] ^ x[a], 8); x[c] += x[d]; x[b] = rotl32(x[b] ^ x[c], 7);
+  for (int r = 0; r < 10; ++r) {
+    HS_DQR(0, 4, 8, 12) HS_DQR(1, 5, 9, 13) HS_DQR(2, 6, 10, 14) HS_DQR(3, 7, 11, 15)
+    HS_DQR(0, 5, 10, 15) HS_DQR(1, 6, 11, 12) HS_DQR(2, 7, 8, 13) HS_DQR(3, 4, 9, 14)
+  }
+#undef HS_DQR
+  for (int i = 0; i < 16; ++i) out[i] = x[i] + s[i];
+}
+
+struct DeviceKey { uint32_t key[8]; uint64_t nonce; };
+
+// One thread per Gaussian pair (16 bytes of keystream at base + 16·p).
+__global__ void gaussian_kernel(DeviceKey k, uint64_t base, double* out, size_t n) {
+  const size_t p = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (2 * p >= n + 1) return;
+  const uint64_t pos = base + 16 * static_cast<uint64_t>(p);
+  uint32_t words[4];
+  uint32_t blk[16];
+  uint64_t cur = ~0ull;
+  for (int w = 0; w < 4; ++w) {
+    const uint64_t byte = pos + 4 * w;  // 4-byte aligned when base is (callers keep it so)
+    const uint64_t b = byte / 64;
+    if (b != cur) { chacha_block(k.key, k.nonce, b, blk); cur = b; }
+    words[w] = blk[(byte % 64) / 4];
+  }
+  const uint64_t k1 = (static_cast<uint64_t>(words[1]) << 32 | words[0]) >> 11;
+  const uint64_t k2 = (static_cast<uint64_t>(words[3]) << 32 | words[2]) >> 11;
+  const double u1 = static_cast<double>(k1 + 1) * 0x1p-53;
+  const double u2 = static_cast<double>(k2) * 0x1p-53;
+  const double r = sqrt(-2.0 * log(u1));
+  double sn, cs;
+  sincospi(2.0 * u2, &sn, &cs);
+  out[2 * p] = r * cs;
+  if (2 * p + 1 < n) out[2 * p + 1] = r * sn;
+}
+
+}  // namespace
+
+void matmul_f32(const GemmShape& s, const float* a, const float* b, float* c, const float* bias) {
+  if (s.m == 0 || s.n == 0) return;
+  DeviceBuffer<float> da(a, s.m * s.k), db(b, s.k * s.n), dc(s.m * s.n);
+  DeviceBuffer<float> dbias(bias, bias ? s.n : 0);
+#if defined(HEMASYNTH_WITH_CUBLAS)
+  // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands.
+  cublasHandle_t h;
+  if (cublasCreate(&h) != CUBLAS_STATUS_SUCCESS) throw Error("cuda", "cublasCreate failed");
+  const float one = 1.0f, zero = 0.0f;
+  cublasStatus_t st = cublasSgemm(h, s.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, s.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
+                                  static_cast<int>(s.n), static_cast<int>(s.m), static_cast<int>(s.k), &one, db.ptr,
+                                  static_cast<int>(s.trans_b ? s.k : s.n), da.ptr, static_cast<int>(s.trans_a ? s.m : s.k),
+                                  &zero, dc.ptr, static_cast<int>(s.n));
+  cublasDestroy(h);
+  if (st != CUBLAS_STATUS_SUCCESS) throw Error("cuda", "cublasSgemm failed");
+  if (bias) add_bias_kernel<<<blocks_for(s.m * s.n, 256), 256>>>(dc.ptr, dbias.ptr, s.m, s.n);
+#else
+  dim3 block(16, 16), grid(static_cast<unsigned>((s.n + TILE - 1) / TILE), static_cast<unsigned>((s.m + TILE - 1) / TILE));
+  gemm_kernel<<<grid, block>>>(static_cast<int>(s.m), static_cast<int>(s.n), static_cast<int>(s.k), s.trans_a, s.trans_b,
+                               da.ptr, db.ptr, dc.ptr, bias ? dbias.ptr : nullptr);
+#endif
+  check(cudaGetLastError(), "matmul kernel");
+  dc.to_host(c);
+}
+
+void activation_f32(int kind, const float* x, float* y, size_t n, float slope) {
+  if (n == 0) return;
+  DeviceBuffer<float> dx(x, n), dy(n);
+  activation_kernel<<<blocks_for(n, 256), 256>>>(kind, dx.ptr, dy.ptr, n, slope);
+  check(cudaGetLastError(), "activation kernel");
+  dy.to_host(y);
+}
+
+void softmax_rows_f32(const float* x, float* y, size_t rows, size_t cols) {
+  if (rows == 0) return;
+  DeviceBuffer<float> dx(x, rows * cols), dy(rows * cols);
+  softmax_kernel<<<static_cast<unsigned>(rows), 256>>>(dx.ptr, dy.ptr, cols);
+  check(cudaGetLastError(), "softmax kernel");
+  dy.to_host(y);
+}
+
+void layer_norm_f32(const float* x, const float* gain, const float* bias, float* y, size_t rows, size_t cols, float eps) {
+  if (rows == 0) return;
+  DeviceBuffer<float> dx(x, rows * cols), dg(gain, cols), db(bias, cols), dy(rows * cols);
+  layer_norm_kernel<<<static_cast<unsigned>(rows), 256>>>(dx.ptr, dg.ptr, db.ptr, dy.ptr, cols, eps);
+  check(cudaGetLastError(), "layer norm kernel");
+  dy.to_host(y);
+}
+
+void linear_ghost_sqnorms(const float* a, size_t in, const float* g, size_t out, size_t rows, double* sqnorm) {
+  if (rows == 0) return;
+  DeviceBuffer<float> da(a, rows * in), dg(g, rows * out);
+  DeviceBuffer<double> ds(sqnorm, rows);
+  ghost_kernel<<<static_cast<unsigned>(rows), 256>>>(da.ptr, in, dg.ptr, out, ds.ptr);
+  check(cudaGetLastError(), "ghost norm kernel");
+  ds.to_host(sqnorm);
+}
+
+void gaussians(uint64_t seed, uint64_t position, double* out, size_t n) {
+  require(position % 4 == 0, "position", "expected a multiple of 4 bytes");
+  if (n == 0) return;
+  const ChaChaKey hk = chacha_key_from_seed(seed);
+  DeviceKey k;
+  for (int i = 0; i < 8; ++i) k.key[i] = hk.key[i];
+  k.nonce = hk.nonce;
+  DeviceBuffer<double> d(n);
+  const size_t pairs = (n + 1) / 2;
+  gaussian_kernel<<<blocks_for(pairs, 256), 256>>>(k, position, d.ptr, n);
+  check(cudaGetLastError(), "gaussian kernel");
+  d.to_host(out);
+}
+
+}  // namespace cuda
+}  // namespace hemasynth

@@ -1,0 +1,146 @@
+#include "dp/chacha20.h"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#if defined(__linux__)
+#include <sys/random.h>
+#endif
+
+#include "common/error.h"
+
+namespace hemasynth {
+namespace {
+
+inline uint32_t rotl(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+
+#define HS_QR(a, b, c, d)                  \
+  a += b; d ^= a; d = rotl(d, 16);          \
+  c += d; b ^= c; b = rotl(b, 12);          \
+  a += b; d ^= a; d = rotl(d, 8);           \
+  c += d; b ^= c; b = rotl(b, 7);
+
+void init_state(const ChaChaKey& k, uint64_t counter, uint32_t s[16]) {
+  s[0] = 0x61707865u; s[1] = 0x3320646eu; s[2] = 0x79622d32u; s[3] = 0x6b206574u;
+  for (int i = 0; i < 8; ++i) s[4 + i] = k.key[i];
+  s[12] = static_cast<uint32_t>(counter);
+  s[13] = static_cast<uint32_t>(counter >> 32);
+  s[14] = static_cast<uint32_t>(k.nonce);
+  s[15] = static_cast<uint32_t>(k.nonce >> 32);
+}
+
+inline void store_le(uint8_t* p, uint32_t v) {
+  p[0] = uint8_t(v); p[1] = uint8_t(v >> 8); p[2] = uint8_t(v >> 16); p[3] = uint8_t(v >> 24);
+}
+
+// LANES blocks at once, word-major so the compiler vectorises across blocks (16 lanes of
+// 32 bits = one zmm register per state word).
+constexpr int LANES = 16;
+void chacha20_blocks(const ChaChaKey& k, uint64_t counter, uint8_t* out /* LANES*64 */) {
+  uint32_t init[16];
+  init_state(k, 0, init);
+  uint32_t x[16][LANES], s0[16][LANES];
+  for (int w = 0; w < 16; ++w)
+    for (int l = 0; l < LANES; ++l) s0[w][l] = init[w];
+  for (int l = 0; l < LANES; ++l) {
+    uint64_t c = counter + static_cast<uint64_t>(l);
+    s0[12][l] = static_cast<uint32_t>(c);
+    s0[13][l] = static_cast<uint32_t>(c >> 32);
+  }
+  std::memcpy(x, s0, sizeof(x));
+  for (int round = 0; round < 10; ++round) {
+#define HS_QRV(a, b, c, d) for (int l = 0; l < LANES; ++l) { HS_QR(x[a][l], x[b][l], x[c][l], x[d][l]) }
+    HS_QRV(0, 4, 8, 12) HS_QRV(1, 5, 9, 13) HS_QRV(2, 6, 10, 14) HS_QRV(3, 7, 11, 15)
+    HS_QRV(0, 5, 10, 15) HS_QRV(1, 6, 11, 12) HS_QRV(2, 7, 8, 13) HS_QRV(3, 4, 9, 14)
+#undef HS_QRV
+  }
+  for (int w = 0; w < 16; ++w)
+    for (int l = 0; l < LANES; ++l) store_le(out + l * 64 + w * 4, x[w][l] + s0[w][l]);
+}
+
+}  // namespace
+
+void chacha20_block(const ChaChaKey& k, uint64_t counter, uint8_t out[64]) {
+  uint32_t s[16], x[16];
+  init_state(k, counter, s);
+  std::memcpy(x, s, sizeof(x));
+  for (int i = 0; i < 10; ++i) {
+    HS_QR(x[0], x[4], x[8], x[12]) HS_QR(x[1], x[5], x[9], x[13])
+    HS_QR(x[2], x[6], x[10], x[14]) HS_QR(x[3], x[7], x[11], x[15])
+    HS_QR(x[0], x[5], x[10], x[15]) HS_QR(x[1], x[6], x[11], x[12])
+    HS_QR(x[2], x[7], x[8], x[13]) HS_QR(x[3], x[4], x[9], x[14])
+  }
+  for (int i = 0; i < 16; ++i) store_le(out + 4 * i, x[i] + s[i]);
+}
+
+void chacha20_stream(const ChaChaKey& k, uint64_t pos, uint8_t* out, size_t len) {
+  uint64_t block = pos / 64;
+  size_t skip = static_cast<size_t>(pos % 64);
+  uint8_t buf[LANES * 64];
+  while (len > 0) {
+    size_t avail;
+    if (skip == 0 && len >= sizeof(buf)) {
+      chacha20_blocks(k, block, out);
+      out += sizeof(buf); len -= sizeof(buf); block += LANES;
+      continue;
+    }
+    if (len + skip > 64) {
+      chacha20_blocks(k, block, buf);
+      avail = sizeof(buf) - skip;
+      size_t take = std::min(avail, len);
+      std::memcpy(out, buf + skip, take);
+      out += take; len -= take;
+      block += (skip + take + 63) / 64;
+    } else {
+      chacha20_block(k, block, buf);
+      size_t take = std::min<size_t>(64 - skip, len);
+      std::memcpy(out, buf + skip, take);
+      out += take; len -= take;
+      block += 1;
+    }
+    skip = 0;
+  }
+}
+
+ChaChaKey chacha_key_from_os() {
+  ChaChaKey k;
+  uint8_t bytes[40];
+  size_t got = 0;
+#if defined(__linux__)
+  while (got < sizeof(bytes)) {
+    ssize_t r = getrandom(bytes + got, sizeof(bytes) - got, 0);
+    if (r <= 0) break;
+    got += static_cast<size_t>(r);
+  }
+#endif
+  if (got < sizeof(bytes)) {
+    FILE* f = std::fopen("/dev/urandom", "rb");
+    if (f) {
+      got = std::fread(bytes, 1, sizeof(bytes), f);
+      std::fclose(f);
+    }
+  }
+  require(got == sizeof(bytes), "seed", "could not read 40 bytes from the operating system's random source");
+  for (int i = 0; i < 8; ++i)
+    k.key[i] = uint32_t(bytes[4 * i]) | uint32_t(bytes[4 * i + 1]) << 8 | uint32_t(bytes[4 * i + 2]) << 16 |
+               uint32_t(bytes[4 * i + 3]) << 24;
+  std::memcpy(&k.nonce, bytes + 32, 8);
+  return k;
+}
+
+ChaChaKey chacha_key_from_seed(uint64_t seed) {
+  ChaChaKey k;
+  k.key[0] = static_cast<uint32_t>(seed);
+  k.key[1] = static_cast<uint32_t>(seed >> 32);
+  const char tag[] = "hemasynth-seeded-ks";  // 24 bytes of words 2..7 (zero-padded)
+  uint8_t t[24] = {};
+  std::memcpy(t, tag, std::min(sizeof(tag) - 1, sizeof(t)));
+  for (int i = 0; i < 6; ++i)
+    k.key[2 + i] = uint32_t(t[4 * i]) | uint32_t(t[4 * i + 1]) << 8 | uint32_t(t[4 * i + 2]) << 16 |
+                   uint32_t(t[4 * i + 3]) << 24;
+  k.nonce = 0;
+  return k;
+}
+
+}  // namespace hemasynth
