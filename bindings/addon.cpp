@@ -13,6 +13,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterDp(env, exports);
   RegisterAnon(env, exports);
   RegisterMetrics(env, exports);
+  RegisterMarginal(env, exports);
+  RegisterSmpc(env, exports);
   return exports;
 }
 

@@ -9,4 +9,6 @@ void RegisterNn(Napi::Env env, Napi::Object exports);
 void RegisterDp(Napi::Env env, Napi::Object exports);
 void RegisterAnon(Napi::Env env, Napi::Object exports);
 void RegisterMetrics(Napi::Env env, Napi::Object exports);
+void RegisterMarginal(Napi::Env env, Napi::Object exports);
+void RegisterSmpc(Napi::Env env, Napi::Object exports);
 }  // namespace hemasynth_bindings

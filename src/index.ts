@@ -14,3 +14,4 @@ export * from './evaluate';
 export * from './demo';
 export * from './nn';
 export * from './backend';
+export * from './federated';

@@ -16,9 +16,11 @@ import type { NnBindings } from './nn';
 import type { DpBindings } from './dp';
 import type { AnonBindings } from './anon';
 import type { MetricsBindings } from './metrics';
+import type { MarginalBindings } from './marginal';
+import type { SmpcBindings } from './smpc';
 
 /** The whole addon surface: the union of every area's declared functions. */
-export type NativeAddon = InfoBindings & TensorBindings & NnBindings & DpBindings & AnonBindings & MetricsBindings;
+export type NativeAddon = InfoBindings & TensorBindings & NnBindings & DpBindings & AnonBindings & MetricsBindings & SmpcBindings & MarginalBindings;
 
 /** Root of the installed package (the folder holding package.json). */
 export const packageRoot: string = path.resolve(__dirname, '..', '..');

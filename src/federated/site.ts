@@ -1,0 +1,268 @@
+/**
+ * A site (hospital): connects to the coordinator over mutual TLS, computes its local vector
+ * for each round with its learning task, encodes it in fixed point (adding its share of the
+ * distributed DP noise when the plan asks for it), masks it and streams it in chunks. Its data
+ * never leaves the process; only masked (or secret-shared) vectors and key material do.
+ *
+ * A site whose connection breaks reconnects and rejoins at the next round.
+ */
+import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { HemasynthError } from '../errors';
+import { CryptoRandom, discreteGaussian } from '../dp';
+import { PairwiseMaskingSite } from './pairwise-masking';
+import { applyMasks, encodeFixedPoint, SEED_BYTES } from './ring-codec';
+import type { SiteTask } from './task';
+import { channelCredentials, federationPackage, GRPC_OPTIONS, MAX_VECTOR_WORDS, vectorChunks, writeWithBackpressure } from './transport';
+import type { PartyCredentials } from './pki';
+import { FederationLog, stderrLog } from './coordinator';
+
+/** Points where a test or an operator drill can make a site fail on purpose. */
+export type SiteFaultPoint = 'advertise' | 'share' | 'mask' | 'mask-midway' | 'unmask';
+
+export interface SiteOptions {
+  coordinator: string;
+  credentials: PartyCredentials;
+  name: string;
+  task: SiteTask;
+  log?: FederationLog;
+  /** TLS server name of the coordinator when it differs from the host (default: the certificate's SAN must match the host). */
+  serverName?: string;
+  /** Give up connecting after this long (default 60 s). */
+  connectTimeoutMs?: number;
+  /**
+   * Fault drill: called before the site sends in each phase; 'silent' makes it stop answering for
+   * the rest of the round, 'crash' exits the process with code 3, 'delay:<ms>' waits first.
+   */
+  fault?: (point: SiteFaultPoint, round: number, attempt: number) => 'go' | 'silent' | 'crash' | `delay:${number}`;
+  threads?: number;
+}
+
+interface WireStart {
+  session: string;
+  plan_json: string;
+  vector_length: string;
+  scale: number;
+  clip: number;
+  threshold: number;
+  secure_aggregation: string;
+  helper_address: string;
+}
+
+/** Integer noise of σ (encoded units) from the exact discrete Gaussian sampler (Canonne, Kamath & Steinke 2020). */
+function discreteGaussianVector(n: number, sigma: number): Float64Array {
+  const rng = new CryptoRandom();
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = discreteGaussian(rng, sigma);
+  return out;
+}
+
+/**
+ * Runs a site until the coordinator says the federation is finished.
+ * @example await new FederationSite({ coordinator: 'host:7070', credentials, name: 'a', task }).run();
+ */
+export class FederationSite {
+  private sequence = 0n;
+  private call?: grpc.ClientDuplexStream<unknown, unknown>;
+  private client?: grpc.Client;
+  private masking?: PairwiseMaskingSite;
+  private encoded?: BigUint64Array;
+  private current?: { round: number; attempt: number; start: WireStart; silent: boolean };
+  private queue: Promise<void> = Promise.resolve();
+  private finished = false;
+  private readonly log: FederationLog;
+  /** Rounds this site contributed to. */
+  readonly contributed: number[] = [];
+
+  constructor(readonly options: SiteOptions) {
+    this.log = options.log ?? stderrLog;
+  }
+
+  private nextSequence(): string {
+    this.sequence += 1n;
+    return this.sequence.toString();
+  }
+
+  private async send(phase: string, body: Record<string, unknown>): Promise<void> {
+    const c = this.current!;
+    if (!this.call) return;
+    await writeWithBackpressure(this.call as unknown as NodeJS.WritableStream, { round: c.round, attempt: c.attempt, phase, sequence: this.nextSequence(), ...body });
+  }
+
+  /** Applies the fault drill; true when the site must stay silent. */
+  private async drill(point: SiteFaultPoint): Promise<boolean> {
+    const c = this.current!;
+    if (c.silent) return true;
+    const f = this.options.fault?.(point, c.round, c.attempt) ?? 'go';
+    if (f === 'crash') {
+      this.log('fault-crash', { site: this.options.name, point, round: c.round });
+      process.exit(3);
+    }
+    if (f === 'silent') {
+      this.log('fault-silent', { site: this.options.name, point, round: c.round });
+      c.silent = true;
+      return true;
+    }
+    if (f.startsWith('delay:')) await new Promise((r) => setTimeout(r, Number(f.slice(6))));
+    return false;
+  }
+
+  /** Connects (retrying) and serves rounds until the federation finishes. */
+  async run(): Promise<{ contributed: number[] }> {
+    const deadline = Date.now() + (this.options.connectTimeoutMs ?? 60_000);
+    let delay = 100;
+    while (!this.finished) {
+      const outcome = await this.session();
+      if (this.finished) break;
+      if (outcome === 'refused') throw new HemasynthError(`the coordinator refused site ${this.options.name} (see the log for the reason)`);
+      if (Date.now() > deadline) throw new HemasynthError(`site ${this.options.name} could not reach the coordinator at ${this.options.coordinator} within ${this.options.connectTimeoutMs ?? 60_000} ms`);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(2000, delay * 2);
+    }
+    return { contributed: this.contributed };
+  }
+
+  private session(): Promise<'ended' | 'refused'> {
+    const Federation = federationPackage().Federation as grpc.ServiceClientConstructor;
+    const opts: grpc.ChannelOptions = { ...GRPC_OPTIONS };
+    if (this.options.serverName) opts['grpc.ssl_target_name_override'] = this.options.serverName;
+    this.client = new Federation(this.options.coordinator, channelCredentials(this.options.credentials), opts);
+    const call = (this.client as unknown as { Session(): grpc.ClientDuplexStream<unknown, unknown> }).Session();
+    this.call = call;
+    let refused = false;
+    return new Promise((resolve) => {
+      call.on('data', (m: Record<string, unknown>) => {
+        if (m.body === 'refusal') {
+          const reason = (m.refusal as { reason: string }).reason;
+          this.log('refused-by-coordinator', { site: this.options.name, reason });
+          if (!this.current) refused = true;
+          return;
+        }
+        // Set synchronously: the stream may close before the queue reaches this message.
+        if (m.body === 'finished') this.finished = true;
+        this.queue = this.queue.then(() => this.handle(m)).catch((e: Error) => {
+          this.log('site-error', { site: this.options.name, error: e.message });
+          this.send('failure', { failure: { reason: e.message } }).catch(() => undefined);
+        });
+      });
+      const done = () => {
+        this.call = undefined;
+        this.client?.close();
+        resolve(refused ? 'refused' : 'ended');
+      };
+      call.on('error', (e: Error) => {
+        if (!this.finished) this.log('connection-error', { site: this.options.name, error: e.message });
+      });
+      call.on('close', done);
+      call.on('end', () => call.end());
+      call.write({ round: 0, attempt: 0, phase: 'hello', sequence: this.nextSequence(), hello: { site: this.options.name, protocol: 'hemasynth-federation/1' } });
+    });
+  }
+
+  private async handle(m: Record<string, unknown>): Promise<void> {
+    const round = m.round as number;
+    const attempt = m.attempt as number;
+    switch (m.body) {
+      case 'welcome':
+        this.log('welcomed', { site: this.options.name, ...(m.welcome as object) });
+        return;
+      case 'start':
+        this.current = { round, attempt, start: m.start as WireStart, silent: false };
+        this.masking = undefined;
+        return this.onStart();
+      case 'roster':
+        if (!this.isCurrent(round, attempt) || !this.masking) return;
+        if (await this.drill('share')) return;
+        {
+          const entries = (m.roster as { entries: Array<{ site: string; encryption_key: Buffer; masking_key: Buffer }> }).entries;
+          const bundle = this.masking.shareKeys(entries.map((e) => ({ site: e.site, encryptionKey: e.encryption_key, maskingKey: e.masking_key })));
+          return this.send('share', { shares: { commitment: bundle.commitment, boxes: bundle.boxes.map((b) => ({ peer: b.to, box: b.box })) } });
+        }
+      case 'delivery':
+        if (!this.isCurrent(round, attempt) || !this.masking || !this.encoded) return;
+        if (await this.drill('mask')) return;
+        {
+          const d = m.delivery as { masking_set: string[]; boxes: Array<{ peer: string; box: Buffer }> };
+          const masked = this.masking.mask(this.encoded, { maskingSet: d.masking_set, boxes: d.boxes.map((b) => ({ from: b.peer, box: b.box })) }, this.options.threads ?? 0);
+          return this.streamVector(masked);
+        }
+      case 'unmask':
+        if (!this.isCurrent(round, attempt) || !this.masking) return;
+        if (await this.drill('unmask')) return;
+        {
+          const r = this.masking.unmask(m.unmask as { survivors: string[]; dropped: string[] });
+          const wire = (xs: Array<{ of: string; x: number; y: BigUint64Array }>) => xs.map((s) => ({ site: s.of, x: s.x, y: Array.from(s.y, (v) => v.toString()) }));
+          return this.send('unmask', { unmask: { self_mask_shares: wire(r.selfMaskShares), key_shares: wire(r.keyShares) } });
+        }
+      case 'result': {
+        const r = m.result as { completed: boolean; reason: string; contributors: string[] };
+        if (r.completed && r.contributors.includes(this.options.name)) this.contributed.push(round);
+        this.log('round-result', { site: this.options.name, round, attempt, completed: r.completed, reason: r.reason || undefined });
+        return;
+      }
+      case 'finished':
+        this.finished = true;
+        this.log('finished', { site: this.options.name });
+        this.call?.end();
+        return;
+      default:
+        this.log('ignored', { site: this.options.name, body: m.body });
+    }
+  }
+
+  private isCurrent(round: number, attempt: number): boolean {
+    return !!this.current && this.current.round === round && this.current.attempt === attempt && !this.current.silent;
+  }
+
+  private async onStart(): Promise<void> {
+    const c = this.current!;
+    const s = c.start;
+    const length = Number(s.vector_length);
+    if (!(Number.isInteger(length) && length >= 0 && length <= MAX_VECTOR_WORDS)) throw new HemasynthError(`round start declares ${s.vector_length} words`);
+    const plan = JSON.parse(s.plan_json) as { noiseSigmaPerSite?: number };
+    const values = await this.options.task.localVector(plan, { round: c.round, attempt: c.attempt, site: this.options.name, contributors: 0 });
+    if (values.length !== length) throw new HemasynthError(`local vector has ${values.length} values, the round expects ${length}`);
+    const noise = plan.noiseSigmaPerSite ? discreteGaussianVector(length, plan.noiseSigmaPerSite) : undefined;
+    const { encoded, clipped } = encodeFixedPoint(values, { scale: s.scale, clip: s.clip }, noise, this.options.threads ?? 0);
+    if (clipped > 0) this.log('clipped', { site: this.options.name, round: c.round, values: clipped });
+    this.encoded = encoded;
+    if (s.secure_aggregation === 'pairwise') {
+      if (await this.drill('advertise')) return;
+      this.masking = new PairwiseMaskingSite(this.options.name, { session: s.session, round: c.round, attempt: c.attempt, threshold: s.threshold, vectorLength: length });
+      const a = this.masking.advertise();
+      return this.send('advertise', { keys: { encryption_key: a.encryptionKey, masking_key: a.maskingKey } });
+    }
+    if (await this.drill('mask')) return;
+    if (s.secure_aggregation === 'two-server') {
+      const seed = randomBytes(SEED_BYTES);
+      await this.submitSeed(s, seed, length);
+      applyMasks(encoded, [{ seed, sign: -1 }], this.options.threads ?? 0);
+    }
+    return this.streamVector(encoded);
+  }
+
+  private submitSeed(s: WireStart, seed: Uint8Array, length: number): Promise<void> {
+    const c = this.current!;
+    const Helper = federationPackage().ShareHelper as grpc.ServiceClientConstructor;
+    const client = new Helper(s.helper_address, channelCredentials(this.options.credentials), GRPC_OPTIONS);
+    return new Promise((resolve, reject) => {
+      (client as unknown as { SubmitSeed(m: unknown, cb: (e: Error | null, r: { ok: boolean; reason: string }) => void): void }).SubmitSeed(
+        { session: s.session, round: c.round, attempt: c.attempt, site: this.options.name, seed, vector_length: String(length) },
+        (e, r) => {
+          client.close();
+          if (e) reject(new HemasynthError(`helper at ${s.helper_address} unreachable: ${e.message}`));
+          else if (!r.ok) reject(new HemasynthError(`helper refused the seed share: ${r.reason}`));
+          else resolve();
+        });
+    });
+  }
+
+  private async streamVector(v: BigUint64Array): Promise<void> {
+    let first = true;
+    for (const chunk of vectorChunks(v)) {
+      if (!first && (await this.drill('mask-midway'))) return;
+      first = false;
+      await this.send('mask', { chunk: { offset: String(chunk.offset), data: chunk.data, last: chunk.last } });
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../../support/run-cli';
+import { certificateCommonName, loadPartyCredentials } from '../../../src/federated/pki';
+
+describe('hemasynth federate pki', () => {
+  test('writes a CA and one certificate per party with its name as CN', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-pki-'));
+    const r = await runCli(['federate', 'pki', '--out', dir, '--sites', 'a,b', '--json']);
+    expect(r.code).toBe(0);
+    expect(Object.keys(JSON.parse(r.stdout).parties)).toEqual(['coordinator', 'helper', 'a', 'b']);
+    expect(certificateCommonName(fs.readFileSync(path.join(dir, 'b.crt')))).toBe('b');
+    expect(loadPartyCredentials({ dir, party: 'a' }).name).toBe('a');
+    // A certificate issued to another name is refused for this party.
+    expect(() => loadPartyCredentials({ dir, party: 'a', cert: path.join(dir, 'b.crt') })).toThrow(/CN=a/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('bad site lists exit 2 with the reason', async () => {
+    const r = await runCli(['federate', 'pki', '--out', os.tmpdir(), '--sites', 'a,a']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/distinct site names/);
+    const r2 = await runCli(['federate', 'pki', '--out', os.tmpdir(), '--sites', 'a,coordinator']);
+    expect(r2.code).toBe(2);
+  });
+});
