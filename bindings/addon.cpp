@@ -15,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterMetrics(env, exports);
   RegisterMarginal(env, exports);
   RegisterSmpc(env, exports);
+  RegisterCudaTrainer(env, exports);
   return exports;
 }
 

@@ -11,4 +11,5 @@ void RegisterAnon(Napi::Env env, Napi::Object exports);
 void RegisterMetrics(Napi::Env env, Napi::Object exports);
 void RegisterMarginal(Napi::Env env, Napi::Object exports);
 void RegisterSmpc(Napi::Env env, Napi::Object exports);
+void RegisterCudaTrainer(Napi::Env env, Napi::Object exports);
 }  // namespace hemasynth_bindings

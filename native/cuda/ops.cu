@@ -10,7 +10,9 @@
 #endif
 
 #include "common/error.h"
+#include "cuda/keystream_device.h"
 #include "cuda/ops.h"
+#include "cuda/sgemm.cuh"
 #include "dp/chacha20.h"
 
 namespace hemasynth {
@@ -44,47 +46,6 @@ struct DeviceBuffer {
 };
 
 inline unsigned blocks_for(size_t n, unsigned threads) { return static_cast<unsigned>((n + threads - 1) / threads); }
-
-// ---- matmul: 64×64 tiles of C, 16×16 threads, 4×4 outputs per thread --------------------
-constexpr int TILE = 64, TK = 16;
-
-__global__ void gemm_kernel(int m, int n, int k, bool ta, bool tb, const float* __restrict__ a,
-                            const float* __restrict__ b, float* __restrict__ c, const float* __restrict__ bias) {
-  __shared__ float as[TK][TILE + 1];
-  __shared__ float bs[TK][TILE + 1];
-  const int tx = threadIdx.x, ty = threadIdx.y;  // 16×16
-  const int row0 = blockIdx.y * TILE, col0 = blockIdx.x * TILE;
-  float acc[4][4] = {};
-  const int lid = ty * 16 + tx;
-  for (int k0 = 0; k0 < k; k0 += TK) {
-    for (int idx = lid; idx < TK * TILE; idx += 256) {
-      const int kk = idx / TILE, r = idx % TILE;
-      const int gi = row0 + r, gk = k0 + kk;
-      as[kk][r] = (gi < m && gk < k) ? (ta ? a[static_cast<size_t>(gk) * m + gi] : a[static_cast<size_t>(gi) * k + gk]) : 0.0f;
-      const int gj = col0 + r;
-      bs[kk][r] = (gj < n && gk < k) ? (tb ? b[static_cast<size_t>(gj) * k + gk] : b[static_cast<size_t>(gk) * n + gj]) : 0.0f;
-    }
-    __syncthreads();
-#pragma unroll
-    for (int kk = 0; kk < TK; ++kk) {
-      float av[4], bv[4];
-#pragma unroll
-      for (int i = 0; i < 4; ++i) { av[i] = as[kk][ty + 16 * i]; bv[i] = bs[kk][tx + 16 * i]; }
-#pragma unroll
-      for (int i = 0; i < 4; ++i)
-#pragma unroll
-        for (int j = 0; j < 4; ++j) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
-    }
-    __syncthreads();
-  }
-#pragma unroll
-  for (int i = 0; i < 4; ++i)
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      const int gi = row0 + ty + 16 * i, gj = col0 + tx + 16 * j;
-      if (gi < m && gj < n) c[static_cast<size_t>(gi) * n + gj] = acc[i][j] + (bias ? bias[gj] : 0.0f);
-    }
-}
 
 #if defined(HEMASYNTH_WITH_CUBLAS)
 __global__ void add_bias_kernel(float* c, const float* bias, size_t m, size_t n) {
@@ -163,50 +124,21 @@ __global__ void ghost_kernel(const float* a, size_t in, const float* g, size_t o
   if (threadIdx.x == 0) sqnorm[i] += ra[0] * rg[0] + rg[0];
 }
 
-// ---- ChaCha20 + Box–Muller on the device (same stream layout as native/dp) ----------------
-__device__ __forceinline__ uint32_t rotl32(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
-
-__device__ void chacha_block(const uint32_t* key, uint64_t nonce, uint64_t counter, uint32_t out[16]) {
-  uint32_t s[16] = {0x61707865u, 0x3320646eu, 0x79622d32u, 0x6b206574u, key[0], key[1], key[2], key[3],
-                    key[4], key[5], key[6], key[7], static_cast<uint32_t>(counter), static_cast<uint32_t>(counter >> 32),
-                    static_cast<uint32_t>(nonce), static_cast<uint32_t>(nonce >> 32)};
-  uint32_t x[16];
-  for (int i = 0; i < 16; ++i) x[i] = s[i];
-#define HS_DQR(a, b, c, d) x[a] += x[b]; x[d] = rotl32(x[d] ^ x[a], 16); x[c] += x[d]; x[b] = rotl32(x[b] ^ x[c], 12); \
-  x[a] += x[b]; x[d] = rotl32(x[d] ^ x[a], 8); x[c] += x[d]; x[b] = rotl32(x[b] ^ x[c], 7);
-  for (int r = 0; r < 10; ++r) {
-    HS_DQR(0, 4, 8, 12) HS_DQR(1, 5, 9, 13) HS_DQR(2, 6, 10, 14) HS_DQR(3, 7, 11, 15)
-    HS_DQR(0, 5, 10, 15) HS_DQR(1, 6, 11, 12) HS_DQR(2, 7, 8, 13) HS_DQR(3, 4, 9, 14)
-  }
-#undef HS_DQR
-  for (int i = 0; i < 16; ++i) out[i] = x[i] + s[i];
-}
-
-struct DeviceKey { uint32_t key[8]; uint64_t nonce; };
-
-// One thread per Gaussian pair (16 bytes of keystream at base + 16·p).
-__global__ void gaussian_kernel(DeviceKey k, uint64_t base, double* out, size_t n) {
+// ---- keystream Gaussians (keystream_device.h: the same arithmetic as native/dp) -------------
+// One thread per Gaussian pair: the two 8-byte words at base + 16·p (each inside one block).
+__global__ void gaussian_kernel(StreamKey k, uint64_t base, double* out, size_t n) {
   const size_t p = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
-  if (2 * p >= n + 1) return;
+  if (p >= (n + 1) / 2) return;  // one thread per pair, pairs = ceil(n/2)
   const uint64_t pos = base + 16 * static_cast<uint64_t>(p);
-  uint32_t words[4];
   uint32_t blk[16];
-  uint64_t cur = ~0ull;
-  for (int w = 0; w < 4; ++w) {
-    const uint64_t byte = pos + 4 * w;  // 4-byte aligned when base is (callers keep it so)
-    const uint64_t b = byte / 64;
-    if (b != cur) { chacha_block(k.key, k.nonce, b, blk); cur = b; }
-    words[w] = blk[(byte % 64) / 4];
-  }
-  const uint64_t k1 = (static_cast<uint64_t>(words[1]) << 32 | words[0]) >> 11;
-  const uint64_t k2 = (static_cast<uint64_t>(words[3]) << 32 | words[2]) >> 11;
-  const double u1 = static_cast<double>(k1 + 1) * 0x1p-53;
-  const double u2 = static_cast<double>(k2) * 0x1p-53;
-  const double r = sqrt(-2.0 * log(u1));
-  double sn, cs;
-  sincospi(2.0 * u2, &sn, &cs);
-  out[2 * p] = r * cs;
-  if (2 * p + 1 < n) out[2 * p + 1] = r * sn;
+  ks_block(k, pos / 64, blk);
+  const uint64_t w0 = ks_word_from_block(blk, pos);
+  if ((pos + 8) / 64 != pos / 64) ks_block(k, (pos + 8) / 64, blk);
+  const uint64_t w1 = ks_word_from_block(blk, pos + 8);
+  double z0, z1;
+  ks_box_muller(w0, w1, &z0, &z1);
+  out[2 * p] = z0;
+  if (2 * p + 1 < n) out[2 * p + 1] = z1;
 }
 
 }  // namespace
@@ -228,9 +160,14 @@ void matmul_f32(const GemmShape& s, const float* a, const float* b, float* c, co
   if (st != CUBLAS_STATUS_SUCCESS) throw Error("cuda", "cublasSgemm failed");
   if (bias) add_bias_kernel<<<blocks_for(s.m * s.n, 256), 256>>>(dc.ptr, dbias.ptr, s.m, s.n);
 #else
-  dim3 block(16, 16), grid(static_cast<unsigned>((s.n + TILE - 1) / TILE), static_cast<unsigned>((s.m + TILE - 1) / TILE));
-  gemm_kernel<<<grid, block>>>(static_cast<int>(s.m), static_cast<int>(s.n), static_cast<int>(s.k), s.trans_a, s.trans_b,
-                               da.ptr, db.ptr, dc.ptr, bias ? dbias.ptr : nullptr);
+  int device = 0, sms = 1;
+  check(cudaGetDevice(&device), "cudaGetDevice");
+  check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
+  GemmEpilogue ep;
+  ep.bias = bias ? dbias.ptr : nullptr;
+  GemmScratch scratch;
+  sgemm(s, da.ptr, db.ptr, dc.ptr, ep, sms, scratch, nullptr);
+  check(cudaDeviceSynchronize(), "matmul kernel");
 #endif
   check(cudaGetLastError(), "matmul kernel");
   dc.to_host(c);
@@ -270,11 +207,11 @@ void linear_ghost_sqnorms(const float* a, size_t in, const float* g, size_t out,
 }
 
 void gaussians(uint64_t seed, uint64_t position, double* out, size_t n) {
-  require(position % 4 == 0, "position", "expected a multiple of 4 bytes");
+  require(position % 8 == 0, "position", "expected a multiple of 8 bytes");
   if (n == 0) return;
   const ChaChaKey hk = chacha_key_from_seed(seed);
-  DeviceKey k;
-  for (int i = 0; i < 8; ++i) k.key[i] = hk.key[i];
+  StreamKey k;
+  for (int i = 0; i < 8; ++i) k.key[i] = hk.key[static_cast<size_t>(i)];
   k.nonce = hk.nonce;
   DeviceBuffer<double> d(n);
   const size_t pairs = (n + 1) / 2;

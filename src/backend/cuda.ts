@@ -4,15 +4,23 @@
  * Gaussians. Usable only when the addon was built with CUDA and a GPU is visible; otherwise
  * constructing it throws BackendUnavailableError with the reason ("no GPU" here).
  *
- * What it does not offer (listed in `unsupported`, and in the conformance skip list): a
- * GPU-resident trainer, the backward activation kernel, Gumbel-softmax and the loss kernels.
- * createTrainer() refuses with that reason rather than quietly training on the host.
+ * createTrainer() returns a {@link CudaTrainer}: parameters, optimizer state and work buffers
+ * live on the GPU and each step runs there whole (native/cuda/trainer.h), with the same keystream
+ * use as the cpu trainer, so seeded cuda and cpu runs agree to float32 rounding. Models with a
+ * gradient penalty or several rows per sample are refused with the reason (the cpu trainer
+ * runs them); {@link cudaTrainerUnsupportedReason} tells beforehand.
+ *
+ * What it does not offer as separate ops (listed in CUDA_UNSUPPORTED, and in the conformance
+ * skip list): the backward activation kernel, Gumbel-softmax and the loss kernels; each is
+ * refused with that reason rather than quietly run on the host.
  */
 import type { ActivationKind, Backend, MatmulShape } from './backend';
-import { BackendUnavailableError } from '../errors';
+import { BackendUnavailableError, UsageError, describeValue } from '../errors';
 import { callNative, loadAddon, type NativeAddon } from '../native/addon';
-import { resolveThreads } from '../nn/options';
-import type { Trainer } from '../nn/trainer';
+import type { NativeCudaTrainerHandle } from '../native/cuda-trainer';
+import { OPTIMIZER_CODES, resolveOptimizer, resolveThreads, validateDp, validateSeed, type TrainerOptions } from '../nn/options';
+import { encodeModel, type EncodedModel, type ModelSpec } from '../nn/spec';
+import type { StepResult, Trainer, TrainRunOptions, TrainSummary } from '../nn/trainer';
 import { backendStatuses } from './availability';
 
 const ACTIVATION_CODES: Record<ActivationKind, number> = { relu: 2, leakyRelu: 3, tanh: 4, sigmoid: 5 };
@@ -28,9 +36,24 @@ export function cudaUnavailableReason(): string | null {
 export const CUDA_UNSUPPORTED: Readonly<Record<string, string>> = {
   activationBackward: 'no CUDA kernel for activation gradients yet; the cpu trainer computes them',
   gumbelSoftmax: 'Gumbel-softmax sampling runs on cpu (keystream uniforms on the host)',
-  loss: 'loss kernels run inside the cpu trainer',
-  createTrainer: 'no GPU-resident trainer in this version: train with the cpu backend',
+  loss: 'loss kernels run inside the trainers (the cuda trainer computes losses on the GPU)',
 };
+
+/**
+ * Why the cuda trainer cannot train `model`, or null when it can: it computes neither the
+ * WGAN-GP gradient penalty nor samples of several rows (the cpu trainer does both).
+ * @example cudaTrainerUnsupportedReason(critic) // "gradient penalty (WGAN-GP): ..."
+ */
+export function cudaTrainerUnsupportedReason(model: ModelSpec): string | null {
+  const terms = Array.isArray(model?.loss?.terms) ? model.loss.terms : [];
+  if (terms.some((t) => t?.kind === 'gradientPenalty')) {
+    return 'the cuda trainer does not compute gradient penalties (WGAN-GP critics); train this model with the cpu backend';
+  }
+  if ((model?.loss?.rowsPerSample ?? 1) !== 1) {
+    return 'the cuda trainer takes one row per sample; train models with loss.rowsPerSample > 1 with the cpu backend';
+  }
+  return null;
+}
 
 function unsupported(op: string): never {
   throw new BackendUnavailableError(`cuda backend: ${op} is unavailable: ${CUDA_UNSUPPORTED[op]}`);
@@ -91,7 +114,107 @@ export class CudaBackend implements Backend {
     return callNative(() => this.addon.dpCudaGaussianSamples(seed, count));
   }
 
-  createTrainer(): Trainer {
-    return unsupported('createTrainer');
+  /**
+   * A trainer whose whole step runs on the GPU.
+   * @example new CudaBackend().createTrainer(mlp, { seed: 1, dp: { noiseMultiplier: 1.1, maxGradNorm: 1, sampleRate: 0.01, expectedBatchSize: 100 } })
+   * @throws BackendUnavailableError for models the cuda trainer does not run (see cudaTrainerUnsupportedReason)
+   */
+  createTrainer(model: ModelSpec, options: TrainerOptions = {}): CudaTrainer {
+    return new CudaTrainer(this.addon, model, options);
+  }
+}
+
+/** A trainer whose parameters, optimizer state and work buffers live on the GPU. */
+export class CudaTrainer implements Trainer {
+  readonly backend = 'cuda' as const;
+  readonly parameterCount: number;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly targetSize: number;
+  readonly seeded: boolean;
+  readonly dp: boolean;
+  readonly encoded: EncodedModel;
+  private readonly handle: NativeCudaTrainerHandle;
+
+  constructor(private readonly addon: NativeAddon, model: ModelSpec, options: TrainerOptions = {}) {
+    const e = encodeModel(model);
+    const why = cudaTrainerUnsupportedReason(model);
+    if (why !== null) throw new BackendUnavailableError(`cuda backend: ${why}`);
+    const o = resolveOptimizer(options.optimizer);
+    const dp = validateDp(options.dp);
+    const seed = validateSeed(options.seed);
+    const opts = Float64Array.from([
+      OPTIMIZER_CODES[o.kind], o.learningRate, o.beta1, o.beta2, o.eps, o.weightDecay,
+      dp ? 1 : 0, dp?.noiseMultiplier ?? 0, dp?.maxGradNorm ?? 1, dp?.expectedBatchSize ?? 1, dp?.sampleRate ?? 0, 0, e.rowsPerSample,
+    ]);
+    this.handle = callNative(() => addon.cudaCreateTrainer(e.inputSize, e.layerCodes, e.layerParams, e.lossCodes, e.lossWeights, e.targetSize, opts, seed ?? -1));
+    this.encoded = e;
+    this.parameterCount = e.parameterCount;
+    this.inputSize = e.inputSize;
+    this.outputSize = e.widths[e.widths.length - 1];
+    this.targetSize = e.targetSize;
+    this.seeded = seed !== undefined;
+    this.dp = dp !== undefined;
+  }
+
+  /** Position of the trainer's keystream in bytes (equal to a seeded cpu trainer's after the same calls). */
+  get keystreamPosition(): number {
+    return this.addon.cudaTrainerInfo(this.handle).keystreamPosition;
+  }
+
+  /** The GPU the trainer runs on. */
+  get deviceName(): string {
+    return this.addon.cudaTrainerInfo(this.handle).deviceName;
+  }
+
+  step(x: Float32Array, y: Float32Array, rows?: Int32Array): StepResult {
+    return callNative(() => this.addon.cudaTrainerStep(this.handle, x, y, rows ?? null));
+  }
+
+  poissonStep(x: Float32Array, y: Float32Array): StepResult {
+    if (!this.dp) throw new UsageError('Expected dp options with a sampleRate for poissonStep but received none');
+    return callNative(() => this.addon.cudaTrainerPoissonStep(this.handle, x, y));
+  }
+
+  forward(x: Float32Array, options: { startLayer?: number; training?: boolean } = {}): Float32Array {
+    const top = options.startLayer ?? 0;
+    const idx = this.encoded.topLevelIndex[top];
+    if (idx === undefined) throw new UsageError(`Expected a top-level layer index in [0, ${this.encoded.topLevelIndex.length}) for startLayer but received ${describeValue(top)}`);
+    return callNative(() => this.addon.cudaTrainerForward(this.handle, x, idx, options.training ?? false));
+  }
+
+  gradient(x: Float32Array, y: Float32Array) {
+    return callNative(() => this.addon.cudaTrainerGradient(this.handle, x, y));
+  }
+
+  inspectClipping(x: Float32Array, y: Float32Array) {
+    return callNative(() => this.addon.cudaTrainerInspectClipping(this.handle, x, y));
+  }
+
+  inputGradient(x: Float32Array, y: Float32Array) {
+    return callNative(() => this.addon.cudaTrainerInputGradient(this.handle, x, y));
+  }
+
+  stepWithOutputGradient(x: Float32Array, outputGradient: Float32Array): void {
+    callNative(() => this.addon.cudaTrainerStepWithOutputGradient(this.handle, x, outputGradient));
+  }
+
+  getParameters(): Float32Array {
+    return callNative(() => this.addon.cudaTrainerGetParameters(this.handle));
+  }
+
+  setParameters(p: Float32Array): void {
+    callNative(() => this.addon.cudaTrainerSetParameters(this.handle, p));
+  }
+
+  /** Runs on the libuv thread pool (an AsyncWorker driving the GPU): the event loop stays free. Do not transfer x/y meanwhile. */
+  async train(x: Float32Array, y: Float32Array, options: TrainRunOptions): Promise<TrainSummary> {
+    const steps = options.steps;
+    if (!Number.isInteger(steps) || steps < 0) throw new UsageError(`Expected an integer >= 0 for steps but received ${describeValue(steps)}`);
+    const poisson = options.poisson ?? this.dp;
+    if (poisson && !this.dp) throw new UsageError('Expected dp options with a sampleRate for train({poisson: true}) but received none');
+    const every = options.progressEvery ?? Math.max(1, Math.floor(steps / 10));
+    const batch = options.batchSize ?? 256;
+    return callNative(() => this.addon.cudaTrainerTrain(this.handle, x, y, steps, poisson, batch, every, options.onProgress ?? null));
   }
 }

@@ -3,7 +3,7 @@ import { BackendUnavailableError, UsageError, describeValue } from '../errors';
 import { BACKEND_PRIORITY, backendStatuses, type BackendName } from './availability';
 import type { Backend } from './backend';
 import { CpuBackend } from './cpu';
-import { CUDA_UNSUPPORTED, CudaBackend } from './cuda';
+import { CudaBackend } from './cuda';
 import { JsBackend } from './js';
 
 /** The chosen backend and why the others were not chosen. */
@@ -46,7 +46,6 @@ export function resolveBackend(
   for (const name of BACKEND_PRIORITY) {
     const s = statuses.find((b) => b.name === name);
     if (!s?.usable) { skipped.push(`${name}: ${s?.reason ?? 'unknown'}`); continue; }
-    if (options.purpose === 'training' && name === 'cuda') { skipped.push(`cuda: ${CUDA_UNSUPPORTED.createTrainer}`); continue; }
     try {
       const backend = construct(name, options.threads);
       return { backend, skipped, message: `using ${name}${skipped.length ? ` (skipped ${skipped.join('; ')})` : ''}` };

@@ -18,9 +18,10 @@ import type { AnonBindings } from './anon';
 import type { MetricsBindings } from './metrics';
 import type { MarginalBindings } from './marginal';
 import type { SmpcBindings } from './smpc';
+import type { CudaTrainerBindings } from './cuda-trainer';
 
 /** The whole addon surface: the union of every area's declared functions. */
-export type NativeAddon = InfoBindings & TensorBindings & NnBindings & DpBindings & AnonBindings & MetricsBindings & SmpcBindings & MarginalBindings;
+export type NativeAddon = InfoBindings & TensorBindings & NnBindings & DpBindings & AnonBindings & MetricsBindings & SmpcBindings & MarginalBindings & CudaTrainerBindings;
 
 /** Root of the installed package (the folder holding package.json). */
 export const packageRoot: string = path.resolve(__dirname, '..', '..');

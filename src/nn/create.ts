@@ -2,6 +2,7 @@
 import type { Backend } from '../backend/backend';
 import type { BackendName } from '../backend/availability';
 import { resolveBackend } from '../backend/resolve';
+import { cudaTrainerUnsupportedReason } from '../backend/cuda';
 import type { TrainerOptions } from './options';
 import type { ModelSpec } from './spec';
 import type { Trainer } from './trainer';
@@ -21,6 +22,11 @@ export interface CreateTrainerOptions extends TrainerOptions {
  */
 export function createTrainer(model: ModelSpec, options: CreateTrainerOptions = {}): Trainer {
   const { backend, ...rest } = options;
-  const b = typeof backend === 'object' && backend !== null ? backend : resolveBackend(backend ?? 'auto', { threads: rest.threads, purpose: 'training' }).backend;
+  let b = typeof backend === 'object' && backend !== null ? backend : resolveBackend(backend ?? 'auto', { threads: rest.threads, purpose: 'training' }).backend;
+  // 'auto' picks cuda when a GPU is usable; models the cuda trainer does not run (gradient
+  // penalty, several rows per sample) then train on cpu. A cuda backend asked for by name refuses them.
+  if ((backend ?? 'auto') === 'auto' && b.name === 'cuda' && cudaTrainerUnsupportedReason(model) !== null) {
+    b = resolveBackend('cpu', { threads: rest.threads }).backend;
+  }
   return b.createTrainer(model, rest);
 }
