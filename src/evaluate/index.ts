@@ -1,2 +1,31 @@
-/** Public API of src/evaluate. */
-export {};
+/** Public API of src/evaluate: fidelity, utility, privacy attacks, clinical validity and the report. */
+export { evaluateSynthetic, evaluateSyntheticInPool } from './evaluate';
+export type { EvaluationInput, EvaluationReport, ClinicalEntry, ClinicalCheckResult } from './evaluate';
+export { alignTables } from './table-columns';
+export type { EvalTable, EvalColumn, NumericColumn, CategoricalColumn } from './table-columns';
+export { evaluateFidelity } from './fidelity/evaluate-fidelity';
+export type { FidelityReport, ColumnFidelity, PairFidelity } from './fidelity/evaluate-fidelity';
+export { ksStatistic, wasserstein1, totalVariation, missingRate } from './fidelity/univariate';
+export { cramersV, correlationRatio } from './fidelity/association';
+export { kWayMarginals } from './fidelity/marginals';
+export { detect } from './fidelity/detection';
+export { evaluateUtility } from './utility/evaluate-utility';
+export type { UtilityReport } from './utility/evaluate-utility';
+export { fitGlm, predictGlm } from './utility/glm';
+export type { GlmFit as NativeGlmFit, GlmFamily, GlmOptions } from './utility/glm';
+export { fitGbt, predictGbt } from './utility/gradient-boosted-trees';
+export type { GbtModel, GbtOptions, GbtLoss } from './utility/gradient-boosted-trees';
+export { evaluatePrivacy } from './privacy/evaluate-privacy';
+export type { PrivacyReport } from './privacy/evaluate-privacy';
+export { wilsonSuccessRate, residualRisk, attackRisk } from './privacy/anonymeter-statistics';
+export { singlingOutAttack } from './privacy/singling-out';
+export { linkabilityAttack } from './privacy/linkability';
+export { inferenceAttack } from './privacy/attribute-inference';
+export { membershipInference } from './privacy/membership-inference';
+export { distanceToClosestRecord } from './privacy/distance-to-closest-record';
+export { nearestNeighbours, mixedEncoding, encodeMixedRows } from './privacy/mixed-distance';
+export { runAnalysis, parseAnalyses } from './clinical/analyses';
+export type { ClinicalAnalysis, ClinicalAnalysisResult } from './clinical/analyses';
+export { renderHtmlReport } from './report/html-report';
+export { renderSvg } from './report/svg-chart';
+export * from './clinical';
