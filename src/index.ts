@@ -15,3 +15,5 @@ export * from './demo';
 export * from './nn';
 export * from './backend';
 export * from './federated';
+export * from './models';
+export * from './transform';

@@ -1,0 +1,130 @@
+// Synthetic-data generators (issue 5): for marginal (MST) and copula at epsilon in {inf, 3, 1} on
+// a 1,500-patient simulated cohort: fit time, sampling rows/s, fidelity ratio (mean TVD of all
+// 1-way and 2-way marginals against a FRESH cohort, divided by the same for the training cohort)
+// and how many of the V1-V13 clinical checks pass; fit time on a 1,000,000-row x 50-column table
+// and on the --wide (~600 column) cohort. Targets: marginal at epsilon 1 fits in < 60 s with
+// fidelity ratio < 2; the best generator at epsilon inf has ratio < 1.3; sampling >= 200,000 rows/s.
+'use strict';
+const path = require('node:path');
+const { target, find } = require('../lib');
+
+const dist = path.join(__dirname, '..', '..', 'dist');
+const lib = () => ({ scd: require(path.join(dist, 'scd')), models: require(path.join(dist, 'models')), checks: require(path.join(dist, 'evaluate', 'clinical', 'scd-checks')), arrow: require('apache-arrow') });
+
+function cohort(l, seed, wide) {
+  return l.scd.simulateCohort({ patients: 1500, sites: 4, seed, wide: Boolean(wide) });
+}
+
+const epsLabel = (e) => (e === Infinity ? 'inf' : String(e));
+
+function fitTrial(model, epsilon, opts = {}) {
+  return {
+    name: `fit ${model} eps=${epsLabel(epsilon)} 1500 patients${opts.wide ? ' --wide' : ''}`,
+    backend: 'cpu',
+    mode: 'repeat',
+    reps: 5,
+    unit: 's',
+    setup: async () => { const l = lib(); return { l, sim: cohort(l, 7, opts.wide) }; },
+    run: async (s) => { s.model = s.l.models.trainModel({ table: s.sim.patients, schema: s.sim.schema, model, epsilon, delta: 1e-6, seed: 3 }); },
+    extra: async (s) => {
+      if (opts.wide) return { columns: s.model.manifest.encoders.length };
+      const fresh = cohort(s.l, 99);
+      const same = s.l.models.sampleModel(s.model, { rows: 1500, seed: 1 });
+      const large = s.l.models.sampleModel(s.model, { rows: 15000, seed: 1 });
+      const fr = s.l.models.fidelityRatio({ training: s.sim.patients, synthetic: same, fresh: fresh.patients, schema: s.sim.schema });
+      const frLarge = s.l.models.fidelityRatio({ training: s.sim.patients, synthetic: large, fresh: fresh.patients, schema: s.sim.schema });
+      const checks = s.l.checks.runScdChecks(same);
+      return {
+        columns: s.model.manifest.encoders.length,
+        epsilonSpent: s.model.manifest.privacy.epsilon,
+        fidelityRatio: fr.ratio, fidelityRatio15000Rows: frLarge.ratio, meanTvdSynthetic: fr.synthetic, meanTvdTraining: fr.training,
+        checksPassed: checks.filter((c) => c.passed).length, checksPassedIds: checks.filter((c) => c.passed).map((c) => c.id).join(','),
+      };
+    },
+  };
+}
+
+function sampleTrial(model) {
+  return {
+    name: `sample ${model} 200000 rows`,
+    backend: 'cpu',
+    mode: 'repeat',
+    reps: 5,
+    unit: 'rows/s',
+    setup: async () => { const l = lib(); const sim = cohort(l, 7); return { l, model: l.models.trainModel({ table: sim.patients, schema: sim.schema, model, epsilon: 3, delta: 1e-6, seed: 3 }) }; },
+    run: async (s) => { s.l.models.sampleModel(s.model, { rows: 200000, seed: 5 }); },
+    rate: (seconds) => 200000 / seconds,
+    extra: async (s) => ({ columns: s.model.manifest.encoders.length }),
+  };
+}
+
+function checksTrial(model, epsilon) {
+  // V1-V13 on the synthetic data (one 1,500-row sample) at epsilon 10 (the other epsilons come with the fit trials).
+  return {
+    name: `checks ${model} eps=${epsLabel(epsilon)}`,
+    backend: 'cpu', mode: 'repeat', reps: 5, unit: 's',
+    setup: async () => { const l = lib(); return { l, sim: cohort(l, 7) }; },
+    run: async (s) => { s.model = s.l.models.trainModel({ table: s.sim.patients, schema: s.sim.schema, model, epsilon, delta: 1e-6, seed: 3 }); },
+    extra: async (s) => {
+      const checks = s.l.checks.runScdChecks(s.l.models.sampleModel(s.model, { rows: 1500, seed: 1 }));
+      return { checksPassed: checks.filter((c) => c.passed).length, checksPassedIds: checks.filter((c) => c.passed).map((c) => c.id).join(',') };
+    },
+  };
+}
+
+function bigTableTrial() {
+  // 1,000,000 rows x 50 columns: 25 correlated continuous columns with bounds, 25 categorical (5 levels).
+  return {
+    name: 'fit marginal eps=inf 1000000x50',
+    backend: 'cpu', mode: 'repeat', reps: 5, unit: 's',
+    setup: async () => {
+      const l = lib();
+      const { makeData, makeVector, Float64, Dictionary, Utf8, Int32, vectorFromArray, Table } = l.arrow;
+      const n = 1_000_000;
+      const rng = new l.models.SamplingRandom(1, 0);
+      const latent = Array.from({ length: 5 }, () => Float64Array.from({ length: n }, () => rng.normal()));
+      const cols = {};
+      const columns = [];
+      for (let j = 0; j < 25; j++) {
+        const v = new Float64Array(n);
+        const base = latent[j % 5];
+        for (let i = 0; i < n; i++) v[i] = Math.max(-10, Math.min(10, 0.7 * base[i] + 0.7 * rng.normal()));
+        cols[`x${j}`] = makeVector(v);
+        columns.push({ name: `x${j}`, kind: 'continuous', role: 'feature', min: -10, max: 10, nullable: false });
+      }
+      const cats = ['a', 'b', 'c', 'd', 'e'];
+      const dict = vectorFromArray(cats, new Utf8());
+      for (let j = 0; j < 25; j++) {
+        const idx = new Int32Array(n);
+        const base = latent[j % 5];
+        for (let i = 0; i < n; i++) idx[i] = Math.max(0, Math.min(4, Math.floor(base[i] + 2.5 + 0.5 * rng.normal())));
+        cols[`c${j}`] = makeVector(makeData({ type: new Dictionary(new Utf8(), new Int32()), length: n, nullCount: 0, data: idx, dictionary: dict }));
+        columns.push({ name: `c${j}`, kind: 'categorical', role: 'feature', categories: cats, nullable: false });
+      }
+      return { l, table: new Table(cols), schema: { version: 1, columns } };
+    },
+    run: async (s) => { s.l.models.trainModel({ table: s.table, schema: s.schema, model: 'marginal', epsilon: Infinity, seed: 3 }); },
+  };
+}
+
+module.exports = {
+  suite: 'generators',
+  trials: [
+    fitTrial('marginal', Infinity), fitTrial('marginal', 3), fitTrial('marginal', 1),
+    fitTrial('copula', Infinity), fitTrial('copula', 3), fitTrial('copula', 1),
+    checksTrial('marginal', 10), checksTrial('copula', 10),
+    sampleTrial('marginal'), sampleTrial('copula'),
+    bigTableTrial(),
+    fitTrial('marginal', Infinity, { wide: true }), fitTrial('marginal', 1, { wide: true }),
+  ],
+  targets: (results) => {
+    const fr = (m, e) => find(results, `fit ${m} eps=${e} 1500 patients`, 'cpu')?.fidelityRatio;
+    return [
+      target('marginal eps=1 fit time on 1,500 patients (s)', find(results, 'fit marginal eps=1 1500 patients', 'cpu')?.median, '<=', 60),
+      target('marginal eps=1 fidelity ratio', fr('marginal', 1), '<=', 2),
+      target('best generator eps=inf fidelity ratio', Math.min(fr('marginal', 'inf') ?? Infinity, fr('copula', 'inf') ?? Infinity), '<=', 1.3),
+      target('marginal sampling rows/s', find(results, 'sample marginal 200000 rows', 'cpu')?.median, '>=', 200000),
+      target('copula sampling rows/s', find(results, 'sample copula 200000 rows', 'cpu')?.median, '>=', 200000),
+    ];
+  },
+};

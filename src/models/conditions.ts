@@ -1,0 +1,289 @@
+/**
+ * Conditions on column values: the `--where` of `hemasynth sample` (e.g.
+ * `genotype=SC and age_years<18`) and the conditions inside schema constraints (e.g.
+ * `age_years < 2 or age_years >= 17`). One small recursive-descent parser for both.
+ *
+ * Grammar: expr := and ('or' and)* ; and := unary ('and' unary)* ;
+ * unary := 'not' unary | '(' expr ')' | column op value | column 'is' ['not'] 'null'
+ *        | column 'in' '(' value (',' value)* ')' | column (a boolean column is true);
+ * op := = == != <> < <= > >= ; value := number | 'quoted' | "quoted" | bare word | column.
+ */
+import { UsageError } from '../errors';
+import { DiscreteColumnEncoder, missingCode } from '../transform/discretiser';
+import type { ValueRestriction } from '../transform/decode';
+
+export type ComparisonOperator = '=' | '!=' | '<' | '<=' | '>' | '>=';
+
+/** A parsed condition. */
+export type ConditionExpression =
+  | { type: 'and' | 'or'; items: ConditionExpression[] }
+  | { type: 'not'; item: ConditionExpression }
+  | { type: 'compare'; column: string; op: ComparisonOperator; value: string | number; quoted: boolean }
+  | { type: 'null'; column: string; negated: boolean }
+  | { type: 'in'; column: string; values: string[] }
+  | { type: 'truthy'; column: string };
+
+interface Token { text: string; kind: 'word' | 'number' | 'string' | 'op' | 'paren' | 'comma' }
+
+function tokenize(text: string, where: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i];
+    if (/\s/.test(ch)) { i++; continue; }
+    if (ch === '(' || ch === ')') { out.push({ text: ch, kind: 'paren' }); i++; continue; }
+    if (ch === ',') { out.push({ text: ch, kind: 'comma' }); i++; continue; }
+    const op = /^(<=|>=|!=|<>|==|=|<|>)/.exec(text.slice(i));
+    if (op) { out.push({ text: op[1] === '<>' ? '!=' : op[1] === '==' ? '=' : op[1], kind: 'op' }); i += op[1].length; continue; }
+    if (ch === '"' || ch === "'") {
+      const end = text.indexOf(ch, i + 1);
+      if (end < 0) throw new UsageError(`Expected a closing ${ch} in ${where} but received ${JSON.stringify(text.slice(i))}`);
+      out.push({ text: text.slice(i + 1, end), kind: 'string' });
+      i = end + 1;
+      continue;
+    }
+    const num = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(?![\w.])/.exec(text.slice(i));
+    if (num) { out.push({ text: num[0], kind: 'number' }); i += num[0].length; continue; }
+    const word = /^[A-Za-z_][\w.+\-]*/.exec(text.slice(i));
+    if (word) { out.push({ text: word[0], kind: 'word' }); i += word[0].length; continue; }
+    throw new UsageError(`Expected a column name, operator or value in ${where} but received ${JSON.stringify(text.slice(i, i + 12))} at character ${i + 1}`);
+  }
+  return out;
+}
+
+/**
+ * Parses a condition expression.
+ * @example parseCondition('genotype=SC and age_years<18')
+ */
+export function parseCondition(text: string, where = 'the condition'): ConditionExpression {
+  if (typeof text !== 'string' || text.trim() === '') throw new UsageError(`Expected a condition such as "genotype=SC and age_years<18" for ${where} but received ${JSON.stringify(text)}`);
+  const toks = tokenize(text, where);
+  let p = 0;
+  const peek = () => toks[p];
+  const isWord = (w: string) => peek()?.kind === 'word' && peek().text.toLowerCase() === w;
+  const fail = (expected: string): never => {
+    throw new UsageError(`Expected ${expected} in ${where} ${JSON.stringify(text)} but received ${peek() ? JSON.stringify(peek().text) : 'the end of the condition'}`);
+  };
+  const value = (): { v: string | number; quoted: boolean } => {
+    const t = peek();
+    if (!t || (t.kind !== 'word' && t.kind !== 'number' && t.kind !== 'string')) return fail('a value');
+    p++;
+    return { v: t.kind === 'number' ? Number(t.text) : t.text, quoted: t.kind === 'string' };
+  };
+  const unary = (): ConditionExpression => {
+    if (isWord('not')) { p++; return { type: 'not', item: unary() }; }
+    if (peek()?.text === '(' ) { p++; const e = orExpr(); if (peek()?.text !== ')') fail('")"'); p++; return e; }
+    const t = peek();
+    if (!t || t.kind !== 'word') return fail('a column name');
+    p++;
+    const column = t.text;
+    if (isWord('is')) {
+      p++;
+      let negated = false;
+      if (isWord('not')) { p++; negated = true; }
+      if (!isWord('null')) fail('"null"');
+      p++;
+      return { type: 'null', column, negated };
+    }
+    if (isWord('in')) {
+      p++;
+      if (peek()?.text !== '(') fail('"(" after "in"');
+      p++;
+      const values: string[] = [];
+      for (;;) {
+        values.push(String(value().v));
+        if (peek()?.kind === 'comma') { p++; continue; }
+        if (peek()?.text === ')') { p++; break; }
+        fail('"," or ")"');
+      }
+      return { type: 'in', column, values };
+    }
+    if (peek()?.kind === 'op') {
+      const op = peek().text as ComparisonOperator;
+      p++;
+      const { v, quoted } = value();
+      return { type: 'compare', column, op, value: v, quoted };
+    }
+    return { type: 'truthy', column };
+  };
+  const andExpr = (): ConditionExpression => {
+    const items = [unary()];
+    while (isWord('and')) { p++; items.push(unary()); }
+    return items.length === 1 ? items[0] : { type: 'and', items };
+  };
+  const orExpr = (): ConditionExpression => {
+    const items = [andExpr()];
+    while (isWord('or')) { p++; items.push(andExpr()); }
+    return items.length === 1 ? items[0] : { type: 'or', items };
+  };
+  const e = orExpr();
+  if (p < toks.length) fail('"and", "or" or the end of the condition');
+  return e;
+}
+
+/** Columns a condition mentions. */
+export function conditionColumns(e: ConditionExpression): string[] {
+  switch (e.type) {
+    case 'and': case 'or': return [...new Set(e.items.flatMap(conditionColumns))];
+    case 'not': return conditionColumns(e.item);
+    default: return [e.column];
+  }
+}
+
+/** Row values a condition is evaluated on: numbers (NaN missing) or labels (null missing). */
+export type ConditionColumns = Map<string, { numbers?: Float64Array; labels?: (string | null)[] }>;
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 't']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'f']);
+
+function compare(op: ComparisonOperator, a: number | string, b: number | string): boolean {
+  switch (op) {
+    case '=': return a === b;
+    case '!=': return a !== b;
+    case '<': return a < b;
+    case '<=': return a <= b;
+    case '>': return a > b;
+    case '>=': return a >= b;
+  }
+}
+
+/**
+ * Evaluates a condition on one row (SQL semantics: a comparison with a missing value is false).
+ * @example evaluateCondition(parseCondition('age_years < 2'), columns, 0)
+ */
+export function evaluateCondition(e: ConditionExpression, cols: ConditionColumns, row: number): boolean {
+  switch (e.type) {
+    case 'and': return e.items.every((x) => evaluateCondition(x, cols, row));
+    case 'or': return e.items.some((x) => evaluateCondition(x, cols, row));
+    case 'not': return !evaluateCondition(e.item, cols, row);
+    default: break;
+  }
+  const c = cols.get(e.column);
+  if (!c) throw new UsageError(`Expected a known column in the condition but received "${e.column}"`);
+  const num = c.numbers ? c.numbers[row] : NaN;
+  const label = c.labels ? c.labels[row] : Number.isNaN(num) ? null : String(num);
+  const missing = c.numbers ? Number.isNaN(num) : label === null;
+  switch (e.type) {
+    case 'null': return missing !== e.negated;
+    case 'truthy': return !missing && (c.numbers ? num === 1 : TRUE_WORDS.has(String(label).toLowerCase()));
+    case 'in': return !missing && e.values.includes(c.numbers ? String(num) : (label as string));
+    case 'compare': {
+      if (missing) return false;
+      if (c.numbers && typeof e.value === 'number') return compare(e.op, num, e.value);
+      if (c.numbers && typeof e.value === 'string') {
+        const w = e.value.toLowerCase();
+        if (TRUE_WORDS.has(w) || FALSE_WORDS.has(w)) return compare(e.op, num, TRUE_WORDS.has(w) ? 1 : 0);
+        return false;
+      }
+      return compare(e.op, label as string, String(e.value));
+    }
+  }
+}
+
+/** A `--where` condition resolved against the model's encoders: per-code weights and value restrictions. */
+export interface ResolvedCondition {
+  text: string;
+  /** Column index → weight of each code in [0, 1] (fraction of the code's interval allowed). */
+  evidence: Map<number, Float64Array>;
+  /** Column index → interval the decoded value must fall in. */
+  restrictions: Map<number, ValueRestriction>;
+}
+
+function booleanValue(v: string | number): number | null {
+  const w = String(v).toLowerCase();
+  if (TRUE_WORDS.has(w)) return 1;
+  if (FALSE_WORDS.has(w)) return 0;
+  return null;
+}
+
+/**
+ * Resolves a `--where` condition (predicates joined by "and") against the encoders. Throws a
+ * clear error at once when a predicate can never hold (a value outside the bounds or categories).
+ * @example resolveCondition('genotype=SC and age_years<18', encoders)
+ */
+export function resolveCondition(text: string, encoders: readonly DiscreteColumnEncoder[]): ResolvedCondition {
+  const expr = parseCondition(text, '--where');
+  const preds = expr.type === 'and' ? expr.items : [expr];
+  const evidence = new Map<number, Float64Array>();
+  const intervals = new Map<number, ValueRestriction>();
+  const names = new Map(encoders.map((e, i) => [e.column, i]));
+  const predicateText = (p: ConditionExpression) => JSON.stringify(p.type === 'compare' ? `${p.column}${p.op}${p.value}` : (p as { column?: string }).column ?? '');
+  for (const p of preds) {
+    if (p.type === 'or' || p.type === 'and' || p.type === 'not' && p.item.type !== 'truthy' && p.item.type !== 'null') {
+      throw new UsageError(`Expected predicates joined by "and" (column op value, column is [not] null, column in (...)) for --where but received ${JSON.stringify(text)}; "or" and nested "not" are not supported for conditional sampling`);
+    }
+    const base = p.type === 'not' ? p.item : p;
+    const column = (base as { column: string }).column;
+    const j = names.get(column);
+    if (j === undefined) throw new UsageError(`Expected a modelled column in --where but received "${column}" (columns: ${encoders.map((e) => e.column).slice(0, 15).join(', ')}${encoders.length > 15 ? ', ...' : ''})`);
+    const enc = encoders[j];
+    const w = evidence.get(j) ?? new Float64Array(enc.size).fill(1);
+    const miss = missingCode(enc);
+    const weights = new Float64Array(enc.size);
+    if (base.type === 'null') {
+      const wantNull = p.type === 'not' ? base.negated : !base.negated;
+      for (let k = 0; k < enc.size; k++) weights[k] = (k === miss) === wantNull ? 1 : 0;
+    } else if (enc.levels === 'categories') {
+      const cats = enc.categories as string[];
+      const isBool = enc.output === 'bool';
+      const matches = (k: number): boolean => {
+        const label = cats[k];
+        if (base.type === 'truthy') return (label === 'true') !== (p.type === 'not');
+        if (base.type === 'in') return base.values.some((v) => (isBool ? booleanValue(v) === (label === 'true' ? 1 : 0) : v === label));
+        const b = base as Extract<ConditionExpression, { type: 'compare' }>;
+        if (isBool) {
+          const bv = booleanValue(b.value);
+          if (bv === null) throw new UsageError(`Expected true or false for boolean column "${column}" in --where but received ${JSON.stringify(b.value)}`);
+          return compare(b.op, label === 'true' ? 1 : 0, bv);
+        }
+        if (b.op !== '=' && b.op !== '!=') {
+          if (enc.kind !== 'ordinal') throw new UsageError(`Expected = or != for categorical column "${column}" in --where but received "${b.op}"`);
+          const target = cats.indexOf(String(b.value));
+          if (target < 0) throw new UsageError(`Expected one of ${JSON.stringify(cats)} for "${column}" in --where but received ${JSON.stringify(b.value)}`);
+          return compare(b.op, k, target);
+        }
+        return compare(b.op, label, String(b.value));
+      };
+      if (base.type === 'compare' && !isBool && (base.op === '=') && !cats.includes(String(base.value))) {
+        throw new UsageError(`Condition ${predicateText(base)} can never hold: expected one of ${JSON.stringify(cats)} for column "${column}" but received ${JSON.stringify(base.value)}`);
+      }
+      for (let k = 0; k < cats.length; k++) weights[k] = matches(k) ? 1 : 0;
+    } else {
+      if (base.type !== 'compare' || typeof base.value !== 'number') {
+        throw new UsageError(`Expected a numeric comparison (<, <=, >, >=, =) for numeric column "${column}" in --where but received ${predicateText(base)}`);
+      }
+      if (base.op === '!=') throw new UsageError(`Expected <, <=, >, >= or = for numeric column "${column}" in --where but received "!="`);
+      const r = intervals.get(j) ?? { lo: -Infinity, hi: Infinity };
+      const v = base.value;
+      if (base.op === '=') { r.lo = Math.max(r.lo, v); r.hi = Math.min(r.hi, v); }
+      if (base.op === '<' || base.op === '<=') { if (v < r.hi || (v === r.hi && base.op === '<')) { r.hi = v; r.hiOpen = base.op === '<'; } }
+      if (base.op === '>' || base.op === '>=') { if (v > r.lo || (v === r.lo && base.op === '>')) { r.lo = v; r.loOpen = base.op === '>'; } }
+      intervals.set(j, r);
+      const edges = enc.edges as number[];
+      const lo = enc.min ?? -Infinity, hi = enc.max ?? Infinity;
+      for (let k = 0; k < edges.length - 1; k++) {
+        const a = Math.max(edges[k], lo), b = Math.min(edges[k + 1], enc.integer ? Infinity : hi);
+        if (enc.integer) {
+          const first = Math.max(a, Math.ceil(r.lo + (r.loOpen && Number.isInteger(r.lo) ? 1 : 0)));
+          const last = Math.min(edges[k + 1] - 1, Math.floor(hi), Math.floor(r.hi - (r.hiOpen && Number.isInteger(r.hi) ? 1 : 0)));
+          const total = Math.min(edges[k + 1] - 1, Math.floor(hi)) - a + 1;
+          weights[k] = total > 0 && last >= first ? (last - first + 1) / total : 0;
+        } else {
+          const oa = Math.max(a, r.lo), ob = Math.min(b, r.hi);
+          if (r.lo === r.hi) weights[k] = r.lo >= a && (r.lo < b || (k === edges.length - 2 && r.lo <= b)) ? 1 : 0;
+          else weights[k] = b > a && ob > oa ? (ob - oa) / (b - a) : 0;
+        }
+      }
+    }
+    let any = false;
+    for (let k = 0; k < enc.size; k++) { w[k] *= weights[k]; if (w[k] > 0) any = true; }
+    if (!any) {
+      const range = enc.levels === 'bins' ? `values in [${enc.min ?? enc.edges?.[0]}, ${enc.max ?? enc.edges?.[enc.edges.length - 1]}]` : `one of ${JSON.stringify(enc.categories)}`;
+      throw new UsageError(`Condition ${JSON.stringify(text)} can never hold: column "${column}" has ${range}${enc.nullable ? ' or missing' : ''}, and no value satisfies all its predicates`);
+    }
+    evidence.set(j, w);
+  }
+  const restrictions = new Map<number, ValueRestriction>();
+  for (const [j, r] of intervals) restrictions.set(j, r);
+  return { text, evidence, restrictions };
+}

@@ -1,0 +1,181 @@
+/**
+ * Schema constraints (`TableSchema.constraints`) that every synthetic row satisfies. Forms:
+ * * sums and single columns against a constant: `hbs_pct + hbf_pct + hba2_pct <= 100`, `x >= 0`;
+ * * column against column: `stroke_age_years <= age_years`;
+ * * conditional missingness: `lic_mg_g is null when not chronic_transfusion`.
+ * Bounds and allowed categories hold by construction of the decoder. Generators produce rows,
+ * then {@link repairRows} makes each row satisfy every constraint with the smallest natural
+ * change (set to missing; lower the left column to the right one; scale the summed columns
+ * down proportionally), and {@link constraintViolations} checks any table.
+ */
+import type { Table } from 'apache-arrow';
+import type { TableSchema } from '../data/schema';
+import { UsageError } from '../errors';
+import { readLabels, readNumbers } from '../transform/column-values';
+import { ConditionColumns, ConditionExpression, conditionColumns, evaluateCondition, parseCondition } from './conditions';
+
+/** A parsed constraint. */
+export type Constraint =
+  | { type: 'sum'; text: string; columns: string[]; op: '<=' | '<' | '>=' | '>'; bound: number }
+  | { type: 'compare-columns'; text: string; left: string; op: '<=' | '<' | '>=' | '>'; right: string }
+  | { type: 'null-when'; text: string; column: string; when: ConditionExpression };
+
+/**
+ * Parses one constraint string; throws a {@link UsageError} naming it when its form is unknown.
+ * @example parseConstraint('hbs_pct + hbf_pct <= 100')
+ */
+export function parseConstraint(text: string): Constraint {
+  const nullWhen = /^\s*([A-Za-z_]\w*)\s+is\s+null\s+when\s+(.+)$/i.exec(text);
+  if (nullWhen) return { type: 'null-when', text, column: nullWhen[1], when: parseCondition(nullWhen[2], `constraint ${JSON.stringify(text)}`) };
+  const cmp = /^\s*([A-Za-z_]\w*(?:\s*\+\s*[A-Za-z_]\w*)*)\s*(<=|<|>=|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[A-Za-z_]\w*)\s*$/.exec(text);
+  if (cmp) {
+    const columns = cmp[1].split('+').map((s) => s.trim());
+    const op = cmp[2] as '<=' | '<' | '>=' | '>';
+    if (/^[A-Za-z_]/.test(cmp[3])) {
+      if (columns.length !== 1) throw new UsageError(`Expected a sum compared with a number or one column compared with another for constraint ${JSON.stringify(text)} but received a sum compared with a column`);
+      return { type: 'compare-columns', text, left: columns[0], op, right: cmp[3] };
+    }
+    return { type: 'sum', text, columns, op, bound: Number(cmp[3]) };
+  }
+  throw new UsageError(`Expected a constraint of the form "a + b <= 100", "a <= b" or "a is null when <condition>" but received ${JSON.stringify(text)}`);
+}
+
+/** Columns a constraint mentions. */
+export function constraintColumns(c: Constraint): string[] {
+  if (c.type === 'sum') return c.columns;
+  if (c.type === 'compare-columns') return [c.left, c.right];
+  return [c.column, ...conditionColumns(c.when)];
+}
+
+/**
+ * The schema's constraints that apply to the given columns (constraints on columns a model does
+ * not produce are dropped: they cannot be violated).
+ */
+export function applicableConstraints(schema: TableSchema, columns: readonly string[]): Constraint[] {
+  const have = new Set(columns);
+  return (schema.constraints ?? []).map(parseConstraint).filter((c) => constraintColumns(c).every((n) => have.has(n)));
+}
+
+/** Mutable row columns repaired in place: numbers (NaN = missing) per numeric column, labels per categorical. */
+export interface RepairColumns {
+  numbers: Map<string, { values: Float64Array | Int32Array; valid: Uint8Array; integer: boolean; min?: number; max?: number }>;
+  /** Validity (1 = present) of every generated column. */
+  validity: Map<string, Uint8Array>;
+  /** The same columns as numbers/labels, for evaluating constraint conditions (kept in step with repairs). */
+  conditionColumns: ConditionColumns;
+}
+
+function holds(op: '<=' | '<' | '>=' | '>', a: number, b: number): boolean {
+  return op === '<=' ? a <= b : op === '<' ? a < b : op === '>=' ? a >= b : a > b;
+}
+
+/**
+ * Repairs rows in place so that every constraint holds; returns how many rows each changed.
+ * @example repairRows(constraints, columns, rows)
+ */
+export function repairRows(constraints: readonly Constraint[], cols: RepairColumns, rows: number): Map<string, number> {
+  const changed = new Map<string, number>();
+  const ordered = [...constraints.filter((c) => c.type === 'null-when'), ...constraints.filter((c) => c.type === 'compare-columns'), ...constraints.filter((c) => c.type === 'sum')];
+  const num = (name: string) => {
+    const c = cols.numbers.get(name);
+    if (!c) throw new UsageError(`Expected a numeric column "${name}" for a schema constraint but received a non-numeric or absent column`);
+    return c;
+  };
+  for (const c of ordered) {
+    let count = 0;
+    if (c.type === 'null-when') {
+      const valid = cols.validity.get(c.column);
+      const view = cols.conditionColumns.get(c.column);
+      if (!valid) throw new UsageError(`Expected the column "${c.column}" of constraint ${JSON.stringify(c.text)} among the generated columns but received none`);
+      for (let i = 0; i < rows; i++) {
+        if (!valid[i] || !evaluateCondition(c.when, cols.conditionColumns, i)) continue;
+        valid[i] = 0;
+        if (view?.numbers) view.numbers[i] = NaN;
+        if (view?.labels) view.labels[i] = null;
+        count++;
+      }
+    } else if (c.type === 'compare-columns') {
+      const l = num(c.left), r = num(c.right);
+      const lv = cols.conditionColumns.get(c.left)?.numbers;
+      for (let i = 0; i < rows; i++) {
+        if (!l.valid[i] || !r.valid[i]) continue;
+        if (holds(c.op, l.values[i], r.values[i])) continue;
+        let v = r.values[i];
+        if (c.op === '<') v = l.integer ? v - 1 : v - Math.max(1e-9, Math.abs(v) * 1e-12);
+        if (c.op === '>') v = l.integer ? v + 1 : v + Math.max(1e-9, Math.abs(v) * 1e-12);
+        if (l.min !== undefined && v < l.min) v = l.min;
+        if (l.max !== undefined && v > l.max) v = l.max;
+        l.values[i] = v;
+        if (lv) lv[i] = v;
+        count++;
+      }
+    } else {
+      const parts = c.columns.map(num);
+      for (let i = 0; i < rows; i++) {
+        let s = 0;
+        for (const p of parts) if (p.valid[i]) s += p.values[i];
+        if (holds(c.op, s, c.bound)) continue;
+        if (c.op === '<=' || c.op === '<') {
+          // scale the (non-negative) terms down so the sum meets the bound; integers round down
+          const target = c.op === '<' ? c.bound - 1e-9 : c.bound;
+          const f = s > 0 ? target / s : 0;
+          for (const p of parts) {
+            if (!p.valid[i]) continue;
+            let v = p.values[i] * f;
+            if (p.integer || p.values instanceof Int32Array) v = Math.floor(v);
+            if (p.min !== undefined && v < p.min) v = p.min;
+            p.values[i] = v;
+          }
+        } else {
+          // raise the first column by the shortfall, within its bound
+          const p = parts[0];
+          const need = c.bound - s + (c.op === '>' ? 1e-9 : 0);
+          p.values[i] = Math.min(p.max ?? Infinity, p.values[i] + need);
+          p.valid[i] = 1;
+        }
+        for (const p of parts) { const view = cols.conditionColumns.get(c.columns[parts.indexOf(p)])?.numbers; if (view) view[i] = p.valid[i] ? p.values[i] : NaN; }
+        count++;
+      }
+    }
+    changed.set(c.text, count);
+  }
+  return changed;
+}
+
+/**
+ * Counts rows of a table that violate each constraint (constraints on absent columns are skipped).
+ * @example constraintViolations(synthetic, schema) // Map { 'hbs_pct + ... <= 100' => 0, ... }
+ */
+export function constraintViolations(table: Table, schema: TableSchema, tolerance = 1e-6): Map<string, number> {
+  const names = table.schema.fields.map((f) => f.name);
+  const constraints = applicableConstraints(schema, names);
+  const cols: ConditionColumns = new Map();
+  const kinds = new Map(schema.columns.map((c) => [c.name, c.kind]));
+  for (const n of new Set(constraints.flatMap(constraintColumns))) {
+    const k = kinds.get(n);
+    if (k === 'categorical' || k === 'ordinal') cols.set(n, { labels: readLabels(table, n) });
+    else cols.set(n, { numbers: readNumbers(table, n) });
+  }
+  const out = new Map<string, number>();
+  for (const c of constraints) {
+    let bad = 0;
+    for (let i = 0; i < table.numRows; i++) {
+      if (c.type === 'null-when') {
+        if (!evaluateCondition(c.when, cols, i)) continue;
+        const v = cols.get(c.column) as { numbers?: Float64Array; labels?: (string | null)[] };
+        const present = v.numbers ? !Number.isNaN(v.numbers[i]) : v.labels?.[i] !== null;
+        if (present) bad++;
+      } else if (c.type === 'compare-columns') {
+        const a = cols.get(c.left)?.numbers?.[i] ?? NaN, b = cols.get(c.right)?.numbers?.[i] ?? NaN;
+        if (Number.isNaN(a) || Number.isNaN(b)) continue;
+        if (!holds(c.op, a, b + (c.op === '<=' || c.op === '<' ? tolerance : -tolerance))) bad++;
+      } else {
+        let s = 0;
+        for (const n of c.columns) { const v = cols.get(n)?.numbers?.[i] ?? NaN; if (!Number.isNaN(v)) s += v; }
+        if (!holds(c.op, s, c.bound + (c.op === '<=' || c.op === '<' ? tolerance : -tolerance))) bad++;
+      }
+    }
+    out.set(c.text, bad);
+  }
+  return out;
+}

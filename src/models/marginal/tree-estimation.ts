@@ -1,0 +1,162 @@
+/**
+ * Estimation of a tree-structured graphical model from noisy marginals (the estimation step of
+ * MST, McKenna, Miklau & Sheldon 2021, "Winning the NIST Contest: A scalable and general approach
+ * to differentially private synthetic data"). On a tree, the maximum-entropy distribution with
+ * given consistent node and edge marginals is P(x) = Π_edges P_ij / Π_nodes P_i^(deg_i - 1), so the
+ * Private-PGM estimate reduces to making the noisy clique marginals consistent:
+ * 1. each node marginal is the inverse-variance weighted mean of its own noisy 1-way measurement
+ *    and of the projections of the incident noisy 2-way measurements (generalised least squares
+ *    per node), projected onto {x >= 0, Σx = N̂} (Euclidean projection onto the scaled simplex,
+ *    Duchi et al. 2008);
+ * 2. each edge marginal starts from its noisy counts clipped at zero and is fitted to the two node
+ *    marginals by iterative proportional fitting (Deming & Stephan 1940), the I-projection onto
+ *    the consistent tables.
+ * Everything here is post-processing of the noisy measurements: no data is read.
+ */
+import { UsageError } from '../../errors';
+
+/** A noisy (or exact) marginal measurement. */
+export interface MarginalMeasurement {
+  /** Column indices (1 or 2). */
+  clique: number[];
+  /** Noisy counts, row-major over the clique's codes. */
+  counts: Float64Array;
+  /** Standard deviation of the noise on each count (0 for exact counts). */
+  sigma: number;
+}
+
+/** A fitted tree model: a root per connected component, a parent per node, and tables. */
+export interface TreeModel {
+  sizes: number[];
+  /** parent[j] = -1 for roots. */
+  parent: number[];
+  /** Topological order (parents first). */
+  order: number[];
+  /** Per node: P(node) for roots, P(node | parent) row-major (parent code × node code) otherwise. */
+  tables: Float64Array[];
+  /** Estimated total count N̂ (a DP estimate). */
+  total: number;
+}
+
+/** Euclidean projection of v onto {x >= 0, Σx = total} (Duchi, Shalev-Shwartz, Singer & Chandra 2008). */
+export function projectToSimplex(v: Float64Array, total: number): Float64Array {
+  const n = v.length;
+  if (total <= 0) return new Float64Array(n);
+  const u = Float64Array.from(v).sort().reverse();
+  let cum = 0, theta = 0;
+  for (let k = 0; k < n; k++) {
+    cum += u[k];
+    const t = (cum - total) / (k + 1);
+    if (u[k] - t > 0) theta = t;
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.max(0, v[i] - theta);
+  return out;
+}
+
+function ipf(table: Float64Array, rowsTarget: Float64Array, colsTarget: Float64Array, iterations = 50): void {
+  const R = rowsTarget.length, C = colsTarget.length;
+  for (let it = 0; it < iterations; it++) {
+    let maxErr = 0;
+    for (let r = 0; r < R; r++) {
+      let s = 0;
+      for (let c = 0; c < C; c++) s += table[r * C + c];
+      const f = s > 0 ? rowsTarget[r] / s : 0;
+      for (let c = 0; c < C; c++) table[r * C + c] *= f;
+    }
+    for (let c = 0; c < C; c++) {
+      let s = 0;
+      for (let r = 0; r < R; r++) s += table[r * C + c];
+      maxErr = Math.max(maxErr, Math.abs(s - colsTarget[c]));
+      const f = s > 0 ? colsTarget[c] / s : 0;
+      for (let r = 0; r < R; r++) table[r * C + c] *= f;
+    }
+    if (maxErr < 1e-9 * (1 + rowsTarget.reduce((a, b) => a + b, 0))) break;
+  }
+}
+
+/**
+ * Fits the tree model from measurements of every node (1-way) and of the tree's edges (2-way).
+ * The edges must form a forest over the columns. Works for counts summed across sites.
+ * @example fitFromMeasurements([3, 2], [{ clique: [0], counts, sigma: 4 }, { clique: [1], counts: c1, sigma: 4 }, { clique: [0, 1], counts: c01, sigma: 6 }])
+ */
+export function fitFromMeasurements(sizes: readonly number[], measurements: readonly MarginalMeasurement[]): TreeModel {
+  const d = sizes.length;
+  const edges = measurements.filter((m) => m.clique.length === 2);
+  for (const m of measurements) {
+    if (m.clique.length < 1 || m.clique.length > 2 || m.clique.some((j) => !(j >= 0 && j < d))) throw new UsageError(`Expected 1-way or 2-way cliques over columns [0, ${d}) but received ${JSON.stringify(m.clique)}`);
+    const cells = m.clique.reduce((s, j) => s * sizes[j], 1);
+    if (m.counts.length !== cells) throw new UsageError(`Expected ${cells} counts for clique ${JSON.stringify(m.clique)} but received ${m.counts.length}`);
+  }
+  // Total: inverse-variance mean of the measurements' sums.
+  let wsum = 0, tsum = 0;
+  for (const m of measurements) {
+    const s = m.counts.reduce((a, b) => a + b, 0);
+    const v = Math.max(1e-12, m.sigma * m.sigma * m.counts.length);
+    wsum += 1 / v;
+    tsum += s / v;
+  }
+  const total = Math.max(1, tsum / wsum);
+  // 1. Node marginals.
+  const nodes: Float64Array[] = [];
+  for (let j = 0; j < d; j++) {
+    const num = new Float64Array(sizes[j]);
+    let den = 0;
+    const add = (est: Float64Array, variance: number) => {
+      const w = 1 / Math.max(variance, 1e-12);
+      for (let k = 0; k < est.length; k++) num[k] += w * est[k];
+      den += w;
+    };
+    for (const m of measurements) {
+      if (m.clique.length === 1 && m.clique[0] === j) add(m.counts, m.sigma * m.sigma);
+      if (m.clique.length === 2 && m.clique.includes(j)) {
+        const [a, b] = m.clique;
+        const proj = new Float64Array(sizes[j]);
+        for (let x = 0; x < sizes[a]; x++) for (let y = 0; y < sizes[b]; y++) proj[a === j ? x : y] += m.counts[x * sizes[b] + y];
+        add(proj, m.sigma * m.sigma * sizes[a === j ? b : a]);
+      }
+    }
+    if (den === 0) throw new UsageError(`Expected a measurement of column ${j} but received none`);
+    for (let k = 0; k < num.length; k++) num[k] /= den;
+    nodes.push(projectToSimplex(num, total));
+  }
+  // Forest structure from the edges, rooted at the lowest index of each component.
+  const adj: Array<Array<{ other: number; m: MarginalMeasurement }>> = Array.from({ length: d }, () => []);
+  for (const m of edges) { adj[m.clique[0]].push({ other: m.clique[1], m }); adj[m.clique[1]].push({ other: m.clique[0], m }); }
+  const parent = new Array<number>(d).fill(-2);
+  const order: number[] = [];
+  const tables: Float64Array[] = new Array(d);
+  for (let r = 0; r < d; r++) {
+    if (parent[r] !== -2) continue;
+    parent[r] = -1;
+    tables[r] = nodes[r].map((x) => x / total);
+    const queue = [r];
+    while (queue.length) {
+      const p = queue.shift() as number;
+      order.push(p);
+      for (const { other: c, m } of adj[p]) {
+        if (parent[c] === -1 || parent[c] >= 0) { if (parent[p] !== c) throw new UsageError('Expected the 2-way cliques to form a forest but received a cycle'); continue; }
+        parent[c] = p;
+        // 2. Edge marginal consistent with both node marginals, oriented (parent, child).
+        const [a, b] = m.clique;
+        const sp = sizes[p], sc = sizes[c];
+        const floor = 1e-6 * total / (sp * sc);
+        const t = new Float64Array(sp * sc);
+        for (let x = 0; x < sizes[a]; x++) for (let y = 0; y < sizes[b]; y++) {
+          const v = Math.max(0, m.counts[x * sizes[b] + y]) + floor;
+          if (a === p) t[x * sc + y] = v; else t[y * sc + x] = v;
+        }
+        ipf(t, nodes[p], nodes[c]);
+        const cond = new Float64Array(sp * sc);
+        for (let x = 0; x < sp; x++) {
+          let s = 0;
+          for (let y = 0; y < sc; y++) s += t[x * sc + y];
+          for (let y = 0; y < sc; y++) cond[x * sc + y] = s > 0 ? t[x * sc + y] / s : nodes[c][y] / total;
+        }
+        tables[c] = cond;
+        queue.push(c);
+      }
+    }
+  }
+  return { sizes: [...sizes], parent, order, tables, total };
+}

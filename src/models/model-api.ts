@@ -1,0 +1,237 @@
+/**
+ * The library entry points: trainModel, sampleModel (saveModel and loadModel live in
+ * model-file.ts). Training dispatches to the named generator under a privacy planner bound to
+ * the ledger; sampling resolves the `--where` condition, asks the generator for codes (exactly
+ * conditioned), decodes them, repairs rows against the schema constraints and builds the table.
+ */
+import type { Table } from 'apache-arrow';
+import { embeddedSchema } from '../data/arrow-types';
+import { tableFingerprint } from '../data/fingerprint';
+import { inferSchemaFromTable } from '../data/schema-inference';
+import { validateSchema } from '../data/schema-validation';
+import type { TableSchema } from '../data/schema';
+import { PrivacyLedger } from '../dp/ledger';
+import { CryptoRandom, SEEDED_NOISE_WARNING } from '../dp/noise';
+import { UsageError, describeValue } from '../errors';
+import { marginalNative } from '../native/marginal';
+import { DecodedColumn, decodeColumn, decodedTable } from '../transform/decode';
+import { DiscreteColumnEncoder, isModelledColumn, missingCode } from '../transform/discretiser';
+import { VERSION } from '../version';
+import { evaluateCondition, resolveCondition } from './conditions';
+import { applicableConstraints, constraintColumns, repairRows, RepairColumns } from './constraints';
+import type { HemasynthModel, ModelManifest, SampleModelOptions, TrainModelOptions } from './generator';
+import { MODEL_FORMAT_VERSION } from './model-file';
+import { PrivacyPlanner } from './privacy-plan';
+import { generatorByName } from './registry';
+import { samplingSeed, SamplingRandom } from './sampling-random';
+
+/** The loud notice carried by every non-private model and its outputs. */
+export const NON_PRIVATE_NOTICE = 'NON-PRIVATE MODEL: trained with --epsilon inf (no differential privacy). It may reveal training records; do not share it or its synthetic data outside the data controller.';
+
+/** Metadata key marking synthetic tables (value: JSON with model name, privacy and notice). */
+export const SYNTHETIC_METADATA_KEY = 'hemasynth.synthetic';
+
+function resolveSchema(table: Table, schema?: TableSchema): TableSchema {
+  if (schema) return validateSchema(schema, 'schema');
+  const carried = embeddedSchema(table.schema);
+  if (carried) return validateSchema(carried, 'the schema embedded in the table');
+  return inferSchemaFromTable(table);
+}
+
+/**
+ * Trains a generator.
+ * @example
+ * const sim = simulateCohort({ patients: 1500, seed: 1 });
+ * const model = trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: 1, delta: 1e-6, seed: 7 });
+ */
+export function trainModel(opts: TrainModelOptions): HemasynthModel {
+  const t0 = process.hrtime.bigint();
+  const generator = generatorByName(opts.model);
+  const schema = resolveSchema(opts.table, opts.schema);
+  const epsilon = opts.epsilon;
+  if (typeof epsilon !== 'number' || Number.isNaN(epsilon) || !(epsilon > 0)) throw new UsageError(`Expected epsilon > 0 (or Infinity for an explicitly non-private model) for epsilon but received ${describeValue(epsilon)}`);
+  const nonPrivate = epsilon === Infinity;
+  const delta = opts.delta ?? 1e-6;
+  if (!nonPrivate && !(delta > 0 && delta < 1)) throw new UsageError(`Expected a delta in (0, 1) for delta but received ${describeValue(delta)}`);
+  if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new UsageError(`Expected an integer seed but received ${describeValue(opts.seed)}`);
+  const dataFingerprint = tableFingerprint(opts.table);
+  let ledger: PrivacyLedger | null = null;
+  let planner: PrivacyPlanner | null = null;
+  if (!nonPrivate) {
+    ledger = opts.ledger ?? PrivacyLedger.create({ datasetFingerprint: dataFingerprint, budget: { epsilon, delta } });
+    planner = new PrivacyPlanner(ledger, { epsilon, delta }, opts.datasetFingerprint);
+  }
+  const noise = opts.seed !== undefined ? CryptoRandom.fromSeed(`hemasynth-train:${opts.model}:${opts.seed}`) : new CryptoRandom();
+  const progress = (f: number, stage: string) => opts.onProgress?.(f, stage, planner ? planner.spentEpsilon : nonPrivate ? Infinity : 0);
+  progress(0, 'plan');
+  const parts = generator.train({ table: opts.table, schema, privacy: planner, noise, seed: opts.seed ?? null, options: opts.options ?? {}, progress });
+  const encoders = parts.encoders as DiscreteColumnEncoder[];
+  const columns = encoders.map((e) => e.column);
+  const byName = new Map(schema.columns.map((c) => [c.name, c]));
+  const outSchema: TableSchema = {
+    version: 1,
+    ...(schema.name ? { name: `${schema.name} (synthetic)` } : {}),
+    columns: columns.map((n) => byName.get(n) as TableSchema['columns'][number]),
+    constraints: applicableConstraints(schema, columns).map((c) => c.text),
+  };
+  const spent = planner ? planner.spentEpsilon : Infinity;
+  const manifest: ModelManifest = {
+    format: 'hemasynth-model',
+    formatVersion: MODEL_FORMAT_VERSION,
+    libraryVersion: VERSION,
+    model: generator.name,
+    schema: outSchema,
+    encoders: parts.encoders,
+    generator: parts.generator,
+    training: {
+      epsilon: nonPrivate ? 'inf' : epsilon,
+      delta: nonPrivate ? null : delta,
+      seed: opts.seed ?? null,
+      nonPrivate,
+      options: opts.options ?? {},
+      fitSeconds: Number(process.hrtime.bigint() - t0) / 1e9,
+    },
+    privacy: {
+      nonPrivate,
+      notice: nonPrivate ? NON_PRIVATE_NOTICE : opts.seed !== undefined ? SEEDED_NOISE_WARNING : null,
+      epsilon: nonPrivate ? 'inf' : spent,
+      delta: nonPrivate ? null : delta,
+      ledger: ledger ? ledger.toJSON() : null,
+    },
+    dataFingerprint,
+  };
+  progress(1, 'done');
+  return { manifest, weights: parts.weights, ...(parts.files ? { files: parts.files } : {}) };
+}
+
+/** Decodes all columns, natively for numeric bins when the addon is loaded. */
+function decodeAll(encoders: DiscreteColumnEncoder[], codes: Int32Array[], seed: number, restrictions: Map<number, { lo: number; hi: number; loOpen?: boolean; hiOpen?: boolean }>, threads: number): DecodedColumn[] {
+  const rows = codes.length ? codes[0].length : 0;
+  const out: DecodedColumn[] = new Array(encoders.length);
+  const binCols = encoders.map((e, j) => j).filter((j) => encoders[j].levels === 'bins');
+  const native = marginalNative();
+  if (native && binCols.length) {
+    const flat = new Int32Array(rows * binCols.length);
+    const edgeOffsets = new Int32Array(binCols.length + 1);
+    const params = new Float64Array(binCols.length * 8);
+    const edgeList: number[] = [];
+    binCols.forEach((j, x) => {
+      const e = encoders[j];
+      flat.set(codes[j], x * rows);
+      edgeList.push(...(e.edges as number[]));
+      edgeOffsets[x + 1] = edgeList.length;
+      const r = restrictions.get(j);
+      params.set([e.integer ? 1 : 0, e.min ?? -Infinity, e.max ?? Infinity, r ? r.lo : -Infinity, r ? r.hi : Infinity, r?.loOpen ? 1 : 0, r?.hiOpen ? 1 : 0, missingCode(e)], x * 8);
+    });
+    const values = native.marginalDecodeBins(flat, rows, Float64Array.from(edgeList), edgeOffsets, params, Int32Array.from(binCols.map((j) => 1_000_000 + j)), seed, threads);
+    binCols.forEach((j, x) => {
+      const miss = missingCode(encoders[j]);
+      const valid = new Uint8Array(rows);
+      const c = codes[j];
+      for (let i = 0; i < rows; i++) valid[i] = c[i] === miss ? 0 : 1;
+      out[j] = { encoder: encoders[j], values: values.subarray(x * rows, (x + 1) * rows), valid };
+    });
+  }
+  encoders.forEach((e, j) => {
+    if (out[j]) return;
+    const rng = new SamplingRandom(seed, 1_000_000 + j);
+    out[j] = decodeColumn(e, codes[j], () => rng.next(), restrictions.get(j));
+  });
+  return out;
+}
+
+/**
+ * Samples synthetic rows from a model (optionally conditioned), with every schema constraint holding.
+ * @example sampleModel(model, { rows: 10000, seed: 1, where: 'genotype=SC and age_years<18' })
+ */
+export function sampleModel(model: HemasynthModel, opts: SampleModelOptions): Table {
+  const rows = opts.rows;
+  if (!Number.isInteger(rows) || rows < 0 || rows > 2_000_000_000) throw new UsageError(`Expected a whole number of rows in [0, 2e9] for rows but received ${describeValue(rows)}`);
+  const generator = generatorByName(model.manifest.model);
+  const engine = opts.engine ?? 'native';
+  if (engine !== 'native' && engine !== 'onnx') throw new UsageError(`Expected engine "native" or "onnx" but received ${describeValue(engine)}`);
+  if (!generator.engines.includes(engine)) {
+    throw new UsageError(`Expected an engine the ${model.manifest.model} model supports (${generator.engines.join(', ')}) but received "${engine}": ${model.manifest.model} models have no ONNX graph; use --engine native`);
+  }
+  const encoders = model.manifest.encoders as DiscreteColumnEncoder[];
+  const condition = opts.where ? resolveCondition(opts.where, encoders) : null;
+  const seed = samplingSeed(opts.seed);
+  const threads = opts.threads ?? 0;
+  const request = { rows, seed, condition, engine, threads };
+  const decoded = generator.sampleColumns ? generator.sampleColumns(model, request) : decodeAll(encoders, generator.sampleCodes(model, request), seed, condition?.restrictions ?? new Map(), threads);
+  // Constraints: repair rows in place on the decoded arrays.
+  const constraints = applicableConstraints(model.manifest.schema, encoders.map((e) => e.column));
+  if (constraints.length) {
+    const cols: RepairColumns = { numbers: new Map(), validity: new Map(), conditionColumns: new Map() };
+    const used = new Set(constraints.flatMap(constraintColumns));
+    decoded.forEach((d) => {
+      const e = d.encoder;
+      if (!used.has(e.column)) return;
+      cols.validity.set(e.column, d.valid);
+      if (e.levels === 'bins' || e.output === 'bool') {
+        const numbers = new Float64Array(rows);
+        for (let i = 0; i < rows; i++) numbers[i] = d.valid[i] ? d.values[i] : NaN;
+        if (e.levels === 'bins') cols.numbers.set(e.column, { values: d.values, valid: d.valid, integer: e.integer, min: e.min, max: e.max });
+        cols.conditionColumns.set(e.column, { numbers });
+      } else {
+        const cats = e.categories as string[];
+        const labels = new Array<string | null>(rows);
+        for (let i = 0; i < rows; i++) labels[i] = d.valid[i] ? cats[d.values[i]] : null;
+        cols.conditionColumns.set(e.column, { labels });
+      }
+    });
+    const missingBefore = new Map<string, number>();
+    for (const c of constraints) if (c.type === 'null-when') missingBefore.set(c.column, countMissing(cols.validity.get(c.column) as Uint8Array));
+    repairRows(constraints, cols, rows);
+    restoreMissingRates(constraints, cols, decoded, missingBefore, seed);
+  }
+  const meta = new Map([[SYNTHETIC_METADATA_KEY, JSON.stringify({ model: model.manifest.model, epsilon: model.manifest.privacy.epsilon, delta: model.manifest.privacy.delta, nonPrivate: model.manifest.privacy.nonPrivate, notice: model.manifest.privacy.notice, where: opts.where ?? null })]]);
+  return decodedTable(decoded, meta);
+}
+
+function countMissing(valid: Uint8Array): number {
+  let k = 0;
+  for (let i = 0; i < valid.length; i++) if (!valid[i]) k++;
+  return k;
+}
+
+/**
+ * A "null when" constraint forces values to missing where its condition holds; when the model
+ * did not tie the column's missingness to that condition, this adds missing values and the
+ * column's missing rate overshoots the model's own. To keep the model's rate, that many rows
+ * where the condition does not hold and the value is missing get the value of a random other
+ * such row that has one (post-processing of synthetic rows only; the condition stays satisfied).
+ */
+function restoreMissingRates(constraints: ReturnType<typeof applicableConstraints>, cols: RepairColumns, decoded: DecodedColumn[], missingBefore: Map<string, number>, seed: number): void {
+  const rng = new SamplingRandom(seed, 0x3fff0000);
+  for (const c of constraints) {
+    if (c.type !== 'null-when') continue;
+    const d = decoded.find((x) => x.encoder.column === c.column);
+    if (!d) continue;
+    const valid = d.valid;
+    const excess = countMissing(valid) - (missingBefore.get(c.column) as number);
+    if (excess <= 0) continue;
+    const holes: number[] = [], donors: number[] = [];
+    for (let i = 0; i < valid.length; i++) {
+      if (evaluateCondition(c.when, cols.conditionColumns, i)) continue;
+      (valid[i] ? donors : holes).push(i);
+    }
+    if (donors.length === 0) continue;
+    for (let k = 0; k < Math.min(excess, holes.length); k++) {
+      const pick = k + Math.floor(rng.next() * (holes.length - k));
+      const h = holes[pick];
+      holes[pick] = holes[k];
+      const from = donors[Math.floor(rng.next() * donors.length)];
+      d.values[h] = d.values[from];
+      valid[h] = 1;
+      const view = cols.conditionColumns.get(c.column);
+      if (view?.numbers) view.numbers[h] = view.numbers[from];
+      if (view?.labels) view.labels[h] = view.labels[from];
+    }
+  }
+}
+
+/** Columns of a schema a generator models (direct identifiers, identifiers and free text are not). */
+export function modelledColumnNames(schema: TableSchema): string[] {
+  return schema.columns.filter(isModelledColumn).map((c) => c.name);
+}

@@ -1,0 +1,109 @@
+/**
+ * The privacy plan of a neural generator (TVAE, CTGAN), calibrated and charged to the ledger
+ * before the table is read.
+ *
+ * A neural training releases (1) the quantile edges of its mode-specific normaliser (exponential
+ * mechanism, one per quantile), (2) for CTGAN, noisy category counts of the conditional-vector
+ * columns (Gaussian mechanism; they drive training-by-sampling of the generator's conditions and
+ * the conditions drawn at sampling time) and (3) DP-SGD: the Poisson-subsampled Gaussian
+ * mechanism composed over the training steps (Abadi et al. 2016). The preprocessing gets a fixed
+ * share of ε (default 10%, split as zCDP shares like the other generators, see privacy-plan.ts);
+ * the DP-SGD noise multiplier σ is then the smallest whose composition with the preprocessing,
+ * by the ledger's accountant (PRV by default), stays within the target ε at δ. The ledger is
+ * checked for the whole plan (refusing with PrivacyBudgetError before anything is recorded or
+ * read), then charged mechanism by mechanism.
+ */
+import { calibrateNoiseMultiplier, composeEpsilon } from '../../dp/accountants/compute';
+import type { Mechanism } from '../../dp/accountants/mechanisms';
+import { PrivacyBudgetError, UsageError } from '../../errors';
+import type { PrivacyPlanner } from '../privacy-plan';
+
+/** What a neural training asks for. */
+export interface NeuralPrivacyRequest {
+  /** Name for ledger notes, e.g. "tvae". */
+  model: string;
+  /** Number of DP quantiles of the normaliser. */
+  quantiles: number;
+  /** Number of noisy category-count releases (one per conditional-vector column). */
+  countReleases: number;
+  /** Poisson sampling rate q of DP-SGD. */
+  sampleRate: number;
+  /** DP-SGD steps. */
+  steps: number;
+  /** Share of ε for the preprocessing (default 0.1). */
+  preprocessingShare?: number;
+}
+
+/** The calibrated plan. */
+export interface NeuralPrivacyPlan {
+  /** ε of each exponential-mechanism quantile (null when there are none). */
+  quantileEpsilonEach: number | null;
+  /** σ of the noisy counts (sensitivity 1), or null. */
+  countSigma: number | null;
+  /** DP-SGD noise multiplier σ. */
+  noiseMultiplier: number;
+  /** ε of the whole plan at the target δ (<= target ε). */
+  epsilon: number;
+  mechanisms: Array<{ mechanism: Mechanism; note: string }>;
+}
+
+/**
+ * Calibrates and charges a neural generator's privacy plan.
+ * @example
+ * const plan = chargeNeuralPlan(ctx.privacy, { model: 'tvae', quantiles: 300, countReleases: 0, sampleRate: 0.2, steps: 1500 });
+ * // plan.noiseMultiplier goes to createTrainer({ dp: { noiseMultiplier, ... } })
+ */
+export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequest): NeuralPrivacyPlan {
+  const { epsilon, delta } = planner.target;
+  const accountant = planner.ledger.accountant;
+  if (!(req.sampleRate > 0 && req.sampleRate <= 1)) throw new UsageError(`Expected a DP-SGD sample rate in (0, 1] but received ${req.sampleRate}: lower the batch size or use more rows`);
+  if (!(Number.isInteger(req.steps) && req.steps >= 1)) throw new UsageError(`Expected at least one DP-SGD step but received ${req.steps}`);
+  const share = req.preprocessingShare ?? 0.1;
+  const pre: Array<{ mechanism: Mechanism; note: string }> = [];
+  let quantileEpsilonEach: number | null = null, countSigma: number | null = null;
+  const shares = [
+    ...(req.quantiles > 0 ? [{ kind: 'exponential' as const, share: 0.5, count: req.quantiles, note: 'quantiles' }] : []),
+    ...(req.countReleases > 0 ? [{ kind: 'gaussian' as const, share: 0.5, count: req.countReleases, note: 'counts' }] : []),
+  ];
+  if (shares.length) {
+    const rho = planner.calibrate(shares, share * epsilon);
+    const total = shares.reduce((s, m) => s + m.share, 0);
+    for (const m of shares) {
+      const r = (rho * m.share) / total;
+      if (m.kind === 'exponential') {
+        quantileEpsilonEach = Math.sqrt((8 * r) / m.count);
+        pre.push({ mechanism: { kind: 'pure-dp', epsilon: quantileEpsilonEach, count: m.count, name: 'exponential mechanism' }, note: `${req.model}: DP quantile edges of the mode-specific normaliser (${m.count} quantiles)` });
+      } else {
+        countSigma = Math.sqrt(m.count / (2 * r));
+        pre.push({ mechanism: { kind: 'gaussian', noiseMultiplier: countSigma, count: m.count }, note: `${req.model}: noisy category counts of the conditional-vector columns (${m.count})` });
+      }
+    }
+  }
+  const sgd = (sigma: number): Mechanism => ({ kind: 'subsampled-gaussian', noiseMultiplier: sigma, sampleRate: req.sampleRate, steps: req.steps });
+  const total = (sigma: number) => composeEpsilon({ accountant, delta, mechanisms: [...pre.map((m) => m.mechanism), sgd(sigma)] }).epsilon;
+  let sigma = calibrateNoiseMultiplier({ accountant, targetEpsilon: (1 - (pre.length ? share : 0)) * epsilon, delta, sampleRate: req.sampleRate, steps: req.steps }).noiseMultiplier;
+  // The calibration above ignores the preprocessing; composition is sub-additive, so shrink σ
+  // while the whole plan still fits, and grow it if it does not (rare: the PRV error margin).
+  let eps = total(sigma);
+  for (let i = 0; eps > epsilon && i < 200; i++) { sigma *= 1.02; eps = total(sigma); }
+  if (!(eps <= epsilon)) throw new UsageError(`Expected a DP-SGD noise multiplier meeting epsilon=${epsilon} but received none up to ${sigma.toPrecision(4)}`);
+  for (let i = 0; i < 12; i++) {
+    const s = sigma * 0.97;
+    const e = total(s);
+    if (!(e <= epsilon)) break;
+    sigma = s; eps = e;
+  }
+  const mechanisms = [...pre, { mechanism: sgd(sigma), note: `${req.model}: DP-SGD (σ=${sigma.toPrecision(4)}, q=${req.sampleRate.toPrecision(4)}, ${req.steps} steps)` }];
+  const ledger = planner.ledger;
+  const after = composeEpsilon({ accountant, mechanisms: [...ledger.mechanisms(), ...mechanisms.map((m) => m.mechanism)], delta: ledger.budget.delta }).epsilon;
+  if (!(after <= ledger.budget.epsilon)) {
+    const before = ledger.spent().epsilon;
+    throw new PrivacyBudgetError(
+      `Privacy budget exceeded for dataset ${ledger.datasetFingerprint.slice(0, 16)}: budget epsilon=${ledger.budget.epsilon}, delta=${ledger.budget.delta}; ` +
+        `spent so far epsilon=${Number(before.toPrecision(6))}; this ${req.model} training (epsilon=${epsilon}) would bring it to epsilon=${Number(after.toPrecision(6))}. Refused before reading any data.`,
+    );
+  }
+  for (const m of mechanisms) ledger.charge({ mechanism: m.mechanism, datasetFingerprint: planner.datasetFingerprint ?? ledger.datasetFingerprint, note: m.note });
+  planner.spentEpsilon = eps;
+  return { quantileEpsilonEach, countSigma, noiseMultiplier: sigma, epsilon: eps, mechanisms };
+}

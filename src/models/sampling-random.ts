@@ -1,0 +1,79 @@
+/**
+ * The pseudo-random generator for sampling from a trained model: xoshiro128** (Blackman & Vigna
+ * 2018, "Scrambled linear pseudorandom number generators"), seeded by SplitMix32. Sampling is
+ * post-processing of a differentially private model, so it needs no cryptographic source; it
+ * needs speed and reproducibility. The native sampler (native/marginal/rng.h) implements the same
+ * generator bit for bit, so native and TypeScript sampling give the same rows for the same seed.
+ *
+ * Rows are sampled in blocks of {@link SAMPLING_BLOCK_ROWS}; block b uses the stream seeded by
+ * (seed, b), so results do not depend on the number of threads.
+ */
+
+/** Rows per independently seeded block. */
+export const SAMPLING_BLOCK_ROWS = 4096;
+
+function splitmix32(state: { s: number }): number {
+  state.s = (state.s + 0x9e3779b9) | 0;
+  let z = state.s;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/**
+ * xoshiro128** seeded from a 32-bit seed and a stream number.
+ * @example const r = new SamplingRandom(42, 0); r.next() // uniform in [0, 1)
+ */
+export class SamplingRandom {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number, stream = 0) {
+    const st = { s: (seed ^ Math.imul(stream + 1, 0x632be5ab)) | 0 };
+    this.a = splitmix32(st);
+    this.b = splitmix32(st);
+    this.c = splitmix32(st);
+    this.d = splitmix32(st);
+    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+  }
+
+  /** The next 32 random bits. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    return result;
+  }
+
+  /** A uniform in [0, 1) with 32 random bits. */
+  next(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
+  /** A standard normal (Box–Muller on two 32-bit uniforms; the sine half is discarded for simplicity). */
+  normal(): number {
+    const u1 = (this.nextUint32() + 1) / 4294967297;
+    const u2 = this.next();
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/**
+ * A 32-bit seed for sampling from a user seed (any integer) or, without one, from the OS CSPRNG.
+ * @example samplingSeed(7) // 7
+ */
+export function samplingSeed(seed?: number): number {
+  if (seed === undefined) return require('node:crypto').randomBytes(4).readUInt32LE(0) | 0;
+  return Number(BigInt.asIntN(32, BigInt(Math.trunc(seed))));
+}

@@ -1,0 +1,265 @@
+/**
+ * The discretiser: a reversible per-column encoder from table values to integer codes, used by
+ * the marginal (graphical-model) and copula generators. Each modelled column becomes codes
+ * `0 .. size-1`: one code per category (categorical, ordinal, boolean) or per numeric interval
+ * (continuous, integer, datetime), plus a last code for "missing" when the column is nullable,
+ * so missingness is modelled, not imputed.
+ *
+ * Where edges come from, so that nothing reads real data outside the privacy ledger:
+ * * integer columns with schema bounds and at most {@link MAX_INTEGER_LEVELS} values: one code per
+ *   value, from the schema alone;
+ * * other numeric columns: quantile edges, bought with budget (exponential-mechanism quantiles,
+ *   Smith 2011, through `exponentialMechanismQuantile` of src/dp after the caller charged the
+ *   ledger) or exact quantiles when training is explicitly non-private (`epsilon = inf`);
+ *   schema bounds, when declared, are the outer edges;
+ * * categories from the schema, or (non-private runs only) from the data.
+ *
+ * Decoding draws a value uniformly inside the code's interval (integers: a uniform integer of the
+ * interval), clamped to the schema bounds, so integers stay integers and categories stay valid.
+ */
+import type { ColumnKind, ColumnSchema, TableSchema } from '../data/schema';
+import { InputError, UsageError } from '../errors';
+import { exponentialMechanismQuantile } from '../dp/preprocessing/quantiles';
+import type { CryptoRandom } from '../dp/noise';
+import type { Table } from 'apache-arrow';
+import { readCategoryCodes, readLabels, readNumbers } from './column-values';
+
+/** Integer columns with at most this many values in their bounds get one code per value. */
+export const MAX_INTEGER_LEVELS = 32;
+/** Default number of equal-frequency bins of a numeric column (plus two narrow tail bins). */
+export const DEFAULT_NUMERIC_BINS = 12;
+/** Coarse public range, in asinh space, used for DP quantiles of a column without declared bounds. */
+export const UNBOUNDED_ASINH_RANGE: [number, number] = [-Math.asinh(1e12), Math.asinh(1e12)];
+
+/** The Arrow type a decoded column is written as (the kinds of src/data/arrow-types.ts). */
+export type DecodedArrowType = 'float64' | 'int32' | 'int64' | 'bool' | 'dictionary' | 'date-day' | 'timestamp-ms';
+
+/** A fitted discretiser of one column: plain JSON, stored in the model manifest. */
+export interface DiscreteColumnEncoder {
+  column: string;
+  kind: ColumnKind;
+  output: DecodedArrowType;
+  /** `categories`: code k is categories[k]; `bins`: code b is the interval [edges[b], edges[b+1]). */
+  levels: 'categories' | 'bins';
+  categories?: string[];
+  edges?: number[];
+  /** Decoded values are whole numbers (integer and datetime columns). */
+  integer: boolean;
+  /** Declared bounds (numbers; datetimes as days or ms) that decoding clamps to. */
+  min?: number;
+  max?: number;
+  /** Whether the last code means missing. */
+  nullable: boolean;
+  /** Number of codes, the missing code included. */
+  size: number;
+  /** Where the levels came from: schema, dp-quantiles, exact-quantiles or data (non-private). */
+  source: 'schema' | 'dp-quantiles' | 'exact-quantiles' | 'data';
+}
+
+/** How numeric edges are obtained when they cost budget. */
+export interface DiscretisationPrivacy {
+  /** null: explicitly non-private (exact quantiles, data categories allowed). */
+  quantileEpsilonEach: number | null;
+  /** Noise source for the exponential mechanism (required when quantileEpsilonEach is set). */
+  rng?: CryptoRandom;
+}
+
+/** Options of {@link planDiscretisation} and {@link fitDiscretisation}. */
+export interface DiscretisationOptions {
+  bins?: number;
+}
+
+/** Whether a column is modelled by generators (direct identifiers, free text and identifiers are not). */
+export function isModelledColumn(c: ColumnSchema): boolean {
+  return c.role !== 'direct-identifier' && c.kind !== 'identifier' && c.kind !== 'text';
+}
+
+function boundNumber(c: ColumnSchema, v: number | string | undefined): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (c.kind === 'datetime') {
+    const ms = Date.parse(v);
+    if (!Number.isFinite(ms)) throw new InputError({ field: `${c.name}.min/max` }, 'an ISO 8601 date', JSON.stringify(v));
+    return c.format === 'date-time' ? ms : Math.floor(ms / 86_400_000);
+  }
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function outputType(c: ColumnSchema): DecodedArrowType {
+  switch (c.kind) {
+    case 'continuous': return 'float64';
+    case 'integer': {
+      const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
+      return lo !== undefined && hi !== undefined && lo >= -2147483648 && hi <= 2147483647 ? 'int32' : 'int64';
+    }
+    case 'boolean': return 'bool';
+    case 'categorical': case 'ordinal': return 'dictionary';
+    case 'datetime': return c.format === 'date-time' ? 'timestamp-ms' : 'date-day';
+    default: throw new UsageError(`Expected a modelled column kind for column "${c.name}" but received kind "${c.kind}"`);
+  }
+}
+
+/** The numeric quantile levels of a column with `bins` equal-frequency bins and two tail bins. */
+export function quantileLevels(bins: number): number[] {
+  const out = [0.01];
+  for (let i = 1; i < bins; i++) out.push(i / bins);
+  out.push(0.99);
+  return out;
+}
+
+/** What a column needs before it can be encoded: nothing, quantiles, or categories. */
+export interface ColumnPlan {
+  column: ColumnSchema;
+  needs: 'none' | 'quantiles' | 'categories';
+  /** Number of quantiles when needs === 'quantiles'. */
+  quantiles: number;
+}
+
+/**
+ * What discretising these columns costs: the columns whose edges need DP quantiles (and how
+ * many), and those whose categories are not in the schema.
+ * @example planDiscretisation(schema).filter((p) => p.needs === 'quantiles').length
+ */
+export function planDiscretisation(schema: TableSchema, opts: DiscretisationOptions = {}): ColumnPlan[] {
+  const bins = opts.bins ?? DEFAULT_NUMERIC_BINS;
+  return schema.columns.filter(isModelledColumn).map((c) => {
+    if (c.kind === 'boolean') return { column: c, needs: 'none' as const, quantiles: 0 };
+    if (c.kind === 'categorical' || c.kind === 'ordinal') return { column: c, needs: c.categories && c.categories.length > 0 ? 'none' as const : 'categories' as const, quantiles: 0 };
+    const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
+    if ((c.kind === 'integer') && lo !== undefined && hi !== undefined && hi - lo + 1 <= MAX_INTEGER_LEVELS) return { column: c, needs: 'none' as const, quantiles: 0 };
+    return { column: c, needs: 'quantiles' as const, quantiles: quantileLevels(bins).length };
+  });
+}
+
+function exactQuantile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[idx];
+}
+
+function numericEdges(c: ColumnSchema, values: Float64Array, bins: number, privacy: DiscretisationPrivacy): { edges: number[]; source: DiscreteColumnEncoder['source']; min?: number; max?: number } {
+  const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
+  const levels = quantileLevels(bins);
+  const finite = values.filter((v) => !Number.isNaN(v));
+  let qs: number[];
+  let source: DiscreteColumnEncoder['source'];
+  if (privacy.quantileEpsilonEach === null) {
+    const sorted = finite.sort();
+    qs = levels.map((p) => exactQuantile(sorted, p));
+    if (sorted.length === 0) qs = [lo ?? 0, hi ?? (lo ?? 0) + 1];
+    source = 'exact-quantiles';
+  } else {
+    if (!privacy.rng) throw new UsageError('Expected a CryptoRandom for the DP quantiles of the discretiser but received none');
+    // Without declared bounds the public range is huge; asinh compresses it so the exponential
+    // mechanism's width term does not swamp the rank utility (the edges are mapped back below).
+    const unbounded = lo === undefined || hi === undefined;
+    const t = unbounded ? (x: number) => Math.asinh(x) : (x: number) => x;
+    const range: [number, number] = unbounded ? [lo !== undefined ? Math.asinh(lo) : UNBOUNDED_ASINH_RANGE[0], hi !== undefined ? Math.asinh(hi) : UNBOUNDED_ASINH_RANGE[1]] : [lo as number, hi as number];
+    const sorted = new Float64Array(finite.length);
+    for (let i = 0; i < finite.length; i++) sorted[i] = Math.min(range[1], Math.max(range[0], t(finite[i])));
+    sorted.sort();
+    qs = levels.map((p) => exponentialMechanismQuantile(sorted, p, range[0], range[1], privacy.quantileEpsilonEach as number, privacy.rng as CryptoRandom));
+    if (unbounded) qs = qs.map((x) => Math.sinh(x));
+    source = 'dp-quantiles';
+  }
+  qs.sort((a, b) => a - b);
+  let edges = [...(lo !== undefined ? [lo] : []), ...qs.filter((q) => Number.isFinite(q) && (lo === undefined || q > lo) && (hi === undefined || q < hi)), ...(hi !== undefined ? [hi] : [])];
+  const integer = c.kind === 'integer' || c.kind === 'datetime';
+  if (integer) {
+    edges = edges.map((e) => Math.ceil(e));
+    // The last interval holds the maximum itself: [e_last-1, max + 1).
+    edges[edges.length - 1] = (hi ?? edges[edges.length - 1]) + 1;
+  }
+  edges = edges.filter((e, i) => i === 0 || e > edges[i - 1]);
+  if (edges.length < 2) edges = [edges[0] ?? 0, (edges[0] ?? 0) + 1];
+  return { edges, source, min: lo, max: hi };
+}
+
+/**
+ * Fits the discretiser of every modelled column. Call it only after the ledger was charged for
+ * the quantiles {@link planDiscretisation} asked for (or with `quantileEpsilonEach: null` for an
+ * explicitly non-private run).
+ * @example fitDiscretisation(table, schema, { quantileEpsilonEach: 0.01, rng })
+ */
+export function fitDiscretisation(table: Table, schema: TableSchema, privacy: DiscretisationPrivacy, opts: DiscretisationOptions = {}): DiscreteColumnEncoder[] {
+  const bins = opts.bins ?? DEFAULT_NUMERIC_BINS;
+  return planDiscretisation(schema, opts).map(({ column: c, needs }) => {
+    const nullable = c.nullable !== false;
+    const output = outputType(c);
+    const base = { column: c.name, kind: c.kind, output, nullable };
+    if (c.kind === 'boolean') {
+      return { ...base, levels: 'categories', categories: ['false', 'true'], integer: false, size: 2 + (nullable ? 1 : 0), source: 'schema' };
+    }
+    if (c.kind === 'categorical' || c.kind === 'ordinal') {
+      let categories = c.categories ?? [];
+      let source: DiscreteColumnEncoder['source'] = 'schema';
+      if (needs === 'categories') {
+        if (privacy.quantileEpsilonEach !== null) {
+          throw new UsageError(`Expected categories in the schema for column "${c.name}" (a DP generator may not read them from the data) but received none; declare them or run dpDiscoverCategories first`);
+        }
+        categories = [...new Set(readLabels(table, c.name).filter((v): v is string => v !== null))].sort();
+        source = 'data';
+      }
+      return { ...base, levels: 'categories', categories: [...categories], integer: false, size: categories.length + (nullable ? 1 : 0), source };
+    }
+    const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
+    if (needs === 'none') {
+      const edges: number[] = [];
+      for (let v = lo as number; v <= (hi as number) + 1; v++) edges.push(v);
+      return { ...base, levels: 'bins', edges, integer: true, min: lo, max: hi, size: edges.length - 1 + (nullable ? 1 : 0), source: 'schema' };
+    }
+    const fitted = numericEdges(c, readNumbers(table, c.name), bins, privacy);
+    return { ...base, levels: 'bins', edges: fitted.edges, integer: c.kind !== 'continuous', min: fitted.min, max: fitted.max, size: fitted.edges.length - 1 + (nullable ? 1 : 0), source: fitted.source };
+  }) as DiscreteColumnEncoder[];
+}
+
+/** Number of non-missing levels of an encoder. */
+export function levelCount(e: DiscreteColumnEncoder): number {
+  return e.size - (e.nullable ? 1 : 0);
+}
+
+/** The missing code of an encoder, or -1 when the column is not nullable. */
+export function missingCode(e: DiscreteColumnEncoder): number {
+  return e.nullable ? e.size - 1 : -1;
+}
+
+/** Bin of a value: the b with edges[b] <= v < edges[b+1], clamped to the first and last bins. */
+export function binOf(edges: readonly number[], v: number): number {
+  const last = edges.length - 2;
+  if (v < edges[1]) return 0;
+  if (v >= edges[last]) return last;
+  let lo = 1, hi = last;
+  while (lo < hi) {
+    const m = (lo + hi + 1) >> 1;
+    if (edges[m] <= v) lo = m; else hi = m - 1;
+  }
+  return lo;
+}
+
+/**
+ * Encodes one column of a table to codes.
+ * @example encodeColumn(table, encoder) // Int32Array of codes in [0, encoder.size)
+ */
+export function encodeColumn(table: Table, e: DiscreteColumnEncoder): Int32Array {
+  const miss = missingCode(e);
+  const notNullable = (row: number) => new InputError({ row: row + 1, column: e.column }, 'a value (the schema declares the column not nullable)', 'a missing value');
+  if (e.levels === 'categories') {
+    const codes = readCategoryCodes(table, e.column, e.categories as string[]);
+    for (let i = 0; i < codes.length; i++) if (codes[i] < 0) { if (miss < 0) throw notNullable(i); codes[i] = miss; }
+    return codes;
+  }
+  const values = readNumbers(table, e.column);
+  const edges = e.edges as number[];
+  const codes = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) { if (miss < 0) throw notNullable(i); codes[i] = miss; } else codes[i] = binOf(edges, v);
+  }
+  return codes;
+}
+
+/** Encodes every column: codes column by column, in encoder order. */
+export function encodeTable(table: Table, encoders: readonly DiscreteColumnEncoder[]): Int32Array[] {
+  return encoders.map((e) => encodeColumn(table, e));
+}

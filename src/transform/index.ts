@@ -1,0 +1,9 @@
+/**
+ * Public API of src/transform: reversible per-column encoders (the discretiser for the marginal
+ * and copula generators, one-hot and missing-indicator encoders for neural generators) and
+ * decoding back to Arrow tables with bounds, integers and categories restored.
+ */
+export * from './discretiser';
+export { decodeColumn, decodedTable, decodedArrowData, decodedArrowType } from './decode';
+export type { DecodedColumn, ValueRestriction } from './decode';
+export { readNumbers, readLabels, readCategoryCodes } from './column-values';

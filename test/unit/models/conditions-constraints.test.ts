@@ -1,0 +1,78 @@
+import { parseCondition, resolveCondition, evaluateCondition } from '../../../src/models/conditions';
+import { parseConstraint, repairRows, applicableConstraints } from '../../../src/models/constraints';
+import type { DiscreteColumnEncoder } from '../../../src/transform/discretiser';
+
+const genotype: DiscreteColumnEncoder = { column: 'genotype', kind: 'categorical', output: 'dictionary', levels: 'categories', categories: ['SS', 'SC'], integer: false, nullable: false, size: 2, source: 'schema' };
+const age: DiscreteColumnEncoder = { column: 'age_years', kind: 'continuous', output: 'float64', levels: 'bins', edges: [1, 10, 20, 80], integer: false, min: 1, max: 80, nullable: true, size: 4, source: 'schema' };
+const voc: DiscreteColumnEncoder = { column: 'voc', kind: 'integer', output: 'int32', levels: 'bins', edges: [0, 2, 5, 11], integer: true, min: 0, max: 10, nullable: false, size: 3, source: 'schema' };
+
+describe('conditions', () => {
+  test('parses and/or/not, null tests, in-lists and comparisons', () => {
+    expect(parseCondition('genotype=SC and age_years<18')).toEqual({ type: 'and', items: [
+      { type: 'compare', column: 'genotype', op: '=', value: 'SC', quoted: false },
+      { type: 'compare', column: 'age_years', op: '<', value: 18, quoted: false }] });
+    expect(parseCondition('x is not null')).toEqual({ type: 'null', column: 'x', negated: true });
+    expect(parseCondition("g in ('SS', SC)")).toEqual({ type: 'in', column: 'g', values: ['SS', 'SC'] });
+    expect(parseCondition('not chronic_transfusion')).toEqual({ type: 'not', item: { type: 'truthy', column: 'chronic_transfusion' } });
+    expect(() => parseCondition('age_years <')).toThrow(/Expected a value/);
+    expect(() => parseCondition('')).toThrow(/Expected a condition/);
+  });
+
+  test('evaluates with SQL semantics for missing values', () => {
+    const cols = new Map([['a', { numbers: Float64Array.of(1, NaN, 20) }], ['t', { numbers: Float64Array.of(1, 0, 1) }]]);
+    const e = parseCondition('a < 2 or a >= 17');
+    expect([0, 1, 2].map((i) => evaluateCondition(e, cols, i))).toEqual([true, false, true]);
+    expect([0, 1, 2].map((i) => evaluateCondition(parseCondition('not t'), cols, i))).toEqual([false, true, false]);
+  });
+
+  test('resolves to per-code evidence weights: fractions of bins and whole integers', () => {
+    const r = resolveCondition('genotype=SC and age_years<15 and voc>=3', [genotype, age, voc]);
+    expect(Array.from(r.evidence.get(0)!)).toEqual([0, 1]);
+    const a = r.evidence.get(1)!;
+    expect(a[0]).toBe(1);
+    expect(a[1]).toBeCloseTo(0.5, 12); // [10, 20) ∩ (-inf, 15)
+    expect(a[2]).toBe(0);
+    expect(a[3]).toBe(0); // missing never satisfies a comparison
+    const v = r.evidence.get(2)!;
+    expect(Array.from(v)).toEqual([0, 2 / 3, 1]); // {2,3,4}: 3 and 4 allowed
+    expect(r.restrictions.get(1)).toMatchObject({ hi: 15, hiOpen: true });
+  });
+
+  test('an unsatisfiable condition fails at once with a clear message', () => {
+    expect(() => resolveCondition('genotype=XX', [genotype])).toThrow(/can never hold.*\["SS","SC"\]/);
+    expect(() => resolveCondition('age_years<0', [age])).toThrow(/can never hold: column "age_years" has values in \[1, 80\]/);
+    expect(() => resolveCondition('age_years>50 and age_years<40', [age])).toThrow(/can never hold/);
+    expect(() => resolveCondition('nope=1', [age])).toThrow(/Expected a modelled column in --where but received "nope"/);
+    expect(() => resolveCondition('genotype=SC or age_years<3', [genotype, age])).toThrow(/joined by "and"/);
+  });
+});
+
+describe('constraints', () => {
+  test('parses the simulator schema forms and refuses unknown ones', () => {
+    expect(parseConstraint('hbs_pct + hbf_pct + hba2_pct <= 100')).toMatchObject({ type: 'sum', columns: ['hbs_pct', 'hbf_pct', 'hba2_pct'], op: '<=', bound: 100 });
+    expect(parseConstraint('stroke_age_years <= age_years')).toMatchObject({ type: 'compare-columns', left: 'stroke_age_years', right: 'age_years' });
+    expect(parseConstraint('lic_mg_g is null when not chronic_transfusion')).toMatchObject({ type: 'null-when', column: 'lic_mg_g' });
+    expect(() => parseConstraint('a * b = 3')).toThrow(/Expected a constraint of the form/);
+    expect(applicableConstraints({ version: 1, columns: [], constraints: ['a <= b', 'c + d <= 1'] }, ['a', 'b'])).toHaveLength(1);
+  });
+
+  test('repairs rows so every constraint holds, changing only violating rows', () => {
+    const a = Float64Array.of(60, 10, 5), b = Float64Array.of(60, 20, 1), c = Float64Array.of(1, 1, 1);
+    const va = Uint8Array.of(1, 1, 1), vb = Uint8Array.of(1, 1, 1), vc = Uint8Array.of(1, 1, 1);
+    const t = Float64Array.of(0, 1, 0), vt = Uint8Array.of(1, 1, 1);
+    const cols = {
+      numbers: new Map([['a', { values: a, valid: va, integer: false, min: 0 }], ['b', { values: b, valid: vb, integer: false, min: 0 }], ['c', { values: c, valid: vc, integer: false, min: 0 }]]),
+      validity: new Map([['a', va], ['b', vb], ['c', vc], ['t', vt]]),
+      conditionColumns: new Map([['a', { numbers: Float64Array.from(a) }], ['b', { numbers: Float64Array.from(b) }], ['c', { numbers: Float64Array.from(c) }], ['t', { numbers: t }]]),
+    };
+    const changed = repairRows(['a + b <= 100', 'a <= b', 'c is null when not t'].map(parseConstraint), cols, 3);
+    expect(a[0] + b[0]).toBeCloseTo(100, 9);
+    expect(a[0] / b[0]).toBeCloseTo(1, 12); // proportional scaling
+    expect(a[2]).toBe(1); // lowered to b
+    expect(Array.from(vc)).toEqual([0, 1, 0]);
+    expect(changed.get('a + b <= 100')).toBe(1);
+    expect(changed.get('a <= b')).toBe(1);
+    expect(changed.get('c is null when not t')).toBe(2);
+    expect(a[1]).toBe(10);
+  });
+});

@@ -1,0 +1,201 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Table } from 'apache-arrow';
+import { simulateCohort } from '../../../src/scd';
+import { PrivacyLedger, fingerprintBytes } from '../../../src/dp/ledger';
+import { PrivacyBudgetError } from '../../../src/errors';
+import { runScdChecks, SCD_CHECK_COLUMNS } from '../../../src/evaluate/clinical/scd-checks';
+import { constraintViolations, loadModel, modelFromBytes, modelToBytes, ModelVersionError, sampleModel, saveModel, trainModel, treeOf, sampleTree, SYNTHETIC_METADATA_KEY } from '../../../src/models';
+import { readLabels, readNumbers } from '../../../src/transform/column-values';
+import { marginalNative } from '../../../src/native/marginal';
+import { writeArrowFile } from '../../../src/data/arrow-file';
+import { runCli } from '../../support/run-cli';
+
+const sim = simulateCohort({ patients: 1500, sites: 4, seed: 21 });
+// DP tests model the clinical columns (the V1-V13 columns and the haemoglobin fractions): with all
+// 280 columns the per-column noise at small epsilon is larger than the 5-point missingness tolerance.
+const clinicalNames = new Set<string>([...SCD_CHECK_COLUMNS, 'site', 'country', 'hbs_pct', 'hba_pct', 'hba2_pct']);
+const clinicalSchema = { ...sim.schema, columns: sim.schema.columns.filter((c) => clinicalNames.has(c.name)) };
+const tmp = path.resolve(__dirname, '../../tmp/models');
+fs.mkdirSync(tmp, { recursive: true });
+
+function missingRate(t: Table, name: string): number {
+  const v = readLabels(t, name);
+  return v.filter((x) => x === null).length / v.length;
+}
+
+function checkOutput(syn: Table, label: string): void {
+  // every constraint holds
+  for (const [c, bad] of constraintViolations(syn, sim.schema)) expect(`${label}: ${c}: ${bad}`).toBe(`${label}: ${c}: 0`);
+  // categories valid, bounds held
+  for (const c of sim.schema.columns) {
+    if (!syn.getChild(c.name)) continue;
+    if (c.categories) for (const v of readLabels(syn, c.name)) if (v !== null) expect(c.categories).toContain(v);
+    if (c.kind === 'continuous' || c.kind === 'integer') {
+      const v = readNumbers(syn, c.name);
+      for (let i = 0; i < v.length; i++) {
+        if (Number.isNaN(v[i])) continue;
+        if (typeof c.min === 'number') expect(v[i]).toBeGreaterThanOrEqual(c.min);
+        if (typeof c.max === 'number') expect(v[i]).toBeLessThanOrEqual(c.max);
+        if (c.kind === 'integer') expect(Number.isInteger(v[i])).toBe(true);
+      }
+    }
+    // missingness within 5 points of the real data
+    expect(Math.abs(missingRate(syn, c.name) - missingRate(sim.patients, c.name))).toBeLessThanOrEqual(0.05);
+  }
+  // direct identifiers are never generated
+  expect(syn.getChild('patient_id')).toBeNull();
+  expect(syn.getChild('name')).toBeNull();
+}
+
+describe('marginal generator (MST)', () => {
+  const model = trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, seed: 5 });
+
+  test('epsilon = inf: non-private is marked loudly; constraints, categories, bounds and missingness hold; V1-V13 run', () => {
+    expect(model.manifest.privacy.nonPrivate).toBe(true);
+    expect(model.manifest.privacy.notice).toMatch(/NON-PRIVATE/);
+    const syn = sampleModel(model, { rows: 1500, seed: 1 });
+    expect(syn.numRows).toBe(1500);
+    expect(JSON.parse(syn.schema.metadata.get(SYNTHETIC_METADATA_KEY) as string).nonPrivate).toBe(true);
+    checkOutput(syn, 'marginal inf');
+    const checks = runScdChecks(syn);
+    expect(checks.map((c) => c.id)).toEqual(['V1', 'V2', 'V3', 'V4', 'V5', 'V6', 'V7', 'V8', 'V9', 'V10', 'V11', 'V12', 'V13']);
+    // every check found its columns and a population in the synthetic data (the pass count is reported by the bench)
+    for (const c of checks) expect(c.n).toBeGreaterThan(0);
+  });
+
+  test('deterministic with a seed: same training and sampling seed, same bytes; another seed differs', () => {
+    const again = trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, seed: 5 });
+    expect(Buffer.from(again.weights.tables.buffer).equals(Buffer.from(model.weights.tables.buffer))).toBe(true);
+    const a = sampleModel(model, { rows: 300, seed: 9 }), b = sampleModel(again, { rows: 300, seed: 9 }), c = sampleModel(model, { rows: 300, seed: 10 });
+    expect(Array.from(readNumbers(a, 'hb_g_dl'))).toEqual(Array.from(readNumbers(b, 'hb_g_dl')));
+    expect(readLabels(a, 'genotype')).toEqual(readLabels(b, 'genotype'));
+    expect(Array.from(readNumbers(a, 'hb_g_dl'))).not.toEqual(Array.from(readNumbers(c, 'hb_g_dl')));
+  });
+
+  test('native and TypeScript tree samplers give identical codes', () => {
+    if (!marginalNative()) throw new Error('native addon not loaded: build it (npm run build:native) to run this test');
+    const tree = treeOf(model);
+    const native = sampleTree(tree, 5000, 77);
+    const js = sampleTree(tree, 5000, 77, { engine: 'js' });
+    native.forEach((col, j) => expect(Buffer.from(col.buffer, col.byteOffset, col.byteLength).equals(Buffer.from(js[j].buffer))).toBe(true));
+  });
+
+  test('conditional sampling honours the condition exactly; unsatisfiable conditions fail fast', () => {
+    const syn = sampleModel(model, { rows: 800, seed: 3, where: 'genotype=SC and age_years<18' });
+    expect(syn.numRows).toBe(800);
+    expect(new Set(readLabels(syn, 'genotype'))).toEqual(new Set(['SC']));
+    for (const a of readNumbers(syn, 'age_years')) expect(a).toBeLessThan(18);
+    checkOutputConstraintsOnly(syn);
+    const t0 = Date.now();
+    expect(() => sampleModel(model, { rows: 10, where: 'age_years<0' })).toThrow(/can never hold/);
+    expect(() => sampleModel(model, { rows: 10, where: 'genotype=HbXX' })).toThrow(/can never hold/);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  test('DP training charges the ledger; a second training over the budget is refused before reading', () => {
+    const ledger = PrivacyLedger.create({ datasetFingerprint: fingerprintBytes('cohort-21'), budget: { epsilon: 2, delta: 1e-6 } });
+    const dp = trainModel({ table: sim.patients, schema: clinicalSchema, model: 'marginal', epsilon: 2, delta: 1e-6, seed: 4, ledger });
+    expect(dp.manifest.privacy.nonPrivate).toBe(false);
+    expect(ledger.entries.length).toBe(4);
+    expect(ledger.spent().epsilon).toBeLessThanOrEqual(2);
+    expect(ledger.spent().epsilon).toBeGreaterThan(1.5);
+    expect(dp.manifest.privacy.ledger?.entries.length).toBe(4);
+    const syn = sampleModel(dp, { rows: 1500, seed: 1 });
+    checkOutput(syn, 'marginal eps=2');
+    const before = ledger.entries.length;
+    expect(() => trainModel({ table: sim.patients, schema: clinicalSchema, model: 'marginal', epsilon: 1, delta: 1e-6, ledger })).toThrow(PrivacyBudgetError);
+    expect(ledger.entries.length).toBe(before);
+  });
+
+  test('model file: round trip, version error, corruption and truncation errors, no training rows', () => {
+    const file = path.join(tmp, 'marginal.hsm');
+    saveModel(file, model);
+    const loaded = loadModel(file);
+    expect(loaded.manifest).toEqual(JSON.parse(JSON.stringify(model.manifest)));
+    expect(readNumbers(sampleModel(loaded, { rows: 200, seed: 4 }), 'ldh_u_l')).toEqual(readNumbers(sampleModel(model, { rows: 200, seed: 4 }), 'ldh_u_l'));
+    const bytes = fs.readFileSync(file);
+    // newer format version
+    const newer = modelToBytes({ ...model, manifest: { ...model.manifest, formatVersion: 99 } });
+    expect(() => modelFromBytes(newer, 'newer.hsm')).toThrow(ModelVersionError);
+    expect(() => modelFromBytes(newer, 'newer.hsm')).toThrow(/format version 99.*upgrade hemasynth/);
+    const corrupt = Buffer.from(bytes);
+    corrupt[corrupt.length - 100] ^= 0xff;
+    expect(() => modelFromBytes(corrupt, 'corrupt.hsm')).toThrow(/corrupt or truncated/);
+    expect(() => modelFromBytes(bytes.subarray(0, bytes.length - 10), 't.hsm')).toThrow(/corrupt or truncated/);
+    expect(() => modelFromBytes(Buffer.from('hello world, not a model at all, no no no no no no'), 'x.hsm')).toThrow(/hemasynth model file/);
+    // no training rows: no identifier appears, and no row's values appear as float32 or text
+    const text = bytes.toString('latin1');
+    for (const id of readLabels(sim.patients, 'patient_id').slice(0, 200)) expect(text.includes(id as string)).toBe(false);
+    for (const nm of readLabels(sim.patients, 'name').slice(0, 200)) expect(text.includes(nm as string)).toBe(false);
+    const hb = readNumbers(sim.patients, 'hb_g_dl'), ldh = readNumbers(sim.patients, 'ldh_u_l');
+    for (let i = 0; i < 200; i++) {
+      const pair = Buffer.alloc(8);
+      pair.writeFloatLE(hb[i], 0);
+      pair.writeFloatLE(ldh[i], 4);
+      expect(bytes.includes(pair)).toBe(false);
+      expect(text.includes(`${hb[i]},${ldh[i]}`)).toBe(false);
+    }
+  });
+
+  test('unavailable models and engines are refused clearly', () => {
+    expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'gan', epsilon: 1 })).toThrow(/Expected a model name \(marginal, copula, tvae, ctgan\) but received "gan"/);
+    expect(() => sampleModel(model, { rows: 5, engine: 'onnx' })).toThrow(/no ONNX graph/);
+  });
+});
+
+function checkOutputConstraintsOnly(syn: Table): void {
+  for (const [c, bad] of constraintViolations(syn, sim.schema)) expect(`${c}: ${bad}`).toBe(`${c}: 0`);
+}
+
+describe('copula generator', () => {
+  test('epsilon = inf and epsilon = 3: constraints, categories, missingness; conditional sampling', () => {
+    const inf = trainModel({ table: sim.patients, schema: sim.schema, model: 'copula', epsilon: Infinity, seed: 2 });
+    checkOutput(sampleModel(inf, { rows: 1500, seed: 1 }), 'copula inf');
+    const dp = trainModel({ table: sim.patients, schema: clinicalSchema, model: 'copula', epsilon: 3, delta: 1e-6, seed: 2 });
+    expect(dp.manifest.privacy.epsilon).toBeLessThanOrEqual(3);
+    checkOutput(sampleModel(dp, { rows: 1500, seed: 1 }), 'copula eps=3');
+    const cond = sampleModel(inf, { rows: 500, seed: 5, where: 'genotype=SS and hydroxyurea=true and age_years>=30' });
+    expect(new Set(readLabels(cond, 'genotype'))).toEqual(new Set(['SS']));
+    expect(new Set(readLabels(cond, 'hydroxyurea'))).toEqual(new Set(['true']));
+    for (const a of readNumbers(cond, 'age_years')) expect(a).toBeGreaterThanOrEqual(30);
+    checkOutputConstraintsOnly(cond);
+    const file = path.join(tmp, 'copula.hsm');
+    saveModel(file, dp);
+    expect(readNumbers(sampleModel(loadModel(file), { rows: 100, seed: 8 }), 'hb_g_dl')).toEqual(readNumbers(sampleModel(dp, { rows: 100, seed: 8 }), 'hb_g_dl'));
+  });
+});
+
+describe('hemasynth train / sample', () => {
+  test('trains with a ledger next to the data, samples with a condition, refuses unknown models', async () => {
+    const data = path.join(tmp, 'cohort.arrow');
+    const small = simulateCohort({ patients: 600, sites: 2, seed: 3 });
+    writeArrowFile(data, small.patients);
+    const schemaFile = path.join(tmp, 'schema.json');
+    fs.writeFileSync(schemaFile, JSON.stringify(small.schema));
+    fs.rmSync(`${data}.ledger.json`, { force: true });
+    const out = path.join(tmp, 'cli.hsm');
+    const r = await runCli(['train', '--data', data, '--model', 'marginal', '--epsilon', '3', '--delta', '1e-6', '--seed', '1', '--out', out, '--schema', schemaFile, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.epsilon).toBeLessThanOrEqual(3);
+    expect(fs.existsSync(`${data}.ledger.json`)).toBe(true);
+    const syn = path.join(tmp, 'syn.arrow');
+    const s = await runCli(['sample', '--model', out, '--rows', '300', '--seed', '2', '--out', syn, '--where', 'genotype=SC and age_years<18', '--json']);
+    expect(s.code).toBe(0);
+    expect(JSON.parse(s.stdout).rows).toBe(300);
+    const again = await runCli(['train', '--data', data, '--model', 'marginal', '--epsilon', '3', '--out', out, '--schema', schemaFile]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/Privacy budget exceeded/);
+    const tv = await runCli(['train', '--data', data, '--model', 'gan', '--epsilon', '1', '--out', out]);
+    expect(tv.code).toBe(2);
+    expect(tv.stderr).toMatch(/Expected a model name/);
+    const onnx = await runCli(['sample', '--model', out, '--rows', '3', '--out', syn, '--engine', 'onnx']);
+    expect(onnx.code).toBe(2);
+    expect(onnx.stderr).toMatch(/no ONNX graph/);
+    const bad = await runCli(['sample', '--model', out, '--rows', '3', '--out', syn, '--where', 'age_years<0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/can never hold/);
+  });
+});

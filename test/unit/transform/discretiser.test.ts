@@ -1,0 +1,75 @@
+import { simulateCohort } from '../../../src/scd';
+import { CryptoRandom } from '../../../src/dp/noise';
+import { decodeColumn, decodedTable } from '../../../src/transform/decode';
+import { binOf, encodeTable, fitDiscretisation, isModelledColumn, missingCode, planDiscretisation } from '../../../src/transform/discretiser';
+import { readNumbers } from '../../../src/transform/column-values';
+import { SamplingRandom } from '../../../src/models/sampling-random';
+import type { TableSchema } from '../../../src/data/schema';
+
+const sim = simulateCohort({ patients: 400, sites: 2, seed: 11 });
+
+describe('discretiser', () => {
+  test('plans only modelled columns; small integer ranges are free, other numbers need quantiles', () => {
+    const plan = planDiscretisation(sim.schema);
+    const names = plan.map((p) => p.column.name);
+    expect(names).not.toContain('patient_id');
+    expect(names).not.toContain('date_of_birth');
+    expect(plan.find((p) => p.column.name === 'snp_001')?.needs).toBe('none');
+    expect(plan.find((p) => p.column.name === 'hb_g_dl')?.needs).toBe('quantiles');
+    expect(plan.find((p) => p.column.name === 'genotype')?.needs).toBe('none');
+    expect(sim.schema.columns.filter(isModelledColumn).length).toBe(plan.length);
+  });
+
+  test('binOf finds the interval [e_b, e_b+1) and clamps outside values', () => {
+    const e = [0, 1, 2, 5];
+    expect([binOf(e, -3), binOf(e, 0), binOf(e, 0.99), binOf(e, 1), binOf(e, 4.9), binOf(e, 5), binOf(e, 99)]).toEqual([0, 0, 0, 1, 2, 2, 2]);
+  });
+
+  test('encode then decode keeps values in their bin, integers whole, categories valid, bounds held', () => {
+    const encoders = fitDiscretisation(sim.patients, sim.schema, { quantileEpsilonEach: 0.5, rng: CryptoRandom.fromSeed(1) });
+    const codes = encodeTable(sim.patients, encoders);
+    const rng = new SamplingRandom(5);
+    const decoded = encoders.map((e, j) => decodeColumn(e, codes[j], () => rng.next()));
+    encoders.forEach((e, j) => {
+      expect(Math.max(...codes[j])).toBeLessThan(e.size);
+      if (e.levels !== 'bins') return;
+      const orig = readNumbers(sim.patients, e.column);
+      for (let i = 0; i < codes[j].length; i++) {
+        if (codes[j][i] === missingCode(e)) { expect(Number.isNaN(orig[i])).toBe(true); expect(decoded[j].valid[i]).toBe(0); continue; }
+        const v = decoded[j].values[i];
+        expect(decoded[j].valid[i]).toBe(1);
+        if (e.integer) expect(Number.isInteger(v)).toBe(true);
+        if (e.min !== undefined) expect(v).toBeGreaterThanOrEqual(e.min);
+        if (e.max !== undefined) expect(v).toBeLessThanOrEqual(e.max);
+        expect(binOf(e.edges as number[], v)).toBe(codes[j][i]);
+      }
+    });
+    const table = decodedTable(decoded);
+    expect(table.numRows).toBe(400);
+    const g = table.getChild('genotype')!;
+    for (let i = 0; i < 400; i++) expect(['SS', 'Sb0', 'SC', 'Sb+', 'other']).toContain(g.get(i));
+    const snp = table.getChild('snp_001')!;
+    for (let i = 0; i < 400; i++) { const v = snp.get(i); if (v !== null) expect([0, 1, 2]).toContain(v); }
+  });
+
+  test('small integer columns get one code per value from the schema (no budget)', () => {
+    const [enc] = fitDiscretisation(sim.patients, { version: 1, columns: [sim.schema.columns.find((c) => c.name === 'alpha_thal_deletions')!] }, { quantileEpsilonEach: 0.1, rng: CryptoRandom.fromSeed(2) });
+    expect(enc.edges).toEqual([0, 1, 2, 3]);
+    expect(enc.source).toBe('schema');
+    expect(enc.size).toBe(4); // 3 values + missing
+  });
+
+  test('a DP discretiser refuses categories that are not in the schema; non-private reads them', () => {
+    const schema: TableSchema = { version: 1, columns: [{ name: 'genotype', kind: 'categorical', role: 'feature' }] };
+    expect(() => fitDiscretisation(sim.patients, schema, { quantileEpsilonEach: 0.1, rng: CryptoRandom.fromSeed(3) })).toThrow(/Expected categories in the schema for column "genotype"/);
+    const [enc] = fitDiscretisation(sim.patients, schema, { quantileEpsilonEach: null });
+    expect(enc.categories).toEqual(['SC', 'SS', 'Sb+', 'Sb0', 'other'].sort());
+    expect(enc.source).toBe('data');
+  });
+
+  test('a missing value in a non-nullable column is an error naming row and column', () => {
+    const schema: TableSchema = { version: 1, columns: [{ name: 'lic_mg_g', kind: 'continuous', role: 'feature', min: 0, max: 80, nullable: false }] };
+    const encoders = fitDiscretisation(sim.patients, schema, { quantileEpsilonEach: null });
+    expect(() => encodeTable(sim.patients, encoders)).toThrow(/column "lic_mg_g".*missing value|missing value.*lic_mg_g|row \d+, column "lic_mg_g"/);
+  });
+});
