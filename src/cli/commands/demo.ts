@@ -2,20 +2,23 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { runDemo } from '../../demo';
-import { action, parseIntOption, printJson } from '../runtime';
+import { action, parseIntOption, parseNumberOption, printJson } from '../runtime';
 
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('run the main job end to end on built-in data: simulate a multi-site SCD cohort, anonymise each site, and summarise')
+    .description('run the main job end to end on built-in data: simulate a multi-site SCD cohort, anonymise each site, train a DP generator, sample synthetic patients and write the validation report')
     .requiredOption('--out <dir>', 'output folder')
     .option('--patients <n>', 'simulated patients over all sites', parseIntOption('--patients', 10, 10_000_000), 1500)
     .option('--sites <n>', 'hospital sites', parseIntOption('--sites', 1, 64), 4)
     .option('--seed <n>', 'simulator seed', parseIntOption('--seed', 0, 2 ** 31 - 1), 7)
+    .option('--model <name>', 'generator', 'marginal')
+    .option('--epsilon <e>', 'privacy budget ε of the generator ("inf" for an explicitly non-private model)', parseNumberOption('--epsilon', { min: 1e-6, allowInfinity: true }), 3)
+    .option('--delta <d>', 'privacy parameter δ', parseNumberOption('--delta', { min: 1e-15, max: 0.1 }), 1e-5)
     .option('--json', 'print the summary as JSON')
-    .action(action(async (opts: { out: string; patients: number; sites: number; seed: number; json?: boolean }) => {
+    .action(action(async (opts: { out: string; patients: number; sites: number; seed: number; model: string; epsilon: number; delta: number; json?: boolean }) => {
       const log = (s: string) => { if (!opts.json) process.stderr.write(`hemasynth demo: ${s}\n`); };
-      const summary = await runDemo({ out: opts.out, patients: opts.patients, sites: opts.sites, seed: opts.seed, onStage: (s) => log(`${s}...`) });
+      const summary = await runDemo({ out: opts.out, patients: opts.patients, sites: opts.sites, seed: opts.seed, model: opts.model, epsilon: opts.epsilon, delta: opts.delta, onStage: (s) => log(`${s}...`) });
       if (opts.json) return printJson(summary);
       const rel = (f: string) => path.relative(process.cwd(), f) || '.';
       const lines = [
@@ -24,6 +27,10 @@ export function register(program: Command): void {
         'anonymisation per site (policy data/policies/scd.json):',
         ...summary.anonymisation.map((s) =>
           `  ${s.site}: ${s.patients} patients, suppressed ${s.suppressedRecords}, average prosecutor risk ${s.averageProsecutorBefore.toFixed(3)} -> ${s.averageProsecutorAfter.toFixed(3)}, highest ${s.highestProsecutorAfter.toFixed(3)}, verdict ${s.verdict} -> ${rel(s.released)}`),
+        `generator: ${summary.generator.model} at ε = ${summary.generator.epsilon}, δ = ${summary.generator.delta} (spent ε ${typeof summary.generator.epsilonSpent === 'number' ? summary.generator.epsilonSpent.toFixed(3) : summary.generator.epsilonSpent}), trained in ${summary.generator.seconds.toFixed(1)} s -> ${rel(summary.generator.file)}${summary.generator.ledger ? `, ledger ${rel(summary.generator.ledger)}` : ''}`,
+        `synthetic: ${summary.synthetic.rows} patients -> ${rel(summary.synthetic.file)}`,
+        `validation: clinical analyses ${summary.report.clinicalPassed}/${summary.report.clinicalTotal} reproduced, membership-inference AUC ${summary.report.membershipAuc === null ? 'n/a' : summary.report.membershipAuc.toFixed(3)}`,
+        `report: ${rel(summary.report.html)} (and ${rel(summary.report.json)})`,
         `summary: ${rel(path.join(summary.out, 'summary.json'))}`,
       ];
       process.stdout.write(lines.join('\n') + '\n');
