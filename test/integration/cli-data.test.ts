@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../src/cli/main';
+import { runCli } from '../support/run-cli';
 import { readTable } from '../../src/data';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-cli-data-'));
@@ -16,22 +16,7 @@ const file = (name: string, content?: string | Buffer) => {
   return p;
 };
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    const code = await main(['node', 'hemasynth', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
-}
+const run = (...args: string[]) => runCli(args);
 
 const CSV = 'id,age,genotype,hb\nP1,34,SS,7.9\nP2,8,SC,10.1\nP3,,SS,NA\nP4,61,SC,11.2\n';
 

@@ -6,7 +6,7 @@ import {
   dpQuantiles, dpBounds, dpBinEdges, dpDiscoverCategories, dpMeanVariance, categoryThreshold,
 } from '../../../src/dp';
 import { PrivacyBudgetError } from '../../../src/errors';
-import { main } from '../../../src/cli/main';
+import { runCli } from '../../support/run-cli';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-dp-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -137,21 +137,10 @@ describe('DP preprocessing charges the ledger before reading', () => {
 });
 
 describe('hemasynth privacy (CLI)', () => {
-  async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-    const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-    process.exitCode = undefined;
-    try {
-      const code = await main(['node', 'hemasynth', ...args]);
-      return { code, out, err };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-      process.exitCode = undefined;
-    }
-  }
+  const run = async (args: string[]) => {
+    const r = await runCli(args);
+    return { code: r.code, out: r.stdout, err: r.stderr };
+  };
   test('epsilon --json (rdp and prv)', async () => {
     const r = await run(['privacy', 'epsilon', '--accountant', 'rdp', '--noise-multiplier', '1.5', '--sample-rate', '0.04', '--steps', '2250', '--delta', '1e-5', '--json']);
     expect(r.code).toBe(0);
