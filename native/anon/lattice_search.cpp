@@ -1,10 +1,12 @@
 #include "anon/lattice_search.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <numeric>
 #include <unordered_map>
 
+#include "anon/class_rollup.h"
 #include "anon/key_table.h"
 #include "anon/privacy_criteria.h"
 #include "anon/risk_estimators.h"
@@ -57,7 +59,8 @@ void LatticeSearch::validate() {
   require(in_.codes.size() == checked_mul(in_.combos, static_cast<size_t>(in_.width), "codes"), "codes",
           "expected combos * width codes but received " + std::to_string(in_.codes.size()));
   require(in_.counts.size() == in_.combos, "counts", "expected one count per combination");
-  for (int64_t c : in_.counts) require(c >= 0, "counts", "expected non-negative counts");
+  for (int64_t c : in_.counts)
+    if (c < 0) require(false, "counts", "expected non-negative counts");
   require(!in_.qis.empty(), "quasiIdentifiers", "expected at least one quasi-identifier");
   require(in_.qi_columns.size() == in_.qis.size(), "quasiIdentifiers", "expected one column per quasi-identifier");
   double lattice = 1;
@@ -69,17 +72,20 @@ void LatticeSearch::validate() {
             f.c_str(), "expected gen of height * card entries");
     int32_t col = in_.qi_columns[j];
     require(col >= 0 && col < in_.width, f.c_str(), "column out of range");
-    for (int32_t g : q.gen) require(g >= 0 && g < q.card, f.c_str(), "generalised code out of range");
+    // Messages are built only on failure: these loops run over every combination.
+    for (int32_t g : q.gen)
+      if (g < 0 || g >= q.card) require(false, f.c_str(), "generalised code out of range");
     for (size_t i = 0; i < in_.combos; ++i) {
       int32_t v = in_.codes[i * in_.width + col];
-      require(v >= 0 && v < q.card, f.c_str(), "code " + std::to_string(v) + " outside the hierarchy");
+      if (v < 0 || v >= q.card) require(false, f.c_str(), "code " + std::to_string(v) + " outside the hierarchy");
     }
     for (int32_t l = 0; l + 1 < q.height; ++l) {
       std::vector<int32_t> parent(q.card, -1);
       for (int32_t v = 0; v < q.card; ++v) {
         int32_t a = q.gen[l * q.card + v], b = q.gen[(l + 1) * q.card + v];
-        require(parent[a] < 0 || parent[a] == b, f.c_str(),
-                "the hierarchy is not a tree: a level-" + std::to_string(l) + " code generalises to two codes at the next level");
+        if (parent[a] >= 0 && parent[a] != b)
+          require(false, f.c_str(),
+                  "the hierarchy is not a tree: a level-" + std::to_string(l) + " code generalises to two codes at the next level");
         parent[a] = b;
       }
     }
@@ -99,17 +105,18 @@ void LatticeSearch::validate() {
     if (!a.gen.empty()) {
       require(a.height > 0 && a.gen.size() == static_cast<size_t>(a.card) * a.height, f.c_str(),
               "expected a hierarchy of height * card entries");
-      for (int32_t g : a.gen) require(g >= 0 && g < a.card, f.c_str(), "generalised code out of range");
+      for (int32_t g : a.gen)
+        if (g < 0 || g >= a.card) require(false, f.c_str(), "generalised code out of range");
     }
     for (size_t i = 0; i < in_.combos; ++i) {
       int32_t v = in_.codes[i * in_.width + a.column];
-      require(v >= 0 && v < a.card, f.c_str(), "sensitive code out of range");
+      if (v < 0 || v >= a.card) require(false, f.c_str(), "sensitive code out of range");
     }
   }
   if (in_.patient_column >= 0) {
     require(in_.patient_column < in_.width, "patientColumn", "column out of range");
     for (size_t i = 0; i < in_.combos; ++i)
-      require(in_.codes[i * in_.width + in_.patient_column] >= 0, "patientColumn", "expected non-negative patient codes");
+      if (in_.codes[i * in_.width + in_.patient_column] < 0) require(false, "patientColumn", "expected non-negative patient codes");
   }
   require(in_.suppression_limit >= 0 && in_.suppression_limit <= 1, "suppressionLimit", "expected a share in [0, 1]");
   require(!in_.models.empty(), "models", "expected at least one privacy model");
@@ -284,49 +291,6 @@ NodeEvaluation LatticeSearch::finish(const std::vector<int32_t>& levels, const s
   return ev;
 }
 
-NodeEvaluation LatticeSearch::check_rollup(const std::vector<int32_t>& levels, const std::vector<int32_t>& rep,
-                                           const std::vector<int64_t>& cnt, std::vector<int32_t>* out_rep,
-                                           std::vector<int64_t>* out_cnt) {
-  const size_t m = rep.size(), q = in_.qis.size();
-  const int32_t w = in_.width;
-  thread_local Scratch scratch;
-  KeyTable& table = scratch.table;
-  table.reset(m);
-  std::vector<uint64_t> stride(q);
-  uint64_t s = 1;
-  for (size_t j = 0; j < q; ++j) { stride[j] = s; s *= static_cast<uint64_t>(in_.qis[j].level_card[levels[j]]); }
-  std::vector<const int32_t*> gen(q);
-  for (size_t j = 0; j < q; ++j) gen[j] = in_.qis[j].gen.data() + static_cast<size_t>(levels[j]) * in_.qis[j].card;
-  out_rep->clear();
-  out_cnt->clear();
-  for (size_t i = 0; i < m; ++i) {
-    const int32_t* row = in_.codes.data() + static_cast<size_t>(rep[i]) * w;
-    uint64_t key = 0;
-    for (size_t j = 0; j < q; ++j) key += static_cast<uint64_t>(gen[j][row[in_.qi_columns[j]]]) * stride[j];
-    size_t before = table.size();
-    int32_t c = table.id(key);
-    if (table.size() != before) { out_rep->push_back(rep[i]); out_cnt->push_back(0); }
-    (*out_cnt)[c] += cnt[i];
-  }
-  const size_t nc = out_cnt->size();
-  std::vector<uint8_t> bad(nc, 0);
-  std::string first_reason;
-  int64_t suppressed = 0;
-  for (size_t c = 0; c < nc; ++c) {
-    int64_t size = (*out_cnt)[c];
-    for (const auto& model : in_.models) {
-      bool fails = (model.kind == ModelKind::KAnonymity && static_cast<double>(size) < model.a) ||
-                   (model.kind == ModelKind::HighestRisk && !(size > 0 && 1.0 / static_cast<double>(size) <= model.a + 1e-12));
-      if (fails) { bad[c] = 1; suppressed += size; if (first_reason.empty()) first_reason = model_name(model.kind); break; }
-    }
-  }
-  std::vector<int64_t> kept_rows_of(nc, 0);
-  for (size_t c = 0; c < nc; ++c) kept_rows_of[c] = bad[c] ? 0 : (*out_cnt)[c];
-  class_rows_scratch_.assign(nc, 0);
-  for (size_t c = 0; c < nc; ++c) if (bad[c]) class_rows_scratch_[c] = (*out_cnt)[c];
-  return finish(levels, *out_cnt, bad, *out_rep, suppressed, suppressed, kept_rows_of, first_reason);
-}
-
 NodeEvaluation LatticeSearch::evaluate(const std::vector<int32_t>& levels) { return check(levels, nullptr); }
 
 NodeAssignment LatticeSearch::assign(const std::vector<int32_t>& levels) {
@@ -483,15 +447,330 @@ NodeEvaluation LatticeSearch::check(const std::vector<int32_t>& levels, NodeAssi
   return ev;
 }
 
+LatticeSearch::FastCheck LatticeSearch::decide(const ClassList& classes, const std::vector<int32_t>& levels) {
+  // Mirrors finish() for the models and metrics a class list can answer, in the same order of
+  // operations, so the satisfied flag and the loss are identical to a record-level check.
+  const size_t nc = classes.size(), q = in_.qis.size();
+  const uint32_t* counts = classes.counts.data();
+  const int64_t max_outliers = static_cast<int64_t>(std::floor(in_.suppression_limit * static_cast<double>(total_units_) + 1e-9));
+  const int64_t threshold = class_threshold_;
+  int64_t suppressed = 0;
+  for (size_t c = 0; c < nc; ++c) suppressed += counts[c] < threshold ? static_cast<int64_t>(counts[c]) : 0;
+  FastCheck r;
+  r.satisfied = suppressed <= max_outliers;
+  if (r.satisfied && has_dataset_models_) {
+    int64_t kept_classes = 0, kept_units = 0, uniq = 0;
+    std::vector<int64_t> kept;
+    for (size_t c = 0; c < nc; ++c) {
+      const int64_t size = counts[c];
+      if (size < threshold || size == 0) continue;
+      ++kept_classes;
+      kept_units += size;
+      uniq += size == 1;
+      if (needs_kept_sizes_) kept.push_back(size);
+    }
+    double average = 0, uniqueness = 0;
+    if (kept_units > 0) {
+      average = static_cast<double>(kept_classes) / static_cast<double>(kept_units);
+      uniqueness = static_cast<double>(uniq) / static_cast<double>(kept_units);
+    }
+    for (const auto& model : in_.models) {
+      if (is_class_level(model.kind)) continue;
+      double v = 0;
+      if (model.kind == ModelKind::AverageRisk) v = average;
+      else if (model.kind == ModelKind::SampleUniqueness) v = uniqueness;
+      else v = population_uniqueness(histogram_of(kept), model.b).dankar;
+      if (v > model.a + 1e-12) r.satisfied = false;
+    }
+  }
+  switch (in_.metric) {
+    case Metric::NonUniformEntropy: {
+      double s = 0;
+      for (size_t j = 0; j < q; ++j) s += additive_[j][levels[j]];
+      r.loss = s;
+      break;
+    }
+    case Metric::Loss: {
+      double s = 0;
+      for (size_t j = 0; j < q; ++j) s += additive_[j][levels[j]];
+      for (size_t c = 0; c < nc; ++c) {
+        if (counts[c] >= threshold || counts[c] == 0) continue;
+        double per = 0;
+        for (size_t j = 0; j < q; ++j) {
+          const auto& qi = in_.qis[j];
+          const double g = qi.card <= 1 ? 0.0
+                                        : (level_leaves_[j][levels[j]][layout_.field(j, classes.keys[c])] - 1) / static_cast<double>(qi.card - 1);
+          per += 1.0 - g;
+        }
+        s += per * static_cast<double>(counts[c]);
+      }
+      r.loss = total_rows_ > 0 ? s / (static_cast<double>(total_rows_) * static_cast<double>(q)) : 0;
+      break;
+    }
+    case Metric::Discernibility: {
+      double s = 0;
+      for (size_t c = 0; c < nc; ++c) {
+        const double kept = counts[c] < threshold ? 0.0 : static_cast<double>(counts[c]);
+        s += kept * kept;
+      }
+      s += static_cast<double>(suppressed) * static_cast<double>(total_rows_);
+      r.loss = s;
+      break;
+    }
+    case Metric::AverageClassSize: {
+      int64_t kept_classes = 0, kept_rows = 0;
+      for (size_t c = 0; c < nc; ++c)
+        if (counts[c] >= threshold && counts[c] > 0) { ++kept_classes; kept_rows += counts[c]; }
+      r.loss = kept_classes > 0 ? static_cast<double>(kept_rows) / static_cast<double>(kept_classes) : static_cast<double>(total_rows_);
+      break;
+    }
+  }
+  return r;
+}
+
+bool LatticeSearch::prepare_rollup() {
+  // Roll-up needs classes to carry everything the models read: no sensitive values, no
+  // patient grouping, and counts that fit the 32-bit class counters.
+  if (in_.patient_column >= 0 || total_rows_ >= (int64_t{1} << 32)) return false;
+  for (const auto& m : in_.models) if (needs_sensitive(m.kind)) return false;
+  const size_t q = in_.qis.size();
+  std::vector<int32_t> cards(q), heights(q);
+  std::vector<const int32_t*> gens(q);
+  for (size_t j = 0; j < q; ++j) { cards[j] = in_.qis[j].card; heights[j] = in_.qis[j].height; gens[j] = in_.qis[j].gen.data(); }
+  layout_ = PackedKeyLayout(cards, heights, gens);
+  if (!layout_.fits()) return false;
+  // Every class-level model left reads the class size only and holds from some size upward
+  // (1/size is monotone under correctly rounded division), so one integer threshold decides.
+  class_threshold_ = 0;
+  has_dataset_models_ = false;
+  needs_kept_sizes_ = false;
+  for (const auto& m : in_.models) {
+    int64_t t = 0;
+    if (m.kind == ModelKind::KAnonymity) {
+      t = static_cast<int64_t>(std::ceil(m.a));
+    } else if (m.kind == ModelKind::HighestRisk) {
+      auto holds = [&](int64_t size) { return size > 0 && 1.0 / static_cast<double>(size) <= m.a + 1e-12; };
+      const double guess = m.a + 1e-12 >= 1 ? 1.0 : std::ceil(1.0 / (m.a + 1e-12));
+      if (guess > 4.0e18) return false;
+      t = std::max<int64_t>(1, static_cast<int64_t>(guess));
+      while (t > 1 && holds(t - 1)) --t;
+      while (!holds(t)) ++t;
+    } else {
+      has_dataset_models_ = true;
+      needs_kept_sizes_ = needs_kept_sizes_ || m.kind == ModelKind::PopulationUniqueness;
+      continue;
+    }
+    class_threshold_ = std::max(class_threshold_, t);
+  }
+  // Level-0 classes: the combinations grouped on their quasi-identifiers only.
+  std::vector<uint64_t> keys(in_.combos);
+  std::vector<uint32_t> counts(in_.combos);
+  for (size_t i = 0; i < in_.combos; ++i) {
+    const int32_t* row = in_.codes.data() + i * static_cast<size_t>(in_.width);
+    uint64_t k = 0;
+    for (size_t j = 0; j < q; ++j) k |= static_cast<uint64_t>(row[in_.qi_columns[j]]) << layout_.shift(j);
+    keys[i] = k;
+    counts[i] = static_cast<uint32_t>(in_.counts[i]);
+  }
+  ClassTable table;
+  table.group(keys, counts, bottom_);
+  return true;
+}
+
+// The search's view of the lattice: what it knows of every node, the class lists it keeps to
+// roll up from, and its grouping table.
+struct LatticeSearch::Explorer {
+  struct Cached { int64_t node = -1; std::vector<int32_t> levels; ClassList classes; };
+
+  LatticeSearch& search;
+  const std::vector<int64_t>& radix;
+  const std::vector<double>& bound;
+  const bool monotone, exact, rollup;
+  const size_t q;
+  // 0 unknown, 1 fails (checked or implied by a failing generalisation), 2 holds (checked or
+  // implied by a satisfying specialisation).
+  std::vector<uint8_t> state;
+  std::vector<Cached> cache;
+  std::vector<int32_t> cache_slot, free_slots, cache_fifo;
+  size_t cache_head = 0, cached_classes = 0, cache_cap = 0;
+  ClassTable table;
+  ClassList scratch;  // classes of the node being checked, copied into the cache when kept
+  std::vector<int32_t> lv, src_levels, tag_levels;
+  std::vector<int64_t> stack, chain;
+  std::vector<std::pair<double, int64_t>> succ;
+  std::unordered_map<int64_t, NodeEvaluation> slow_best;  // record-level checks of satisfying nodes
+  std::unordered_map<int64_t, double> satisfied_loss;     // loss of checked satisfying nodes (inexact metrics)
+  int64_t checks = 0;
+
+  Explorer(LatticeSearch& s, const std::vector<int64_t>& r, const std::vector<double>& b, bool mono, bool ex, bool ru)
+      : search(s), radix(r), bound(b), monotone(mono), exact(ex), rollup(ru), q(s.in_.qis.size()) {
+    const int64_t total = radix[q];
+    state.assign(total, 0);
+    if (rollup) cache_slot.assign(total, -1);
+    cache_cap = std::max<size_t>(size_t{4} << 20, 4 * s.bottom_.size());
+    src_levels.assign(q, 0);
+  }
+
+  // Levels of a node index: one division per quasi-identifier (mixed radix, first is fastest).
+  void decode(int64_t idx, std::vector<int32_t>& out) const {
+    out.resize(q);
+    for (size_t j = 0; j < q; ++j) {
+      const int64_t h = search.in_.qis[j].height, next = idx / h;
+      out[j] = static_cast<int32_t>(idx - next * h);
+      idx = next;
+    }
+  }
+
+  // Tags every unknown node below (value 1) or above (value 2) start, through unknown nodes.
+  void tag(int64_t start, uint8_t value) {
+    stack.clear();
+    stack.push_back(start);
+    while (!stack.empty()) {
+      int64_t n = stack.back();
+      stack.pop_back();
+      decode(n, tag_levels);
+      for (size_t j = 0; j < q; ++j) {
+        if (value == 1 ? tag_levels[j] == 0 : tag_levels[j] == search.in_.qis[j].height - 1) continue;
+        int64_t p = value == 1 ? n - radix[j] : n + radix[j];
+        if (state[p] == 0) { state[p] = value; stack.push_back(p); }
+      }
+    }
+  }
+  FastCheck check(int64_t idx) {
+    FastCheck r = compute(idx);
+    if (r.satisfied && !exact) satisfied_loss[idx] = r.loss;
+    return r;
+  }
+  // The loss of a node known to hold, without a second check when it was checked already.
+  FastCheck holding(int64_t idx) {
+    auto it = satisfied_loss.find(idx);
+    return it != satisfied_loss.end() ? FastCheck{true, it->second} : check(idx);
+  }
+
+  FastCheck compute(int64_t idx) {
+    decode(idx, lv);
+    ++checks;
+    if (!rollup) {
+      NodeEvaluation ev = search.check(lv, nullptr);
+      FastCheck r{ev.satisfied, ev.loss};
+      if (ev.satisfied) slow_best[idx] = std::move(ev);
+      return r;
+    }
+    // Source: the cached specialisation with the fewest classes (direct predecessors first).
+    int32_t src = -1;
+    for (size_t j = 0; j < q; ++j) {
+      if (lv[j] == 0) continue;
+      const int32_t e = cache_slot[idx - radix[j]];
+      if (e >= 0 && (src < 0 || cache[e].classes.size() < cache[src].classes.size())) src = e;
+    }
+    if (src < 0) {
+      for (size_t e = 0; e < cache.size(); ++e) {
+        if (cache[e].node < 0 || cache[e].classes.size() >= (src < 0 ? search.bottom_.size() : cache[src].classes.size())) continue;
+        bool below = true;
+        for (size_t j = 0; j < q && below; ++j) below = cache[e].levels[j] <= lv[j];
+        if (below) src = static_cast<int32_t>(e);
+      }
+    }
+    if (src >= 0) table.rollup(search.layout_, cache[src].classes, cache[src].levels, lv, scratch);
+    else table.rollup(search.layout_, search.bottom_, src_levels, lv, scratch);
+    FastCheck r = search.decide(scratch, lv);
+    // A satisfying node is a source only for its generalisations, which monotonicity settles
+    // without a check, unless losses must still be computed above it (other metrics).
+    if (r.satisfied && monotone && exact) return r;
+    int32_t slot;
+    if (!free_slots.empty()) { slot = free_slots.back(); free_slots.pop_back(); }
+    else { slot = static_cast<int32_t>(cache.size()); cache.emplace_back(); }
+    Cached& entry = cache[slot];
+    entry.node = idx;
+    entry.levels = lv;
+    entry.classes.keys.assign(scratch.keys.begin(), scratch.keys.end());
+    entry.classes.counts.assign(scratch.counts.begin(), scratch.counts.end());
+    cache_slot[idx] = slot;
+    cache_fifo.push_back(slot);
+    cached_classes += entry.classes.size();
+    while (cached_classes > cache_cap && cache_head + 1 < cache_fifo.size()) {
+      Cached& old = cache[cache_fifo[cache_head]];
+      cached_classes -= old.classes.size();
+      cache_slot[old.node] = -1;
+      old.node = -1;
+      old.classes = ClassList();
+      free_slots.push_back(cache_fifo[cache_head++]);
+    }
+    return r;
+  }
+
+  // Settles an unknown node of a monotone search: finds the highest failing node on a chain of
+  // generalisations from it (the cheapest step each time), galloping up so that every check
+  // rolls up from the last failing one, then bisecting (the chain fails up to a point and
+  // holds after it); then climbs from there to a failing node whose successors all hold (Flash's
+  // predictive tagging) and tags everything below it. Returns true with the node's own check
+  // when the node itself holds.
+  bool settle(int64_t idx, FastCheck* own) {
+    chain.assign(1, idx);
+    for (int64_t cur = idx;;) {
+      int64_t next = -1;
+      decode(cur, tag_levels);
+      for (size_t j = 0; j < q; ++j) {
+        if (tag_levels[j] == search.in_.qis[j].height - 1) continue;
+        const int64_t s = cur + radix[j];
+        if (next < 0 || bound[s] < bound[next] || (bound[s] == bound[next] && s < next)) next = s;
+      }
+      if (next < 0) break;
+      chain.push_back(next);
+      cur = next;
+    }
+    int64_t lo = -1, hi = static_cast<int64_t>(chain.size());
+    for (int64_t i = 0; i < hi; ++i)
+      if (state[chain[i]] == 2) hi = i;
+    for (int64_t i = 0; i < hi; ++i)
+      if (state[chain[i]] == 1) lo = i;
+    auto probe = [&](int64_t i) {
+      const int64_t n = chain[i];
+      FastCheck ev = check(n);
+      if (i == 0) *own = ev;
+      if (ev.satisfied) { state[n] = 2; tag(n, 2); hi = i; }
+      else { state[n] = 1; lo = i; }
+    };
+    // The first probe skips the node itself: it is the most specialised (dearest) node of the
+    // chain, and a failing node above it proves it fails too.
+    for (int64_t step = 2; lo + step < hi; step *= 2) {
+      const int64_t before = lo;
+      probe(lo + step);
+      if (lo == before) break;
+    }
+    while (hi - lo > 1) probe(lo + (hi - lo) / 2);
+    if (lo < 0) return true;
+    int64_t cur = chain[lo];
+    bool moved = true;
+    while (moved) {
+      moved = false;
+      succ.clear();
+      decode(cur, tag_levels);
+      for (size_t j = 0; j < q; ++j) {
+        if (tag_levels[j] == search.in_.qis[j].height - 1) continue;
+        int64_t s = cur + radix[j];
+        if (state[s] != 2) succ.push_back({bound[s], s});
+      }
+      std::sort(succ.begin(), succ.end());
+      for (const auto& [b, s] : succ) {
+        if (state[s] == 1) { cur = s; moved = true; break; }
+        if (check(s).satisfied) { state[s] = 2; tag(s, 2); continue; }
+        state[s] = 1;
+        cur = s;
+        moved = true;
+        break;
+      }
+    }
+    tag(cur, 1);
+    return false;
+  }
+};
+
 SearchResult LatticeSearch::run() {
   const size_t q = in_.qis.size();
   std::vector<int64_t> radix(q + 1, 1);
   for (size_t j = 0; j < q; ++j) radix[j + 1] = radix[j] * in_.qis[j].height;
   const int64_t total = radix[q];
-  auto decode = [&](int64_t idx, std::vector<int32_t>& lv) {
-    lv.resize(q);
-    for (size_t j = 0; j < q; ++j) lv[j] = static_cast<int32_t>((idx / radix[j]) % in_.qis[j].height);
-  };
   SearchResult res;
   res.lattice_size = total;
   const bool exact = in_.metric == Metric::NonUniformEntropy;
@@ -508,131 +787,73 @@ SearchResult LatticeSearch::run() {
 
   // Lower bounds: exact for NUE (monotonic variant), generalisation-only loss for Loss.
   std::vector<double> bound(total, 0.0);
-  std::vector<int32_t> height_sum(total, 0);
-  std::vector<int32_t> lv;
+  // Visiting order: lower bound, then fewer generalisation steps, then index. The optimum is
+  // the first node of this order with the least loss among those that satisfy the models.
+  // Node indices fit 32 bits: validate() caps the lattice at max_nodes.
+  require(total <= INT32_MAX, "quasiIdentifiers", "the generalisation lattice has more than 2^31 nodes");
+  struct Visit { double bound; int32_t height_sum; int32_t idx; };
+  std::vector<Visit> visits(total);
+  std::vector<int32_t> lv(q, 0);
   for (int64_t idx = 0; idx < total; ++idx) {
-    decode(idx, lv);
+    // lv runs through the lattice as an odometer, in index order.
     double b = 0;
     int32_t hs = 0;
     for (size_t j = 0; j < q; ++j) { hs += lv[j]; if (exact || in_.metric == Metric::Loss) b += additive_[j][lv[j]]; }
     if (in_.metric == Metric::Loss && total_rows_ > 0) b /= static_cast<double>(total_rows_) * static_cast<double>(q);
     bound[idx] = b;
-    height_sum[idx] = hs;
-  }
-  std::vector<int64_t> order(total);
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-    if (bound[a] != bound[b]) return bound[a] < bound[b];
-    if (height_sum[a] != height_sum[b]) return height_sum[a] < height_sum[b];
-    return a < b;
-  });
-  // 0 unknown, 1 fails (checked or implied by a failing successor), 2 checked and holds.
-  std::vector<uint8_t> state(total, 0);
-  std::vector<int64_t> stack;
-  auto tag_down = [&](int64_t start) {
-    stack.clear();
-    stack.push_back(start);
-    while (!stack.empty()) {
-      int64_t n = stack.back();
-      stack.pop_back();
-      for (size_t j = 0; j < q; ++j) {
-        if ((n / radix[j]) % in_.qis[j].height == 0) continue;
-        int64_t p = n - radix[j];
-        if (state[p] == 0) { state[p] = 1; stack.push_back(p); }
-      }
-    }
-  };
-  bool rollup = in_.patient_column < 0;
-  for (const auto& m : in_.models) if (needs_sensitive(m.kind)) rollup = false;
-  double product0 = 1;
-  for (const auto& qi : in_.qis) product0 *= static_cast<double>(qi.card);
-  if (product0 >= 9.0e18) rollup = false;
-  // Class tables of checked nodes (representative combination and size of each class).
-  std::unordered_map<int64_t, std::pair<std::vector<int32_t>, std::vector<int64_t>>> cache;
-  size_t cached_entries = 0;
-  const size_t cache_cap = 16u << 20;
-  std::vector<int32_t> all_rep(in_.combos);
-  std::iota(all_rep.begin(), all_rep.end(), 0);
-  auto tag_up = [&](int64_t start) {
-    stack.clear();
-    stack.push_back(start);
-    while (!stack.empty()) {
-      int64_t n = stack.back();
-      stack.pop_back();
-      for (size_t j = 0; j < q; ++j) {
-        if ((n / radix[j]) % in_.qis[j].height == in_.qis[j].height - 1) continue;
-        int64_t p = n + radix[j];
-        if (state[p] == 0) { state[p] = 2; stack.push_back(p); }
-      }
-    }
-  };
-  auto do_check = [&](int64_t idx) {
-    decode(idx, lv);
-    ++res.checks;
-    if (!rollup) return check(lv, nullptr);
-    const std::vector<int32_t>* rep = &all_rep;
-    const std::vector<int64_t>* cnt = &in_.counts;
+    visits[idx] = {b, hs, static_cast<int32_t>(idx)};
     for (size_t j = 0; j < q; ++j) {
-      if (lv[j] == 0) continue;
-      auto it = cache.find(idx - radix[j]);
-      if (it != cache.end() && it->second.first.size() < rep->size()) { rep = &it->second.first; cnt = &it->second.second; }
+      if (++lv[j] < in_.qis[j].height) break;
+      lv[j] = 0;
     }
-    std::vector<int32_t> nrep;
-    std::vector<int64_t> ncnt;
-    NodeEvaluation ev = check_rollup(lv, *rep, *cnt, &nrep, &ncnt);
-    if (cached_entries + nrep.size() > cache_cap) { cache.clear(); cached_entries = 0; }
-    cached_entries += nrep.size();
-    cache.emplace(idx, std::make_pair(std::move(nrep), std::move(ncnt)));
-    return ev;
-  };
+  }
+  std::sort(visits.begin(), visits.end(), [](const Visit& a, const Visit& b) {
+    if (a.bound != b.bound) return a.bound < b.bound;
+    if (a.height_sum != b.height_sum) return a.height_sum < b.height_sum;
+    return a.idx < b.idx;
+  });
+  std::vector<int32_t> order(total);
+  for (int64_t i = 0; i < total; ++i) order[i] = visits[i].idx;
+  visits.clear();
+  visits.shrink_to_fit();
+
+  const bool rollup = prepare_rollup();
+  Explorer explorer(*this, radix, bound, monotone, exact, rollup);
+
   bool have = false;
   int64_t best_idx = -1;
-  NodeEvaluation best;
-  for (int64_t idx : order) {
-    if (have && bound[idx] > best.loss) break;
+  double best_loss = 0;
+  auto consider = [&](int64_t idx, const FastCheck& ev) {
+    if (!have || ev.loss < best_loss) { have = true; best_loss = ev.loss; best_idx = idx; }
+  };
+  for (int64_t pos = 0; pos < total; ++pos) {
+    const int64_t idx = order[pos];
+    if (have && bound[idx] > best_loss) break;
     if (have && exact) break;
-    if (state[idx] == 1) continue;
-    NodeEvaluation ev = do_check(idx);
-    if (ev.satisfied) {
-      state[idx] = 2;
-      if (monotone) tag_up(idx);
-      if (!have || ev.loss < best.loss) { have = true; best = ev; best_idx = idx; }
+    if (explorer.state[idx] == 1) continue;
+    if (!monotone) {
+      FastCheck ev = explorer.check(idx);
+      if (ev.satisfied) consider(idx, ev);
       continue;
     }
-    state[idx] = 1;
-    if (!monotone) continue;
-    // Predictive tagging (Flash): climb from the failing node to a failing node whose
-    // successors all hold, then everything below it fails too.
-    int64_t cur = idx;
-    bool moved = true;
-    while (moved) {
-      moved = false;
-      std::vector<std::pair<double, int64_t>> succ;
-      for (size_t j = 0; j < q; ++j) {
-        if ((cur / radix[j]) % in_.qis[j].height == in_.qis[j].height - 1) continue;
-        int64_t s = cur + radix[j];
-        if (state[s] != 2) succ.push_back({bound[s], s});
-      }
-      std::sort(succ.begin(), succ.end());
-      for (const auto& [b, s] : succ) {
-        if (state[s] == 1) { cur = s; moved = true; break; }
-        // A satisfying successor is only marked, with everything above it (monotonicity):
-        // the loss order decides the optimum, and later climbs skip these nodes unchecked.
-        if (do_check(s).satisfied) { state[s] = 2; tag_up(s); continue; }
-        state[s] = 1;
-        cur = s;
-        moved = true;
-        break;
-      }
+    if (explorer.state[idx] == 2) {
+      // Implied by a satisfying specialisation. With the exact metric its loss is its bound
+      // (the same sum), so it needs no check.
+      if (exact) consider(idx, FastCheck{true, bound[idx]});
+      else consider(idx, explorer.holding(idx));
+      continue;
     }
-    tag_down(cur);
+    FastCheck own;
+    if (explorer.settle(idx, &own)) consider(idx, own);
   }
+  res.checks = explorer.checks;
   if (have) {
     res.found = true;
-    decode(best_idx, res.levels);
-    res.best = best;
+    explorer.decode(best_idx, res.levels);
+    auto it = explorer.slow_best.find(best_idx);
+    res.best = it != explorer.slow_best.end() ? it->second : check(res.levels, nullptr);
   } else {
-    decode(total - 1, lv);
+    explorer.decode(total - 1, lv);
     res.top = check(lv, nullptr);
     res.levels = lv;
   }
@@ -643,20 +864,21 @@ RowGrouping group_rows(const int32_t* columns, size_t n, int32_t width, int /*th
   require(width > 0, "width", "expected at least one column");
   RowGrouping g;
   g.row_combo.resize(n);
-  KeyTable table;
   // Hash of the tuple → candidate ids; collisions are resolved by comparing tuples.
-  std::vector<int32_t> slot_ids;
   size_t cap = 16;
   while (cap < n * 2 + 16) cap <<= 1;
   std::vector<int32_t> slots(cap, -1);
   const size_t mask = cap - 1;
   std::vector<int32_t> tuple(width);
   for (size_t r = 0; r < n; ++r) {
+    // Multiply-xor per column and one full mix at the end: equal tuples hash alike, and the
+    // final splitmix spreads the bits the table index takes.
     uint64_t h = 0x9e3779b97f4a7c15ULL;
     for (int32_t j = 0; j < width; ++j) {
       tuple[j] = columns[static_cast<size_t>(j) * n + r];
-      h = KeyTable::mix(h ^ (static_cast<uint64_t>(static_cast<uint32_t>(tuple[j])) + 0x9e3779b97f4a7c15ULL + (h << 6)));
+      h = (h ^ static_cast<uint64_t>(static_cast<uint32_t>(tuple[j]))) * 0xbf58476d1ce4e5b9ULL;
     }
+    h = KeyTable::mix(h);
     size_t s = static_cast<size_t>(h) & mask;
     while (true) {
       int32_t id = slots[s];

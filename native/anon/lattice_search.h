@@ -2,16 +2,23 @@
 //
 // Input records are pre-grouped into distinct level-0 code tuples ("combos") with record
 // counts, so a dataset replicated a thousand times costs the same per lattice node as the
-// original. Each lattice node (one level per quasi-identifier) is checked by grouping the
-// combos on their generalised codes (hash of a mixed-radix key), marking classes that break a
-// class-level privacy criterion as suppressed, and comparing the suppressed share with the
-// limit. References: Kohlmayer et al., "Flash: efficient, stable and optimal k-anonymity",
-// IEEE PASSAT 2012; Prasser et al., "ARX - a comprehensive tool for anonymizing biomedical
-// data", AMIA 2014.
+// original. A lattice node (one level per quasi-identifier) is checked by grouping records on
+// their generalised codes, marking classes that break a class-level privacy criterion as
+// suppressed, and comparing the suppressed share with the limit. When the models read class
+// sizes only (k-anonymity, highest risk, the dataset-level risk thresholds) and no patient
+// grouping applies, the search groups the class list of an already checked specialisation
+// instead of the records (roll-up, class_rollup.h) and settles unknown nodes by galloping and
+// bisecting along chains of generalisations before Flash's climb and predictive tagging; the
+// other models use the record-level check. The visiting order and the tie-breaking are those of
+// the record-level search, so both give the same optimum. References: Kohlmayer et al.,
+// "Flash: efficient, stable and optimal k-anonymity", IEEE PASSAT 2012; Prasser et al., "ARX -
+// a comprehensive tool for anonymizing biomedical data", AMIA 2014.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "anon/class_rollup.h"
 
 namespace hemasynth {
 namespace anon {
@@ -119,19 +126,24 @@ class LatticeSearch {
  private:
   struct Scratch;
   NodeEvaluation check(const std::vector<int32_t>& levels, NodeAssignment* out);
-  // Roll-up check (ARX's "roll-up" optimisation): groups the classes of an already checked
-  // predecessor instead of every combination. Only valid when no model reads sensitive
-  // values and records are not grouped by patient (classes then carry all that is needed).
-  NodeEvaluation check_rollup(const std::vector<int32_t>& levels, const std::vector<int32_t>& rep,
-                              const std::vector<int64_t>& cnt, std::vector<int32_t>* out_rep, std::vector<int64_t>* out_cnt);
   NodeEvaluation finish(const std::vector<int32_t>& levels, const std::vector<int64_t>& class_units,
                         const std::vector<uint8_t>& bad, const std::vector<int32_t>& class_rep, int64_t suppressed_units,
                         int64_t suppressed_rows, const std::vector<int64_t>& kept_rows_of, const std::string& first_reason);
   double generalisation_loss(size_t j, int32_t level, int32_t code) const;
-  std::vector<std::vector<std::vector<double>>> level_leaves_;
-  std::vector<int64_t> class_rows_scratch_;  // suppressed rows per class of the node being checked  // [qi][level][generalised code] -> leaves
+  std::vector<std::vector<std::vector<double>>> level_leaves_;  // [qi][level][generalised code] -> leaves
+  std::vector<int64_t> class_rows_scratch_;  // suppressed rows per class of the node being checked
   void validate();
   void precompute();
+  // Roll-up search path (class-size models only): what one class list decides.
+  struct FastCheck { bool satisfied = false; double loss = 0; };
+  struct Explorer;
+  bool prepare_rollup();
+  FastCheck decide(const ClassList& classes, const std::vector<int32_t>& levels);
+  PackedKeyLayout layout_;
+  ClassList bottom_;                 // level-0 classes
+  int64_t class_threshold_ = 0;      // classes smaller than this are suppressed
+  bool has_dataset_models_ = false;  // average risk, sample or population uniqueness
+  bool needs_kept_sizes_ = false;    // population uniqueness reads the kept class sizes
 
   SearchInput in_;
   std::vector<std::vector<double>> additive_;   // [qi][level] loss (NUE or generalisation loss)
