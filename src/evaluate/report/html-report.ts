@@ -27,8 +27,16 @@ function table(head: string[], rows: (string | number)[][]): string {
   return `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
+/** Shown reasons before the rest fold away: a wide table can flag hundreds of columns. */
+const REASONS_SHOWN = 12;
+
 function reasons(list: string[]): string {
-  return list.length ? `<ul class="reasons">${list.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>` : '';
+  if (!list.length) return '';
+  const item = (r: string) => `<li>${escapeHtml(r)}</li>`;
+  const head = list.slice(0, REASONS_SHOWN).map(item).join('');
+  const rest = list.slice(REASONS_SHOWN);
+  const more = rest.length ? `<li class="more"><details><summary>${rest.length} more</summary><ul>${rest.map(item).join('')}</ul></details></li>` : '';
+  return `<ul class="reasons">${head}${more}</ul>`;
 }
 
 async function chart(spec: Record<string, unknown>): Promise<string> {
