@@ -128,6 +128,8 @@ export class FederationCoordinator {
   private completedRounds = 0;
   private joinWaiters: Array<() => void> = [];
   private stopped = false;
+  /** Set once the model is written: a site that rejoins afterwards is told the federation finished. */
+  private finishedSummary?: string;
   /** Refusals logged so far (site, reason), for operators and tests. */
   readonly refusals: Array<{ site: string; reason: string }> = [];
 
@@ -179,6 +181,11 @@ export class FederationCoordinator {
         }
         if (m.hello.site !== cn) {
           this.refuse(cn, `hello names ${JSON.stringify(m.hello.site)} but the certificate is issued to ${JSON.stringify(cn)}`, call);
+          call.end();
+          return;
+        }
+        if (this.finishedSummary !== undefined) {
+          call.write({ finished: { summary_json: this.finishedSummary } });
           call.end();
           return;
         }
@@ -375,7 +382,8 @@ export class FederationCoordinator {
       }
     }
     const summary = await task.finish(this.options.out);
-    for (const s of this.openSites()) this.send(s, { finished: { summary_json: JSON.stringify(summary ?? {}) } });
+    this.finishedSummary = JSON.stringify(summary ?? {});
+    for (const s of this.openSites()) this.send(s, { finished: { summary_json: this.finishedSummary } });
     for (const s of this.sessions.values()) if (s.open) s.call.end();
     // Let the sites read the last message and close their side before the server may be stopped.
     const deadline = Date.now() + 3000;

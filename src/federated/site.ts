@@ -32,9 +32,10 @@ export interface SiteOptions {
   connectTimeoutMs?: number;
   /**
    * Fault drill: called before the site sends in each phase; 'silent' makes it stop answering for
-   * the rest of the round, 'crash' exits the process with code 3, 'delay:<ms>' waits first.
+   * the rest of the round, 'crash' exits the process with code 3, 'disconnect' drops the
+   * connection (the site reconnects and rejoins at the next round), 'delay:<ms>' waits first.
    */
-  fault?: (point: SiteFaultPoint, round: number, attempt: number) => 'go' | 'silent' | 'crash' | `delay:${number}`;
+  fault?: (point: SiteFaultPoint, round: number, attempt: number) => 'go' | 'silent' | 'crash' | 'disconnect' | `delay:${number}`;
   threads?: number;
 }
 
@@ -70,6 +71,7 @@ export class FederationSite {
   private current?: { round: number; attempt: number; start: WireStart; silent: boolean };
   private queue: Promise<void> = Promise.resolve();
   private finished = false;
+  private welcomed = false;
   private readonly log: FederationLog;
   /** Rounds this site contributed to. */
   readonly contributed: number[] = [];
@@ -98,6 +100,12 @@ export class FederationSite {
       this.log('fault-crash', { site: this.options.name, point, round: c.round });
       process.exit(3);
     }
+    if (f === 'disconnect') {
+      this.log('fault-disconnect', { site: this.options.name, point, round: c.round });
+      c.silent = true;
+      this.call?.cancel();
+      return true;
+    }
     if (f === 'silent') {
       this.log('fault-silent', { site: this.options.name, point, round: c.round });
       c.silent = true;
@@ -109,11 +117,18 @@ export class FederationSite {
 
   /** Connects (retrying) and serves rounds until the federation finishes. */
   async run(): Promise<{ contributed: number[] }> {
-    const deadline = Date.now() + (this.options.connectTimeoutMs ?? 60_000);
+    const timeout = this.options.connectTimeoutMs ?? 60_000;
+    let deadline = Date.now() + timeout;
     let delay = 100;
     while (!this.finished) {
       const outcome = await this.session();
       if (this.finished) break;
+      // A session that was welcomed proves the coordinator reachable: the reconnect window starts again.
+      if (this.welcomed) {
+        this.welcomed = false;
+        deadline = Date.now() + timeout;
+        delay = 100;
+      }
       if (outcome === 'refused') throw new HemasynthError(`the coordinator refused site ${this.options.name} (see the log for the reason)`);
       if (Date.now() > deadline) throw new HemasynthError(`site ${this.options.name} could not reach the coordinator at ${this.options.coordinator} within ${this.options.connectTimeoutMs ?? 60_000} ms`);
       await new Promise((r) => setTimeout(r, delay));
@@ -164,6 +179,7 @@ export class FederationSite {
     const attempt = m.attempt as number;
     switch (m.body) {
       case 'welcome':
+        this.welcomed = true;
         this.log('welcomed', { site: this.options.name, ...(m.welcome as object) });
         return;
       case 'start':

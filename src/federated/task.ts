@@ -77,6 +77,10 @@ export interface SiteTaskOptions {
   dataFile: string;
   /** Where the site keeps its privacy ledger (default `<data>.ledger.json`). */
   ledgerFile?: string;
+  /** Budget of a ledger this site creates (default: the federation's ε and δ from the plan). */
+  budget?: { epsilon: number; delta: number };
+  /** Task-specific options (the same as the coordinator's). */
+  options?: Record<string, unknown>;
 }
 
 /** A registered learning protocol. */

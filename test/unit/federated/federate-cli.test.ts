@@ -24,4 +24,16 @@ describe('hemasynth federate pki', () => {
     const r2 = await runCli(['federate', 'pki', '--out', os.tmpdir(), '--sites', 'a,coordinator']);
     expect(r2.code).toBe(2);
   });
+
+  test('coordinator and site refuse bad options with exit 2 and the reason', async () => {
+    const r = await runCli(['federate', 'coordinator', '--listen', '127.0.0.1:0', '--pki', os.tmpdir(), '--sites', 'a,b', '--model', 'marginal', '--epsilon', '1', '--out', 'x.hsm', '--secure-agg', 'two-server']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--helper/);
+    const r2 = await runCli(['federate', 'coordinator', '--listen', 'nowhere', '--pki', os.tmpdir(), '--sites', 'a,b', '--model', 'tvae-x', '--epsilon', '1', '--out', 'x.hsm']);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/marginal/);
+    const r3 = await runCli(['federate', 'site', '--coordinator', 'host-without-port', '--pki', os.tmpdir(), '--name', 'a', '--data', 'x.arrow']);
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toMatch(/HOST:PORT for --coordinator/);
+  });
 });
