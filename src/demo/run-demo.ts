@@ -3,9 +3,12 @@
  *  1. simulate a multi-site SCD cohort (and a separate holdout cohort the generator never sees);
  *  2. anonymise each site under the shipped SCD policy (the k-anonymous release and its risk
  *     report, as a site would publish it);
- *  3. train a differentially private generator on the de-identified, minimised data (direct
- *     identifiers are never modelled; quasi-identifiers keep their detail because DP, not
- *     generalisation, protects the training), with every spend in a privacy ledger;
+ *  3. train a differentially private generator across the hospitals: by default federated, one
+ *     process per site on loopback over mutually authenticated gRPC/TLS, the sites' measurements
+ *     summed under pairwise-masking secure aggregation with distributed DP noise, so the
+ *     coordinator only sees noisy sums (`central: true` trains on the pooled table instead).
+ *     Direct identifiers are never modelled; quasi-identifiers keep their detail because DP,
+ *     not generalisation, protects the training. Every spend is charged to a privacy ledger;
  *  4. sample a synthetic cohort and write it as Arrow;
  *  5. evaluate it against the training and holdout data (fidelity, utility, privacy attacks,
  *     clinical validity) and write report.json and a self-contained report.html.
@@ -22,7 +25,9 @@ import { packageRoot } from '../native/addon';
 import { writeArrowFile } from '../data/arrow-file';
 import { tableFingerprint } from '../data/fingerprint';
 import { PrivacyLedger } from '../dp/ledger';
-import { saveModel, sampleModel, trainModel } from '../models';
+import { loadModel, saveModel, sampleModel, trainModel } from '../models';
+import type { HemasynthModel } from '../models';
+import { runFederatedSimulation } from '../federated';
 import { evaluateSyntheticInPool, renderHtmlReport } from '../evaluate';
 
 /** Options of {@link runDemo}. */
@@ -42,6 +47,10 @@ export interface DemoOptions {
   delta?: number;
   /** Synthetic rows (default: as many as training patients). */
   syntheticRows?: number;
+  /** Train on the pooled table instead of across the sites (default false: federated). */
+  central?: boolean;
+  /** Secure aggregation of the federated training (default pairwise). */
+  secureAggregation?: 'pairwise' | 'two-server' | 'none';
   /** Holdout patients simulated with another seed (default: a third of the training patients). */
   holdoutPatients?: number;
   /** Called at the start of each stage. */
@@ -68,7 +77,7 @@ export interface DemoSummary {
   cohort: { patients: number; sites: string[]; columns: number; visits: number; files: string[] };
   clinicalChecks: { passed: number; total: number; failed: string[] };
   anonymisation: DemoSiteSummary[];
-  generator: { model: string; file: string; epsilon: number; delta: number; epsilonSpent: number | 'inf'; ledger: string; seconds: number };
+  generator: { model: string; training: 'federated' | 'central'; secureAggregation: string | null; file: string; epsilon: number; delta: number; epsilonSpent: number | 'inf'; ledger: string; seconds: number };
   synthetic: { file: string; rows: number; seconds: number };
   report: { html: string; json: string; clinicalPassed: number; clinicalTotal: number; membershipAuc: number | null; seconds: number };
 }
@@ -123,15 +132,35 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const delta = opts.delta ?? 1e-5;
   const modelDir = path.join(out, 'model');
   fs.mkdirSync(modelDir, { recursive: true });
-  const ledgerFile = path.join(modelDir, 'cohort.ledger.json');
-  fs.rmSync(ledgerFile, { force: true });
-  const fingerprint = tableFingerprint(sim.patients);
-  const ledger = epsilon === Infinity ? undefined : PrivacyLedger.create({ datasetFingerprint: fingerprint, budget: { epsilon, delta }, file: ledgerFile });
-  let t0 = Date.now();
-  const trained = trainModel({ table: sim.patients, schema: sim.schema, model, epsilon, delta, seed: opts.seed ?? 7, ledger });
-  ledger?.save();
   const modelFile = path.join(modelDir, `${model}.hsm`);
-  saveModel(modelFile, trained);
+  let t0 = Date.now();
+  let trained: HemasynthModel;
+  let ledgerFile: string;
+  let ledgerJson: unknown = null;
+  if (opts.central) {
+    ledgerFile = path.join(modelDir, 'cohort.ledger.json');
+    fs.rmSync(ledgerFile, { force: true });
+    const ledger = epsilon === Infinity ? undefined : PrivacyLedger.create({ datasetFingerprint: tableFingerprint(sim.patients), budget: { epsilon, delta }, file: ledgerFile });
+    trained = trainModel({ table: sim.patients, schema: sim.schema, model, epsilon, delta, seed: opts.seed ?? 7, ledger });
+    ledger?.save();
+    ledgerJson = ledger ? ledger.toJSON() : null;
+    if (!ledger) ledgerFile = '';
+    saveModel(modelFile, trained);
+  } else {
+    // Each site keeps its own ledger; a fresh folder per run, so a rerun of the demo is not
+    // refused for the budget the previous run already spent on the same simulated data.
+    const ledgerDir = path.join(modelDir, 'site-ledgers');
+    fs.rmSync(ledgerDir, { recursive: true, force: true });
+    fs.mkdirSync(ledgerDir, { recursive: true });
+    await runFederatedSimulation({
+      siteFiles: sim.perSite.map((x) => path.join(cohortDir, `site-${x.site}.arrow`)),
+      schema: sim.schema, model, epsilon, delta, out: modelFile, seed: opts.seed ?? 7,
+      secureAggregation: opts.secureAggregation ?? 'pairwise', ledgerDir,
+    });
+    trained = loadModel(modelFile);
+    ledgerFile = ledgerDir;
+    ledgerJson = trained.manifest.privacy.ledger;
+  }
   const trainSeconds = (Date.now() - t0) / 1000;
 
   stage('sample');
@@ -148,7 +177,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const holdout = simulateCohort({ patients: opts.holdoutPatients ?? Math.max(100, Math.round(sim.patients.numRows / 3)), sites: opts.sites ?? 4, seed: (opts.seed ?? 7) + 1_000_003 });
   const report = await evaluateSyntheticInPool({
     train: sim.patients, holdout: holdout.patients, synthetic, schema: sim.schema,
-    ledger: ledger ? ledger.toJSON() : null, seed: opts.seed ?? 7,
+    ledger: ledgerJson, seed: opts.seed ?? 7,
     labels: { train: 'simulated cohort (training)', holdout: 'simulated holdout cohort', synthetic: path.basename(syntheticFile) },
   });
   const reportJson = path.join(out, 'report.json');
@@ -162,7 +191,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     cohort: { patients: sim.patients.numRows, sites: sim.perSite.map((s) => s.site), columns: sim.patients.numCols, visits: sim.visits.numRows, files },
     clinicalChecks: { passed: checks.filter((c) => c.passed).length, total: checks.length, failed: checks.filter((c) => !c.passed).map((c) => c.id) },
     anonymisation,
-    generator: { model, file: modelFile, epsilon, delta, epsilonSpent: trained.manifest.privacy.epsilon, ledger: ledger ? ledgerFile : '', seconds: trainSeconds },
+    generator: { model, training: opts.central ? 'central' : 'federated', secureAggregation: opts.central ? null : opts.secureAggregation ?? 'pairwise', file: modelFile, epsilon, delta, epsilonSpent: trained.manifest.privacy.epsilon, ledger: ledgerFile, seconds: trainSeconds },
     synthetic: { file: syntheticFile, rows: synthetic.numRows, seconds: sampleSeconds },
     report: { html: reportHtml, json: reportJson, clinicalPassed: report.summary.clinicalPassed, clinicalTotal: report.summary.clinicalTotal, membershipAuc: membership, seconds: (Date.now() - t0) / 1000 },
   };

@@ -38,8 +38,15 @@ describe('hemasynth demo', () => {
     expect(summary.generator.epsilon).toBe(2);
     expect(summary.generator.epsilonSpent).toBeLessThanOrEqual(2 + 1e-9);
     expect(summary.generator.epsilonSpent).toBeGreaterThan(0);
-    const ledger = JSON.parse(fs.readFileSync(summary.generator.ledger, 'utf8'));
-    expect(ledger.entries.length).toBeGreaterThan(0);
+    // Trained across the sites with secure aggregation: every site charged its own ledger.
+    expect(summary.generator.training).toBe('federated');
+    expect(summary.generator.secureAggregation).toBe('pairwise');
+    const siteLedgers = fs.readdirSync(summary.generator.ledger).filter((f) => f.endsWith('.json'));
+    expect(siteLedgers).toHaveLength(3);
+    for (const f of siteLedgers) {
+      const ledger = JSON.parse(fs.readFileSync(path.join(summary.generator.ledger, f), 'utf8'));
+      expect(ledger.entries.length).toBeGreaterThan(0);
+    }
     expect(fs.statSync(summary.generator.file).size).toBeGreaterThan(1000);
     expect(summary.synthetic.rows).toBe(600);
     // The report exists in both forms, carries the ledger, and names no training row.

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { runDemo } from '../../demo';
+import { UsageError } from '../../errors';
 import { action, parseIntOption, parseNumberOption, printJson } from '../runtime';
 
 export function register(program: Command): void {
@@ -15,10 +16,13 @@ export function register(program: Command): void {
     .option('--model <name>', 'generator', 'marginal')
     .option('--epsilon <e>', 'privacy budget ε of the generator ("inf" for an explicitly non-private model)', parseNumberOption('--epsilon', { min: 1e-6, allowInfinity: true }), 3)
     .option('--delta <d>', 'privacy parameter δ', parseNumberOption('--delta', { min: 1e-15, max: 0.1 }), 1e-5)
+    .option('--central', 'train on the pooled table instead of across the sites with secure aggregation')
+    .option('--secure-agg <mode>', 'secure aggregation of the federated training: pairwise, two-server or none', 'pairwise')
     .option('--json', 'print the summary as JSON')
-    .action(action(async (opts: { out: string; patients: number; sites: number; seed: number; model: string; epsilon: number; delta: number; json?: boolean }) => {
+    .action(action(async (opts: { out: string; patients: number; sites: number; seed: number; model: string; epsilon: number; delta: number; central?: boolean; secureAgg: string; json?: boolean }) => {
+      if (!['pairwise', 'two-server', 'none'].includes(opts.secureAgg)) throw new UsageError(`Expected pairwise, two-server or none for --secure-agg but received ${JSON.stringify(opts.secureAgg)}`);
       const log = (s: string) => { if (!opts.json) process.stderr.write(`hemasynth demo: ${s}\n`); };
-      const summary = await runDemo({ out: opts.out, patients: opts.patients, sites: opts.sites, seed: opts.seed, model: opts.model, epsilon: opts.epsilon, delta: opts.delta, onStage: (s) => log(`${s}...`) });
+      const summary = await runDemo({ out: opts.out, patients: opts.patients, sites: opts.sites, seed: opts.seed, model: opts.model, epsilon: opts.epsilon, delta: opts.delta, central: opts.central, secureAggregation: opts.secureAgg as 'pairwise' | 'two-server' | 'none', onStage: (s) => log(`${s}...`) });
       if (opts.json) return printJson(summary);
       const rel = (f: string) => path.relative(process.cwd(), f) || '.';
       const lines = [
@@ -27,7 +31,7 @@ export function register(program: Command): void {
         'anonymisation per site (policy data/policies/scd.json):',
         ...summary.anonymisation.map((s) =>
           `  ${s.site}: ${s.patients} patients, suppressed ${s.suppressedRecords}, average prosecutor risk ${s.averageProsecutorBefore.toFixed(3)} -> ${s.averageProsecutorAfter.toFixed(3)}, highest ${s.highestProsecutorAfter.toFixed(3)}, verdict ${s.verdict} -> ${rel(s.released)}`),
-        `generator: ${summary.generator.model} at ε = ${summary.generator.epsilon}, δ = ${summary.generator.delta} (spent ε ${typeof summary.generator.epsilonSpent === 'number' ? summary.generator.epsilonSpent.toFixed(3) : summary.generator.epsilonSpent}), trained in ${summary.generator.seconds.toFixed(1)} s -> ${rel(summary.generator.file)}${summary.generator.ledger ? `, ledger ${rel(summary.generator.ledger)}` : ''}`,
+        `generator: ${summary.generator.model}, ${summary.generator.training === 'federated' ? `federated across ${summary.cohort.sites.length} sites with ${summary.generator.secureAggregation} secure aggregation` : 'central'}, at ε = ${summary.generator.epsilon}, δ = ${summary.generator.delta} (spent ε ${typeof summary.generator.epsilonSpent === 'number' ? summary.generator.epsilonSpent.toFixed(3) : summary.generator.epsilonSpent}), trained in ${summary.generator.seconds.toFixed(1)} s -> ${rel(summary.generator.file)}${summary.generator.ledger ? `, ledger${summary.generator.training === 'federated' ? 's' : ''} ${rel(summary.generator.ledger)}` : ''}`,
         `synthetic: ${summary.synthetic.rows} patients -> ${rel(summary.synthetic.file)}`,
         `validation: clinical analyses ${summary.report.clinicalPassed}/${summary.report.clinicalTotal} reproduced, membership-inference AUC ${summary.report.membershipAuc === null ? 'n/a' : summary.report.membershipAuc.toFixed(3)}`,
         `report: ${rel(summary.report.html)} (and ${rel(summary.report.json)})`,
