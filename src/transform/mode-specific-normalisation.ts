@@ -83,6 +83,7 @@ export function modeSpecificEncode(table: Table, e: DiscreteColumnEncoder): { co
     const c = codes[i];
     if (c === miss) continue;
     const a = edges[c], b = edges[c + 1];
+    if (!(b > a)) continue; // a point-mass interval (repeated edge): α carries nothing
     const u = e.integer ? (values[i] - a + 0.5) / (b - a) : (values[i] - a) / (b - a);
     alpha[i] = Math.max(-1, Math.min(1, 2 * u - 1));
   }

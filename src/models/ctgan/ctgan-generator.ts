@@ -22,8 +22,9 @@
  * nothing but the record enters its sample. With pac > 1 a critic sample would pack several
  * records, and adding or removing one record would shift the packing of the others, breaking the
  * per-sample sensitivity the accountant assumes: under DP pac is therefore 1. The generator is
- * trained only on the critic's input gradients and on noisy category frequencies
- * (post-processing), with no DP noise of its own. Noisy counts and the normaliser's quantiles
+ * trained only on the critic's input gradients and on noisy code counts of every column
+ * (post-processing: they set its initial output biases to the log frequencies and drive the
+ * conditional vector), with no DP noise of its own. Noisy counts and the normaliser's quantiles
  * are charged with DP-SGD before the table is read.
  */
 import { InputError, UsageError } from '../../errors';
@@ -156,24 +157,39 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
   const plan = planDiscretisation(ctx.schema, { bins: o.bins });
   if (plan.length === 0) throw new UsageError('Expected at least one modelled column for ctgan but received none');
   const quantiles = plan.reduce((s, p) => s + p.quantiles, 0);
-  const discrete = plan.filter((p) => p.column.kind === 'categorical' || p.column.kind === 'ordinal' || p.column.kind === 'boolean').length;
   const q = batch / n;
-  const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'ctgan', quantiles, countReleases: discrete, sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
+  // Noisy code counts of every column (one histogram per column): the conditional vector's
+  // frequencies and the generator's initial output biases.
+  const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'ctgan', quantiles, countReleases: plan.length, sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
   // Only now is the table read.
   ctx.progress(0.02, 'mode-specific normalisation');
   const encoders = fitDiscretisation(ctx.table, ctx.schema, { quantileEpsilonEach: dp ? dp.quantileEpsilonEach ?? 1 : null, rng: ctx.noise }, { bins: o.bins });
   const layout = rowLayout(encoders);
   const { rows: X, codes } = encodeRows(ctx.table, encoders, layout);
-  const cv = conditionalVector(encoders, (j) => {
-    const c = new Array<number>(encoders[j].size).fill(0);
+  const counts = encoders.map((e, j) => {
+    const c = new Array<number>(e.size).fill(0);
     for (const k of codes[j]) c[k]++;
     return dp ? c.map((x) => x + ctx.noise.gaussian(0, dp.countSigma as number)) : c;
   });
+  const cv = conditionalVector(encoders, (j) => counts[j]);
   const D = layout.width, C = cv.width, R = pac * (D + C);
   const network = ctganGeneratorNetwork(embedding, C, D);
   const optimizer = { kind: 'adam' as const, learningRate: o.learningRate, beta1: CTGAN_DEFAULTS.beta1, beta2: CTGAN_DEFAULTS.beta2, weightDecay: CTGAN_DEFAULTS.weightDecay };
   const seeded = ctx.seed !== null;
   const G: Trainer = createTrainer(networkModelSpec(network), { backend: o.backend, optimizer, ...(seeded ? { seed: ctx.seed as number } : {}), threads: o.threads });
+  // Start each span's logits at the log of its (noisy) code frequencies: the generator begins at
+  // the right 1-way marginals (a column with 67% missing values would otherwise start near 1/13
+  // and take thousands of steps to get there), then learns the dependence.
+  const init = G.getParameters();
+  const biasAt = init.length - D;
+  layout.spans.forEach((sp, j) => {
+    const c = counts[j].map((x) => Math.max(0, x) + 0.5);
+    const total = c.reduce((a, b) => a + b, 0);
+    const logs = c.map((x) => Math.log(x / total));
+    const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+    for (let k = 0; k < sp.size; k++) init[biasAt + sp.offset + k] = logs[k] - mean;
+  });
+  G.setParameters(init);
   const critic: Trainer = createTrainer(ctganCriticSpec(R), {
     backend: o.backend, optimizer, threads: o.threads,
     ...(dp ? { dp: { noiseMultiplier: dp.noiseMultiplier, maxGradNorm: o.maxGradNorm, sampleRate: q, expectedBatchSize: q * n } } : {}),

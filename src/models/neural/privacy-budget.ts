@@ -65,11 +65,24 @@ export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequ
     ...(req.quantiles > 0 ? [{ kind: 'exponential' as const, share: 0.5, count: req.quantiles, note: 'quantiles' }] : []),
     ...(req.countReleases > 0 ? [{ kind: 'gaussian' as const, share: 0.5, count: req.countReleases, note: 'counts' }] : []),
   ];
+  const shareSum = shares.reduce((s, m) => s + m.share, 0);
+  const preMechanisms = (rho: number): Mechanism[] => shares.map((m) => {
+    const r = (rho * m.share) / shareSum;
+    return m.kind === 'exponential' ? { kind: 'pure-dp', epsilon: Math.sqrt((8 * r) / m.count), count: m.count, name: 'exponential mechanism' } : { kind: 'gaussian', noiseMultiplier: Math.sqrt(m.count / (2 * r)), count: m.count };
+  });
   if (shares.length) {
-    const rho = planner.calibrate(shares, share * epsilon);
-    const total = shares.reduce((s, m) => s + m.share, 0);
+    // ρ for the preprocessing share, by bisection in log space with the ledger's accountant
+    // (the RDP conversion has a floor near 0.2 at δ = 1e-6, too coarse for a 10% share of ε = 1).
+    const epsOf = (rho: number) => composeEpsilon({ accountant, delta, mechanisms: preMechanisms(rho) }).epsilon;
+    let lo = 1e-14, hi = 1;
+    while (epsOf(hi) < share * epsilon && hi < 1e8) { lo = hi; hi *= 4; }
+    for (let i = 0; i < 40 && hi / lo > 1.001; i++) {
+      const mid = Math.sqrt(lo * hi);
+      if (epsOf(mid) <= share * epsilon) lo = mid; else hi = mid;
+    }
+    const rho = lo;
     for (const m of shares) {
-      const r = (rho * m.share) / total;
+      const r = (rho * m.share) / shareSum;
       if (m.kind === 'exponential') {
         quantileEpsilonEach = Math.sqrt((8 * r) / m.count);
         pre.push({ mechanism: { kind: 'pure-dp', epsilon: quantileEpsilonEach, count: m.count, name: 'exponential mechanism' }, note: `${req.model}: DP quantile edges of the mode-specific normaliser (${m.count} quantiles)` });
