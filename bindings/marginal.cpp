@@ -1,8 +1,9 @@
-// Bindings for native/marginal: contingency counts, MST pair scores, tree sampling and bin
-// decoding. Synchronous calls; parallelism comes from the threads argument (0 = all cores).
+// Bindings for native/marginal: contingency counts, MST pair scores, tree and copula sampling,
+// column decoding and validity packing. Synchronous calls; parallelism comes from the threads argument (0 = all cores).
 #include <string>
 
 #include "areas.h"
+#include "marginal/column_decoder.h"
 #include "marginal/contingency.h"
 #include "marginal/copula_sampler.h"
 #include "marginal/tree_sampler.h"
@@ -59,23 +60,25 @@ static Napi::Value PairL1Scores(const Napi::CallbackInfo& info) {
   });
 }
 
-// marginalSampleTree(order, parent, sizes, cpt, cptOffsets, rows, seed, threads) -> Int32Array (rows x d, column-major)
+// marginalSampleTree(order, parent, parent2, sizes, cpt, cptOffsets, rows, seed, threads) -> Int32Array (rows x d, column-major)
 static Napi::Value SampleTree(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto order = i32_arg(info, 0, "order");
   auto parent = i32_arg(info, 1, "parent");
-  auto sizes = i32_arg(info, 2, "sizes");
-  auto cpt = f64_arg(info, 3, "cpt");
-  auto offsets = i32_arg(info, 4, "cptOffsets");
-  int64_t rows = int_arg(info, 5, "rows", 0, 2147483647);
-  int32_t seed = static_cast<int32_t>(int_arg(info, 6, "seed", -2147483648LL, 2147483647));
-  int threads = static_cast<int>(int_arg(info, 7, "threads", 0, 1024));
+  auto parent2 = i32_arg(info, 2, "parent2");
+  auto sizes = i32_arg(info, 3, "sizes");
+  auto cpt = f64_arg(info, 4, "cpt");
+  auto offsets = i32_arg(info, 5, "cptOffsets");
+  int64_t rows = int_arg(info, 6, "rows", 0, 2147483647);
+  int32_t seed = static_cast<int32_t>(int_arg(info, 7, "seed", -2147483648LL, 2147483647));
+  int threads = static_cast<int>(int_arg(info, 8, "threads", 0, 1024));
   return guarded(env, [&]() -> Napi::Value {
     size_t d = sizes.length;
     require_length(env, order.length, d, "order");
     require_length(env, parent.length, d, "parent");
+    require_length(env, parent2.length, d, "parent2");
     require_length(env, offsets.length, d, "cptOffsets");
-    auto out = hemasynth::marginal::sample_tree(order.data, parent.data, sizes.data, static_cast<int64_t>(d), cpt.data,
+    auto out = hemasynth::marginal::sample_tree(order.data, parent.data, parent2.data, sizes.data, static_cast<int64_t>(d), cpt.data,
                                                 static_cast<int64_t>(cpt.length), offsets.data, rows, seed, threads);
     auto arr = Napi::Int32Array::New(env, out.size());
     std::copy(out.begin(), out.end(), arr.Data());
@@ -83,29 +86,63 @@ static Napi::Value SampleTree(const Napi::CallbackInfo& info) {
   });
 }
 
-// marginalDecodeBins(codes, rows, edges, edgeOffsets, params, streams, seed, threads) -> Float64Array (rows x m)
-static Napi::Value DecodeBins(const Napi::CallbackInfo& info) {
+// Typed array element `i` of a JS array argument, checked for its type and length.
+template <class T, napi_typedarray_type Kind>
+static T* array_element(Napi::Env env, const Napi::Array& arr, uint32_t i, const char* field, const char* type_name, size_t want) {
+  Napi::Value v = arr.Get(i);
+  std::string name = std::string(field) + "[" + std::to_string(i) + "]";
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != Kind) throw_type(env, type_name, name, v);
+  auto a = v.As<Napi::TypedArrayOf<T>>();
+  require_length(env, a.ElementLength(), want, name.c_str());
+  return a.Data();
+}
+
+// marginalDecodeColumns(codes[], rows, specs, edges, edgeOffsets, streams, seed, threads, values[], valid[]) -> undefined
+static Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto codes = i32_arg(info, 0, "codes");
+  if (!info[0].IsArray()) throw_type(env, "an array of Int32Array", "codes", info[0]);
   int64_t rows = int_arg(info, 1, "rows", 0, 2147483647);
-  auto edges = f64_arg(info, 2, "edges");
-  auto offsets = i32_arg(info, 3, "edgeOffsets");
-  auto params = f64_arg(info, 4, "params");
+  auto specs = f64_arg(info, 2, "specs");
+  auto edges = f64_arg(info, 3, "edges");
+  auto offsets = i32_arg(info, 4, "edgeOffsets");
   auto streams = i32_arg(info, 5, "streams");
   int32_t seed = static_cast<int32_t>(int_arg(info, 6, "seed", -2147483648LL, 2147483647));
   int threads = static_cast<int>(int_arg(info, 7, "threads", 0, 1024));
+  if (!info[8].IsArray()) throw_type(env, "an array of Float64Array or Int32Array", "values", info[8]);
+  if (!info[9].IsArray()) throw_type(env, "an array of Uint8Array", "valid", info[9]);
+  auto codes = info[0].As<Napi::Array>(), values = info[8].As<Napi::Array>(), valid = info[9].As<Napi::Array>();
   return guarded(env, [&]() -> Napi::Value {
     size_t m = streams.length;
+    require_length(env, codes.Length(), m, "codes (one array per column)");
+    require_length(env, values.Length(), m, "values (one array per column)");
+    require_length(env, valid.Length(), m, "valid (one array per column)");
     require_length(env, offsets.length, m + 1, "edgeOffsets");
-    require_length(env, params.length, hemasynth::checked_mul(m, 8, "params"), "params (8 per column)");
-    require_length(env, codes.length, hemasynth::checked_mul(static_cast<size_t>(rows), m, "codes"), "codes (rows x columns)");
-    auto out = hemasynth::marginal::decode_bins(codes.data, rows, static_cast<int64_t>(m), edges.data, static_cast<int64_t>(edges.length),
-                                                offsets.data, params.data, streams.data, seed, threads);
-    return f64_out(env, out);
+    require_length(env, specs.length, hemasynth::checked_mul(m, static_cast<size_t>(hemasynth::marginal::kDecodeSpecWidth), "specs"), "specs (10 per column)");
+    std::vector<hemasynth::marginal::DecodeColumnIo> io(m);
+    for (uint32_t c = 0; c < m; ++c) {
+      io[c].codes = array_element<int32_t, napi_int32_array>(env, codes, c, "codes", "an Int32Array", static_cast<size_t>(rows));
+      io[c].valid = array_element<uint8_t, napi_uint8_array>(env, valid, c, "valid", "a Uint8Array", static_cast<size_t>(rows));
+      bool i32 = specs.data[c * hemasynth::marginal::kDecodeSpecWidth + 9] == 1;
+      if (i32) io[c].values = array_element<int32_t, napi_int32_array>(env, values, c, "values", "an Int32Array (int32 output)", static_cast<size_t>(rows));
+      else io[c].values = array_element<double, napi_float64_array>(env, values, c, "values", "a Float64Array (float64 output)", static_cast<size_t>(rows));
+    }
+    hemasynth::marginal::decode_columns(io, rows, specs.data, edges.data, static_cast<int64_t>(edges.length), offsets.data, streams.data, seed, threads);
+    return env.Undefined();
   });
 }
 
-// marginalSampleCopula(L, d, B, k, zc, cdf, cdfOffsets, rows, seed, threads) -> Int32Array (rows x d, column-major)
+// marginalPackValidity(bytes, bitmap) -> number of zero bytes (Arrow null count)
+static Napi::Value PackValidity(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto bytes = u8_arg(info, 0, "bytes");
+  auto bitmap = u8_arg(info, 1, "bitmap");
+  return guarded(env, [&]() -> Napi::Value {
+    require_length(env, bitmap.length, (bytes.length + 7) / 8, "bitmap ((bytes + 7) / 8)");
+    return Napi::Number::New(env, static_cast<double>(hemasynth::marginal::pack_validity(bytes.data, static_cast<int64_t>(bytes.length), bitmap.data)));
+  });
+}
+
+// marginalSampleCopula(L, d, B, k, zc, thresholds, thresholdOffsets, codeOf, targets, outColumns, rows, seed, threads) -> Int32Array (rows x d, column-major)
 static Napi::Value SampleCopula(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto L = f64_arg(info, 0, "L");
@@ -113,17 +150,22 @@ static Napi::Value SampleCopula(const Napi::CallbackInfo& info) {
   auto B = f64_arg(info, 2, "B");
   int64_t k = int_arg(info, 3, "k", 0, 1 << 16);
   auto zc = f64_arg(info, 4, "zc");
-  auto cdf = f64_arg(info, 5, "cdf");
-  auto offsets = i32_arg(info, 6, "cdfOffsets");
-  int64_t rows = int_arg(info, 7, "rows", 0, 2147483647);
-  int32_t seed = static_cast<int32_t>(int_arg(info, 8, "seed", -2147483648LL, 2147483647));
-  int threads = static_cast<int>(int_arg(info, 9, "threads", 0, 1024));
+  auto cdf = f64_arg(info, 5, "thresholds");
+  auto offsets = i32_arg(info, 6, "thresholdOffsets");
+  auto code_of = i32_arg(info, 7, "codeOf");
+  auto targets = i32_arg(info, 8, "targets");
+  int64_t out_cols = int_arg(info, 9, "outColumns", 0, 1 << 16);
+  int64_t rows = int_arg(info, 10, "rows", 0, 2147483647);
+  int32_t seed = static_cast<int32_t>(int_arg(info, 11, "seed", -2147483648LL, 2147483647));
+  int threads = static_cast<int>(int_arg(info, 12, "threads", 0, 1024));
   return guarded(env, [&]() -> Napi::Value {
     require_length(env, L.length, hemasynth::checked_mul(static_cast<size_t>(d), static_cast<size_t>(d), "L"), "L (d x d)");
     require_length(env, B.length, hemasynth::checked_mul(static_cast<size_t>(d), static_cast<size_t>(k), "B"), "B (d x k)");
-    require_length(env, offsets.length, static_cast<size_t>(d) + 1, "cdfOffsets");
+    require_length(env, offsets.length, static_cast<size_t>(d) + 1, "thresholdOffsets");
+    require_length(env, code_of.length, cdf.length, "codeOf (one code per threshold)");
+    require_length(env, targets.length, static_cast<size_t>(d), "targets (one output column per latent)");
     auto out = hemasynth::marginal::sample_copula(L.data, d, B.data, k, zc.data, static_cast<int64_t>(zc.length), cdf.data,
-                                                  static_cast<int64_t>(cdf.length), offsets.data, rows, seed, threads);
+                                                  static_cast<int64_t>(cdf.length), offsets.data, code_of.data, targets.data, out_cols, rows, seed, threads);
     auto arr = Napi::Int32Array::New(env, out.size());
     std::copy(out.begin(), out.end(), arr.Data());
     return arr;
@@ -135,7 +177,8 @@ void RegisterMarginal(Napi::Env env, Napi::Object exports) {
   exports.Set("marginalPairL1Scores", Napi::Function::New(env, PairL1Scores, "marginalPairL1Scores"));
   exports.Set("marginalSampleTree", Napi::Function::New(env, SampleTree, "marginalSampleTree"));
   exports.Set("marginalSampleCopula", Napi::Function::New(env, SampleCopula, "marginalSampleCopula"));
-  exports.Set("marginalDecodeBins", Napi::Function::New(env, DecodeBins, "marginalDecodeBins"));
+  exports.Set("marginalDecodeColumns", Napi::Function::New(env, DecodeColumns, "marginalDecodeColumns"));
+  exports.Set("marginalPackValidity", Napi::Function::New(env, PackValidity, "marginalPackValidity"));
 }
 
 }  // namespace hemasynth_bindings

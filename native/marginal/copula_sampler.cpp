@@ -7,45 +7,82 @@
 #include "common/error.h"
 #include "common/parallel.h"
 #include "marginal/rng.h"
+#include "marginal/ziggurat.h"
+#include "tensor/gemm.h"
 
 namespace hemasynth::marginal {
 
 std::vector<int32_t> sample_copula(const double* L, int64_t d, const double* B, int64_t k, const double* zc, int64_t zc_len,
-                                   const double* cdf, int64_t cdf_len, const int32_t* cdf_offsets, int64_t rows,
-                                   int32_t seed, int threads) {
+                                   const double* thresholds, int64_t thresholds_len, const int32_t* offsets, const int32_t* code_of,
+                                   const int32_t* targets, int64_t out_cols, int64_t rows, int32_t seed, int threads) {
   if (zc_len != rows * k) throw Error("zc", "Expected rows x k conditioned latents");
+  if (offsets[0] != 0 || offsets[d] != thresholds_len) throw Error("thresholdOffsets", "Expected offsets from 0 to the thresholds length");
   for (int64_t j = 0; j < d; ++j) {
-    if (cdf_offsets[j] < 0 || cdf_offsets[j + 1] > cdf_len || cdf_offsets[j + 1] <= cdf_offsets[j]) throw Error("cdfOffsets", "Expected increasing offsets inside cdf");
+    if (offsets[j + 1] <= offsets[j]) throw Error("thresholdOffsets", "Expected increasing offsets (at least one cell per column)");
+    for (int32_t t = offsets[j] + 1; t < offsets[j + 1]; ++t) {
+      if (!(thresholds[t] >= thresholds[t - 1])) throw Error("thresholds", "Expected ascending thresholds for column " + std::to_string(j));
+    }
   }
-  std::vector<int32_t> out(static_cast<size_t>(checked_mul(static_cast<size_t>(rows), static_cast<size_t>(d), "rows x d")), 0);
+  for (int64_t t = 0; t < thresholds_len; ++t) {
+    if (code_of[t] < -1) throw Error("codeOf", "Expected a code >= 0, or -1 (leave the column's code), for every cell");
+  }
+  for (int64_t j = 0; j < d; ++j) {
+    if (targets[j] < 0 || targets[j] >= out_cols) throw Error("targets", "Expected output columns in [0, " + std::to_string(out_cols) + ") but received " + std::to_string(targets[j]));
+  }
+  std::vector<int32_t> out(static_cast<size_t>(checked_mul(static_cast<size_t>(rows), static_cast<size_t>(out_cols), "rows x columns")), 0);
+  if (d == 0 || rows == 0) return out;
+  // Latents with no off-diagonal entry in L (row or column) are independent of all others:
+  // z = L_jj g needs no product. Only the dependent ones go through the GEMM.
+  std::vector<int64_t> dep_pos(static_cast<size_t>(d), -1), ind_pos(static_cast<size_t>(d), -1);
+  std::vector<char> coupled(static_cast<size_t>(d), 0);
+  for (int64_t i = 0; i < d; ++i) for (int64_t j = 0; j < i; ++j) if (L[i * d + j] != 0) { coupled[i] = 1; coupled[j] = 1; }
+  std::vector<int64_t> dep, ind;
+  for (int64_t j = 0; j < d; ++j) {
+    if (coupled[j]) { dep_pos[j] = static_cast<int64_t>(dep.size()); dep.push_back(j); }
+    else { ind_pos[j] = static_cast<int64_t>(ind.size()); ind.push_back(j); }
+  }
+  const int64_t fd = static_cast<int64_t>(dep.size()), fi = static_cast<int64_t>(ind.size());
+  std::vector<float> lf(static_cast<size_t>(fd * fd));
+  for (int64_t a = 0; a < fd; ++a) for (int64_t b = 0; b < fd; ++b) lf[a * fd + b] = static_cast<float>(L[dep[a] * d + dep[b]]);
+  const ZigguratTables& zt = ZigguratTables::get();
   int64_t blocks = (rows + kSamplingBlockRows - 1) / kSamplingBlockRows;
+  // Tiles of kTile rows keep G and Z (kTile x d floats each) in L2 while a column's cells are
+  // looked up. Per tile the stream gives the dependent latents' normals row by row, then the
+  // independent ones' (the TypeScript reference draws in the same order).
+  constexpr int64_t kTile = 128;
   parallel_for(static_cast<size_t>(blocks), threads, 1, [&](size_t b0, size_t b1, int) {
-    std::vector<double> g(static_cast<size_t>(d)), z(static_cast<size_t>(d));
+    std::vector<float> g(static_cast<size_t>(kTile * fd)), z(static_cast<size_t>(kTile * fd));
+    std::vector<double> gi(static_cast<size_t>(kTile * fi));
+    GemmWorkspace ws;
     for (size_t blk = b0; blk < b1; ++blk) {
       SamplingRng rng(seed, static_cast<int64_t>(blk));
-      int64_t r0 = static_cast<int64_t>(blk) * kSamplingBlockRows, r1 = std::min(rows, r0 + kSamplingBlockRows);
-      for (int64_t i = r0; i < r1; ++i) {
-        for (int64_t j = 0; j < d; ++j) {
-          double u1 = (static_cast<double>(rng.next_u32()) + 1.0) / 4294967297.0;
-          double u2 = rng.uniform();
-          g[j] = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+      const int64_t r0 = static_cast<int64_t>(blk) * kSamplingBlockRows, r1 = std::min(rows, r0 + kSamplingBlockRows);
+      for (int64_t t0 = r0; t0 < r1; t0 += kTile) {
+        const int64_t n = std::min(kTile, r1 - t0);
+        for (int64_t t = 0; t < n * fd; ++t) g[t] = static_cast<float>(ziggurat_normal(rng, zt));
+        for (int64_t t = 0; t < n * fi; ++t) gi[t] = ziggurat_normal(rng, zt);
+        if (fd > 0) {
+          GemmShape s;
+          s.m = static_cast<size_t>(n); s.n = static_cast<size_t>(fd); s.k = static_cast<size_t>(fd); s.trans_b = true;  // Z = G Lᵀ
+          gemm_f32(s, g.data(), lf.data(), z.data(), false, nullptr, 1, &ws);
         }
         for (int64_t j = 0; j < d; ++j) {
-          const double* row = L + j * d;
-          double s = 0;
-          for (int64_t t = 0; t <= j; ++t) s += row[t] * g[t];
+          const double* th = thresholds + offsets[j];
+          const int32_t* codes = code_of + offsets[j];
+          const int32_t last = offsets[j + 1] - offsets[j] - 1;
           const double* brow = B + j * k;
-          const double* zr = zc + i * k;
-          for (int64_t t = 0; t < k; ++t) s += brow[t] * zr[t];
-          z[j] = s;
-        }
-        for (int64_t j = 0; j < d; ++j) {
-          double u = 0.5 * std::erfc(-z[j] / 1.4142135623730951);
-          const double* c = cdf + cdf_offsets[j];
-          int32_t n = cdf_offsets[j + 1] - cdf_offsets[j];
-          int32_t pos = 0;
-          while (pos < n - 1 && u >= c[pos]) ++pos;
-          out[j * rows + i] = pos;
+          const int64_t dp = dep_pos[j], ip = ind_pos[j];
+          const double ljj = L[j * d + j];
+          int32_t* dst = out.data() + static_cast<int64_t>(targets[j]) * rows + t0;
+          for (int64_t i = 0; i < n; ++i) {
+            double v = dp >= 0 ? static_cast<double>(z[i * fd + dp]) : ljj * gi[i * fi + ip];
+            if (k > 0) { const double* zr = zc + (t0 + i) * k; for (int64_t t = 0; t < k; ++t) v += brow[t] * zr[t]; }
+            // Thresholds ascend, so the cell is the number of thresholds <= v (branch-free).
+            int32_t pos = 0;
+            for (int32_t t = 0; t < last; ++t) pos += v >= th[t];
+            // -1: this latent leaves the column's code (a missingness latent's "present" cell).
+            if (codes[pos] >= 0) dst[i] = codes[pos];
+          }
         }
       }
     }

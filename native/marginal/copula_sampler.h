@@ -1,5 +1,6 @@
-// Gaussian-copula sampling: z_F = B z_C + L g (g ~ N(0, I)), u = Φ(z), position = the CDF cell
-// holding u. Used by the copula generator (src/models/copula) for whole blocks of rows.
+// Gaussian-copula sampling: z_F = B z_C + L g (g ~ N(0, I)), position = the cell of z between the
+// column's normal-score thresholds Φ⁻¹(F). Used by the copula generator (src/models/copula) for
+// whole blocks of rows.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -7,10 +8,15 @@
 namespace hemasynth::marginal {
 
 // L: lower-triangular d x d (row-major); B: d x k (row-major, k may be 0); zc: rows x k row-major;
-// cdf + cdf_offsets[j] holds column j's cumulative probabilities (last entry 1).
-// Returns positions column-major (rows x d). Block b of kSamplingBlockRows rows uses stream (seed, b).
+// thresholds + offsets[j] holds column j's n_j - 1 ascending thresholds followed by +inf (n_j
+// entries: a cell per position); code_of (same layout) is the code written for each cell into
+// output column targets[j] (-1: write nothing, so a later latent can override an earlier one's
+// code, e.g. a missingness latent after its column's value latent). Returns codes column-major
+// (rows x out_cols). Block b of
+// kSamplingBlockRows rows draws its ziggurat normals, row by row, from stream (seed, b); the
+// product L g runs as one float32 GEMM per block (tensor/gemm.h).
 std::vector<int32_t> sample_copula(const double* L, int64_t d, const double* B, int64_t k, const double* zc, int64_t zc_len,
-                                   const double* cdf, int64_t cdf_len, const int32_t* cdf_offsets, int64_t rows,
-                                   int32_t seed, int threads);
+                                   const double* thresholds, int64_t thresholds_len, const int32_t* offsets, const int32_t* code_of,
+                                   const int32_t* targets, int64_t out_cols, int64_t rows, int32_t seed, int threads);
 
 }  // namespace hemasynth::marginal

@@ -10,7 +10,7 @@
 
 namespace hemasynth::marginal {
 
-std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent, const int32_t* sizes, int64_t d,
+std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent, const int32_t* parent2, const int32_t* sizes, int64_t d,
                                  const double* cpt, int64_t cpt_len, const int32_t* cpt_offsets,
                                  int64_t rows, int32_t seed, int threads) {
   std::vector<char> seen(static_cast<size_t>(d), 0);
@@ -19,84 +19,63 @@ std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent, co
     if (j < 0 || j >= d || seen[j]) throw Error("order", "Expected a permutation of the " + std::to_string(d) + " nodes");
     int32_t p = parent[j];
     if (p >= d || p < -1 || (p >= 0 && !seen[p])) throw Error("parent", "Expected every parent to precede its child in the order (node " + std::to_string(j) + ")");
+    int32_t q = parent2[j];
+    if (q >= d || q < -1 || (q >= 0 && (!seen[q] || p < 0 || q == p))) throw Error("parent2", "Expected every second parent to precede its child, beside a first parent (node " + std::to_string(j) + ")");
     if (sizes[j] < 1) throw Error("sizes", "Expected sizes >= 1");
-    int64_t want = (p >= 0 ? static_cast<int64_t>(sizes[p]) : 1) * sizes[j];
+    int64_t want = (p >= 0 ? static_cast<int64_t>(sizes[p]) : 1) * (q >= 0 ? static_cast<int64_t>(sizes[q]) : 1) * sizes[j];
     if (cpt_offsets[j] < 0 || static_cast<int64_t>(cpt_offsets[j]) + want > cpt_len) throw Error("cptOffsets", "Expected the table of node " + std::to_string(j) + " inside cpt");
     seen[j] = 1;
   }
-  std::vector<int32_t> out(static_cast<size_t>(checked_mul(static_cast<size_t>(rows), static_cast<size_t>(d), "rows x d")), 0);
-  int64_t blocks = (rows + kSamplingBlockRows - 1) / kSamplingBlockRows;
-  // Rows are drawn in row order (the stream order the TypeScript reference uses) into a small
-  // column-major tile that stays in cache, then each column's slice is copied out contiguously.
-  constexpr int64_t kTile = 64;
-  parallel_for(static_cast<size_t>(blocks), threads, 1, [&](size_t b0, size_t b1, int) {
-    std::vector<int32_t> tile(static_cast<size_t>(d * kTile));
-    for (size_t blk = b0; blk < b1; ++blk) {
-      SamplingRng rng(seed, static_cast<int64_t>(blk));
-      int64_t r0 = static_cast<int64_t>(blk) * kSamplingBlockRows, r1 = std::min(rows, r0 + kSamplingBlockRows);
-      for (int64_t t0 = r0; t0 < r1; t0 += kTile) {
-        int64_t tn = std::min(kTile, r1 - t0);
-        for (int64_t r = 0; r < tn; ++r) {
-          for (int64_t t = 0; t < d; ++t) {
-            int32_t j = order[t];
-            int32_t p = parent[j];
-            int32_t s = sizes[j];
-            const double* pr = cpt + cpt_offsets[j] + (p >= 0 ? static_cast<int64_t>(tile[p * kTile + r]) * s : 0);
-            double u = rng.uniform();
-            int32_t k = 0;
-            double acc = pr[0];
-            while (u >= acc && k < s - 1) acc += pr[++k];
-            tile[j * kTile + r] = k;
-          }
-        }
-        for (int64_t j = 0; j < d; ++j) std::copy(tile.begin() + j * kTile, tile.begin() + j * kTile + tn, out.begin() + j * rows + t0);
+  // Cumulative tables, summed in the order the TypeScript reference accumulates, as integer
+  // thresholds: u = x / 2^32 >= c  <=>  x >= ceil(c * 2^32) for a 32-bit draw x (exact: scaling
+  // by 2^32 is exact in double), so the comparison needs no conversion per draw.
+  std::vector<int64_t> thr(static_cast<size_t>(cpt_len));
+  for (int64_t j = 0; j < d; ++j) {
+    int64_t s = sizes[j], nrows = (parent[j] >= 0 ? sizes[parent[j]] : 1) * (parent2[j] >= 0 ? sizes[parent2[j]] : 1);
+    for (int64_t r = 0; r < nrows; ++r) {
+      const double* src = cpt + cpt_offsets[j] + r * s;
+      int64_t* dst = thr.data() + cpt_offsets[j] + r * s;
+      double acc = 0;
+      for (int64_t k = 0; k < s; ++k) {
+        acc = k == 0 ? src[0] : acc + src[k];
+        double t = std::ceil(acc * 4294967296.0);
+        dst[k] = !(t >= 0) ? 0 : t > 4294967296.0 ? int64_t(4294967296) : static_cast<int64_t>(t);
       }
     }
-  });
-  return out;
-}
-
-namespace {
-inline bool is_integer(double x) { return std::isfinite(x) && x == std::floor(x); }
-}  // namespace
-
-std::vector<double> decode_bins(const int32_t* codes, int64_t rows, int64_t m, const double* edges, int64_t edges_len,
-                                const int32_t* edge_offsets, const double* params, const int32_t* streams,
-                                int32_t seed, int threads) {
-  for (int64_t c = 0; c < m; ++c) {
-    if (edge_offsets[c] < 0 || edge_offsets[c + 1] > edges_len || edge_offsets[c + 1] - edge_offsets[c] < 2) throw Error("edgeOffsets", "Expected at least two edges per column inside edges");
   }
-  std::vector<double> out(static_cast<size_t>(checked_mul(static_cast<size_t>(rows), static_cast<size_t>(m), "rows x columns")), 0.0);
-  parallel_for(static_cast<size_t>(m), threads, 1, [&](size_t c0, size_t c1, int) {
-    for (size_t c = c0; c < c1; ++c) {
-      const double* e = edges + edge_offsets[c];
-      int64_t bins = edge_offsets[c + 1] - edge_offsets[c] - 1;
-      const double* p = params + c * 8;
-      bool integer = p[0] != 0;
-      double lo = p[1], hi = p[2], rlo = p[3], rhi = p[4];
-      bool lo_open = p[5] != 0, hi_open = p[6] != 0;
-      int64_t miss = static_cast<int64_t>(p[7]);
-      SamplingRng rng(seed, streams[c]);
-      const int32_t* code = codes + c * rows;
-      double* dst = out.data() + c * rows;
-      for (int64_t i = 0; i < rows; ++i) {
-        int64_t k = code[i];
-        if (k == miss) continue;
-        if (k < 0 || k >= bins) throw Error("codes", "Expected bin codes in [0, " + std::to_string(bins) + ") but received " + std::to_string(k));
-        double a = e[k], b = e[k + 1];
-        if (integer) {
-          double first = std::max({a, std::ceil(lo), std::ceil(rlo + (lo_open && is_integer(rlo) ? 1 : 0))});
-          double last = std::min({b - 1, std::floor(hi), std::floor(rhi - (hi_open && is_integer(rhi) ? 1 : 0))});
-          if (first > last) { first = std::max(a, std::ceil(lo)); last = std::min(b - 1, std::floor(hi)); }
-          if (first > last) last = first;
-          dst[i] = first + std::floor(rng.uniform() * (last - first + 1));
-        } else {
-          double ra = std::max({a, lo, rlo}), rb = std::min({b, hi, rhi});
-          if (ra <= rb) { a = ra; b = rb; } else { a = std::max(a, lo); b = std::min(b, hi); }
-          double v = a + (b - a) * rng.uniform();
-          if (hi_open && v >= rhi) v = a + (std::min(b, rhi) - a) * 0.5;
-          if (lo_open && v <= rlo) v = (std::max(a, rlo) + b) * 0.5;
-          dst[i] = std::min(hi, std::max(lo, v));
+  std::vector<int32_t> out(static_cast<size_t>(checked_mul(static_cast<size_t>(rows), static_cast<size_t>(d), "rows x d")), 0);
+  int64_t blocks = (rows + kSamplingBlockRows - 1) / kSamplingBlockRows;
+  // Column-wise within a block: node by node (topological order), all rows of the block, so the
+  // parent's codes and the node's output are contiguous. Block b draws from stream (seed, b),
+  // node by node, as the TypeScript reference does.
+  parallel_for(static_cast<size_t>(blocks), threads, 1, [&](size_t b0, size_t b1, int) {
+    std::vector<uint32_t> strata(static_cast<size_t>(kSamplingBlockRows));
+    for (size_t blk = b0; blk < b1; ++blk) {
+      SamplingRng rng(seed, static_cast<int64_t>(blk));
+      const int64_t r0 = static_cast<int64_t>(blk) * kSamplingBlockRows, r1 = std::min(rows, r0 + kSamplingBlockRows);
+      const uint64_t n = static_cast<uint64_t>(r1 - r0);
+      for (int64_t t = 0; t < d; ++t) {
+        // Latin hypercube draws (McKay, Beckman & Conover 1979): the block's n draws of a node
+        // are one uniform in each of n equal strata, randomly permuted (Fisher–Yates). Each row
+        // is still an exact draw from the model; across rows the marginals' sampling noise
+        // shrinks (a root's marginal is reproduced to within 1/n).
+        for (uint64_t i = 0; i < n; ++i) strata[i] = static_cast<uint32_t>(((i << 32) | rng.next_u32()) / n);
+        for (uint64_t i = n - 1; i >= 1 && i < n; --i) {
+          const uint64_t k = (static_cast<uint64_t>(rng.next_u32()) * (i + 1)) >> 32;
+          std::swap(strata[i], strata[k]);
+        }
+        const int32_t j = order[t], p = parent[j], q = parent2[j], s = sizes[j];
+        const int64_t* base = thr.data() + cpt_offsets[j];
+        int32_t* dst = out.data() + static_cast<int64_t>(j) * rows;
+        const int32_t* pc = p >= 0 ? out.data() + static_cast<int64_t>(p) * rows : nullptr;
+        const int32_t* qc = q >= 0 ? out.data() + static_cast<int64_t>(q) * rows : nullptr;
+        const int64_t sq = q >= 0 ? sizes[q] : 1;
+        for (int64_t i = r0; i < r1; ++i) {
+          const int64_t* row = pc ? base + (static_cast<int64_t>(pc[i]) * sq + (qc ? qc[i] : 0)) * s : base;
+          const int64_t x = strata[static_cast<size_t>(i - r0)];
+          int32_t k = 0;
+          while (k < s - 1 && x >= row[k]) ++k;
+          dst[i] = k;
         }
       }
     }

@@ -270,7 +270,9 @@ export function resolveCondition(text: string, encoders: readonly DiscreteColumn
           weights[k] = total > 0 && last >= first ? (last - first + 1) / total : 0;
         } else {
           const oa = Math.max(a, r.lo), ob = Math.min(b, r.hi);
-          if (r.lo === r.hi) weights[k] = r.lo >= a && (r.lo < b || (k === edges.length - 2 && r.lo <= b)) ? 1 : 0;
+          // A point bin [a, a] (see binOf) holds exactly a.
+          if (a === b) weights[k] = (a > r.lo || (a === r.lo && !r.loOpen)) && (a < r.hi || (a === r.hi && !r.hiOpen)) ? 1 : 0;
+          else if (r.lo === r.hi) weights[k] = r.lo >= a && (r.lo < b || (k === edges.length - 2 && r.lo <= b)) ? 1 : 0;
           else weights[k] = b > a && ob > oa ? (ob - oa) / (b - a) : 0;
         }
       }

@@ -22,3 +22,17 @@ export { marginalGenerator, treeParts, treeOf } from './marginal/marginal-genera
 export { copulaGenerator } from './copula/copula-generator';
 export { SamplingRandom, samplingSeed, SAMPLING_BLOCK_ROWS } from './sampling-random';
 export { fidelityRatio, meanMarginalTvd } from './fidelity-ratio';
+// Neural generators (TVAE, CTGAN) on the native core, their ONNX export and onnxruntime-node engine.
+export { tvaeGenerator, tvaeModelSpec, tvaeRawLayout, tvaeSamplingPlan, TVAE_DEFAULTS } from './tvae/tvae-generator';
+export { ctganGenerator, ctganGeneratorNetwork, ctganCriticSpec, ctganSamplingPlan, CTGAN_DEFAULTS } from './ctgan/ctgan-generator';
+export { conditionalVector, trainingConditions, samplingConditions } from './ctgan/conditional-vector';
+export type { ConditionalVector } from './ctgan/conditional-vector';
+export { rowLayout, encodeRows, readRawOutput, decodeWithPositions } from './neural/row-layout';
+export type { RowLayout, ColumnSpan, RawOutputLayout } from './neural/row-layout';
+export { chargeNeuralPlan } from './neural/privacy-budget';
+export type { NeuralPrivacyRequest, NeuralPrivacyPlan } from './neural/privacy-budget';
+export { nativeRunner, networkModelSpec } from './neural/generator-network';
+export type { GeneratorNetworkSpec, NetworkRunner } from './neural/generator-network';
+export { sampleNeuralColumns, noiseRows } from './neural/neural-sampling';
+export { exportOnnx, attachOnnxGraph, ONNX_FILE_NAME, ONNX_OPSET } from './onnx/onnx-export';
+export { onnxRunner } from './onnx/onnx-runner';

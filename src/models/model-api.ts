@@ -104,40 +104,45 @@ export function trainModel(opts: TrainModelOptions): HemasynthModel {
   return { manifest, weights: parts.weights, ...(parts.files ? { files: parts.files } : {}) };
 }
 
-/** Decodes all columns, natively for numeric bins when the addon is loaded. */
-function decodeAll(encoders: DiscreteColumnEncoder[], codes: Int32Array[], seed: number, restrictions: Map<number, { lo: number; hi: number; loOpen?: boolean; hiOpen?: boolean }>, threads: number): DecodedColumn[] {
+/** Spec values per column of marginalDecodeColumns (see native/marginal/column_decoder.h). */
+const DECODE_SPEC_WIDTH = 10;
+
+/**
+ * Decodes all columns. With the addon: one native call writes every column straight into the
+ * typed arrays that become the Arrow buffers (int32 for integer outputs that no constraint
+ * rewrites, float64 otherwise), multi-threaded over columns, with the same uniform streams as
+ * the TypeScript reference {@link decodeColumn} (so both give the same values).
+ */
+function decodeAll(encoders: DiscreteColumnEncoder[], codes: Int32Array[], seed: number, restrictions: Map<number, { lo: number; hi: number; loOpen?: boolean; hiOpen?: boolean }>, threads: number, float64Columns: ReadonlySet<string>): DecodedColumn[] {
   const rows = codes.length ? codes[0].length : 0;
-  const out: DecodedColumn[] = new Array(encoders.length);
-  const binCols = encoders.map((e, j) => j).filter((j) => encoders[j].levels === 'bins');
   const native = marginalNative();
-  if (native && binCols.length) {
-    const flat = new Int32Array(rows * binCols.length);
-    const edgeOffsets = new Int32Array(binCols.length + 1);
-    const params = new Float64Array(binCols.length * 8);
-    const edgeList: number[] = [];
-    binCols.forEach((j, x) => {
-      const e = encoders[j];
-      flat.set(codes[j], x * rows);
-      edgeList.push(...(e.edges as number[]));
-      edgeOffsets[x + 1] = edgeList.length;
-      const r = restrictions.get(j);
-      params.set([e.integer ? 1 : 0, e.min ?? -Infinity, e.max ?? Infinity, r ? r.lo : -Infinity, r ? r.hi : Infinity, r?.loOpen ? 1 : 0, r?.hiOpen ? 1 : 0, missingCode(e)], x * 8);
-    });
-    const values = native.marginalDecodeBins(flat, rows, Float64Array.from(edgeList), edgeOffsets, params, Int32Array.from(binCols.map((j) => 1_000_000 + j)), seed, threads);
-    binCols.forEach((j, x) => {
-      const miss = missingCode(encoders[j]);
-      const valid = new Uint8Array(rows);
-      const c = codes[j];
-      for (let i = 0; i < rows; i++) valid[i] = c[i] === miss ? 0 : 1;
-      out[j] = { encoder: encoders[j], values: values.subarray(x * rows, (x + 1) * rows), valid };
+  if (!native) {
+    return encoders.map((e, j) => {
+      const rng = new SamplingRandom(seed, 1_000_000 + j);
+      return decodeColumn(e, codes[j], () => rng.next(), restrictions.get(j));
     });
   }
+  const m = encoders.length;
+  const specs = new Float64Array(m * DECODE_SPEC_WIDTH);
+  const edgeOffsets = new Int32Array(m + 1);
+  const edgeList: number[] = [];
+  const values: Array<Float64Array | Int32Array> = new Array(m);
+  const valid: Uint8Array[] = new Array(m);
   encoders.forEach((e, j) => {
-    if (out[j]) return;
-    const rng = new SamplingRandom(seed, 1_000_000 + j);
-    out[j] = decodeColumn(e, codes[j], () => rng.next(), restrictions.get(j));
+    const bins = e.levels === 'bins';
+    // Categories: one placeholder edge per level (the native side reads the level count from it).
+    if (bins) for (const x of e.edges as number[]) edgeList.push(x);
+    else for (let k = 0; k < (e.categories as string[]).length; k++) edgeList.push(k);
+    edgeOffsets[j + 1] = edgeList.length;
+    const r = restrictions.get(j);
+    const i32 = !bins || ((e.output === 'int32' || e.output === 'date-day') && !float64Columns.has(e.column));
+    specs.set([bins ? 1 : 0, e.integer ? 1 : 0, e.min ?? -Infinity, e.max ?? Infinity, r ? r.lo : -Infinity, r ? r.hi : Infinity, r?.loOpen ? 1 : 0, r?.hiOpen ? 1 : 0, missingCode(e), i32 ? 1 : 0], j * DECODE_SPEC_WIDTH);
+    values[j] = i32 ? new Int32Array(rows) : new Float64Array(rows);
+    valid[j] = new Uint8Array(rows);
   });
-  return out;
+  const streams = Int32Array.from(encoders, (_, j) => 1_000_000 + j);
+  native.marginalDecodeColumns(codes, rows, specs, Float64Array.from(edgeList), edgeOffsets, streams, seed, threads, values, valid);
+  return encoders.map((encoder, j) => ({ encoder, values: values[j], valid: valid[j] }));
 }
 
 /**
@@ -158,9 +163,10 @@ export function sampleModel(model: HemasynthModel, opts: SampleModelOptions): Ta
   const seed = samplingSeed(opts.seed);
   const threads = opts.threads ?? 0;
   const request = { rows, seed, condition, engine, threads };
-  const decoded = generator.sampleColumns ? generator.sampleColumns(model, request) : decodeAll(encoders, generator.sampleCodes(model, request), seed, condition?.restrictions ?? new Map(), threads);
-  // Constraints: repair rows in place on the decoded arrays.
+  // Constraints: repair rows in place on the decoded arrays (their numeric columns stay float64).
   const constraints = applicableConstraints(model.manifest.schema, encoders.map((e) => e.column));
+  const constrained = new Set(constraints.flatMap(constraintColumns));
+  const decoded = generator.sampleColumns ? generator.sampleColumns(model, request) : decodeAll(encoders, generator.sampleCodes(model, request), seed, condition?.restrictions ?? new Map(), threads, constrained);
   if (constraints.length) {
     const cols: RepairColumns = { numbers: new Map(), validity: new Map(), conditionColumns: new Map() };
     const used = new Set(constraints.flatMap(constraintColumns));

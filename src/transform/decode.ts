@@ -4,6 +4,7 @@
  * uniform integers, then clamped to the schema bounds; categories map to their dictionary index.
  */
 import { Bool, DataType, DateDay, Dictionary, Field, Float64, Int32, Int64, makeData, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, vectorFromArray, type Data } from 'apache-arrow';
+import { marginalNative } from '../native/marginal';
 import { DiscreteColumnEncoder, missingCode } from './discretiser';
 
 /** A numeric interval a decoded value must fall in (inclusive ends). */
@@ -57,7 +58,8 @@ export function decodeColumn(e: DiscreteColumnEncoder, codes: Int32Array, unifor
       let last = Math.min(b - 1, Math.floor(hi), Math.floor(rHi - (restriction?.hiOpen && Number.isInteger(rHi) ? 1 : 0)));
       if (first > last) { first = Math.max(a, Math.ceil(lo)); last = Math.min(b - 1, Math.floor(hi)); }
       if (first > last) last = first;
-      values[i] = first + Math.floor(uniform() * (last - first + 1));
+      // A single admissible integer needs no draw (as native/marginal/column_decoder.cpp).
+      values[i] = last === first ? first : first + Math.floor(uniform() * (last - first + 1));
     } else {
       const ra = Math.max(a, lo, rLo), rb = Math.min(b, hi, rHi);
       if (ra <= rb) { a = ra; b = rb; } else { a = Math.max(a, lo); b = Math.min(b, hi); }
@@ -73,6 +75,8 @@ export function decodeColumn(e: DiscreteColumnEncoder, codes: Int32Array, unifor
 
 function packBits(bytes: Uint8Array): { bitmap: Uint8Array; nulls: number } {
   const bitmap = new Uint8Array((bytes.length + 7) >> 3);
+  const native = marginalNative();
+  if (native) return { bitmap, nulls: native.marginalPackValidity(bytes, bitmap) };
   let nulls = 0;
   for (let i = 0; i < bytes.length; i++) {
     if (bytes[i]) bitmap[i >> 3] |= 1 << (i & 7);

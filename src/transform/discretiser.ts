@@ -67,6 +67,26 @@ export interface DiscretisationPrivacy {
 /** Options of {@link planDiscretisation} and {@link fitDiscretisation}. */
 export interface DiscretisationOptions {
   bins?: number;
+  /**
+   * `equal-width`: numeric columns with both schema bounds get `bins` equal-width bins between
+   * them (public, no budget) instead of quantile edges. A DP training uses it when the budget
+   * per quantile is too small for the exponential mechanism to say anything (its edges would be
+   * close to uniform draws over the bounds). Default `quantiles`.
+   */
+  numericEdges?: 'quantiles' | 'equal-width';
+}
+
+/** Equal-width edges between schema bounds (integers: whole-number edges, the maximum included). */
+function equalWidthEdges(lo: number, hi: number, bins: number, integer: boolean): number[] {
+  if (integer) {
+    const out: number[] = [];
+    for (let k = 0; k < bins; k++) out.push(Math.ceil(lo + ((hi + 1 - lo) * k) / bins));
+    out.push(hi + 1);
+    return out.filter((e, i) => i === 0 || e > out[i - 1]);
+  }
+  const out = Array.from({ length: bins + 1 }, (_, k) => lo + ((hi - lo) * k) / bins);
+  out[bins] = hi;
+  return withPointBins(out, lo, hi, []);
 }
 
 /** Whether a column is modelled by generators (direct identifiers, free text and identifiers are not). */
@@ -128,6 +148,7 @@ export function planDiscretisation(schema: TableSchema, opts: DiscretisationOpti
     if (c.kind === 'categorical' || c.kind === 'ordinal') return { column: c, needs: c.categories && c.categories.length > 0 ? 'none' as const : 'categories' as const, quantiles: 0 };
     const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
     if ((c.kind === 'integer') && lo !== undefined && hi !== undefined && hi - lo + 1 <= MAX_INTEGER_LEVELS) return { column: c, needs: 'none' as const, quantiles: 0 };
+    if (opts.numericEdges === 'equal-width' && lo !== undefined && hi !== undefined && hi > lo) return { column: c, needs: 'none' as const, quantiles: 0 };
     return { column: c, needs: 'quantiles' as const, quantiles: quantileLevels(bins).length };
   });
 }
@@ -173,7 +194,32 @@ function numericEdges(c: ColumnSchema, values: Float64Array, bins: number, priva
   }
   edges = edges.filter((e, i) => i === 0 || e > edges[i - 1]);
   if (edges.length < 2) edges = [edges[0] ?? 0, (edges[0] ?? 0) + 1];
+  if (!integer) edges = withPointBins(edges, lo, hi, privacy.quantileEpsilonEach === null ? tiedQuantiles(qs) : []);
   return { edges, source, min: lo, max: hi };
+}
+
+/** Quantile values that occur more than once (point masses of exact quantiles). */
+function tiedQuantiles(sortedQs: readonly number[]): number[] {
+  return sortedQs.filter((q, i) => i > 0 && q === sortedQs[i - 1] && (i < 2 || q !== sortedQs[i - 2]));
+}
+
+/**
+ * Zero-width "point" bins [v, v] for continuous columns: at the declared bounds (public: clinical
+ * values often pile up at a bound, e.g. HbA 0% in HbSS) and, for exact quantiles, at repeated
+ * quantiles (a point mass of at least one bin's share). A point bin is an edge repeated twice;
+ * it holds exactly the value v (see {@link binOf}) and decodes to v, so a point mass is kept
+ * instead of being smeared over its neighbouring interval.
+ */
+function withPointBins(edges: number[], lo: number | undefined, hi: number | undefined, ties: readonly number[]): number[] {
+  const out: number[] = [];
+  const points = new Set(ties.filter((t) => t > edges[0] && t < edges[edges.length - 1]));
+  if (lo !== undefined && edges[0] === lo && edges[1] > lo) points.add(lo);
+  for (let i = 0; i < edges.length; i++) {
+    out.push(edges[i]);
+    if (points.has(edges[i]) && i < edges.length - 1) out.push(edges[i]);
+  }
+  if (hi !== undefined && edges[edges.length - 1] === hi && edges[edges.length - 2] < hi) out.push(hi);
+  return out;
 }
 
 /**
@@ -204,6 +250,11 @@ export function fitDiscretisation(table: Table, schema: TableSchema, privacy: Di
       return { ...base, levels: 'categories', categories: [...categories], integer: false, size: categories.length + (nullable ? 1 : 0), source };
     }
     const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
+    if (needs === 'none' && !(c.kind === 'integer' && (hi as number) - (lo as number) + 1 <= MAX_INTEGER_LEVELS)) {
+      const integer = c.kind !== 'continuous';
+      const edges = equalWidthEdges(lo as number, hi as number, bins, integer);
+      return { ...base, levels: 'bins', edges, integer, min: lo, max: hi, size: edges.length - 1 + (nullable ? 1 : 0), source: 'schema' };
+    }
     if (needs === 'none') {
       const edges: number[] = [];
       for (let v = lo as number; v <= (hi as number) + 1; v++) edges.push(v);
@@ -224,17 +275,20 @@ export function missingCode(e: DiscreteColumnEncoder): number {
   return e.nullable ? e.size - 1 : -1;
 }
 
-/** Bin of a value: the b with edges[b] <= v < edges[b+1], clamped to the first and last bins. */
+/**
+ * Bin of a value: the b with edges[b] <= v < edges[b+1], clamped to the first and last bins; a
+ * point bin (edges[b] === edges[b+1] === v) takes exactly v.
+ */
 export function binOf(edges: readonly number[], v: number): number {
   const last = edges.length - 2;
   if (v < edges[1]) return 0;
-  if (v >= edges[last]) return last;
+  if (v >= edges[last]) return v === edges[last] && last > 0 && edges[last - 1] === v && edges[last + 1] !== v ? last - 1 : last;
   let lo = 1, hi = last;
   while (lo < hi) {
     const m = (lo + hi + 1) >> 1;
     if (edges[m] <= v) lo = m; else hi = m - 1;
   }
-  return lo;
+  return v === edges[lo] && edges[lo - 1] === v ? lo - 1 : lo;
 }
 
 /**

@@ -7,3 +7,5 @@ export * from './discretiser';
 export { decodeColumn, decodedTable, decodedArrowData, decodedArrowType } from './decode';
 export type { DecodedColumn, ValueRestriction } from './decode';
 export { readNumbers, readLabels, readCategoryCodes } from './column-values';
+export { needsAlpha, modeMixture, modeSpecificEncode, alphaToPosition } from './mode-specific-normalisation';
+export type { ModeMixture } from './mode-specific-normalisation';

@@ -1,8 +1,10 @@
 /**
  * The `copula` generator: a Gaussian copula over the discretised columns (a fast baseline).
- * Marginals: noisy 1-way histograms over the discretiser's codes (the missing code first, then
- * the levels in order), projected onto the simplex. Dependence: the normal scores
- * z = Φ⁻¹(F(code-) + U·p(code)) of each row (jittered within the code's CDF cell), each row scaled
+ * Latents: a value latent per column over its present levels and a (present, missing) latent
+ * per nullable column, so missingness is modelled beside the values rather than as an extreme
+ * value. Marginals: noisy 1-way histograms over the discretiser's codes, projected onto the
+ * simplex (the value CDF is the histogram of the present levels). Dependence: the normal scores
+ * z = Φ⁻¹(F(code-) + p(code)/2) of each row (the middle of the code's CDF cell), each row scaled
  * to L2 norm at most C = sqrt(d), summed as Σ z zᵀ with Gaussian noise (the upper triangle has L2
  * sensitivity ||z||² <= C² under add/remove), normalised to a correlation matrix; small noisy
  * entries are hard-thresholded (Bickel & Levina 2008) and the matrix is shrunk towards I until it
@@ -18,7 +20,7 @@ import { discreteGaussian } from '../../dp/discrete-noise';
 import { InputError, UsageError } from '../../errors';
 import { normalCdf, normalQuantile } from '../../evaluate/statistics/normal';
 import { marginalNative } from '../../native/marginal';
-import { DiscreteColumnEncoder, encodeTable, fitDiscretisation, missingCode, planDiscretisation } from '../../transform/discretiser';
+import { DiscreteColumnEncoder, encodeTable, fitDiscretisation, levelCount, missingCode, planDiscretisation } from '../../transform/discretiser';
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
 import { measureMarginals } from '../marginal/contingency';
@@ -26,10 +28,7 @@ import { projectToSimplex } from '../marginal/tree-estimation';
 
 export const COPULA_SHARES = { quantiles: 0.1, oneWay: 0.3, correlation: 0.6 };
 
-/** Position of a code in the copula's ordering: missing first, then the levels. */
-function positionOf(e: DiscreteColumnEncoder, code: number): number {
-  return e.nullable ? (code === missingCode(e) ? 0 : code + 1) : code;
-}
+/** Code of a cell of a legacy model's latent (missing first, then the levels). */
 function codeAt(e: DiscreteColumnEncoder, pos: number): number {
   return e.nullable ? (pos === 0 ? missingCode(e) : pos - 1) : pos;
 }
@@ -77,63 +76,89 @@ function trainCopula(ctx: TrainContext): TrainedParts {
   const singles = measureMarginals({ codes, sizes, rows: n }, encoders.map((_, j) => [j]));
   const noisy = singles.map((c) => (ctx.privacy ? c.map((x) => x + discreteGaussian(ctx.noise, sigma1)) : c));
   const total = Math.max(1, noisy.reduce((s, c) => s + c.reduce((a, b) => a + b, 0), 0) / d);
-  // Cumulative probabilities over positions.
+  // Latents: one value latent per column over its present levels (in order), then one
+  // missingness latent (present, missing) per nullable column whose noisy missing rate is above
+  // 0.1%. Panels of columns missing together (SNP panels not run) then correlate through their
+  // missingness latents only: with missing as the lowest cell of a single latent, the joint
+  // missingness forced correlations near 1 onto the values as well (28,830 of the 39,060 column
+  // pairs of the 1,500-patient cohort had |r| > 0.1, and the copula's 2-way fidelity ratio was ~6).
   const cdfOffsets = [0];
   const cdfs: number[] = [];
+  const missingLatents: number[] = [];
+  const missingProb: number[] = [];
   encoders.forEach((e, j) => {
     const p = projectToSimplex(noisy[j], total);
-    const byPos = new Float64Array(e.size);
-    for (let c = 0; c < e.size; c++) byPos[positionOf(e, c)] = p[c] / total;
+    const miss = missingCode(e);
+    const present = levelCount(e);
+    let mass = 0;
+    for (let c = 0; c < present; c++) mass += p[c];
     let acc = 0;
-    for (let k = 0; k < e.size; k++) { acc += byPos[k]; cdfs.push(k === e.size - 1 ? 1 : Math.min(1, acc)); }
+    for (let c = 0; c < present; c++) { acc += mass > 0 ? p[c] / mass : 1 / present; cdfs.push(c === present - 1 ? 1 : Math.min(1, acc)); }
     cdfOffsets.push(cdfs.length);
+    if (miss >= 0 && p[miss] / total > 0.001) { missingLatents.push(j); missingProb.push(Math.min(1, p[miss] / total)); }
   });
+  missingLatents.forEach((_, t) => { cdfs.push(1 - missingProb[t], 1); cdfOffsets.push(cdfs.length); });
+  const dl = d + missingLatents.length;
   ctx.progress(0.5, 'normal-scores correlation');
-  const clip = Math.sqrt(d);
-  const S = new Float64Array(d * d);
-  const z = new Float64Array(d);
-  const jitter = new SamplingRandom(ctx.seed ?? 0x5eed, 0x7fff0000);
+  const clip = Math.sqrt(dl);
+  const S = new Float64Array(dl * dl);
+  const z = new Float64Array(dl);
+  // Normal scores at the middle of each code's CDF cell. A uniform jitter inside the cell (the
+  // distributional transform) adds independent noise to every latent, which for coarse codes
+  // caps correlations well below 1: panels missing together (SNP panels, metabolomics) then came
+  // out missing together only part of the time (50% jointly missing instead of 64% in the
+  // 1,500-patient cohort). Mid-cell scores keep identical codes identical (measured: fidelity
+  // ratio at ε = inf 5.9 -> 1.8).
+  const score = (t: number, pos: number) => {
+    const lo = pos === 0 ? 0 : cdfs[cdfOffsets[t] + pos - 1];
+    const hi = cdfs[cdfOffsets[t] + pos];
+    return normalQuantile(Math.min(1 - 1e-6, Math.max(1e-6, (lo + hi) / 2)));
+  };
+  const missCodes = encoders.map(missingCode);
   for (let i = 0; i < n; i++) {
     let norm = 0;
     for (let j = 0; j < d; j++) {
-      const pos = positionOf(encoders[j], codes[j][i]);
-      const lo = pos === 0 ? 0 : cdfs[cdfOffsets[j] + pos - 1];
-      const hi = cdfs[cdfOffsets[j] + pos];
-      const u = Math.min(1 - 1e-6, Math.max(1e-6, lo + (hi - lo) * jitter.next()));
-      z[j] = normalQuantile(u);
+      const c = codes[j][i];
+      // A missing value says nothing about the value latent: score 0 (its mean).
+      z[j] = c === missCodes[j] ? 0 : score(j, c);
       norm += z[j] * z[j];
     }
+    missingLatents.forEach((j, t) => {
+      z[d + t] = score(d + t, codes[j][i] === missCodes[j] ? 1 : 0);
+      norm += z[d + t] * z[d + t];
+    });
     const f = norm > clip * clip ? clip / Math.sqrt(norm) : 1;
-    for (let a = 0; a < d; a++) {
+    for (let a = 0; a < dl; a++) {
       const za = z[a] * f;
-      for (let b = a; b < d; b++) S[a * d + b] += za * z[b] * f;
+      if (za === 0) continue;
+      for (let b = a; b < dl; b++) S[a * dl + b] += za * z[b] * f;
     }
   }
   const noiseSd = sigmaC * clip * clip;
-  if (ctx.privacy) for (let a = 0; a < d; a++) for (let b = a; b < d; b++) S[a * d + b] += ctx.noise.gaussian(0, noiseSd);
-  const R = new Float64Array(d * d);
-  for (let a = 0; a < d; a++) {
-    R[a * d + a] = 1;
-    for (let b = a + 1; b < d; b++) {
-      const den = Math.sqrt(Math.max(1e-9, S[a * d + a]) * Math.max(1e-9, S[b * d + b]));
-      let r = Math.max(-1, Math.min(1, S[a * d + b] / den));
+  if (ctx.privacy) for (let a = 0; a < dl; a++) for (let b = a; b < dl; b++) S[a * dl + b] += ctx.noise.gaussian(0, noiseSd);
+  const R = new Float64Array(dl * dl);
+  for (let a = 0; a < dl; a++) {
+    R[a * dl + a] = 1;
+    for (let b = a + 1; b < dl; b++) {
+      const den = Math.sqrt(Math.max(1e-9, S[a * dl + a]) * Math.max(1e-9, S[b * dl + b]));
+      let r = Math.max(-1, Math.min(1, S[a * dl + b] / den));
       if (ctx.privacy && Math.abs(r) < 2 * noiseSd / den) r = 0;
-      R[a * d + b] = r;
-      R[b * d + a] = r;
+      R[a * dl + b] = r;
+      R[b * dl + a] = r;
     }
   }
   ctx.progress(0.8, 'positive-definite projection');
   let L: Float64Array | null = null;
   let lambda = 0;
   for (const l of [0, 0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1]) {
-    const M = R.map((v, idx) => (Math.floor(idx / d) === idx % d ? 1 : (1 - l) * v));
-    L = cholesky(M, d);
+    const M = R.map((v, idx) => (Math.floor(idx / dl) === idx % dl ? 1 : (1 - l) * v));
+    L = cholesky(M, dl);
     lambda = l;
     if (L) break;
   }
   return {
     encoders,
-    generator: { structure: 'gaussian-copula', sizes, cdfOffsets, shrinkage: lambda, rowClip: clip, total, noise: { sigma1, sigmaCorrelation: sigmaC, quantileEpsilon: qEps } },
+    generator: { structure: 'gaussian-copula', sizes, cdfOffsets, missingLatents, shrinkage: lambda, rowClip: clip, total, noise: { sigma1, sigmaCorrelation: sigmaC, quantileEpsilon: qEps } },
     weights: { cholesky: Float32Array.from(L as Float64Array), cdf: Float32Array.from(cdfs) },
   };
 }
@@ -176,44 +201,78 @@ function truncatedNormal(mu: number, sd: number, cells: Array<[number, number]>,
   return Math.min(b, Math.max(a, mu + sd * normalQuantile(p)));
 }
 
+/**
+ * The latents of a copula model: per latent its output column and, per cell (position), the code
+ * it writes (-1: none). Models with `missingLatents` have a value latent per column over its
+ * present levels, then a (present, missing) latent per listed column; older models have one
+ * latent per column with the missing code as its first cell.
+ */
+function latentLayout(encoders: DiscreteColumnEncoder[], g: { cdfOffsets: number[]; missingLatents?: number[] }): { count: number; column: number[]; cellCode: (t: number, pos: number) => number } {
+  const d = encoders.length;
+  if (!g.missingLatents) return { count: d, column: encoders.map((_, j) => j), cellCode: (t, pos) => codeAt(encoders[t], pos) };
+  const ml = g.missingLatents;
+  return {
+    count: d + ml.length,
+    column: [...encoders.map((_, j) => j), ...ml],
+    cellCode: (t, pos) => (t < d ? pos : pos === 1 ? missingCode(encoders[ml[t - d]]) : -1),
+  };
+}
+
 function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: number; threads: number; evidence: ReadonlyMap<number, Float64Array> | null; text?: string }): Int32Array[] {
   const encoders = model.manifest.encoders as DiscreteColumnEncoder[];
-  const g = model.manifest.generator as { sizes: number[]; cdfOffsets: number[] };
+  const g = model.manifest.generator as { sizes: number[]; cdfOffsets: number[]; missingLatents?: number[] };
   const d = encoders.length;
+  const layout = latentLayout(encoders, g);
+  const dl = layout.count;
   const L = Float64Array.from(model.weights.cholesky);
   const cdf = Float64Array.from(model.weights.cdf);
-  const R = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) {
+  const R = new Float64Array(dl * dl);
+  for (let i = 0; i < dl; i++) for (let j = 0; j <= i; j++) {
     let s = 0;
-    for (let t = 0; t <= j; t++) s += L[i * d + t] * L[j * d + t];
-    R[i * d + j] = s; R[j * d + i] = s;
+    for (let t = 0; t <= j; t++) s += L[i * dl + t] * L[j * dl + t];
+    R[i * dl + j] = s; R[j * dl + i] = s;
   }
-  const cond = req.evidence ? [...req.evidence.keys()].sort((a, b) => a - b) : [];
-  const free = Array.from({ length: d }, (_, j) => j).filter((j) => !cond.includes(j));
+  // A conditioned column conditions all its latents (value and missingness).
+  const condColumns = new Set(req.evidence ? [...req.evidence.keys()] : []);
+  const cond = Array.from({ length: dl }, (_, t) => t).filter((t) => condColumns.has(layout.column[t]));
+  const free = Array.from({ length: dl }, (_, t) => t).filter((t) => !condColumns.has(layout.column[t]));
   const k = cond.length, f = free.length;
   const rows = req.rows;
-  const cellBounds = (j: number, pos: number): [number, number] => {
-    const lo = pos === 0 ? 0 : cdf[g.cdfOffsets[j] + pos - 1], hi = cdf[g.cdfOffsets[j] + pos];
+  const cellBounds = (t: number, pos: number): [number, number] => {
+    const lo = pos === 0 ? 0 : cdf[g.cdfOffsets[t] + pos - 1], hi = cdf[g.cdfOffsets[t] + pos];
     return [lo <= 0 ? -Infinity : normalQuantile(Math.min(1, lo)), hi >= 1 ? Infinity : normalQuantile(hi)];
   };
   const zc = new Float64Array(rows * k);
-  const out: Int32Array[] = Array.from({ length: d }, () => new Int32Array(rows));
+  // Free columns are filled below with views of the sampler's output.
+  const out: Int32Array[] = Array.from({ length: d }, (_, j) => (condColumns.has(j) ? new Int32Array(rows) : new Int32Array(0)));
   if (k > 0) {
-    const allowed = cond.map((j) => {
+    const probabilityZero = (j: number) => new UsageError(`Condition ${JSON.stringify(req.text ?? '')} has probability 0 under the model: the allowed values of "${encoders[j].column}" have no mass`);
+    const hasMissingLatent = new Set(cond.filter((t) => t >= d).map((t) => layout.column[t]));
+    const allowed = cond.map((t) => {
+      const j = layout.column[t];
       const w = req.evidence!.get(j) as Float64Array;
+      const e = encoders[j];
       const cells: Array<[number, number]> = [];
       const positions: number[] = [];
-      for (let c = 0; c < encoders[j].size; c++) {
-        if (!(w[c] > 0)) continue;
-        const pos = positionOf(encoders[j], c);
-        const [a, b] = cellBounds(j, pos);
+      const cellsOf = t < g.cdfOffsets.length - 1 ? g.cdfOffsets[t + 1] - g.cdfOffsets[t] : 0;
+      for (let pos = 0; pos < cellsOf; pos++) {
+        let ok: boolean;
+        if (!g.missingLatents) ok = w[codeAt(e, pos)] > 0;
+        else if (t >= d) ok = pos === 1 ? w[missingCode(e)] > 0 : Array.from(w.subarray(0, levelCount(e))).some((x) => x > 0);
+        else ok = w[pos] > 0;
+        if (!ok) continue;
+        const [a, b] = cellBounds(t, pos);
         if (b > a) { cells.push([a, b]); positions.push(pos); }
       }
-      if (cells.length === 0) throw new UsageError(`Condition ${JSON.stringify(req.text ?? '')} has probability 0 under the model: the allowed values of "${encoders[j].column}" have no mass`);
+      if (cells.length === 0) {
+        // Only "missing" allowed: the value latent is unconstrained (its code is overridden).
+        if (g.missingLatents && t < d && hasMissingLatent.has(j) && w[missingCode(e)] > 0) return { cells: [[-Infinity, Infinity]] as Array<[number, number]>, positions: [0] };
+        throw probabilityZero(j);
+      }
       return { cells, positions };
     });
     const Rcc = new Float64Array(k * k);
-    cond.forEach((a, x) => cond.forEach((b, y) => { Rcc[x * k + y] = R[a * d + b]; }));
+    cond.forEach((a, x) => cond.forEach((b, y) => { Rcc[x * k + y] = R[a * dl + b]; }));
     const eye = new Float64Array(k * k);
     for (let i = 0; i < k; i++) eye[i * k + i] = 1;
     const Q = solve(Rcc, k, eye, k);
@@ -228,24 +287,26 @@ function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: num
           zrow[x] = truncatedNormal(-s / Q[x * k + x], 1 / Math.sqrt(Q[x * k + x]), allowed[x].cells, rng);
         }
       }
+      // Value latents first, then missingness latents (which may override with the missing code).
       for (let x = 0; x < k; x++) {
         zc[i * k + x] = zrow[x];
         const cells = allowed[x].cells;
         let c = 0;
         while (c < cells.length - 1 && zrow[x] > cells[c][1]) c++;
-        out[cond[x]][i] = codeAt(encoders[cond[x]], allowed[x].positions[c]);
+        const code = layout.cellCode(cond[x], allowed[x].positions[c]);
+        if (code >= 0) out[layout.column[cond[x]]][i] = code;
       }
     }
   }
   // Free columns: N(B z_C, R_FF - B R_CF).
   const Rfc = new Float64Array(f * k);
-  free.forEach((a, x) => cond.forEach((b, y) => { Rfc[x * k + y] = R[a * d + b]; }));
+  free.forEach((a, x) => cond.forEach((b, y) => { Rfc[x * k + y] = R[a * dl + b]; }));
   let B = new Float64Array(0);
   const Sigma = new Float64Array(f * f);
-  free.forEach((a, x) => free.forEach((b, y) => { Sigma[x * f + y] = R[a * d + b]; }));
+  free.forEach((a, x) => free.forEach((b, y) => { Sigma[x * f + y] = R[a * dl + b]; }));
   if (k > 0) {
     const Rcc = new Float64Array(k * k);
-    cond.forEach((a, x) => cond.forEach((b, y) => { Rcc[x * k + y] = R[a * d + b]; }));
+    cond.forEach((a, x) => cond.forEach((b, y) => { Rcc[x * k + y] = R[a * dl + b]; }));
     const Rcf = new Float64Array(k * f);
     for (let x = 0; x < f; x++) for (let y = 0; y < k; y++) Rcf[y * f + x] = Rfc[x * k + y];
     const X = solve(Rcc, k, Rcf, f); // R_CC⁻¹ R_CF (k × f)
@@ -263,52 +324,95 @@ function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: num
     if (Lf) break;
   }
   if (!Lf) throw new UsageError('Expected a positive-definite conditional covariance in the copula but received a singular one');
+  // Cells in latent space: thresholds Φ⁻¹(F) per free column (+inf closes the last cell), so the
+  // sampler compares z directly instead of evaluating Φ per value.
   const offsets = new Int32Array(f + 1);
-  const cdfF: number[] = [];
-  free.forEach((j, x) => { for (let t = g.cdfOffsets[j]; t < g.cdfOffsets[j + 1]; t++) cdfF.push(cdf[t]); offsets[x + 1] = cdfF.length; });
-  const cdfArr = Float64Array.from(cdfF);
+  const thr: number[] = [];
+  const codeOf: number[] = [];
+  free.forEach((j, x) => {
+    const n = g.cdfOffsets[j + 1] - g.cdfOffsets[j];
+    let prev = -Infinity;
+    for (let t = 0; t < n; t++) {
+      codeOf.push(layout.cellCode(j, t));
+      const c = cdf[g.cdfOffsets[j] + t];
+      const v = t === n - 1 || c >= 1 ? Infinity : c <= 0 ? -Infinity : normalQuantile(c);
+      prev = Math.max(prev, v);
+      thr.push(prev);
+    }
+    offsets[x + 1] = thr.length;
+  });
+  const thresholds = Float64Array.from(thr);
   const native = marginalNative();
-  let positions: Int32Array;
-  if (native) positions = native.marginalSampleCopula(Lf, f, B, k, zc, cdfArr, offsets, rows, req.seed, req.threads);
+  const cellCodes = Int32Array.from(codeOf);
+  // Output slot of every free latent: its column's place among the free columns.
+  const freeColumns = [...new Set(free.map((t) => layout.column[t]))];
+  const slotOf = new Map(freeColumns.map((j, x) => [j, x]));
+  const targets = Int32Array.from(free, (t) => slotOf.get(layout.column[t]) as number);
+  const outColumns = freeColumns.length;
+  let freeCodes: Int32Array;
+  if (native) freeCodes = native.marginalSampleCopula(Lf, f, B, k, zc, thresholds, offsets, cellCodes, targets, outColumns, rows, req.seed, req.threads);
   else {
-    positions = new Int32Array(rows * f);
+    // The reference: the same ziggurat stream, in double precision (the native GEMM runs in
+    // float32, so a z within rounding of a threshold may land in the neighbouring cell).
+    freeCodes = new Int32Array(rows * outColumns);
+    // Same partition and draw order as native/marginal/copula_sampler.cpp: latents coupled by
+    // an off-diagonal entry of Lf, then the independent ones (z = L_jj g), per 128-row tile.
+    const coupled = new Uint8Array(f);
+    for (let i = 0; i < f; i++) for (let j = 0; j < i; j++) if (Lf[i * f + j] !== 0) { coupled[i] = 1; coupled[j] = 1; }
+    const dep: number[] = [], ind: number[] = [];
+    for (let j = 0; j < f; j++) (coupled[j] ? dep : ind).push(j);
     const gv = new Float64Array(f);
+    const tile = 128;
     for (let r0 = 0, blk = 0; r0 < rows; r0 += SAMPLING_BLOCK_ROWS, blk++) {
       const rng = new SamplingRandom(req.seed, blk);
-      for (let i = r0; i < Math.min(rows, r0 + SAMPLING_BLOCK_ROWS); i++) {
-        for (let j = 0; j < f; j++) gv[j] = rng.normal();
-        for (let j = 0; j < f; j++) {
-          let s = 0;
-          for (let t = 0; t <= j; t++) s += Lf[j * f + t] * gv[t];
-          for (let t = 0; t < k; t++) s += B[j * k + t] * zc[i * k + t];
-          const u = normalCdf(s);
-          let pos = 0;
-          const n = offsets[j + 1] - offsets[j];
-          while (pos < n - 1 && u >= cdfArr[offsets[j] + pos]) pos++;
-          positions[j * rows + i] = pos;
+      const r1 = Math.min(rows, r0 + SAMPLING_BLOCK_ROWS);
+      for (let t0 = r0; t0 < r1; t0 += tile) {
+        const n = Math.min(tile, r1 - t0);
+        const gd = new Float64Array(n * dep.length), gi = new Float64Array(n * ind.length);
+        for (let t = 0; t < gd.length; t++) gd[t] = rng.zigguratNormal();
+        for (let t = 0; t < gi.length; t++) gi[t] = rng.zigguratNormal();
+        for (let i = 0; i < n; i++) {
+          dep.forEach((j, x) => { gv[j] = gd[i * dep.length + x]; });
+          ind.forEach((j, x) => { gv[j] = gi[i * ind.length + x]; });
+          for (let j = 0; j < f; j++) {
+            let s = 0;
+            if (coupled[j]) { for (let t = 0; t <= j; t++) s += Lf[j * f + t] * gv[t]; } else s = Lf[j * f + j] * gv[j];
+            for (let t = 0; t < k; t++) s += B[j * k + t] * zc[(t0 + i) * k + t];
+            let pos = 0;
+            const cells = offsets[j + 1] - offsets[j];
+            while (pos < cells - 1 && s >= thresholds[offsets[j] + pos]) pos++;
+            const code = cellCodes[offsets[j] + pos];
+            if (code >= 0) freeCodes[targets[j] * rows + t0 + i] = code;
+          }
         }
       }
     }
   }
-  free.forEach((j, x) => {
-    const e = encoders[j];
-    const dst = out[j];
-    for (let i = 0; i < rows; i++) dst[i] = codeAt(e, positions[x * rows + i]);
-  });
+  freeColumns.forEach((j, x) => { out[j] = freeCodes.subarray(x * rows, (x + 1) * rows); });
   return out;
 }
 
 function validateCopula(model: HemasynthModel, file: string): void {
   const encoders = model.manifest.encoders as DiscreteColumnEncoder[];
   const d = encoders.length;
-  const g = model.manifest.generator as { sizes?: unknown; cdfOffsets?: unknown };
+  const g = model.manifest.generator as { sizes?: unknown; cdfOffsets?: unknown; missingLatents?: unknown };
   const bad = (field: string, expected: string, got: unknown) => new InputError({ file, field }, expected, String(JSON.stringify(got)).slice(0, 80));
   if (!Array.isArray(g.sizes) || g.sizes.length !== d || g.sizes.some((s, j) => s !== encoders[j].size)) throw bad('generator.sizes', `${d} sizes equal to the encoders'`, g.sizes);
+  // Cells per latent: legacy models one latent per column over all codes; newer ones a value
+  // latent per column over its present levels, then a (present, missing) latent per listed column.
+  let cells: number[];
+  if (g.missingLatents === undefined) cells = encoders.map((e) => e.size);
+  else {
+    const ml = g.missingLatents;
+    if (!Array.isArray(ml) || new Set(ml).size !== ml.length || ml.some((j) => !Number.isInteger(j) || j < 0 || j >= d || !encoders[j].nullable)) throw bad('generator.missingLatents', 'distinct indices of nullable columns', ml);
+    cells = [...encoders.map((e) => levelCount(e)), ...ml.map(() => 2)];
+  }
+  const dl = cells.length;
   const offs = g.cdfOffsets as number[];
-  if (!Array.isArray(offs) || offs.length !== d + 1 || offs.some((o, j) => !Number.isInteger(o) || (j > 0 && o - offs[j - 1] !== encoders[j - 1].size))) throw bad('generator.cdfOffsets', `${d + 1} offsets of the encoders' sizes`, offs);
+  if (!Array.isArray(offs) || offs.length !== dl + 1 || offs[0] !== 0 || offs.some((o, j) => !Number.isInteger(o) || (j > 0 && o - offs[j - 1] !== cells[j - 1]))) throw bad('generator.cdfOffsets', `${dl + 1} offsets of the latents' cell counts`, offs);
   const L = model.weights.cholesky, cdf = model.weights.cdf;
-  if (!(L instanceof Float32Array) || L.length !== d * d) throw bad('weights.cholesky', `a float32 blob of ${d * d} values`, L?.length);
-  if (!(cdf instanceof Float32Array) || cdf.length !== offs[d]) throw bad('weights.cdf', `a float32 blob of ${offs[d]} values`, cdf?.length);
+  if (!(L instanceof Float32Array) || L.length !== dl * dl) throw bad('weights.cholesky', `a float32 blob of ${dl * dl} values`, L?.length);
+  if (!(cdf instanceof Float32Array) || cdf.length !== offs[dl]) throw bad('weights.cdf', `a float32 blob of ${offs[dl]} values`, cdf?.length);
   for (let i = 0; i < cdf.length; i++) if (!(cdf[i] >= 0 && cdf[i] <= 1)) throw bad(`weights.cdf[${i}]`, 'a probability', cdf[i]);
   for (let i = 0; i < L.length; i++) if (!Number.isFinite(L[i])) throw bad(`weights.cholesky[${i}]`, 'a finite number', L[i]);
 }

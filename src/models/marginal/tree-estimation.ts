@@ -30,9 +30,15 @@ export interface TreeModel {
   sizes: number[];
   /** parent[j] = -1 for roots. */
   parent: number[];
+  /**
+   * Optional second parents (-1 for none): a node's second parent is adjacent to its first (its
+   * first parent's parent or an earlier child of it), so the model stays decomposable with
+   * cliques of at most three columns (treewidth 2) and conditioning stays exact.
+   */
+  parent2?: number[];
   /** Topological order (parents first). */
   order: number[];
-  /** Per node: P(node) for roots, P(node | parent) row-major (parent code × node code) otherwise. */
+  /** Per node: P(node) for roots, P(node | parent[, parent2]) row-major ((parent code[, parent2 code]) × node code) otherwise. */
   tables: Float64Array[];
   /** Estimated total count N̂ (a DP estimate). */
   total: number;

@@ -1,0 +1,110 @@
+#include "marginal/column_decoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "common/error.h"
+#include "common/parallel.h"
+#include "marginal/rng.h"
+
+namespace hemasynth::marginal {
+
+namespace {
+inline bool is_integer(double x) { return std::isfinite(x) && x == std::floor(x); }
+}  // namespace
+
+void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const double* specs, const double* edges,
+                    int64_t edges_len, const int32_t* edge_offsets, const int32_t* streams, int32_t seed, int threads) {
+  const int64_t m = static_cast<int64_t>(io.size());
+  for (int64_t c = 0; c < m; ++c) {
+    const double* p = specs + c * kDecodeSpecWidth;
+    if (p[0] != 0 && p[0] != 1) throw Error("specs", "Expected levels 0 (categories) or 1 (bins) for column " + std::to_string(c));
+    if (p[9] != 0 && p[9] != 1) throw Error("specs", "Expected output 0 (float64) or 1 (int32) for column " + std::to_string(c));
+    if (edge_offsets[c] < 0 || edge_offsets[c + 1] > edges_len || edge_offsets[c + 1] < edge_offsets[c]) throw Error("edgeOffsets", "Expected non-decreasing edge offsets inside edges");
+    if (p[0] == 1 && edge_offsets[c + 1] - edge_offsets[c] < 2) throw Error("edgeOffsets", "Expected at least two edges for bin column " + std::to_string(c));
+  }
+  // One column per task: columns have independent streams, so the result does not depend on threads.
+  parallel_for(static_cast<size_t>(m), threads, 1, [&](size_t c0, size_t c1, int) {
+    for (size_t c = c0; c < c1; ++c) {
+      const double* p = specs + c * kDecodeSpecWidth;
+      const bool bins = p[0] == 1, integer = p[1] != 0, out_i32 = p[9] == 1;
+      const double lo = p[2], hi = p[3], rlo = p[4], rhi = p[5];
+      const bool lo_open = p[6] != 0, hi_open = p[7] != 0;
+      const int64_t miss = static_cast<int64_t>(p[8]);
+      const int32_t* code = io[c].codes;
+      uint8_t* valid = io[c].valid;
+      double* vf = out_i32 ? nullptr : static_cast<double*>(io[c].values);
+      int32_t* vi = out_i32 ? static_cast<int32_t*>(io[c].values) : nullptr;
+      if (!bins) {
+        const int64_t levels = edge_offsets[c + 1] - edge_offsets[c];  // categories: edges hold one entry per level
+        for (int64_t i = 0; i < rows; ++i) {
+          int64_t k = code[i];
+          if (k == miss) { valid[i] = 0; if (vi) vi[i] = 0; else vf[i] = 0; continue; }
+          if (k < 0 || k >= levels) throw Error("codes", "Expected category codes in [0, " + std::to_string(levels) + ") but received " + std::to_string(k) + " in column " + std::to_string(c));
+          valid[i] = 1;
+          if (vi) vi[i] = static_cast<int32_t>(k); else vf[i] = static_cast<double>(k);
+        }
+        continue;
+      }
+      const double* e = edges + edge_offsets[c];
+      const int64_t nb = edge_offsets[c + 1] - edge_offsets[c] - 1;
+      // Per-bin draw ranges do not depend on the row: precompute them once per column.
+      std::vector<double> first(static_cast<size_t>(nb)), width(static_cast<size_t>(nb));
+      for (int64_t k = 0; k < nb; ++k) {
+        double a = e[k], b = e[k + 1];
+        if (integer) {
+          double f = std::max({a, std::ceil(lo), std::ceil(rlo + (lo_open && is_integer(rlo) ? 1 : 0))});
+          double l = std::min({b - 1, std::floor(hi), std::floor(rhi - (hi_open && is_integer(rhi) ? 1 : 0))});
+          if (f > l) { f = std::max(a, std::ceil(lo)); l = std::min(b - 1, std::floor(hi)); }
+          if (f > l) l = f;
+          first[k] = f; width[k] = l - f + 1;
+        } else {
+          double ra = std::max({a, lo, rlo}), rb = std::min({b, hi, rhi});
+          if (ra <= rb) { a = ra; b = rb; } else { a = std::max(a, lo); b = std::min(b, hi); }
+          first[k] = a; width[k] = b - a;
+        }
+      }
+      SamplingRng rng(seed, streams[c]);
+      for (int64_t i = 0; i < rows; ++i) {
+        int64_t k = code[i];
+        if (k == miss) { valid[i] = 0; if (vi) vi[i] = 0; else vf[i] = 0; continue; }
+        if (k < 0 || k >= nb) throw Error("codes", "Expected bin codes in [0, " + std::to_string(nb) + ") but received " + std::to_string(k) + " in column " + std::to_string(c));
+        valid[i] = 1;
+        double v;
+        if (integer) {
+          // A single admissible integer needs no draw (the reference skips it too).
+          v = width[k] == 1 ? first[k] : first[k] + std::floor(rng.uniform() * width[k]);
+        } else {
+          const double a = first[k], b = a + width[k];
+          v = a + (b - a) * rng.uniform();
+          if (hi_open && v >= rhi) v = a + (std::min(b, rhi) - a) * 0.5;
+          if (lo_open && v <= rlo) v = (std::max(a, rlo) + b) * 0.5;
+          v = std::min(hi, std::max(lo, v));
+        }
+        if (vi) vi[i] = static_cast<int32_t>(v); else vf[i] = v;
+      }
+    }
+  });
+}
+
+int64_t pack_validity(const uint8_t* bytes, int64_t n, uint8_t* bitmap) {
+  int64_t zeros = 0;
+  const int64_t full = n / 8;
+  for (int64_t b = 0; b < full; ++b) {
+    const uint8_t* s = bytes + b * 8;
+    uint8_t w = static_cast<uint8_t>((s[0] != 0) | (s[1] != 0) << 1 | (s[2] != 0) << 2 | (s[3] != 0) << 3 | (s[4] != 0) << 4 |
+                                     (s[5] != 0) << 5 | (s[6] != 0) << 6 | (s[7] != 0) << 7);
+    bitmap[b] = w;
+    zeros += 8 - __builtin_popcount(w);
+  }
+  if (n % 8) {
+    uint8_t w = 0;
+    for (int64_t i = full * 8; i < n; ++i) if (bytes[i]) w |= static_cast<uint8_t>(1u << (i & 7)); else ++zeros;
+    bitmap[full] = w;
+  }
+  return zeros;
+}
+
+}  // namespace hemasynth::marginal

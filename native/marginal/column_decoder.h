@@ -1,0 +1,30 @@
+// Decoding integer codes to column values for the discretiser's encoders (see
+// src/transform/decode.ts: the same arithmetic and uniform streams), all columns in one call,
+// writing straight into the typed arrays that become Arrow buffers, plus Arrow validity bitmaps.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace hemasynth::marginal {
+
+// Per-column spec, kDecodeSpecWidth doubles: levels (0 categories, 1 bins), integer, lo, hi,
+// rLo, rHi, loOpen, hiOpen, missing code (-1 none), output (0 float64, 1 int32).
+constexpr int64_t kDecodeSpecWidth = 10;
+
+struct DecodeColumnIo {
+  const int32_t* codes;  // rows codes
+  void* values;          // rows doubles (output 0) or int32 (output 1)
+  uint8_t* valid;        // rows bytes: 1 present, 0 missing
+};
+
+// Categories: value = code (0 where missing). Bins: a uniform value of the code's interval
+// intersected with the restriction and clamped to [lo, hi] (integers: a uniform integer), drawn
+// from the stream (seed, streams[c]) one uniform per present row. Throws on a code outside
+// [0, levels) other than the missing code.
+void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const double* specs, const double* edges,
+                    int64_t edges_len, const int32_t* edge_offsets, const int32_t* streams, int32_t seed, int threads);
+
+// Packs bytes (nonzero = set) into an LSB-first bitmap of (n + 7) / 8 bytes; returns the zero count.
+int64_t pack_validity(const uint8_t* bytes, int64_t n, uint8_t* bitmap);
+
+}  // namespace hemasynth::marginal
