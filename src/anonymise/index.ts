@@ -1,5 +1,7 @@
 /** Public API of src/anonymise: de-identification, minimisation, anonymisation and risk. */
-export { loadPolicy, validatePolicy } from './policy';
+export { loadPolicy, validatePolicy, columnPolicyFor } from './policy';
+export { minimiseForTraining } from './minimise';
+export type { MinimisedTable } from './minimise';
 export type { Policy, ColumnPolicy, AnonymisationRole, DirectAction, HierarchySpec, PrivacyModelSpec, UtilityMetric } from './policy';
 export { DEFAULT_THRESHOLDS, THRESHOLD_SOURCES } from './thresholds';
 export type { RiskThresholds } from './thresholds';

@@ -1,8 +1,9 @@
 /**
  * The main job of hemasynth on built-in data, end to end:
  *  1. simulate a multi-site SCD cohort (and a separate holdout cohort the generator never sees);
- *  2. anonymise each site under the shipped SCD policy (the k-anonymous release and its risk
- *     report, as a site would publish it);
+ *  2. anonymise each site under the shipped SCD policy: the k-anonymous release and its risk
+ *     report, as a site would publish it, and the de-identified, minimised table (no direct
+ *     identifier, no column the policy does not name) that the site trains on;
  *  3. train a differentially private generator across the hospitals: by default federated, one
  *     process per site on loopback over mutually authenticated gRPC/TLS, the sites' measurements
  *     summed under pairwise-masking secure aggregation with distributed DP noise, so the
@@ -19,7 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simulateCohort, writeSimulation } from '../scd';
 import { runScdChecks } from '../evaluate/clinical/scd-checks';
-import { anonymiseTable, loadPolicy, readStringTable, writeStringTable } from '../anonymise';
+import { anonymiseTable, loadPolicy, minimiseForTraining, readStringTable, writeStringTable } from '../anonymise';
 import type { AnonymisationReport } from '../anonymise';
 import { packageRoot } from '../native/addon';
 import { writeArrowFile } from '../data/arrow-file';
@@ -126,6 +127,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     anonymisation.push(siteSummary(site, patients.numRows, releasedFile, reportFile, report));
   }
 
+  // What each site trains on: its table without direct identifiers and minimised to the policy.
+  const trainingDir = path.join(out, 'deidentified');
+  fs.mkdirSync(trainingDir, { recursive: true });
+  const pooled = minimiseForTraining(sim.patients, sim.schema, policy);
+  const siteTrainingFiles = sim.perSite.map(({ site, patients }) => {
+    const file = path.join(trainingDir, `site-${site}.arrow`);
+    writeArrowFile(file, minimiseForTraining(patients, sim.schema, policy).table);
+    return file;
+  });
+  fs.writeFileSync(path.join(trainingDir, 'schema.json'), JSON.stringify(pooled.schema, null, 2) + '\n');
+
   stage('train');
   const model = opts.model ?? 'marginal';
   const epsilon = opts.epsilon ?? 3;
@@ -140,8 +152,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   if (opts.central) {
     ledgerFile = path.join(modelDir, 'cohort.ledger.json');
     fs.rmSync(ledgerFile, { force: true });
-    const ledger = epsilon === Infinity ? undefined : PrivacyLedger.create({ datasetFingerprint: tableFingerprint(sim.patients), budget: { epsilon, delta }, file: ledgerFile });
-    trained = trainModel({ table: sim.patients, schema: sim.schema, model, epsilon, delta, seed: opts.seed ?? 7, ledger });
+    const ledger = epsilon === Infinity ? undefined : PrivacyLedger.create({ datasetFingerprint: tableFingerprint(pooled.table), budget: { epsilon, delta }, file: ledgerFile });
+    trained = trainModel({ table: pooled.table, schema: pooled.schema, model, epsilon, delta, seed: opts.seed ?? 7, ledger });
     ledger?.save();
     ledgerJson = ledger ? ledger.toJSON() : null;
     if (!ledger) ledgerFile = '';
@@ -153,8 +165,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     fs.rmSync(ledgerDir, { recursive: true, force: true });
     fs.mkdirSync(ledgerDir, { recursive: true });
     await runFederatedSimulation({
-      siteFiles: sim.perSite.map((x) => path.join(cohortDir, `site-${x.site}.arrow`)),
-      schema: sim.schema, model, epsilon, delta, out: modelFile, seed: opts.seed ?? 7,
+      siteFiles: siteTrainingFiles,
+      schema: pooled.schema, model, epsilon, delta, out: modelFile, seed: opts.seed ?? 7,
       secureAggregation: opts.secureAggregation ?? 'pairwise', ledgerDir,
     });
     trained = loadModel(modelFile);
@@ -176,7 +188,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   // The holdout is real data the generator never saw: a separate cohort from the simulator.
   const holdout = simulateCohort({ patients: opts.holdoutPatients ?? Math.max(100, Math.round(sim.patients.numRows / 3)), sites: opts.sites ?? 4, seed: (opts.seed ?? 7) + 1_000_003 });
   const report = await evaluateSyntheticInPool({
-    train: sim.patients, holdout: holdout.patients, synthetic, schema: sim.schema,
+    train: pooled.table, holdout: minimiseForTraining(holdout.patients, holdout.schema, policy).table, synthetic, schema: pooled.schema,
     ledger: ledgerJson, seed: opts.seed ?? 7,
     labels: { train: 'simulated cohort (training)', holdout: 'simulated holdout cohort', synthetic: path.basename(syntheticFile) },
   });

@@ -34,6 +34,9 @@ describe('hemasynth demo', () => {
       expect(fs.statSync(path.join(out, 'site-secrets', `${site.site}.key`)).mode & 0o077).toBe(0);
     }
     expect(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).cohort.patients).toBe(600);
+    // What the sites trained on carries no direct identifier.
+    const trainingSchema = JSON.parse(fs.readFileSync(path.join(out, 'deidentified', 'schema.json'), 'utf8'));
+    for (const c of trainingSchema.columns) expect(c.role).not.toBe('direct-identifier');
     // The generator spent no more than its budget, and the ledger file records it.
     expect(summary.generator.epsilon).toBe(2);
     expect(summary.generator.epsilonSpent).toBeLessThanOrEqual(2 + 1e-9);
