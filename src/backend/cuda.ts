@@ -15,13 +15,13 @@
  * refused with that reason rather than quietly run on the host.
  */
 import type { ActivationKind, Backend, MatmulShape } from './backend';
-import { BackendUnavailableError, UsageError, describeValue } from '../errors';
+import { BackendUnavailableError } from '../errors';
 import { callNative, loadAddon, type NativeAddon } from '../native/addon';
-import type { NativeCudaTrainerHandle } from '../native/cuda-trainer';
-import { OPTIMIZER_CODES, resolveOptimizer, resolveThreads, validateDp, validateSeed, type TrainerOptions } from '../nn/options';
-import { encodeModel, type EncodedModel, type ModelSpec } from '../nn/spec';
-import type { StepResult, Trainer, TrainRunOptions, TrainSummary } from '../nn/trainer';
+import type { NativeCudaTrainerInfo } from '../native/cuda-trainer';
+import { resolveThreads, type TrainerOptions } from '../nn/options';
+import type { ModelSpec } from '../nn/spec';
 import { backendStatuses } from './availability';
+import { NativeTrainer } from './native-trainer';
 
 const ACTIVATION_CODES: Record<ActivationKind, number> = { relu: 2, leakyRelu: 3, tanh: 4, sigmoid: 5 };
 
@@ -125,96 +125,19 @@ export class CudaBackend implements Backend {
 }
 
 /** A trainer whose parameters, optimizer state and work buffers live on the GPU. */
-export class CudaTrainer implements Trainer {
+export class CudaTrainer extends NativeTrainer {
   readonly backend = 'cuda' as const;
-  readonly parameterCount: number;
-  readonly inputSize: number;
-  readonly outputSize: number;
-  readonly targetSize: number;
-  readonly seeded: boolean;
-  readonly dp: boolean;
-  readonly encoded: EncodedModel;
-  private readonly handle: NativeCudaTrainerHandle;
 
-  constructor(private readonly addon: NativeAddon, model: ModelSpec, options: TrainerOptions = {}) {
-    const e = encodeModel(model);
-    const why = cudaTrainerUnsupportedReason(model);
-    if (why !== null) throw new BackendUnavailableError(`cuda backend: ${why}`);
-    const o = resolveOptimizer(options.optimizer);
-    const dp = validateDp(options.dp);
-    const seed = validateSeed(options.seed);
-    const opts = Float64Array.from([
-      OPTIMIZER_CODES[o.kind], o.learningRate, o.beta1, o.beta2, o.eps, o.weightDecay,
-      dp ? 1 : 0, dp?.noiseMultiplier ?? 0, dp?.maxGradNorm ?? 1, dp?.expectedBatchSize ?? 1, dp?.sampleRate ?? 0, 0, e.rowsPerSample,
-    ]);
-    this.handle = callNative(() => addon.cudaCreateTrainer(e.inputSize, e.layerCodes, e.layerParams, e.lossCodes, e.lossWeights, e.targetSize, opts, seed ?? -1));
-    this.encoded = e;
-    this.parameterCount = e.parameterCount;
-    this.inputSize = e.inputSize;
-    this.outputSize = e.widths[e.widths.length - 1];
-    this.targetSize = e.targetSize;
-    this.seeded = seed !== undefined;
-    this.dp = dp !== undefined;
-  }
-
-  /** Position of the trainer's keystream in bytes (equal to a seeded cpu trainer's after the same calls). */
-  get keystreamPosition(): number {
-    return this.addon.cudaTrainerInfo(this.handle).keystreamPosition;
+  /** @throws BackendUnavailableError for models the cuda trainer does not run (see cudaTrainerUnsupportedReason) */
+  constructor(addon: NativeAddon, model: ModelSpec, options: TrainerOptions = {}) {
+    super(addon, 'cuda', model, options, 0, (m) => {
+      const why = cudaTrainerUnsupportedReason(m);
+      if (why !== null) throw new BackendUnavailableError(`cuda backend: ${why}`);
+    });
   }
 
   /** The GPU the trainer runs on. */
   get deviceName(): string {
-    return this.addon.cudaTrainerInfo(this.handle).deviceName;
-  }
-
-  step(x: Float32Array, y: Float32Array, rows?: Int32Array): StepResult {
-    return callNative(() => this.addon.cudaTrainerStep(this.handle, x, y, rows ?? null));
-  }
-
-  poissonStep(x: Float32Array, y: Float32Array): StepResult {
-    if (!this.dp) throw new UsageError('Expected dp options with a sampleRate for poissonStep but received none');
-    return callNative(() => this.addon.cudaTrainerPoissonStep(this.handle, x, y));
-  }
-
-  forward(x: Float32Array, options: { startLayer?: number; training?: boolean } = {}): Float32Array {
-    const top = options.startLayer ?? 0;
-    const idx = this.encoded.topLevelIndex[top];
-    if (idx === undefined) throw new UsageError(`Expected a top-level layer index in [0, ${this.encoded.topLevelIndex.length}) for startLayer but received ${describeValue(top)}`);
-    return callNative(() => this.addon.cudaTrainerForward(this.handle, x, idx, options.training ?? false));
-  }
-
-  gradient(x: Float32Array, y: Float32Array) {
-    return callNative(() => this.addon.cudaTrainerGradient(this.handle, x, y));
-  }
-
-  inspectClipping(x: Float32Array, y: Float32Array) {
-    return callNative(() => this.addon.cudaTrainerInspectClipping(this.handle, x, y));
-  }
-
-  inputGradient(x: Float32Array, y: Float32Array) {
-    return callNative(() => this.addon.cudaTrainerInputGradient(this.handle, x, y));
-  }
-
-  stepWithOutputGradient(x: Float32Array, outputGradient: Float32Array): void {
-    callNative(() => this.addon.cudaTrainerStepWithOutputGradient(this.handle, x, outputGradient));
-  }
-
-  getParameters(): Float32Array {
-    return callNative(() => this.addon.cudaTrainerGetParameters(this.handle));
-  }
-
-  setParameters(p: Float32Array): void {
-    callNative(() => this.addon.cudaTrainerSetParameters(this.handle, p));
-  }
-
-  /** Runs on the libuv thread pool (an AsyncWorker driving the GPU): the event loop stays free. Do not transfer x/y meanwhile. */
-  async train(x: Float32Array, y: Float32Array, options: TrainRunOptions): Promise<TrainSummary> {
-    const steps = options.steps;
-    if (!Number.isInteger(steps) || steps < 0) throw new UsageError(`Expected an integer >= 0 for steps but received ${describeValue(steps)}`);
-    const poisson = options.poisson ?? this.dp;
-    if (poisson && !this.dp) throw new UsageError('Expected dp options with a sampleRate for train({poisson: true}) but received none');
-    const every = options.progressEvery ?? Math.max(1, Math.floor(steps / 10));
-    const batch = options.batchSize ?? 256;
-    return callNative(() => this.addon.cudaTrainerTrain(this.handle, x, y, steps, poisson, batch, every, options.onProgress ?? null));
+    return (this.info() as NativeCudaTrainerInfo).deviceName;
   }
 }
