@@ -12,44 +12,15 @@
 /** Rows per independently seeded block. */
 export const SAMPLING_BLOCK_ROWS = 4096;
 
-function splitmix32(state: { s: number }): number {
-  state.s = (state.s + 0x9e3779b9) | 0;
-  let z = state.s;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return (z ^ (z >>> 16)) >>> 0;
-}
+import { Xoshiro128 } from '../random/xoshiro128';
 
 /**
  * xoshiro128** seeded from a 32-bit seed and a stream number.
  * @example const r = new SamplingRandom(42, 0); r.next() // uniform in [0, 1)
  */
-export class SamplingRandom {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
+export class SamplingRandom extends Xoshiro128 {
   constructor(seed: number, stream = 0) {
-    const st = { s: (seed ^ Math.imul(stream + 1, 0x632be5ab)) | 0 };
-    this.a = splitmix32(st);
-    this.b = splitmix32(st);
-    this.c = splitmix32(st);
-    this.d = splitmix32(st);
-    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
-  }
-
-  /** The next 32 random bits. */
-  nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
-    return result;
+    super((seed ^ Math.imul(stream + 1, 0x632be5ab)) | 0);
   }
 
   /** A uniform in [0, 1) with 32 random bits. */
@@ -109,9 +80,6 @@ function zigguratTables(): { kn: Float64Array; wn: Float64Array; fn: Float64Arra
   return zigguratCache;
 }
 
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
 
 /**
  * A 32-bit seed for sampling from a user seed (any integer) or, without one, from the OS CSPRNG.

@@ -9,14 +9,7 @@
  * SplitMix32 so that nearby seeds give unrelated streams.
  */
 
-/** SplitMix32 step (Steele, Lea & Flood 2014, 32-bit variant): seed expansion and stream keys. */
-function splitmix32(state: { s: number }): number {
-  state.s = (state.s + 0x9e3779b9) | 0;
-  let z = state.s;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return (z ^ (z >>> 16)) >>> 0;
-}
+import { Xoshiro128 } from '../random/xoshiro128';
 
 /** FNV-1a hash of a label: derives independent named sub-streams from one seed. */
 function hashLabel(label: string): number {
@@ -34,41 +27,15 @@ function hashLabel(label: string): number {
  * const rng = new SeededRandom(7, 'labs');
  * const hb = 8.1 + 1.2 * rng.normal();
  */
-export class SeededRandom {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+export class SeededRandom extends Xoshiro128 {
   private spareNormal = NaN;
 
   /** @param seed integer seed; @param stream optional label for an independent sub-stream. */
   constructor(seed: number, stream = '') {
-    const st = { s: (Math.trunc(seed) ^ hashLabel(stream)) | 0 };
     // Mix the high part of seeds above 2^32 as well, so 2^32 + 1 and 1 differ.
-    st.s = (st.s + Math.floor(Math.trunc(seed) / 4294967296)) | 0;
-    this.a = splitmix32(st);
-    this.b = splitmix32(st);
-    this.c = splitmix32(st);
-    this.d = splitmix32(st);
-    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+    super((((Math.trunc(seed) ^ hashLabel(stream)) | 0) + Math.floor(Math.trunc(seed) / 4294967296)) | 0);
   }
 
-  /** Next raw 32-bit unsigned integer (xoshiro128** 1.1). */
-  nextUint32(): number {
-    const r = Math.imul(this.rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = this.rotl(this.d, 11);
-    return r;
-  }
-
-  private rotl(x: number, k: number): number {
-    return (x << k) | (x >>> (32 - k));
-  }
 
   /** Uniform on [0, 1) with 53 random bits. */
   uniform(): number {
