@@ -23,17 +23,9 @@ static Napi::Value Chacha20Block(const Napi::CallbackInfo& info) {
   auto nonce = u8_arg(info, 1, "nonce");
   uint32_t counter = static_cast<uint32_t>(int_arg(info, 2, "counter", 0, 0xFFFFFFFFll));
   return guarded(info.Env(), [&]() -> Napi::Value {
-    hemasynth::require(key.length == 32, "key", "expected 32 bytes but received " + std::to_string(key.length));
-    hemasynth::require(nonce.length == 12, "nonce", "expected 12 bytes but received " + std::to_string(nonce.length));
-    hemasynth::ChaChaKey k;
-    for (int i = 0; i < 8; ++i) std::memcpy(&k.key[i], key.data + 4 * i, 4);
-    uint32_t n0;
-    std::memcpy(&n0, nonce.data, 4);
-    std::memcpy(&k.nonce, nonce.data + 4, 8);
-    // RFC word 13 (first nonce word) is the high half of this implementation's 64-bit counter.
-    uint64_t ctr = static_cast<uint64_t>(counter) | (static_cast<uint64_t>(n0) << 32);
+    auto pos = hemasynth::chacha_key_from_rfc8439(key.data, key.length, nonce.data, nonce.length, counter);
     auto out = Napi::Uint8Array::New(info.Env(), 64);
-    hemasynth::chacha20_block(k, ctr, out.Data());
+    hemasynth::chacha20_block(pos.key, pos.block, out.Data());
     return out;
   });
 }

@@ -34,20 +34,13 @@ static Napi::Value Chacha20Keystream(const Napi::CallbackInfo& info) {
   uint32_t counter = static_cast<uint32_t>(int_arg(info, 2, "counter", 0, 0xFFFFFFFFll));
   int64_t len = int_arg(info, 3, "length", 0, int64_t(1) << 30);
   return guarded(info.Env(), [&]() -> Napi::Value {
-    hemasynth::require(key.length == 32, "key", "expected 32 bytes but received " + std::to_string(key.length));
-    hemasynth::require(nonce.length == 12, "nonce", "expected 12 bytes but received " + std::to_string(nonce.length));
-    hemasynth::ChaChaKey k;
-    for (int i = 0; i < 8; ++i) std::memcpy(&k.key[i], key.data + 4 * i, 4);
-    uint32_t n0;
-    std::memcpy(&n0, nonce.data, 4);
-    std::memcpy(&k.nonce, nonce.data + 4, 8);
-    // RFC word 13 (first nonce word) is the high half of the core's 64-bit block counter.
-    uint64_t block = static_cast<uint64_t>(counter) | (static_cast<uint64_t>(n0) << 32);
+    auto pos = hemasynth::chacha_key_from_rfc8439(key.data, key.length, nonce.data, nonce.length, counter);
+    uint64_t block = pos.block;
     // Block by block: with a non-zero first nonce word the byte position would exceed 2^64.
     auto out = Napi::Uint8Array::New(info.Env(), static_cast<size_t>(len));
     uint8_t buf[64];
     for (size_t done = 0; done < static_cast<size_t>(len); done += 64, ++block) {
-      hemasynth::chacha20_block(k, block, buf);
+      hemasynth::chacha20_block(pos.key, block, buf);
       std::memcpy(out.Data() + done, buf, std::min<size_t>(64, static_cast<size_t>(len) - done));
     }
     return out;

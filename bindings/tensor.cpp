@@ -41,24 +41,33 @@ static Napi::Value CreateGemmWorkspace(const Napi::CallbackInfo& info) {
                                                         [](Napi::Env, hemasynth::GemmWorkspace* w) { delete w; });
 }
 
+// The arguments (a, b, m, k, n, transA, transB, bias|null) shared by the cpu and cuda products.
+struct MatmulArgs {
+  TypedView<float, napi_float32_array> a, b;
+  hemasynth::GemmShape s;
+  const float* bias = nullptr;
+  size_t bias_len = 0;
+};
+
+static MatmulArgs matmul_args(const Napi::CallbackInfo& info) {
+  MatmulArgs r{f32_arg(info, 0, "a"), f32_arg(info, 1, "b"), {}, nullptr, 0};
+  r.s.m = static_cast<size_t>(int_arg(info, 2, "m", 0, 1 << 30));
+  r.s.k = static_cast<size_t>(int_arg(info, 3, "k", 0, 1 << 30));
+  r.s.n = static_cast<size_t>(int_arg(info, 4, "n", 0, 1 << 30));
+  r.s.trans_a = bool_arg(info, 5, "transA");
+  r.s.trans_b = bool_arg(info, 6, "transB");
+  if (!info[7].IsNull() && !info[7].IsUndefined()) {
+    auto bv = f32_arg(info, 7, "bias");
+    r.bias = bv.data;
+    r.bias_len = bv.length;
+  }
+  return r;
+}
+
 // matmulF32(a, b, m, k, n, transA, transB, bias|null, threads, workspace?, out?) -> Float32Array (m×n;
 // `out` itself when given, so repeated products write in place without allocating)
 static Napi::Value MatmulF32(const Napi::CallbackInfo& info) {
-  auto a = f32_arg(info, 0, "a");
-  auto b = f32_arg(info, 1, "b");
-  hemasynth::GemmShape s;
-  s.m = static_cast<size_t>(int_arg(info, 2, "m", 0, 1 << 30));
-  s.k = static_cast<size_t>(int_arg(info, 3, "k", 0, 1 << 30));
-  s.n = static_cast<size_t>(int_arg(info, 4, "n", 0, 1 << 30));
-  s.trans_a = bool_arg(info, 5, "transA");
-  s.trans_b = bool_arg(info, 6, "transB");
-  const float* bias = nullptr;
-  size_t bias_len = 0;
-  if (!info[7].IsNull() && !info[7].IsUndefined()) {
-    auto bv = f32_arg(info, 7, "bias");
-    bias = bv.data;
-    bias_len = bv.length;
-  }
+  const MatmulArgs m = matmul_args(info);
   int threads = static_cast<int>(int_arg(info, 8, "threads", 0, 1024));
   hemasynth::GemmWorkspace* ws = nullptr;
   if (info.Length() > 9 && !info[9].IsUndefined() && !info[9].IsNull()) {
@@ -71,12 +80,12 @@ static Napi::Value MatmulF32(const Napi::CallbackInfo& info) {
     out = info[10].As<Napi::Float32Array>();
   }
   return guarded(info.Env(), [&]() -> Napi::Value {
-    size_t cn = hemasynth::checked_mul(s.m, s.n, "c");
+    size_t cn = hemasynth::checked_mul(m.s.m, m.s.n, "c");
     if (!out.IsEmpty())
       hemasynth::require(out.ElementLength() == cn, "out", "expected length m*n = " + std::to_string(cn) + " but received " +
                                                              std::to_string(out.ElementLength()));
     auto c = out.IsEmpty() ? new_f32(info.Env(), cn) : out;
-    hemasynth::gemm_f32_checked(s, a.data, a.length, b.data, b.length, c.Data(), cn, false, bias, bias_len, threads, ws);
+    hemasynth::gemm_f32_checked(m.s, m.a.data, m.a.length, m.b.data, m.b.length, c.Data(), cn, false, m.bias, m.bias_len, threads, ws);
     return c;
   });
 }
@@ -189,32 +198,18 @@ static Napi::Value MeasurePeakGflopsF32(const Napi::CallbackInfo& info) {
 
 // cudaMatmulF32(a, b, m, k, n, transA, transB, bias|null) -> Float32Array
 static Napi::Value CudaMatmulF32(const Napi::CallbackInfo& info) {
-  auto a = f32_arg(info, 0, "a");
-  auto b = f32_arg(info, 1, "b");
-  hemasynth::GemmShape s;
-  s.m = static_cast<size_t>(int_arg(info, 2, "m", 0, 1 << 30));
-  s.k = static_cast<size_t>(int_arg(info, 3, "k", 0, 1 << 30));
-  s.n = static_cast<size_t>(int_arg(info, 4, "n", 0, 1 << 30));
-  s.trans_a = bool_arg(info, 5, "transA");
-  s.trans_b = bool_arg(info, 6, "transB");
-  const float* bias = nullptr;
-  size_t bias_len = 0;
-  if (!info[7].IsNull() && !info[7].IsUndefined()) {
-    auto bv = f32_arg(info, 7, "bias");
-    bias = bv.data;
-    bias_len = bv.length;
-  }
+  const MatmulArgs m = matmul_args(info);
 #if defined(HEMASYNTH_WITH_CUDA)
   return guarded(info.Env(), [&]() -> Napi::Value {
-    hemasynth::require(a.length == hemasynth::checked_mul(s.m, s.k, "a"), "a", "expected length m*k");
-    hemasynth::require(b.length == hemasynth::checked_mul(s.k, s.n, "b"), "b", "expected length k*n");
-    hemasynth::require(!bias || bias_len == s.n, "bias", "expected length n");
-    auto c = new_f32(info.Env(), hemasynth::checked_mul(s.m, s.n, "c"));
-    hemasynth::cuda::matmul_f32(s, a.data, b.data, c.Data(), bias);
+    hemasynth::require(m.a.length == hemasynth::checked_mul(m.s.m, m.s.k, "a"), "a", "expected length m*k");
+    hemasynth::require(m.b.length == hemasynth::checked_mul(m.s.k, m.s.n, "b"), "b", "expected length k*n");
+    hemasynth::require(!m.bias || m.bias_len == m.s.n, "bias", "expected length n");
+    auto c = new_f32(info.Env(), hemasynth::checked_mul(m.s.m, m.s.n, "c"));
+    hemasynth::cuda::matmul_f32(m.s, m.a.data, m.b.data, c.Data(), m.bias);
     return c;
   });
 #else
-  (void)a; (void)b; (void)bias; (void)bias_len;
+  (void)m;
   no_cuda(info.Env());
 #endif
 }

@@ -143,4 +143,17 @@ ChaChaKey chacha_key_from_seed(uint64_t seed) {
   return k;
 }
 
+Rfc8439Position chacha_key_from_rfc8439(const uint8_t* key, size_t key_len, const uint8_t* nonce, size_t nonce_len,
+                                        uint32_t counter) {
+  require(key_len == 32, "key", "expected 32 bytes but received " + std::to_string(key_len));
+  require(nonce_len == 12, "nonce", "expected 12 bytes but received " + std::to_string(nonce_len));
+  Rfc8439Position p;
+  for (int i = 0; i < 8; ++i) std::memcpy(&p.key.key[i], key + 4 * i, 4);
+  uint32_t n0;
+  std::memcpy(&n0, nonce, 4);
+  std::memcpy(&p.key.nonce, nonce + 4, 8);
+  p.block = static_cast<uint64_t>(counter) | (static_cast<uint64_t>(n0) << 32);
+  return p;
+}
+
 }  // namespace hemasynth

@@ -34,4 +34,14 @@ ChaChaKey chacha_key_from_os();
 // For reproducible experiments only: anyone who knows the seed knows the noise.
 ChaChaKey chacha_key_from_seed(uint64_t seed);
 
+// An RFC 8439 key (32 bytes), nonce (12 bytes) and 32-bit block counter in this core's layout:
+// RFC word 13 (the first nonce word) becomes the high half of the 64-bit block counter, the other
+// two nonce words the 64-bit nonce. Lengths are checked (Error naming "key" or "nonce").
+struct Rfc8439Position {
+  ChaChaKey key;
+  uint64_t block;
+};
+Rfc8439Position chacha_key_from_rfc8439(const uint8_t* key, size_t key_len, const uint8_t* nonce, size_t nonce_len,
+                                        uint32_t counter);
+
 }  // namespace hemasynth
