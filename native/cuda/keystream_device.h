@@ -20,11 +20,7 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__CUDACC__)
-#define HS_HD __host__ __device__ __forceinline__
-#else
-#define HS_HD inline
-#endif
+#include "dp/keystream_math.h"  // HS_HD and the shared ln polynomial
 
 namespace hemasynth {
 namespace cuda {
@@ -66,27 +62,8 @@ HS_HD uint64_t ks_word_from_block(const uint32_t blk[16], uint64_t pos) {
 
 HS_HD double ks_uniform(uint64_t w) { return static_cast<double>(w >> 11) * (1.0 / 9007199254740992.0); }
 
-// ln x for x ∈ (0, 1]: the polynomial of keystream.cpp log_unit (m·2^e, m ∈ [√½, √2),
-// ln m = 2·atanh((m−1)/(m+1)), series to s^19).
-HS_HD double ks_log_unit(double x) {
-  uint64_t bits;
-  std::memcpy(&bits, &x, 8);
-  int64_t e = static_cast<int64_t>((bits >> 52) & 0x7ff) - 1023;
-  uint64_t mb = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
-  double m;
-  std::memcpy(&m, &mb, 8);
-  const bool big = m > 1.4142135623730951;
-  m = big ? 0.5 * m : m;
-  e = big ? e + 1 : e;
-  const double s = (m - 1.0) / (m + 1.0);
-  const double z = s * s;
-  double p = 1.0 / 19;
-  p = p * z + 1.0 / 17; p = p * z + 1.0 / 15; p = p * z + 1.0 / 13; p = p * z + 1.0 / 11;
-  p = p * z + 1.0 / 9;  p = p * z + 1.0 / 7;  p = p * z + 1.0 / 5;  p = p * z + 1.0 / 3;  p = p * z + 1.0;
-  const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
-  const double ed = static_cast<double>(e);
-  return ed * ln2_hi + (ed * ln2_lo + 2.0 * s * p);
-}
+// ln x for x ∈ (0, 1]: the host's polynomial (dp/keystream_math.h).
+HS_HD double ks_log_unit(double x) { return keystream_log_unit(x); }
 
 // sin and cos of 2πu, u ∈ [0, 1): keystream.cpp sincos_2pi (octant k = round(8u), Taylor series
 // on [−π/8, π/8], rotation by kπ/4). The octant tables are switch-selected so no static array

@@ -18,8 +18,6 @@ namespace cuda {
 
 namespace {
 
-std::string layer_field(size_t l) { return "layers[" + std::to_string(l) + "]"; }
-
 // As the cpu trainer: non-finite inputs would turn every parameter into NaN in one step.
 void require_finite(const float* v, size_t rows, size_t cols, const char* field) {
   for (size_t i = 0; i < rows * cols; ++i)
@@ -56,13 +54,7 @@ int select_device() {
 }  // namespace
 
 struct GpuTrainer::Impl {
-  struct Layer {
-    LayerSpec spec;
-    size_t in = 0, out = 0, w_off = 0, b_off = 0;
-    size_t partner = 0;  // ResidualEnd → its ResidualBegin
-    size_t end = 0;      // ResidualBegin → its ResidualEnd
-    int depth = 0;
-  };
+  using Layer = ResolvedLayer;  // nn/model_layout.h: the cpu trainer's layout
   enum class Mode { Train, Gradient, Inspect, InputGradient, OutputGradient };
 
   std::vector<Layer> layers;
@@ -104,77 +96,11 @@ struct GpuTrainer::Impl {
   size_t target_size() const { return static_cast<size_t>(cfg.target_size); }
 
   void validate(const ModelSpec& model) {
-    require(model.input_size >= 1 && model.input_size <= (int64_t(1) << 24), "inputSize",
-            "expected an integer in [1, 16777216] but received " + std::to_string(model.input_size));
-    require(!model.layers.empty(), "layers", "expected at least one layer");
-    size_t w = static_cast<size_t>(model.input_size);
-    std::vector<size_t> open;
-    width.push_back(w);
-    for (size_t l = 0; l < model.layers.size(); ++l) {
-      const LayerSpec& sp = model.layers[l];
-      const std::string f = layer_field(l);
-      Layer r;
-      r.spec = sp;
-      r.in = w;
-      r.depth = static_cast<int>(open.size());
-      switch (sp.kind) {
-        case LayerKind::Linear:
-          require(sp.size >= 1 && sp.size <= (int64_t(1) << 24), f.c_str(), "expected Linear size in [1, 16777216]");
-          r.out = static_cast<size_t>(sp.size);
-          r.w_off = nparams;
-          nparams += checked_mul(r.in, r.out, f.c_str());
-          r.b_off = nparams;
-          nparams += r.out;
-          break;
-        case LayerKind::ReLU: case LayerKind::Tanh: case LayerKind::Sigmoid:
-          r.out = w;
-          break;
-        case LayerKind::LeakyReLU:
-          require(std::isfinite(sp.param) && sp.param >= 0 && sp.param < 1, f.c_str(), "expected LeakyReLU slope in [0, 1)");
-          r.out = w;
-          break;
-        case LayerKind::LayerNorm:
-          require(std::isfinite(sp.param) && sp.param > 0, f.c_str(), "expected LayerNorm eps > 0");
-          r.out = w;
-          r.w_off = nparams;
-          r.b_off = nparams + w;
-          nparams += 2 * w;
-          break;
-        case LayerKind::Dropout:
-          require(std::isfinite(sp.param) && sp.param >= 0 && sp.param < 1, f.c_str(), "expected Dropout rate in [0, 1)");
-          r.out = w;
-          break;
-        case LayerKind::ResidualBegin:
-          r.out = w;
-          open.push_back(l);
-          break;
-        case LayerKind::ResidualEnd:
-          require(!open.empty(), f.c_str(), "ResidualEnd without a matching ResidualBegin");
-          r.partner = open.back();
-          open.pop_back();
-          r.depth = static_cast<int>(open.size()) + 1;
-          require(width[r.partner] == w, f.c_str(),
-                  "a residual block must keep its width: input " + std::to_string(width[r.partner]) + ", output " +
-                      std::to_string(w));
-          layers[r.partner].end = l;
-          r.out = w;
-          break;
-        case LayerKind::GaussianSample:
-          require(sp.size >= 1 && static_cast<size_t>(2 * sp.size) == w, f.c_str(),
-                  "GaussianSample of size " + std::to_string(sp.size) + " needs an input of width " +
-                      std::to_string(2 * sp.size) + " ([mean, log-variance]) but the previous layer gives " +
-                      std::to_string(w));
-          require(std::isfinite(sp.param) && sp.param >= 0, f.c_str(), "expected a KL weight >= 0");
-          r.out = static_cast<size_t>(sp.size);
-          break;
-        default:
-          throw Error(f, "unknown layer kind " + std::to_string(static_cast<int>(sp.kind)));
-      }
-      w = r.out;
-      width.push_back(w);
-      layers.push_back(r);
-    }
-    require(open.empty(), "layers", "a ResidualBegin has no matching ResidualEnd");
+    ModelLayout layout = resolve_model(model);
+    layers = std::move(layout.layers);
+    width = std::move(layout.width);
+    nparams = layout.params;
+    const size_t w = width.back();
     for (size_t v : width) max_width = std::max(max_width, v);
     require(cfg.target_size >= 0 && cfg.target_size <= (int64_t(1) << 24), "targetSize",
             "expected targetSize in [0, 16777216]");

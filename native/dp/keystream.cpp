@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/parallel.h"
+#include "dp/keystream_math.h"
 
 namespace hemasynth {
 namespace {
@@ -20,28 +21,9 @@ inline uint64_t load_le64(const uint8_t* p) {
   return v;
 }
 
-// ln x for x ∈ (0, 1] without a libm call, so the loop below vectorises: x = m·2^e with
-// m ∈ [√½, √2), ln m = 2·atanh(s), s = (m−1)/(m+1), |s| ≤ 0.1716, series to s^19 (truncation
-// < 4e-18 relative). Accurate to a few ulp; the result is later rounded to float32.
-inline double log_unit(double x) {
-  uint64_t bits;
-  std::memcpy(&bits, &x, 8);
-  int64_t e = static_cast<int64_t>((bits >> 52) & 0x7ff) - 1023;
-  uint64_t mb = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
-  double m;
-  std::memcpy(&m, &mb, 8);
-  const bool big = m > 1.4142135623730951;
-  m = big ? 0.5 * m : m;
-  e = big ? e + 1 : e;
-  const double s = (m - 1.0) / (m + 1.0);
-  const double z = s * s;
-  double p = 1.0 / 19;
-  p = p * z + 1.0 / 17; p = p * z + 1.0 / 15; p = p * z + 1.0 / 13; p = p * z + 1.0 / 11;
-  p = p * z + 1.0 / 9;  p = p * z + 1.0 / 7;  p = p * z + 1.0 / 5;  p = p * z + 1.0 / 3;  p = p * z + 1.0;
-  constexpr double kLn2Hi = 6.93147180369123816490e-01, kLn2Lo = 1.90821492927058770002e-10;
-  const double ed = static_cast<double>(e);
-  return ed * kLn2Hi + (ed * kLn2Lo + 2.0 * s * p);
-}
+// ln x without a libm call, so the loop below vectorises: keystream_log_unit (dp/keystream_math.h),
+// the same polynomial the GPU evaluates.
+inline double log_unit(double x) { return keystream_log_unit(x); }
 
 // sin and cos of 2πu for u ∈ [0, 1): octant k = round(8u) (u − k/8 is exact in binary64),
 // θ = 2π(u − k/8) ∈ [−π/8, π/8], Taylor series to θ^13/θ^14 (truncation < 1e-18), then the

@@ -14,35 +14,12 @@
 #include <vector>
 
 #include "dp/keystream.h"
+#include "nn/model_layout.h"
 #include "nn/loss.h"
 #include "nn/optimizer.h"
 #include "tensor/gemm.h"
 
 namespace hemasynth {
-
-enum class LayerKind : int {
-  Linear = 1,          // size = output features
-  ReLU = 2,
-  LeakyReLU = 3,       // param = negative slope
-  Tanh = 4,
-  Sigmoid = 5,
-  LayerNorm = 6,       // param = eps
-  Dropout = 7,         // param = drop rate in [0, 1)
-  ResidualBegin = 8,
-  ResidualEnd = 9,
-  GaussianSample = 10, // VAE reparameterisation: input [μ, log σ²] (2·size) → z (size); param = KL weight
-};
-
-struct LayerSpec {
-  LayerKind kind = LayerKind::ReLU;
-  int64_t size = 0;
-  double param = 0.0;
-};
-
-struct ModelSpec {
-  int64_t input_size = 0;
-  std::vector<LayerSpec> layers;
-};
 
 struct DpConfig {
   bool enabled = false;
@@ -104,13 +81,7 @@ class Trainer {
   void step_with_output_gradient(const float* x, size_t x_len, const float* dout, size_t dout_len);
 
  private:
-  struct Resolved {
-    LayerSpec spec;
-    size_t in = 0, out = 0;
-    size_t w_off = 0, b_off = 0;  // parameter offsets (Linear: W, b; LayerNorm: gain, bias)
-    size_t partner = 0;           // ResidualEnd → its ResidualBegin
-    int depth = 0;                // residual nesting depth at the layer's input
-  };
+  using Resolved = ResolvedLayer;
   enum class Mode { Train, Gradient, Inspect, InputGradient, OutputGradient };
 
   size_t rows_of(size_t len, size_t width, const char* field) const;
