@@ -49,19 +49,12 @@ void apply_masks(uint64_t* v, size_t n, const uint8_t* seeds, const int32_t* sig
   std::vector<ChaChaKey> keys;
   keys.reserve(k);
   for (size_t j = 0; j < k; ++j) keys.push_back(key_of_seed(seeds + 32 * j));
+  // One pass over memory: each worker walks its range in L1-sized batches and adds every
+  // seed's keystream into the batch while it is in cache (k keystreams, one read/write of v).
   parallel_for(n, threads, kMinChunk, [&](size_t b, size_t e, int) {
-    std::vector<uint64_t> buf(kBatchWords);
     for (size_t start = b; start < e; start += kBatchWords) {
       size_t len = std::min(kBatchWords, e - start);
-      for (size_t j = 0; j < k; ++j) {
-        chacha20_stream(keys[j], static_cast<uint64_t>(start) * 8, reinterpret_cast<uint8_t*>(buf.data()), len * 8);
-        uint64_t* out = v + start;
-        if (signs[j] > 0) {
-          for (size_t i = 0; i < len; ++i) out[i] += buf[i];
-        } else {
-          for (size_t i = 0; i < len; ++i) out[i] -= buf[i];
-        }
-      }
+      for (size_t j = 0; j < k; ++j) chacha20_add_words(keys[j], start, v + start, len, signs[j] < 0);
     }
   });
 }

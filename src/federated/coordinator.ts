@@ -24,7 +24,7 @@ import { PairwiseAggregator, UnmaskResponse } from './pairwise-masking';
 import { assertCapacity, decodeFixedPoint, ringAdd } from './ring-codec';
 import { SecureAggregationMode } from './secure-aggregation';
 import type { CoordinatorTask, RoundPlan } from './task';
-import { channelCredentials, federationPackage, GRPC_OPTIONS, MAX_VECTOR_WORDS, peerCommonName, serverCredentials, VectorAssembly } from './transport';
+import { clientChannel, federationPackage, GRPC_OPTIONS, MAX_VECTOR_WORDS, peerCommonName, serverCredentials, VectorAssembly } from './transport';
 import type { PartyCredentials } from './pki';
 import { HELPER_NAME } from './pki';
 
@@ -492,7 +492,8 @@ export class FederationCoordinator {
     const o = this.options;
     if (!o.helperAddress) throw new HemasynthError('two-server secure aggregation needs the helper address (--helper HOST:PORT)');
     const Helper = federationPackage().ShareHelper as grpc.ServiceClientConstructor;
-    const client = new Helper(o.helperAddress, channelCredentials(o.credentials), GRPC_OPTIONS);
+    const channel = clientChannel(o.helperAddress, o.credentials, HELPER_NAME);
+    const client = new Helper(o.helperAddress, channel.credentials, channel.options);
     const assembly = new VectorAssembly(length);
     return new Promise((resolve, reject) => {
       const call = client.ExpandSum({ session: this.session, round, attempt, sites, vector_length: String(length) });

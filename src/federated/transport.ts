@@ -8,6 +8,9 @@
  * waits for 'drain' before the next), so a 10^7-word vector never sits twice in memory.
  */
 import * as path from 'node:path';
+import { isIP } from 'node:net';
+import { checkServerIdentity } from 'node:tls';
+import type { PeerCertificate } from 'node:tls';
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -51,6 +54,52 @@ export function serverCredentials(c: PartyCredentials): grpc.ServerCredentials {
 /** TLS channel credentials presenting this party's certificate. */
 export function channelCredentials(c: PartyCredentials): grpc.ChannelCredentials {
   return grpc.credentials.createSsl(c.ca, c.key, c.cert);
+}
+
+/**
+ * The host part of a gRPC target `HOST:PORT`, `[IPv6]:PORT`, or `dns:`/`ipv4:`/`ipv6:` URI (brackets removed).
+ * @example targetHost('127.0.0.1:7070') // '127.0.0.1'
+ */
+export function targetHost(target: string): string {
+  const t = target.replace(/^(dns|ipv4|ipv6):(\/\/[^/]*\/)?/i, '');
+  const bracketed = /^\[([^\]]+)\]/.exec(t);
+  if (bracketed) return bracketed[1];
+  if (isIP(t)) return t; // a bare IPv6 literal without a port
+  const colon = t.lastIndexOf(':');
+  return colon >= 0 ? t.slice(0, colon) : t;
+}
+
+/**
+ * Credentials and channel options for a client that connects to `target` and expects the server
+ * certificate of the party `expectedServer` (its DNS name: the party name in a
+ * `hemasynth federate pki` PKI).
+ *
+ * TLS server names (SNI) must be DNS names, never IP literals (RFC 6066 §3; Node warns DEP0123).
+ * When the target is an IP address and no `serverName` is given, the client therefore sends
+ * `expectedServer` as the server name and verifies the certificate against it: a certificate
+ * that names its holder by DNS must name `expectedServer` (so on loopback another party's
+ * certificate, which also lists 127.0.0.1, no longer passes as the coordinator's); an externally
+ * issued certificate without any DNS name is verified against the IP address as before. The chain
+ * is always verified against the CA, and the server still requires and verifies our certificate.
+ * An explicit `serverName` (CLI `--server-name`) is sent and verified as given.
+ * @example const { credentials, options } = clientChannel('127.0.0.1:7070', creds, 'coordinator');
+ */
+export function clientChannel(target: string, c: PartyCredentials, expectedServer: string, serverName?: string): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
+  const options: grpc.ChannelOptions = { ...GRPC_OPTIONS };
+  if (serverName) {
+    options['grpc.ssl_target_name_override'] = serverName;
+    return { credentials: channelCredentials(c), options };
+  }
+  const host = targetHost(target);
+  if (!isIP(host)) return { credentials: channelCredentials(c), options };
+  options['grpc.ssl_target_name_override'] = expectedServer;
+  const verify = (name: string, cert: PeerCertificate): Error | undefined => {
+    const byName = checkServerIdentity(name, cert);
+    if (!byName) return undefined;
+    const namesDns = /(^|,\s*)DNS:/.test(cert.subjectaltname ?? '');
+    return namesDns ? byName : checkServerIdentity(host, cert);
+  };
+  return { credentials: grpc.credentials.createSsl(c.ca, c.key, c.cert, { checkServerIdentity: verify }), options };
 }
 
 /** The CN of the verified client certificate of a call, or '' when there is none. */

@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createFederationPki, loadPartyCredentials } from '../../../src/federated/pki';
 import { FederationCoordinator } from '../../../src/federated/coordinator';
 import { FederationSite } from '../../../src/federated/site';
-import { channelCredentials, federationPackage, GRPC_OPTIONS, MAX_MESSAGE_BYTES } from '../../../src/federated/transport';
+import { clientChannel, federationPackage, MAX_MESSAGE_BYTES } from '../../../src/federated/transport';
 import { VectorSumCoordinator, VectorSumSite, siteVector } from './vector-sum-task';
 
 jest.setTimeout(40_000);
@@ -22,7 +22,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function rogue(party: string, port: number) {
   const Federation = federationPackage().Federation as grpc.ServiceClientConstructor;
-  const client = new Federation(`127.0.0.1:${port}`, channelCredentials(loadPartyCredentials({ dir: path.join(dir, 'pki'), party })), GRPC_OPTIONS);
+  const channel = clientChannel(`127.0.0.1:${port}`, loadPartyCredentials({ dir: path.join(dir, 'pki'), party }), 'coordinator');
+  const client = new Federation(`127.0.0.1:${port}`, channel.credentials, channel.options);
   const call = (client as unknown as { Session(): grpc.ClientDuplexStream<unknown, Record<string, unknown>> }).Session();
   const received: Array<Record<string, unknown>> = [];
   call.on('data', (m) => received.push(m));
