@@ -74,6 +74,11 @@ export interface DiscretisationOptions {
    * close to uniform draws over the bounds). Default `quantiles`.
    */
   numericEdges?: 'quantiles' | 'equal-width';
+  /**
+   * Whether numeric columns get the two narrow tail bins (1% and 99% quantiles). Default true; a
+   * DP training at a small budget drops them: a bin of 1% of the rows holds less than the noise.
+   */
+  tails?: boolean;
 }
 
 /** Equal-width edges between schema bounds (integers: whole-number edges, the maximum included). */
@@ -121,10 +126,10 @@ function outputType(c: ColumnSchema): DecodedArrowType {
 }
 
 /** The numeric quantile levels of a column with `bins` equal-frequency bins and two tail bins. */
-export function quantileLevels(bins: number): number[] {
-  const out = [0.01];
+export function quantileLevels(bins: number, tails = true): number[] {
+  const out = tails ? [0.01] : [];
   for (let i = 1; i < bins; i++) out.push(i / bins);
-  out.push(0.99);
+  if (tails) out.push(0.99);
   return out;
 }
 
@@ -149,7 +154,7 @@ export function planDiscretisation(schema: TableSchema, opts: DiscretisationOpti
     const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
     if ((c.kind === 'integer') && lo !== undefined && hi !== undefined && hi - lo + 1 <= MAX_INTEGER_LEVELS) return { column: c, needs: 'none' as const, quantiles: 0 };
     if (opts.numericEdges === 'equal-width' && lo !== undefined && hi !== undefined && hi > lo) return { column: c, needs: 'none' as const, quantiles: 0 };
-    return { column: c, needs: 'quantiles' as const, quantiles: quantileLevels(bins).length };
+    return { column: c, needs: 'quantiles' as const, quantiles: quantileLevels(bins, opts.tails ?? true).length };
   });
 }
 
@@ -159,9 +164,9 @@ function exactQuantile(sorted: Float64Array, p: number): number {
   return sorted[idx];
 }
 
-function numericEdges(c: ColumnSchema, values: Float64Array, bins: number, privacy: DiscretisationPrivacy): { edges: number[]; source: DiscreteColumnEncoder['source']; min?: number; max?: number } {
+function numericEdges(c: ColumnSchema, values: Float64Array, bins: number, privacy: DiscretisationPrivacy, tails: boolean): { edges: number[]; source: DiscreteColumnEncoder['source']; min?: number; max?: number } {
   const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
-  const levels = quantileLevels(bins);
+  const levels = quantileLevels(bins, tails);
   const finite = values.filter((v) => !Number.isNaN(v));
   let qs: number[];
   let source: DiscreteColumnEncoder['source'];
@@ -210,7 +215,7 @@ function tiedQuantiles(sortedQs: readonly number[]): number[] {
  * it holds exactly the value v (see {@link binOf}) and decodes to v, so a point mass is kept
  * instead of being smeared over its neighbouring interval.
  */
-function withPointBins(edges: number[], lo: number | undefined, hi: number | undefined, ties: readonly number[]): number[] {
+export function withPointBins(edges: number[], lo: number | undefined, hi: number | undefined, ties: readonly number[]): number[] {
   const out: number[] = [];
   const points = new Set(ties.filter((t) => t > edges[0] && t < edges[edges.length - 1]));
   if (lo !== undefined && edges[0] === lo && edges[1] > lo) points.add(lo);
@@ -260,7 +265,7 @@ export function fitDiscretisation(table: Table, schema: TableSchema, privacy: Di
       for (let v = lo as number; v <= (hi as number) + 1; v++) edges.push(v);
       return { ...base, levels: 'bins', edges, integer: true, min: lo, max: hi, size: edges.length - 1 + (nullable ? 1 : 0), source: 'schema' };
     }
-    const fitted = numericEdges(c, readNumbers(table, c.name), bins, privacy);
+    const fitted = numericEdges(c, readNumbers(table, c.name), bins, privacy, opts.tails ?? true);
     return { ...base, levels: 'bins', edges: fitted.edges, integer: c.kind !== 'continuous', min: fitted.min, max: fitted.max, size: fitted.edges.length - 1 + (nullable ? 1 : 0), source: fitted.source };
   }) as DiscreteColumnEncoder[];
 }

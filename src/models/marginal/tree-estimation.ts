@@ -82,11 +82,58 @@ function ipf(table: Float64Array, rowsTarget: Float64Array, colsTarget: Float64A
 }
 
 /**
+ * Euclidean projection of a noisy (parent × child) table onto the tables with the given row and
+ * column sums and no negative cell (the transportation polytope), by Dykstra's alternating
+ * projections (Boyle & Dykstra 1986) between the affine set of the margins (closed form) and the
+ * non-negative orthant, then a few IPF sweeps to make the margins exact. Unlike clipping the
+ * noise at zero and scaling (IPF), it keeps the structural zeros of a table: when a child is
+ * missing exactly when its parent is, the noisy off-diagonal cells are pulled back to zero by
+ * the margins instead of leaking mass (the leak compounds along every path of the tree).
+ */
+export function projectToMargins(noisy: Float64Array, rows: Float64Array, cols: Float64Array, iterations = 200): Float64Array {
+  const R = rows.length, C = cols.length;
+  const total = rows.reduce((a, b) => a + b, 0);
+  const x = Float64Array.from(noisy);
+  const p = new Float64Array(R * C);
+  const a = new Float64Array(R * C);
+  const rowRes = new Float64Array(R), colRes = new Float64Array(C);
+  for (let it = 0; it < iterations; it++) {
+    // a = projection of x onto {row sums = rows, column sums = cols}.
+    rowRes.fill(0); colRes.fill(0);
+    let sum = 0;
+    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) { const v = x[r * C + c]; rowRes[r] += v; colRes[c] += v; sum += v; }
+    const g = (sum - total) / (R * C);
+    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) a[r * C + c] = x[r * C + c] + (rows[r] - rowRes[r]) / C + (cols[c] - colRes[c]) / R + g;
+    let moved = 0;
+    for (let k = 0; k < R * C; k++) {
+      const b = Math.max(0, a[k] + p[k]);
+      p[k] = a[k] + p[k] - b;
+      moved = Math.max(moved, Math.abs(b - x[k]));
+      x[k] = b;
+    }
+    if (moved < 1e-9 * (1 + total)) break;
+  }
+  const floor = 1e-9 * total / (R * C);
+  for (let k = 0; k < R * C; k++) x[k] += floor;
+  ipf(x, rows, cols);
+  return x;
+}
+
+/** Options of {@link fitFromMeasurements}. */
+export interface TreeFitOptions {
+  /**
+   * How an edge table is made consistent with its two node marginals: `projection` (default, see
+   * {@link projectToMargins}) or `ipf` (clip the noise at zero, then iterative proportional fitting).
+   */
+  edgeFit?: 'projection' | 'ipf';
+}
+
+/**
  * Fits the tree model from measurements of every node (1-way) and of the tree's edges (2-way).
  * The edges must form a forest over the columns. Works for counts summed across sites.
  * @example fitFromMeasurements([3, 2], [{ clique: [0], counts, sigma: 4 }, { clique: [1], counts: c1, sigma: 4 }, { clique: [0, 1], counts: c01, sigma: 6 }])
  */
-export function fitFromMeasurements(sizes: readonly number[], measurements: readonly MarginalMeasurement[]): TreeModel {
+export function fitFromMeasurements(sizes: readonly number[], measurements: readonly MarginalMeasurement[], opts: TreeFitOptions = {}): TreeModel {
   const d = sizes.length;
   const edges = measurements.filter((m) => m.clique.length === 2);
   for (const m of measurements) {
@@ -147,12 +194,13 @@ export function fitFromMeasurements(sizes: readonly number[], measurements: read
         const [a, b] = m.clique;
         const sp = sizes[p], sc = sizes[c];
         const floor = 1e-6 * total / (sp * sc);
-        const t = new Float64Array(sp * sc);
+        const projection = opts.edgeFit !== 'ipf';
+        let t: Float64Array = new Float64Array(sp * sc);
         for (let x = 0; x < sizes[a]; x++) for (let y = 0; y < sizes[b]; y++) {
-          const v = Math.max(0, m.counts[x * sizes[b] + y]) + floor;
+          const v = projection ? m.counts[x * sizes[b] + y] : Math.max(0, m.counts[x * sizes[b] + y]) + floor;
           if (a === p) t[x * sc + y] = v; else t[y * sc + x] = v;
         }
-        ipf(t, nodes[p], nodes[c]);
+        if (projection) t = projectToMargins(t, nodes[p], nodes[c]); else ipf(t, nodes[p], nodes[c]);
         const cond = new Float64Array(sp * sc);
         for (let x = 0; x < sp; x++) {
           let s = 0;
