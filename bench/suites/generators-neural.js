@@ -6,6 +6,9 @@
 // epsilon spent; sampling rows/s with the native engine and with onnxruntime-node (the same
 // model, the same seed).
 //
+// Also: the missing-rate gap of every fit (max over columns of |synthetic - real|), fit time on
+// a 1,000,000-row x 50-column table (fixed steps) and on the --wide cohort (~600 columns).
+//
 // Budget: a trial repeats its fit 6 times (warm-up + 5), so the epochs are cut from the published
 // 300 to HEMASYNTH_BENCH_TVAE_EPOCHS (default 30) and HEMASYNTH_BENCH_CTGAN_EPOCHS (default 5):
 // fit times scale linearly with epochs; the fidelity of these short runs is a lower bound on what
@@ -15,12 +18,16 @@ const path = require('node:path');
 const { find, target } = require('../lib');
 
 const dist = path.join(__dirname, '..', '..', 'dist');
-const lib = () => ({ scd: require(path.join(dist, 'scd')), models: require(path.join(dist, 'models')), checks: require(path.join(dist, 'evaluate', 'clinical', 'scd-checks')) });
+const lib = () => ({ scd: require(path.join(dist, 'scd')), models: require(path.join(dist, 'models')), checks: require(path.join(dist, 'evaluate', 'clinical', 'scd-checks')), arrow: require('apache-arrow') });
 const EPOCHS = { tvae: Number(process.env.HEMASYNTH_BENCH_TVAE_EPOCHS || 30), ctgan: Number(process.env.HEMASYNTH_BENCH_CTGAN_EPOCHS || 5) };
-const BATCH = { tvae: 250, ctgan: 500 };
+// TVAE: batch 100 at lr 2e-3 for this short budget (the published 500 / 1e-3 are meant for 300
+// epochs: measured at 30 epochs on this cohort, batch 100 / lr 2e-3 gives fidelity ratio 2.9
+// against 3.9 for batch 250 / lr 1e-3 at about the same fit time). CTGAN: the published batch.
+const BATCH = { tvae: 100, ctgan: 500 };
+const LR = { tvae: 2e-3 };
 const epsLabel = (e) => (e === Infinity ? 'inf' : String(e));
 const cohort = (l, seed) => l.scd.simulateCohort({ patients: 1500, sites: 4, seed });
-const train = (l, sim, model, epsilon) => l.models.trainModel({ table: sim.patients, schema: sim.schema, model, epsilon, delta: 1e-6, seed: 3, options: { epochs: EPOCHS[model], batchSize: BATCH[model], backend: 'cpu' } });
+const train = (l, sim, model, epsilon) => l.models.trainModel({ table: sim.patients, schema: sim.schema, model, epsilon, delta: 1e-6, seed: 3, options: { epochs: EPOCHS[model], batchSize: BATCH[model], ...(LR[model] ? { learningRate: LR[model] } : {}), backend: 'cpu' } });
 
 function fitTrial(model, epsilon) {
   return {
@@ -39,7 +46,88 @@ function fitTrial(model, epsilon) {
         epsilonSpent: s.model.manifest.privacy.epsilon, noiseMultiplier: t.dp ? t.dp.noiseMultiplier : null,
         fidelityRatio: fr.ratio, meanTvdSynthetic: fr.synthetic, meanTvdTraining: fr.training,
         checksPassed: checks.filter((c) => c.passed).length, checksPassedIds: checks.filter((c) => c.passed).map((c) => c.id).join(','),
+        ...missingGap(s.l, s.sim.patients, syn, s.model),
       };
+    },
+  };
+}
+
+// Missing-rate gap of the synthetic table: max over modelled columns of |synthetic - real| (issue 5: <= 0.05).
+function missingGap(l, real, syn, model) {
+  const { readLabels, readNumbers } = require(path.join(dist, 'transform', 'column-values'));
+  const kinds = new Map(model.manifest.schema.columns.map((c) => [c.name, c.kind]));
+  let max = 0, over = 0, worst = '';
+  for (const e of model.manifest.encoders) {
+    const k = kinds.get(e.column);
+    const rate = (t) => { const v = k === 'categorical' || k === 'ordinal' || k === 'boolean' ? readLabels(t, e.column).map((x) => (x === null ? NaN : 0)) : readNumbers(t, e.column); let m = 0; for (const x of v) if (Number.isNaN(x)) m++; return m / v.length; };
+    const g = Math.abs(rate(syn) - rate(real));
+    if (g > 0.05) over++;
+    if (g > max) { max = g; worst = e.column; }
+  }
+  return { missingMaxGap: max, missingColumnsOver5Points: over, missingWorstColumn: worst };
+}
+
+// Fit time on a big table: 1,000,000 rows x 50 columns (the table of generators.js bigTableTrial:
+// 25 correlated bounded continuous, 25 five-level categorical), a fixed number of training steps
+// (epochs do not fit a 5-rep trial: one epoch is 2,000 steps). Reports steps/s and rows/s of the
+// whole fit (normaliser, encoding of all rows, training, calibration).
+const BIG_STEPS = Number(process.env.HEMASYNTH_BENCH_BIG_STEPS || 100);
+function bigTableTrial() {
+  const n = 1_000_000, batch = 500;
+  return {
+    name: `fit tvae eps=inf 1000000x50 ${BIG_STEPS} steps`,
+    backend: 'cpu', mode: 'repeat', reps: 5, unit: 's',
+    setup: async () => {
+      const l = lib();
+      const { makeData, makeVector, Dictionary, Utf8, Int32, vectorFromArray, Table } = l.arrow;
+      const rng = new l.models.SamplingRandom(1, 0);
+      const latent = Array.from({ length: 5 }, () => Float64Array.from({ length: n }, () => rng.normal()));
+      const cols = {};
+      const columns = [];
+      for (let j = 0; j < 25; j++) {
+        const v = new Float64Array(n);
+        const base = latent[j % 5];
+        for (let i = 0; i < n; i++) v[i] = Math.max(-10, Math.min(10, 0.7 * base[i] + 0.7 * rng.normal()));
+        cols[`x${j}`] = makeVector(v);
+        columns.push({ name: `x${j}`, kind: 'continuous', role: 'feature', min: -10, max: 10, nullable: false });
+      }
+      const cats = ['a', 'b', 'c', 'd', 'e'];
+      const dict = vectorFromArray(cats, new Utf8());
+      for (let j = 0; j < 25; j++) {
+        const idx = new Int32Array(n);
+        const base = latent[j % 5];
+        for (let i = 0; i < n; i++) idx[i] = Math.max(0, Math.min(4, Math.floor(base[i] + 2.5 + 0.5 * rng.normal())));
+        cols[`c${j}`] = makeVector(makeData({ type: new Dictionary(new Utf8(), new Int32()), length: n, nullCount: 0, data: idx, dictionary: dict }));
+        columns.push({ name: `c${j}`, kind: 'categorical', role: 'feature', categories: cats, nullable: false });
+      }
+      return { l, table: new Table(cols), schema: { version: 1, columns } };
+    },
+    run: async (s) => {
+      const t0 = process.hrtime.bigint();
+      s.model = s.l.models.trainModel({ table: s.table, schema: s.schema, model: 'tvae', epsilon: Infinity, seed: 3, options: { epochs: 1, maxSteps: BIG_STEPS, batchSize: batch, backend: 'cpu' } });
+      s.last = Number(process.hrtime.bigint() - t0) / 1e9;
+    },
+    extra: async (s) => ({
+      rows: n, columns: 50, steps: s.model.manifest.generator.training.steps, batchSize: batch,
+      encodedWidth: s.model.manifest.generator.layout.width,
+      stepsPerSecondLastRep: s.model.manifest.generator.training.steps / s.last,
+      rowsPerSecondLastRep: n / s.last,
+      note: 'rowsPerSecond: table rows fitted per second of the whole fit (normaliser, encoding, training steps, calibration)',
+    }),
+  };
+}
+
+// Fit time on the --wide cohort (simulateCohort wide: about 600 modelled columns).
+function wideTrial() {
+  return {
+    name: `fit tvae eps=inf 1500 patients wide ${EPOCHS.tvae} epochs`,
+    backend: 'cpu', mode: 'repeat', reps: 5, unit: 's',
+    setup: async () => { const l = lib(); return { l, sim: l.scd.simulateCohort({ patients: 1500, sites: 4, seed: 7, wide: true }) }; },
+    run: async (s) => { s.model = s.l.models.trainModel({ table: s.sim.patients, schema: s.sim.schema, model: 'tvae', epsilon: Infinity, seed: 3, options: { epochs: EPOCHS.tvae, batchSize: BATCH.tvae, learningRate: LR.tvae, backend: 'cpu' } }); },
+    extra: async (s) => {
+      const t = s.model.manifest.generator.training;
+      const syn = s.l.models.sampleModel(s.model, { rows: 1500, seed: 1 });
+      return { columns: s.model.manifest.encoders.length, encodedWidth: s.model.manifest.generator.layout.width, epochs: t.epochs, steps: t.steps, batchSize: t.batchSize, ...missingGap(s.l, s.sim.patients, syn, s.model) };
     },
   };
 }
@@ -61,16 +149,20 @@ module.exports = {
   trials: [
     fitTrial('tvae', Infinity), fitTrial('tvae', 3), fitTrial('tvae', 1),
     fitTrial('ctgan', Infinity), fitTrial('ctgan', 3), fitTrial('ctgan', 1),
+    bigTableTrial(), wideTrial(),
     sampleTrial('tvae', 'native'), sampleTrial('tvae', 'onnx'),
     sampleTrial('ctgan', 'native'), sampleTrial('ctgan', 'onnx'),
   ],
   targets: (results) => {
     const rate = (m, e) => find(results, `sample ${m} 50000 rows engine=${e}`, 'cpu')?.median;
     const fr = (m) => find(results, `fit ${m} eps=inf 1500 patients ${EPOCHS[m]} epochs`, 'cpu')?.fidelityRatio;
+    const gap = (m, e) => find(results, `fit ${m} eps=${e} 1500 patients ${EPOCHS[m]} epochs`, 'cpu')?.missingMaxGap;
     return [
       // Stated for the neural generators by the issue through "the best generator at eps=inf has fidelity ratio < 1.3".
       target('tvae eps=inf fidelity ratio (short bench budget)', fr('tvae'), '<=', 1.3),
       target('ctgan eps=inf fidelity ratio (short bench budget)', fr('ctgan'), '<=', 1.3),
+      // "missingness rates within 5 points of the real data" (every column).
+      ...['tvae', 'ctgan'].flatMap((m) => ['inf', '3', '1'].map((e) => target(`${m} eps=${e} max missing-rate gap`, gap(m, e), '<=', 0.05))),
       // ONNX sampling is an alternative engine: it should not be slower than half the native one.
       target('tvae onnx/native sampling rate', rate('tvae', 'onnx') / rate('tvae', 'native'), '>=', 0.5),
       target('ctgan onnx/native sampling rate', rate('ctgan', 'onnx') / rate('ctgan', 'native'), '>=', 0.5),

@@ -26,6 +26,13 @@
  * (post-processing: they set its initial output biases to the log frequencies and drive the
  * conditional vector), with no DP noise of its own. Noisy counts and the normaliser's quantiles
  * are charged with DP-SGD before the table is read.
+ *
+ * After training the generator's output biases are calibrated (neural/output-calibration.ts) so
+ * the mean code probabilities over the sampling inputs (noise and sampled conditions) equal the
+ * exact code frequencies (non-private) or, under DP, so each missing rate equals the noisy rate
+ * of its missingness group and the columns "null when" constraints read match their noisy
+ * histograms (neural/missingness-groups.ts, charged with the plan): missingness is an explicit
+ * output whose rate is the real one. Option `calibrate: false` turns it off.
  */
 import { InputError, UsageError } from '../../errors';
 import type { Backend } from '../../backend/backend';
@@ -42,6 +49,11 @@ import { intOption, neuralOptions } from '../neural/training-options';
 import { networkModelSpec, type GeneratorNetworkSpec } from '../neural/generator-network';
 import { noiseRows, sampleNeuralColumns, type NeuralSamplingPlan } from '../neural/neural-sampling';
 import { attachOnnxGraph } from '../onnx/onnx-export';
+import { CALIBRATION_ROWS, calibrateOutputBias } from '../neural/output-calibration';
+import { dpMarginalTargets, measureDpMarginals, planDpMarginals } from '../neural/missingness-groups';
+
+/** Sampling seed of the calibration inputs (post-processing: any fixed seed). */
+const CALIBRATION_SEED = 0xc7a5ca1;
 import { validateNeuralModel } from '../tvae/tvae-generator';
 import { conditionalVector, samplingConditions, trainingConditions, type ConditionalVector } from './conditional-vector';
 
@@ -160,7 +172,9 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
   const q = batch / n;
   // Noisy code counts of every column (one histogram per column): the conditional vector's
   // frequencies and the generator's initial output biases.
-  const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'ctgan', quantiles, countReleases: plan.length, sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
+  // Under DP the missing rates are also released per missingness group (neural/missingness-groups.ts).
+  const dpMarginals = o.calibrate ? planDpMarginals(ctx.schema, plan.map((p) => p.column.name)) : null;
+  const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'ctgan', quantiles, countReleases: plan.length, missingnessReleases: dpMarginals?.releases ?? 0, missingnessShare: o.missingnessShare, sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
   // Only now is the table read.
   ctx.progress(0.02, 'mode-specific normalisation');
   const encoders = fitDiscretisation(ctx.table, ctx.schema, { quantileEpsilonEach: dp ? dp.quantileEpsilonEach ?? 1 : null, rng: ctx.noise }, { bins: o.bins });
@@ -171,6 +185,7 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
     for (const k of codes[j]) c[k]++;
     return dp ? c.map((x) => x + ctx.noise.gaussian(0, dp.countSigma as number)) : c;
   });
+  const released = dp && dpMarginals && dpMarginals.releases > 0 ? measureDpMarginals(dpMarginals, encoders, ctx.schema, codes, n, { sigma: dp.missingnessSigma as number, rng: ctx.noise }) : null;
   const cv = conditionalVector(encoders, (j) => counts[j]);
   const D = layout.width, C = cv.width, R = pac * (D + C);
   const network = ctganGeneratorNetwork(embedding, C, D);
@@ -314,16 +329,27 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
       dSum = 0; gSum = 0; count = 0;
     }
   }
-  const parameters = G.getParameters();
+  let parameters: Float32Array = G.getParameters();
   const raw: RawOutputLayout = { width: D, logitOffsets: layout.spans.map((s) => s.offset), alphaOffsets: layout.spans.map((s) => s.alphaOffset), alpha: 'tanh' };
+  // Code marginals and missing rates pinned to the (noisy) counts already released above
+  // (neural/output-calibration.ts), over the inputs sampling draws: noise and sampled conditions.
+  let calibration: Record<string, unknown> | null = null;
+  if (o.calibrate && (!dp || released)) {
+    ctx.progress(0.96, 'calibrating code marginals and missing rates');
+    const inputs = [noiseRows(CALIBRATION_SEED, 0, CALIBRATION_ROWS, embedding), ...(C > 0 ? [samplingConditions(cv, CALIBRATION_SEED, 0, CALIBRATION_ROWS, null)] : [])];
+    const targets = (net: Float64Array[]) => (released ? dpMarginalTargets(encoders, released, net) : counts.map((c) => Float64Array.from(c, (v) => v / n)));
+    const cal = calibrateOutputBias(network, parameters, raw, encoders, inputs, CALIBRATION_ROWS, targets, { backend: o.backend, threads: o.threads });
+    parameters = cal.parameters;
+    calibration = { rows: CALIBRATION_ROWS, maxGap: cal.maxGap, targets: released ? `DP missing rates of ${released.groups.length} missingness groups, DP histograms of ${released.full.size} constraint-condition columns` : 'exact code frequencies' };
+  }
   const generator: CtganConfig = {
     structure: 'ctgan', layout, raw, network, embedding, conditional: cv,
     samplingBackend: o.backend === 'cuda' ? 'auto' : o.backend,
     training: {
       backend: G.backend, epochs: o.epochs, batchSize: batch, steps, learningRate: o.learningRate, bins: o.bins, pac,
       generatorDims: [...CTGAN_DEFAULTS.generatorDims], discriminatorDims: [...CTGAN_DEFAULTS.discriminatorDims], embeddingDim: embedding,
-      dp: dp ? { noiseMultiplier: dp.noiseMultiplier, maxGradNorm: o.maxGradNorm, sampleRate: q, steps, epsilon: dp.epsilon, countSigma: dp.countSigma, accountant: ctx.privacy?.ledger.accountant } : null,
-      seeded,
+      dp: dp ? { noiseMultiplier: dp.noiseMultiplier, maxGradNorm: o.maxGradNorm, sampleRate: q, steps, epsilon: dp.epsilon, countSigma: dp.countSigma, missingnessSigma: dp.missingnessSigma, accountant: ctx.privacy?.ledger.accountant } : null,
+      seeded, calibration,
     },
   };
   const parts: TrainedParts = { encoders, generator: generator as unknown as Record<string, unknown>, weights: { generator: parameters } };

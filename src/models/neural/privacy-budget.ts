@@ -32,6 +32,15 @@ export interface NeuralPrivacyRequest {
   steps: number;
   /** Share of ε for the preprocessing (default 0.1). */
   preprocessingShare?: number;
+  /** Ledger note of the noisy counts (default: the conditional-vector columns' category counts). */
+  countNote?: string;
+  /**
+   * Number of noisy missing-rate releases (one per missingness group, sensitivity 1 each; see
+   * neural/missingness-groups.ts). They get their own share of ε on top of the preprocessing.
+   */
+  missingnessReleases?: number;
+  /** Share of ε for the missing rates (default 0.25 when there are releases). */
+  missingnessShare?: number;
 }
 
 /** The calibrated plan. */
@@ -40,6 +49,8 @@ export interface NeuralPrivacyPlan {
   quantileEpsilonEach: number | null;
   /** σ of the noisy counts (sensitivity 1), or null. */
   countSigma: number | null;
+  /** σ of the noisy missing-rate sums (sensitivity 1), or null. */
+  missingnessSigma: number | null;
   /** DP-SGD noise multiplier σ. */
   noiseMultiplier: number;
   /** ε of the whole plan at the target δ (<= target ε). */
@@ -58,13 +69,21 @@ export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequ
   const accountant = planner.ledger.accountant;
   if (!(req.sampleRate > 0 && req.sampleRate <= 1)) throw new UsageError(`Expected a DP-SGD sample rate in (0, 1] but received ${req.sampleRate}: lower the batch size or use more rows`);
   if (!(Number.isInteger(req.steps) && req.steps >= 1)) throw new UsageError(`Expected at least one DP-SGD step but received ${req.steps}`);
-  const share = req.preprocessingShare ?? 0.1;
+  const base = req.preprocessingShare ?? 0.1;
+  const missing = req.missingnessReleases ?? 0;
+  const missingShare = missing > 0 ? req.missingnessShare ?? 0.25 : 0;
+  const baseParts = (req.quantiles > 0 ? 1 : 0) + (req.countReleases > 0 ? 1 : 0);
   const pre: Array<{ mechanism: Mechanism; note: string }> = [];
-  let quantileEpsilonEach: number | null = null, countSigma: number | null = null;
+  let quantileEpsilonEach: number | null = null, countSigma: number | null = null, missingnessSigma: number | null = null;
+  // zCDP shares of the preprocessing: the base share split evenly between quantiles and counts,
+  // the missing rates their own share.
   const shares = [
-    ...(req.quantiles > 0 ? [{ kind: 'exponential' as const, share: 0.5, count: req.quantiles, note: 'quantiles' }] : []),
-    ...(req.countReleases > 0 ? [{ kind: 'gaussian' as const, share: 0.5, count: req.countReleases, note: 'counts' }] : []),
+    ...(req.quantiles > 0 ? [{ kind: 'exponential' as const, share: base / baseParts, count: req.quantiles, note: 'quantiles' }] : []),
+    ...(req.countReleases > 0 ? [{ kind: 'gaussian' as const, share: base / baseParts, count: req.countReleases, note: 'counts' }] : []),
+    ...(missing > 0 ? [{ kind: 'gaussian' as const, share: missingShare, count: missing, note: 'missing' }] : []),
   ];
+  const share = (baseParts > 0 ? base : 0) + missingShare;
+  if (!(share < 1)) throw new UsageError(`Expected preprocessing and missingness shares of epsilon summing below 1 but received ${share}`);
   const shareSum = shares.reduce((s, m) => s + m.share, 0);
   const preMechanisms = (rho: number): Mechanism[] => shares.map((m) => {
     const r = (rho * m.share) / shareSum;
@@ -86,9 +105,12 @@ export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequ
       if (m.kind === 'exponential') {
         quantileEpsilonEach = Math.sqrt((8 * r) / m.count);
         pre.push({ mechanism: { kind: 'pure-dp', epsilon: quantileEpsilonEach, count: m.count, name: 'exponential mechanism' }, note: `${req.model}: DP quantile edges of the mode-specific normaliser (${m.count} quantiles)` });
+      } else if (m.note === 'missing') {
+        missingnessSigma = Math.sqrt(m.count / (2 * r));
+        pre.push({ mechanism: { kind: 'gaussian', noiseMultiplier: missingnessSigma, count: m.count }, note: `${req.model}: noisy missing rates of missingness groups and code counts of constraint-condition columns (${m.count})` });
       } else {
         countSigma = Math.sqrt(m.count / (2 * r));
-        pre.push({ mechanism: { kind: 'gaussian', noiseMultiplier: countSigma, count: m.count }, note: `${req.model}: noisy category counts of the conditional-vector columns (${m.count})` });
+        pre.push({ mechanism: { kind: 'gaussian', noiseMultiplier: countSigma, count: m.count }, note: `${req.model}: ${req.countNote ?? 'noisy category counts of the conditional-vector columns'} (${m.count})` });
       }
     }
   }
@@ -118,5 +140,5 @@ export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequ
   }
   for (const m of mechanisms) ledger.charge({ mechanism: m.mechanism, datasetFingerprint: planner.datasetFingerprint ?? ledger.datasetFingerprint, note: m.note });
   planner.spentEpsilon = eps;
-  return { quantileEpsilonEach, countSigma, noiseMultiplier: sigma, epsilon: eps, mechanisms };
+  return { quantileEpsilonEach, countSigma, missingnessSigma, noiseMultiplier: sigma, epsilon: eps, mechanisms };
 }

@@ -57,15 +57,24 @@ export function encodeRows(table: Table, encoders: readonly DiscreteColumnEncode
   const w = layout.width;
   const rows = new Float32Array(n * w);
   const codes: Int32Array[] = [];
+  const alphas: (Float32Array | null)[] = [];
   encoders.forEach((e, j) => {
-    const s = layout.spans[j];
     const { codes: c, alpha } = modeSpecificEncode(table, e);
     codes.push(c);
-    for (let i = 0; i < n; i++) {
-      rows[i * w + s.offset + c[i]] = 1;
-      if (s.alphaOffset >= 0) rows[i * w + s.alphaOffset] = alpha[i];
-    }
+    alphas.push(layout.spans[j].alphaOffset >= 0 ? alpha : null);
   });
+  // One row-major pass over the output (column by column would stride through all of it once per column).
+  const m = encoders.length;
+  const offsets = Int32Array.from(layout.spans, (s) => s.offset);
+  const alphaOffsets = Int32Array.from(layout.spans, (s) => s.alphaOffset);
+  for (let i = 0; i < n; i++) {
+    const base = i * w;
+    for (let j = 0; j < m; j++) {
+      rows[base + offsets[j] + codes[j][i]] = 1;
+      const a = alphas[j];
+      if (a) rows[base + alphaOffsets[j]] = a[i];
+    }
+  }
   return { rows, codes };
 }
 

@@ -21,6 +21,12 @@ export interface NeuralTrainingOptions {
   bins: number;
   /** Share of ε spent on the normaliser and counts (DP only). */
   preprocessingShare: number;
+  /** Share of ε spent on the missing rates of the missingness groups (DP only). */
+  missingnessShare: number;
+  /** Upper bound on the training steps (default none: epochs × rows / batch); for fixed-budget runs on big tables. */
+  maxSteps: number | undefined;
+  /** Calibrate the code marginals and missing rates after training (default true; see output-calibration.ts). */
+  calibrate: boolean;
 }
 
 function pick<T>(o: Record<string, unknown>, key: string, fallback: T, ok: (v: unknown) => boolean, expected: string, model: string): T {
@@ -47,6 +53,9 @@ export function neuralOptions(o: Record<string, unknown>, model: string, default
     maxGradNorm: pick(o, 'maxGradNorm', 1, isNum(0, 1e6), 'a number > 0', model),
     bins: pick(o, 'bins', 10, isInt(2, 200), 'an integer in [2, 200]', model),
     preprocessingShare: pick(o, 'preprocessingShare', 0.1, isNum(0, 0.9), 'a number in (0, 0.9]', model),
+    missingnessShare: pick(o, 'missingnessShare', 0.25, isNum(0, 0.5), 'a number in (0, 0.5]', model),
+    maxSteps: pick(o, 'maxSteps', undefined as number | undefined, isInt(1, 100_000_000), 'an integer in [1, 100000000]', model),
+    calibrate: pick(o, 'calibrate', true, (v) => typeof v === 'boolean', 'true or false', model),
   };
 }
 

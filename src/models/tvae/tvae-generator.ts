@@ -22,6 +22,18 @@
  * sampling at q = batch/N, σ calibrated with the ledger's accountant (PRV) for the target ε
  * together with the normaliser's DP quantiles, and the ledger charged before the data is read.
  * Only the decoder is stored in the model (sampling needs nothing else).
+ *
+ * Missingness and 1-way marginals. Every nullable column's span ends in its missing code, so
+ * the decoder outputs a missing indicator per column. After training, the decoder's output
+ * biases are calibrated (neural/output-calibration.ts) so the mean code probabilities over prior
+ * noise equal the exact code frequencies (non-private) or, under DP, so each column's missing
+ * rate equals the noisy rate of its missingness group and the columns that "null when"
+ * constraints read match their noisy histograms (neural/missingness-groups.ts, their own share of
+ * ε, default 25%, charged with the rest of the plan before the table is read). The decoder also
+ * starts from these marginals (output biases at the log frequencies). Measured on the 280-column
+ * SCD cohort at 30 epochs, 1,500 synthetic rows: max missing-rate gap over all columns 0.315 →
+ * 0.031 (ε = ∞) and 0.667 → 0.068 (ε = 3; the residual is the Gaussian noise of the group
+ * rates). Option `calibrate: false` turns it off.
  */
 import { InputError, UsageError } from '../../errors';
 import { createTrainer } from '../../nn/create';
@@ -35,6 +47,11 @@ import { neuralOptions, intOption } from '../neural/training-options';
 import { networkParameterCount, type GeneratorNetworkSpec } from '../neural/generator-network';
 import { noiseRows, sampleNeuralColumns, type NeuralSamplingPlan } from '../neural/neural-sampling';
 import { attachOnnxGraph } from '../onnx/onnx-export';
+import { CALIBRATION_ROWS, calibrateOutputBias, codeCounts, startBiases } from '../neural/output-calibration';
+import { dpMarginalTargets, measureDpMarginals, planDpMarginals, type DpMarginals } from '../neural/missingness-groups';
+
+/** Sampling seed of the calibration noise (post-processing: any fixed seed). */
+const CALIBRATION_SEED = 0x7ae5ca1;
 
 /** Published TVAE defaults. */
 export const TVAE_DEFAULTS = { epochs: 300, batchSize: 500, learningRate: 1e-3, weightDecay: 1e-5, compressDims: [128, 128], decompressDims: [128, 128], embeddingDim: 128, lossFactor: 2, alphaSigma: 1 } as const;
@@ -91,17 +108,24 @@ function trainTvae(ctx: TrainContext): TrainedParts {
   if (n === 0) throw new UsageError('Expected a training table with at least one row for tvae but received 0 rows');
   const batch = Math.min(o.batchSize, n);
   const stepsPerEpoch = Math.max(1, Math.round(n / batch));
-  const steps = o.epochs * stepsPerEpoch;
+  const steps = Math.min(o.epochs * stepsPerEpoch, o.maxSteps ?? Infinity);
   const plan = planDiscretisation(ctx.schema, { bins: o.bins });
   if (plan.length === 0) throw new UsageError('Expected at least one modelled column for tvae but received none');
   const quantiles = plan.reduce((s, p) => s + p.quantiles, 0);
   const q = batch / n;
-  const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'tvae', quantiles, countReleases: 0, sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
+  const calibrate = o.calibrate;
+  // Under DP the missing rates are released per missingness group (neural/missingness-groups.ts).
+  const dpMarginals = calibrate ? planDpMarginals(ctx.schema, plan.map((p) => p.column.name)) : null;
+  const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'tvae', quantiles, countReleases: 0, missingnessReleases: dpMarginals?.releases ?? 0, missingnessShare: o.missingnessShare, sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
   // Only now is the table read.
   ctx.progress(0.02, 'mode-specific normalisation');
   const encoders = fitDiscretisation(ctx.table, ctx.schema, { quantileEpsilonEach: dp ? dp.quantileEpsilonEach ?? 1 : null, rng: ctx.noise }, { bins: o.bins });
   const layout = rowLayout(encoders);
-  const { rows: x } = encodeRows(ctx.table, encoders, layout);
+  const { rows: x, codes } = encodeRows(ctx.table, encoders, layout);
+  // Calibration targets, computed now (the data is read once): exact code frequencies without
+  // DP, noisy group missing rates with it.
+  const counts = calibrate && !dp ? codeCounts(encoders, codes) : null;
+  const released = dp && dpMarginals && dpMarginals.releases > 0 ? measureDpMarginals(dpMarginals, encoders, ctx.schema, codes, n, { sigma: dp.missingnessSigma as number, rng: ctx.noise }) : null;
   const lossFactor = typeof ctx.options.lossFactor === 'number' && ctx.options.lossFactor > 0 ? ctx.options.lossFactor : TVAE_DEFAULTS.lossFactor;
   const alphaSigma = typeof ctx.options.alphaSigma === 'number' && ctx.options.alphaSigma > 0 ? ctx.options.alphaSigma : TVAE_DEFAULTS.alphaSigma;
   const { spec, decoder, raw } = tvaeModelSpec(layout, embedding, undefined, lossFactor, 1, alphaSigma);
@@ -112,6 +136,14 @@ function trainTvae(ctx: TrainContext): TrainedParts {
     ...(ctx.seed !== null ? { seed: ctx.seed } : {}),
     threads: o.threads,
   });
+  // Start the decoder at the known 1-way marginals (exact, or the DP missing rates with uniform
+  // value codes): the output layer is the last one, so its biases end the parameter vector.
+  if (counts || released) {
+    const p0 = trainer.getParameters();
+    const start = counts ? counts.map((c) => Float64Array.from(c, (v) => v / n)) : dpMarginalTargets(encoders, released as DpMarginals, encoders.map((e) => new Float64Array(e.size).fill(1 / e.size)));
+    startBiases(p0, p0.length - raw.width, raw, encoders, start);
+    trainer.setParameters(p0);
+  }
   // Non-private epochs shuffle with a sampling PRNG (no privacy claim is made without DP).
   const shuffle = new SamplingRandom(ctx.seed ?? 0x7ae, 0x3000);
   const order = Int32Array.from({ length: n }, (_, i) => i);
@@ -132,21 +164,46 @@ function trainTvae(ctx: TrainContext): TrainedParts {
     }
   }
   const all = trainer.getParameters();
-  const network: GeneratorNetworkSpec = { inputs: [{ name: 'noise', width: embedding }], layers: decoder, outputWidth: raw.width };
+  const network = tvaeDecoderNetwork(embedding, decoder, raw);
   const decoderCount = networkParameterCount(network);
-  const parameters = all.slice(all.length - decoderCount);
-  const generator: TvaeConfig = {
-    structure: 'tvae', layout, raw, network, embedding,
-    samplingBackend: o.backend === 'cuda' ? 'auto' : o.backend,
-    training: {
-      backend: trainer.backend, epochs: o.epochs, batchSize: batch, steps, learningRate: o.learningRate, bins: o.bins,
+  let parameters: Float32Array = all.slice(all.length - decoderCount);
+  let calibration: Record<string, unknown> | null = null;
+  if (counts || released) {
+    ctx.progress(0.96, 'calibrating code marginals and missing rates');
+    const noise = noiseRows(CALIBRATION_SEED, 0, CALIBRATION_ROWS, embedding);
+    const targets = (net: Float64Array[]) => (counts ? counts.map((c) => Float64Array.from(c, (v) => v / n)) : dpMarginalTargets(encoders, released as DpMarginals, net));
+    const cal = calibrateOutputBias(network, parameters, raw, encoders, [noise], CALIBRATION_ROWS, targets, { backend: o.backend, threads: o.threads });
+    parameters = cal.parameters;
+    calibration = { rows: CALIBRATION_ROWS, maxGap: cal.maxGap, targets: counts ? 'exact code frequencies' : `DP missing rates of ${released?.groups.length} missingness groups, DP histograms of ${released?.full.size} constraint-condition columns` };
+  }
+  return tvaeParts(encoders, raw, network, embedding, parameters, o.backend === 'cuda' ? 'auto' : o.backend, {
+      backend: trainer.backend, epochs: o.epochs, batchSize: batch, steps, ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}), learningRate: o.learningRate, bins: o.bins,
       compressDims: [...TVAE_DEFAULTS.compressDims], decompressDims: [...TVAE_DEFAULTS.decompressDims], embeddingDim: embedding, lossFactor, alphaSigma,
-      dp: dp ? { noiseMultiplier: dp.noiseMultiplier, maxGradNorm: o.maxGradNorm, sampleRate: q, steps, epsilon: dp.epsilon, accountant: ctx.privacy?.ledger.accountant } : null,
+      dp: dp ? { noiseMultiplier: dp.noiseMultiplier, maxGradNorm: o.maxGradNorm, sampleRate: q, steps, epsilon: dp.epsilon, missingnessSigma: dp.missingnessSigma, accountant: ctx.privacy?.ledger.accountant } : null,
+      calibration,
       seeded: trainer.seeded,
-    },
-  };
-  const parts: TrainedParts = { encoders, generator: generator as unknown as Record<string, unknown>, weights: { decoder: parameters } };
-  attachOnnxGraph(parts, network, parameters);
+  });
+}
+
+/**
+ * The decoder of a TVAE as a sampling network: noise of the embedding's width in, raw output out.
+ * @example tvaeDecoderNetwork(128, tvaeModelSpec(layout, 128).decoder, tvaeModelSpec(layout, 128).raw)
+ */
+export function tvaeDecoderNetwork(embedding: number, decoder: LayerSpec[], raw: RawOutputLayout): GeneratorNetworkSpec {
+  return { inputs: [{ name: 'noise', width: embedding }], layers: decoder, outputWidth: raw.width };
+}
+
+/**
+ * A TVAE model's parts from its decoder parameters: the generator configuration (the row layout
+ * follows from the encoders), the weights and the ONNX graph. Used by the central training and by
+ * the federated one (src/federated/tasks/tvae.ts).
+ * @example tvaeParts(encoders, raw, network, 128, decoderParameters, 'auto', { epochs: 300 })
+ */
+export function tvaeParts(encoders: DiscreteColumnEncoder[], raw: RawOutputLayout, network: GeneratorNetworkSpec, embedding: number, decoderParameters: Float32Array, samplingBackend: TvaeConfig['samplingBackend'], training: Record<string, unknown>): TrainedParts {
+  const layout = rowLayout(encoders);
+  const generator: TvaeConfig = { structure: 'tvae', layout, raw, network, embedding, samplingBackend, training };
+  const parts: TrainedParts = { encoders, generator: generator as unknown as Record<string, unknown>, weights: { decoder: decoderParameters } };
+  attachOnnxGraph(parts, network, decoderParameters);
   return parts;
 }
 

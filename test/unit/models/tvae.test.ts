@@ -121,6 +121,7 @@ describe('tvae with DP-SGD', () => {
     const kinds = ledger.entries.map((e) => e.mechanism);
     expect(kinds).toContain('subsampled-gaussian');
     expect(kinds).toContain('pure-dp');
+    expect(kinds).toContain('gaussian'); // the missing rates of the missingness groups
     const sgd = ledger.entries.find((e) => e.mechanism === 'subsampled-gaussian')!.parameters as { noiseMultiplier: number; sampleRate: number; steps: number };
     expect(sgd.sampleRate).toBeCloseTo(100 / 400, 12);
     expect(sgd.steps).toBe(3 * 4);
