@@ -4,6 +4,7 @@
 
 #include "areas.h"
 #include "dp/chacha20.h"
+#include "dp/discrete_gaussian.h"
 #include "dp/keystream.h"
 #include "dp/per_sample.h"
 #if defined(HEMASYNTH_WITH_CUDA)
@@ -69,6 +70,22 @@ static Napi::Value UniformSamples(const Napi::CallbackInfo& info) {
   });
 }
 
+// dpDiscreteGaussianSamples(seed (-1: OS key), sigma, count, threads) -> Float64Array of exact N_Z(0, σ²) integers
+static Napi::Value DiscreteGaussianSamples(const Napi::CallbackInfo& info) {
+  int64_t seed = int_arg(info, 0, "seed", -1, int64_t(1) << 53);
+  double sigma = number_arg(info, 1, "sigma");
+  int64_t n = int_arg(info, 2, "count", 0, int64_t(1) << 30);
+  int threads = static_cast<int>(int_arg(info, 3, "threads", 0, 1024));
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    auto key = seed < 0 ? hemasynth::chacha_key_from_os() : hemasynth::chacha_key_from_seed(static_cast<uint64_t>(seed));
+    std::vector<int64_t> values(static_cast<size_t>(n));
+    hemasynth::discrete_gaussian_fill(key, sigma, values.data(), values.size(), threads);
+    auto out = Napi::Float64Array::New(info.Env(), values.size());
+    for (size_t i = 0; i < values.size(); i++) out[i] = static_cast<double>(values[i]);
+    return out;
+  });
+}
+
 // dpLinearGhostNorms(a, inputs, g, outputs, onDevice) -> Float64Array of per-sample squared norms
 static Napi::Value LinearGhostNorms(const Napi::CallbackInfo& info) {
   auto a = f32_arg(info, 0, "a");
@@ -118,6 +135,7 @@ void RegisterDp(Napi::Env env, Napi::Object exports) {
   exports.Set("dpGaussianSamples", Napi::Function::New(env, GaussianSamples, "dpGaussianSamples"));
   exports.Set("dpLinearGhostNorms", Napi::Function::New(env, LinearGhostNorms, "dpLinearGhostNorms"));
   exports.Set("dpCudaGaussianSamples", Napi::Function::New(env, CudaGaussianSamples, "dpCudaGaussianSamples"));
+  exports.Set("dpDiscreteGaussianSamples", Napi::Function::New(env, DiscreteGaussianSamples, "dpDiscreteGaussianSamples"));
   exports.Set("dpUniformSamples", Napi::Function::New(env, UniformSamples, "dpUniformSamples"));
 }
 

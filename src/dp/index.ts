@@ -6,6 +6,6 @@ export * from './accountants';
 export * from './ledger';
 export { CryptoRandom, SEEDED_NOISE_WARNING } from './noise';
 export type { NoiseSourceMode } from './noise';
-export { discreteGaussian, discreteLaplace, bernoulliExp, toRational } from './discrete-noise';
+export { discreteGaussian, discreteGaussianVector, discreteLaplace, bernoulliExp, toRational } from './discrete-noise';
 export type { Rational } from './discrete-noise';
 export * from './preprocessing';

@@ -147,7 +147,7 @@ export async function runFederatedSimulation(o: FederatedSimulationOptions): Pro
   const log = o.log ?? (() => undefined);
   const schemaHint = o.schema ?? (o.dataDir && fs.existsSync(path.join(o.dataDir, 'schema.json')) ? path.join(o.dataDir, 'schema.json') : files[0]);
   const task = federatedModel(o.model).coordinator({
-    rounds: o.rounds ?? 1, epsilon: o.epsilon, delta: o.delta, sites: names, threshold, distributedDp: mode !== 'none', schemaHint,
+    rounds: o.rounds ?? federatedModel(o.model).defaultRounds ?? 1, epsilon: o.epsilon, delta: o.delta, sites: names, threshold, distributedDp: mode !== 'none', schemaHint,
     options: { ...(o.options ?? {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) },
   });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-federation-'));

@@ -9,12 +9,13 @@
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { HemasynthError } from '../errors';
-import { CryptoRandom, discreteGaussian } from '../dp';
+import { discreteGaussianVector } from '../dp/discrete-noise';
 import { PairwiseMaskingSite } from './pairwise-masking';
 import { applyMasks, encodeFixedPoint, SEED_BYTES } from './ring-codec';
 import type { SiteTask } from './task';
-import { channelCredentials, federationPackage, GRPC_OPTIONS, MAX_VECTOR_WORDS, vectorChunks, writeWithBackpressure } from './transport';
+import { clientChannel, federationPackage, MAX_VECTOR_WORDS, vectorChunks, writeWithBackpressure } from './transport';
 import type { PartyCredentials } from './pki';
+import { COORDINATOR_NAME, HELPER_NAME } from './pki';
 import { FederationLog, stderrLog } from './coordinator';
 
 /** Points where a test or an operator drill can make a site fail on purpose. */
@@ -51,13 +52,6 @@ interface WireStart {
 }
 
 /** Integer noise of σ (encoded units) from the exact discrete Gaussian sampler (Canonne, Kamath & Steinke 2020). */
-function discreteGaussianVector(n: number, sigma: number): Float64Array {
-  const rng = new CryptoRandom();
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = discreteGaussian(rng, sigma);
-  return out;
-}
-
 /**
  * Runs a site until the coordinator says the federation is finished.
  * @example await new FederationSite({ coordinator: 'host:7070', credentials, name: 'a', task }).run();
@@ -139,9 +133,8 @@ export class FederationSite {
 
   private session(): Promise<'ended' | 'refused'> {
     const Federation = federationPackage().Federation as grpc.ServiceClientConstructor;
-    const opts: grpc.ChannelOptions = { ...GRPC_OPTIONS };
-    if (this.options.serverName) opts['grpc.ssl_target_name_override'] = this.options.serverName;
-    this.client = new Federation(this.options.coordinator, channelCredentials(this.options.credentials), opts);
+    const channel = clientChannel(this.options.coordinator, this.options.credentials, COORDINATOR_NAME, this.options.serverName);
+    this.client = new Federation(this.options.coordinator, channel.credentials, channel.options);
     const call = (this.client as unknown as { Session(): grpc.ClientDuplexStream<unknown, unknown> }).Session();
     this.call = call;
     let refused = false;
@@ -260,7 +253,8 @@ export class FederationSite {
   private submitSeed(s: WireStart, seed: Uint8Array, length: number): Promise<void> {
     const c = this.current!;
     const Helper = federationPackage().ShareHelper as grpc.ServiceClientConstructor;
-    const client = new Helper(s.helper_address, channelCredentials(this.options.credentials), GRPC_OPTIONS);
+    const channel = clientChannel(s.helper_address, this.options.credentials, HELPER_NAME);
+    const client = new Helper(s.helper_address, channel.credentials, channel.options);
     return new Promise((resolve, reject) => {
       (client as unknown as { SubmitSeed(m: unknown, cb: (e: Error | null, r: { ok: boolean; reason: string }) => void): void }).SubmitSeed(
         { session: s.session, round: c.round, attempt: c.attempt, site: this.options.name, seed, vector_length: String(length) },

@@ -85,6 +85,8 @@ export interface SiteTaskOptions {
 
 /** A registered learning protocol. */
 export interface FederatedModelDefinition {
+  /** Rounds when none are asked for (iterative protocols); fixed-round protocols ignore `rounds`. */
+  defaultRounds?: number;
   coordinator(o: CoordinatorTaskOptions): CoordinatorTask;
   site(o: SiteTaskOptions): SiteTask;
 }

@@ -11,5 +11,7 @@ export interface DpBindings {
   /** wraps hemasynth::cuda::gaussians (seeded keystream, position 0) */
   dpCudaGaussianSamples(seed: number, count: number): Float64Array;
   /** wraps hemasynth::Keystream::uniforms (seed -1: key from the OS) */
+  /** wraps hemasynth::discrete_gaussian_fill (exact discrete Gaussian, Canonne, Kamath & Steinke 2020) */
+  dpDiscreteGaussianSamples(seed: number, sigma: number, count: number, threads: number): Float64Array;
   dpUniformSamples(seed: number, count: number): Float64Array;
 }

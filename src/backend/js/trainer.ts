@@ -6,6 +6,7 @@
  */
 import { NativeError, UsageError, describeValue } from '../../errors';
 import { encodeModel, LAYER_CODES, type EncodedModel, type ModelSpec } from '../../nn/spec';
+import { optimizerUpdate } from '../../nn/optimizer-update';
 import { resolveOptimizer, validateDp, validateSeed, type DpSgdOptions, type ResolvedOptimizer, type TrainerOptions } from '../../nn/options';
 import type { StepResult, Trainer, TrainRunOptions, TrainSummary } from '../../nn/trainer';
 import type { ActivationKind } from '../backend';
@@ -479,18 +480,7 @@ export class JsTrainer implements Trainer {
 
   private update(grad: FloatArray): void {
     this.t++;
-    const o = this.opt, p = this.params, n = p.length;
-    const lr = o.learningRate, wd = o.weightDecay;
-    if (o.kind === 'sgd') { for (let i = 0; i < n; i++) p[i] -= lr * (grad[i] + wd * p[i]); return; }
-    const bc1 = 1 - o.beta1 ** this.t, bc2 = 1 - o.beta2 ** this.t;
-    for (let i = 0; i < n; i++) {
-      let gi = grad[i];
-      if (o.kind === 'adam') gi += wd * p[i];
-      else p[i] -= lr * wd * p[i];
-      this.m[i] = o.beta1 * this.m[i] + (1 - o.beta1) * gi;
-      this.v[i] = o.beta2 * this.v[i] + (1 - o.beta2) * gi * gi;
-      p[i] -= (lr / bc1) * this.m[i] / (Math.sqrt(this.v[i]) / Math.sqrt(bc2) + o.eps);
-    }
+    optimizerUpdate(this.opt, this.t, this.params, this.m, this.v, grad);
   }
 
   /** Expands a per-sample weight to its rows. */

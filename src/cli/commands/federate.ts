@@ -61,7 +61,7 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'model file to write (.hsm)')
     .requiredOption('--epsilon <e>', 'privacy budget ε of the training', parseNumberOption('--epsilon', { min: 0 }))
     .option('--delta <d>', 'privacy parameter δ', parseNumberOption('--delta', { min: 0, max: 1 }), 1e-6)
-    .option('--rounds <n>', 'rounds of iterative protocols (the marginal model has its own fixed rounds)', parseIntOption('--rounds', 1, 100_000), 1)
+    .option('--rounds <n>', 'rounds of iterative protocols (default: the model\'s, 30 for tvae; the marginal model has its own fixed rounds)', parseIntOption('--rounds', 1, 100_000))
     .option('--schema <file>', 'the table schema (schema JSON, or an Arrow file whose embedded schema is used; its rows are not read)')
     .option('--secure-agg <mode>', 'pairwise | two-server | none', 'pairwise')
     .option('--helper <host:port>', 'the helper server (two-server mode)')
@@ -69,14 +69,14 @@ export function register(program: Command): void {
     .option('--phase-timeout <ms>', 'how long a phase waits for a silent site', parseIntOption('--phase-timeout', 100, 86_400_000), 30_000)
     .option('--options <json>', 'model options as JSON, e.g. {"bins": 8}')
     .option('--json', 'print the summary as JSON')
-    .action(action(async (opts: { listen: string; pki: string; sites: string; model: string; out: string; epsilon: number; delta: number; rounds: number; schema?: string; secureAgg: string; helper?: string; threshold?: number; phaseTimeout: number; options?: string; json?: boolean }) => {
+    .action(action(async (opts: { listen: string; pki: string; sites: string; model: string; out: string; epsilon: number; delta: number; rounds?: number; schema?: string; secureAgg: string; helper?: string; threshold?: number; phaseTimeout: number; options?: string; json?: boolean }) => {
       const sites = parseSiteList(opts.sites);
       const mode = parseSecureAggregationMode(opts.secureAgg);
       if (mode === 'two-server' && !opts.helper) throw new UsageError('Expected --helper HOST:PORT with --secure-agg two-server but received none');
       const threshold = opts.threshold ?? defaultThreshold(sites.length);
       if (threshold > sites.length) throw new UsageError(`Expected a threshold of at most ${sites.length} (the number of sites) for --threshold but received ${threshold}`);
       const task = federatedModel(opts.model).coordinator({
-        rounds: opts.rounds, epsilon: opts.epsilon, delta: opts.delta, sites, threshold, distributedDp: mode !== 'none',
+        rounds: opts.rounds ?? federatedModel(opts.model).defaultRounds ?? 1, epsilon: opts.epsilon, delta: opts.delta, sites, threshold, distributedDp: mode !== 'none',
         schemaHint: opts.schema, options: parseModelOptions(opts.options),
       });
       const c = new FederationCoordinator({
@@ -140,7 +140,7 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'model file to write (.hsm)')
     .requiredOption('--epsilon <e>', 'privacy budget ε', parseNumberOption('--epsilon', { min: 0 }))
     .option('--delta <d>', 'privacy parameter δ', parseNumberOption('--delta', { min: 0, max: 1 }), 1e-6)
-    .option('--rounds <n>', 'rounds of iterative protocols', parseIntOption('--rounds', 1, 100_000), 1)
+    .option('--rounds <n>', 'rounds of iterative protocols (default: the model\'s, 30 for tvae; the marginal model has its own fixed rounds)', parseIntOption('--rounds', 1, 100_000))
     .option('--secure-agg <mode>', 'pairwise | two-server | none', 'pairwise')
     .option('--dropout <p>', 'probability that a site drops out at a random phase of each round attempt', parseNumberOption('--dropout', { min: 0, max: 0.99 }), 0)
     .option('--threshold <t>', 'Shamir threshold (default: a strict majority)', parseIntOption('--threshold', 2, 10_000))
@@ -149,7 +149,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the protocol\'s public randomness (DP noise always comes from the OS CSPRNG)', parseIntOption('--seed', 0, 2 ** 31 - 1))
     .option('--options <json>', 'model options as JSON, e.g. {"bins": 8}')
     .option('--json', 'print the result as JSON')
-    .action(action(async (opts: { data: string; model: string; out: string; epsilon: number; delta: number; rounds: number; secureAgg: string; dropout: number; threshold?: number; schema?: string; ledgerDir?: string; seed?: number; options?: string; json?: boolean }) => {
+    .action(action(async (opts: { data: string; model: string; out: string; epsilon: number; delta: number; rounds?: number; secureAgg: string; dropout: number; threshold?: number; schema?: string; ledgerDir?: string; seed?: number; options?: string; json?: boolean }) => {
       const r = await runFederatedSimulation({
         dataDir: opts.data, model: opts.model, out: opts.out, epsilon: opts.epsilon, delta: opts.delta, rounds: opts.rounds,
         secureAggregation: parseSecureAggregationMode(opts.secureAgg), dropout: opts.dropout, threshold: opts.threshold, schema: opts.schema,

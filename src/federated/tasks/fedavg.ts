@@ -18,6 +18,7 @@ import { PrivacyLedger, fingerprintFile, ledgerPathFor } from '../../dp/ledger';
 import { HemasynthError, UsageError, describeValue } from '../../errors';
 import { createTrainer } from '../../nn/create';
 import type { CreateTrainerOptions } from '../../nn/create';
+import type { DpSgdOptions } from '../../nn/options';
 import type { ModelSpec } from '../../nn/spec';
 import type { Trainer } from '../../nn/trainer';
 import type { AggregateInfo, CoordinatorTask, RoundPlan, SiteRoundContext, SiteTask } from '../task';
@@ -116,8 +117,11 @@ export interface FedAvgSiteOptions {
   spec: ModelSpec;
   /** The site's training matrices (read only after its ledger was charged). */
   load: () => { x: Float32Array; y: Float32Array; rows: number };
-  /** Trainer options; `dp` is required (DP-SGD at every site). */
-  trainer: CreateTrainerOptions & { dp: NonNullable<CreateTrainerOptions['dp']> };
+  /**
+   * Trainer options; `dp` is required (DP-SGD at every site). Without `dp.expectedBatchSize` the
+   * noisy gradient sum is divided by q·N of the site's data, known once the data is loaded.
+   */
+  trainer: Omit<CreateTrainerOptions, 'dp'> & { dp: Omit<DpSgdOptions, 'expectedBatchSize'> & { expectedBatchSize?: number } };
   localSteps: number;
   /** The site's ledger (file-backed for a real site). */
   ledger: PrivacyLedger;
@@ -151,7 +155,8 @@ export class FedAvgSiteTask implements SiteTask {
       this.charged.add(ctx.round);
     }
     this.data ??= this.o.load();
-    this.trainer ??= createTrainer(this.o.spec, this.o.trainer);
+    const data = this.data;
+    this.trainer ??= createTrainer(this.o.spec, { ...this.o.trainer, dp: { ...dp, expectedBatchSize: dp.expectedBatchSize ?? Math.max(1e-9, dp.sampleRate * data.rows) } });
     if (global.length !== this.trainer.parameterCount) throw new HemasynthError(`federated averaging: the plan carries ${global.length} parameters, the model has ${this.trainer.parameterCount}`);
     this.trainer.setParameters(global);
     for (let s = 0; s < this.o.localSteps; s++) this.trainer.poissonStep(this.data.x, this.data.y);

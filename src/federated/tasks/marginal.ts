@@ -27,54 +27,34 @@
  * once on the federation's ledger (embedded in the model) and, round by round before any data is
  * read, on each site's own ledger.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import { Table, tableFromArrays } from 'apache-arrow';
+import { createHash } from 'node:crypto';
+import type { Table } from 'apache-arrow';
 import { readArrowFile } from '../../data/arrow-file';
-import { embeddedSchema } from '../../data/arrow-types';
 import type { TableSchema } from '../../data/schema';
-import { validateSchema } from '../../data/schema-validation';
-import { PrivacyLedger, fingerprintFile, ledgerPathFor } from '../../dp/ledger';
+import { PrivacyLedger } from '../../dp/ledger';
 import type { Mechanism } from '../../dp/accountants/mechanisms';
 import { CryptoRandom } from '../../dp/noise';
-import { HemasynthError, InputError, UsageError, describeValue } from '../../errors';
-import { applicableConstraints } from '../../models/constraints';
-import type { HemasynthModel, ModelManifest } from '../../models/generator';
+import { HemasynthError } from '../../errors';
+import type { HemasynthModel } from '../../models/generator';
 import { EncodedColumns, flattenCodes, measureMarginals } from '../../models/marginal/contingency';
 import { treeParts } from '../../models/marginal/marginal-generator';
 import { MarginalMeasurement, fitFromMeasurements, projectToSimplex } from '../../models/marginal/tree-estimation';
-import { MODEL_FORMAT_VERSION, saveModel } from '../../models/model-file';
+import { saveModel } from '../../models/model-file';
 import { PrivacyPlanner } from '../../models/privacy-plan';
-import { DiscreteColumnEncoder, encodeTable, fitDiscretisation, planDiscretisation, quantileLevels, DEFAULT_NUMERIC_BINS, UNBOUNDED_ASINH_RANGE } from '../../transform/discretiser';
-import { readNumbers } from '../../transform/column-values';
-import { VERSION } from '../../version';
+import { DiscreteColumnEncoder, encodeTable, DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
+import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, numberOption, scaleFor, siteHistograms } from './federated-discretisation';
+import { SiteRoundLedger } from './site-round-ledger';
+import { federatedModelFile, openFederationLedger } from './federated-model';
 
 /** Budget shares (zCDP) of the federated marginal generator: those of the central one. */
 export const FEDERATED_MARGINAL_SHARES = { quantiles: 0.1, oneWay: 0.3, selection: 0.3, twoWay: 0.3 };
-/** Bins of the fine histogram a site measures per numeric column for the quantile edges. */
-export const DEFAULT_HISTOGRAM_BINS = 64;
 /** Candidate pairs measured for selection, at most (a random connected subset beyond that). */
 export const DEFAULT_MAX_CANDIDATE_PAIRS = 400;
 /** Public bound on a site's rows: the fixed-point clip of every count. */
 export const DEFAULT_MAX_SITE_ROWS = 10_000_000;
-/**
- * Smallest per-site discrete Gaussian σ in fixed-point units. The sum of n such noises is within
- * 10·Σ_{k<n} exp(−2π²σ²·k/(k+1)) of one discrete Gaussian of the summed variance (Kairouz, Liu &
- * Steinke 2021, Prop. 14): below 1e-200 at σ = 8, so no δ needs adding for it.
- */
-const MIN_ENCODED_SIGMA = 8;
 
 type Stage = 'histograms' | 'one-way' | 'candidates' | 'two-way';
-
-/** One column's fine histogram, as sent to the sites. */
-interface HistogramSpec {
-  column: string;
-  lo: number;
-  hi: number;
-  bins: number;
-  asinh: boolean;
-}
 
 /** What the sites receive in a round's plan. */
 interface MarginalPlan {
@@ -109,66 +89,8 @@ interface MarginalState {
   contributors: string[][];
 }
 
-function numberOption(o: Record<string, unknown> | undefined, key: string, fallback: number, ok: (v: number) => boolean, expected: string): number {
-  const v = o?.[key];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !ok(v)) throw new UsageError(`Expected ${expected} for option ${key} but received ${describeValue(v)}`);
-  return v;
-}
-
-function boundNumber(c: TableSchema['columns'][number], v: number | string | undefined): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (c.kind === 'datetime') {
-    const ms = Date.parse(v);
-    return Number.isFinite(ms) ? (c.format === 'date-time' ? ms : Math.floor(ms / 86_400_000)) : undefined;
-  }
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-/** The schema a federation uses: a TableSchema object, a schema JSON file, or an Arrow file's embedded schema (its rows are not used). */
-export function federationSchema(hint: unknown): TableSchema {
-  if (typeof hint === 'string') {
-    if (hint.endsWith('.json')) return validateSchema(JSON.parse(fs.readFileSync(hint, 'utf8')), hint);
-    const carried = embeddedSchema(readArrowFile(hint).schema);
-    if (!carried) throw new InputError({ file: hint }, 'an Arrow file with an embedded hemasynth schema (or pass a schema JSON file)', 'no embedded schema');
-    return validateSchema(carried, hint);
-  }
-  if (hint === undefined || hint === null) throw new UsageError('Expected a schema for the federated marginal model (--schema FILE) but received none');
-  return validateSchema(hint, 'schema');
-}
-
 function sqrt2overPi(): number {
   return Math.sqrt(2 / Math.PI);
-}
-
-/** The smallest power of two that brings the per-site noise to MIN_ENCODED_SIGMA fixed-point units. */
-function scaleFor(sigmaPerSite: number): number {
-  let s = 1;
-  while (sigmaPerSite * s < MIN_ENCODED_SIGMA && s < 2 ** 20) s *= 2;
-  return s;
-}
-
-/**
- * Quantile edges from a (noisy) histogram: negative counts clipped, then the CDF read at each
- * level with linear interpolation inside a bin, mapped back from asinh space when needed.
- */
-export function edgesFromHistogram(spec: HistogramSpec, counts: ArrayLike<number>, levels: readonly number[]): number[] {
-  const clipped = Array.from(counts, (c) => Math.max(0, c));
-  const total = clipped.reduce((a, b) => a + b, 0);
-  const width = (spec.hi - spec.lo) / spec.bins;
-  if (!(total > 0)) return [];
-  const out: number[] = [];
-  let cum = 0, b = 0;
-  for (const p of levels) {
-    const target = p * total;
-    while (b < spec.bins && cum + clipped[b] < target) cum += clipped[b++];
-    const inBin = b < spec.bins && clipped[b] > 0 ? (target - cum) / clipped[b] : 0;
-    const t = spec.lo + (Math.min(b, spec.bins - 1) + Math.min(1, Math.max(0, inBin))) * width;
-    out.push(spec.asinh ? Math.sinh(t) : t);
-  }
-  return out;
 }
 
 /** The coordinator side: plans the four kinds of rounds, selects the tree, fits and writes the model. */
@@ -177,8 +99,8 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
   readonly rounds: number;
   private readonly schema: TableSchema;
   private readonly stages: Stage[];
+  private readonly discretisation: FederatedDiscretisation;
   private readonly histogramSpecs: HistogramSpec[];
-  private readonly quantileColumns: string[];
   private readonly d: number;
   private readonly bins: number;
   private readonly maxSiteRows: number;
@@ -187,34 +109,22 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
   private readonly started = Date.now();
 
   constructor(readonly o: CoordinatorTaskOptions) {
-    if (!(Number.isFinite(o.epsilon) && o.epsilon > 0)) throw new UsageError(`Expected a finite epsilon > 0 for a federated marginal model but received ${describeValue(o.epsilon)} (a federation always runs with differential privacy)`);
-    if (!(o.delta > 0 && o.delta < 1)) throw new UsageError(`Expected a delta in (0, 1) for delta but received ${describeValue(o.delta)}`);
+    const { federation, ledger } = openFederationLedger('marginal', o);
+    this.ledger = ledger;
     this.schema = federationSchema(o.schemaHint);
     const opts = o.options ?? {};
     this.bins = numberOption(opts, 'bins', DEFAULT_NUMERIC_BINS, (v) => Number.isInteger(v) && v >= 2 && v <= 256, 'an integer in [2, 256]');
     const histogramBins = numberOption(opts, 'histogramBins', DEFAULT_HISTOGRAM_BINS, (v) => Number.isInteger(v) && v >= 8 && v <= 4096, 'an integer in [8, 4096]');
     const maxPairs = numberOption(opts, 'maxCandidatePairs', DEFAULT_MAX_CANDIDATE_PAIRS, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
     this.maxSiteRows = numberOption(opts, 'maxSiteRows', DEFAULT_MAX_SITE_ROWS, (v) => Number.isInteger(v) && v >= 1 && v <= 1e9, 'an integer in [1, 1e9]');
-    const plan = planDiscretisation(this.schema, { bins: this.bins });
-    this.d = plan.length;
-    if (this.d === 0) throw new UsageError('Expected at least one modelled column (not a direct identifier, identifier or text) but received none');
-    const noCategories = plan.filter((p) => p.needs === 'categories').map((p) => p.column.name);
-    if (noCategories.length) throw new UsageError(`Expected categories in the schema for ${noCategories.join(', ')} (a federated DP generator may not read them from the data) but received none`);
-    this.histogramSpecs = plan.filter((p) => p.needs === 'quantiles').map((p) => {
-      const lo = boundNumber(p.column, p.column.min), hi = boundNumber(p.column, p.column.max);
-      const bounded = lo !== undefined && hi !== undefined && hi > lo;
-      return bounded
-        ? { column: p.column.name, lo: lo as number, hi: hi as number, bins: histogramBins, asinh: false }
-        : { column: p.column.name, lo: lo !== undefined ? Math.asinh(lo) : UNBOUNDED_ASINH_RANGE[0], hi: hi !== undefined ? Math.asinh(hi) : UNBOUNDED_ASINH_RANGE[1], bins: histogramBins, asinh: true };
-    });
-    this.quantileColumns = this.histogramSpecs.map((h) => h.column);
+    this.discretisation = new FederatedDiscretisation(this.schema, this.bins, histogramBins, 'federated marginal');
+    this.d = this.discretisation.columns;
+    this.histogramSpecs = this.discretisation.histograms;
     const pairs = (this.d * (this.d - 1)) / 2;
     this.stages = [...(this.histogramSpecs.length ? ['histograms' as const] : []), 'one-way', ...(this.d > 1 ? ['candidates' as const, 'two-way' as const] : [])];
     this.rounds = this.stages.length;
-    const federation = randomBytes(12).toString('hex');
     const rng = typeof o.options?.seed === 'number' ? CryptoRandom.fromSeed(`hemasynth-federated-marginal:${o.options.seed}`) : new CryptoRandom();
     const candidates = this.candidatePairs(Math.min(pairs, maxPairs), rng);
-    this.ledger = PrivacyLedger.create({ datasetFingerprint: this.fingerprint(federation), budget: { epsilon: o.epsilon, delta: o.delta } });
     const planner = new PrivacyPlanner(this.ledger, { epsilon: o.epsilon, delta: o.delta });
     const S = FEDERATED_MARGINAL_SHARES;
     const charged = planner.chargePlan([
@@ -228,11 +138,7 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
       federation, ledger: null, encoders: null, candidates, oneWay: null, candidateCounts: null, edges: null, twoWay: null, contributors: [],
       calibration: { sigmaQuantiles: sigma('histograms'), sigmaOneWay: sigma('1-way'), sigmaSelection: sigma('candidate'), sigmaTwoWay: sigma('of the tree') },
     };
-    if (!this.histogramSpecs.length) this.state.encoders = this.buildEncoders(new Map());
-  }
-
-  private fingerprint(federation: string): string {
-    return createHash('sha256').update(`hemasynth-federation:${federation}:${this.o.sites.join(',')}`).digest('hex');
+    if (!this.histogramSpecs.length) this.state.encoders = this.discretisation.encoders();
   }
 
   /** All pairs, or a connected random subset: a random spanning path plus random extra pairs (public randomness). */
@@ -252,31 +158,6 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
       chosen.set(key(a, b), [a, b]);
     }
     return [...chosen.values()].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  }
-
-  /** Encoders from the schema, with quantile edges for the numeric columns that needed them. */
-  private buildEncoders(edges: Map<string, number[]>): DiscreteColumnEncoder[] {
-    // fitDiscretisation reads the table only for quantile columns; give it an empty one with
-    // those columns and replace their edges with the ones read off the noisy histograms.
-    const empty: Record<string, Float64Array> = {};
-    for (const c of this.quantileColumns) empty[c] = new Float64Array(0);
-    const table: Table = this.quantileColumns.length ? tableFromArrays(empty) : new Table();
-    const base = fitDiscretisation(table, this.schema, { quantileEpsilonEach: null }, { bins: this.bins });
-    const byName = new Map(this.schema.columns.map((c) => [c.name, c]));
-    return base.map((e) => {
-      if (!this.quantileColumns.includes(e.column)) return e;
-      const c = byName.get(e.column)!;
-      const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
-      const qs = (edges.get(e.column) ?? []).filter((q) => Number.isFinite(q)).sort((a, b) => a - b);
-      let es = [...(lo !== undefined ? [lo] : []), ...qs.filter((q) => (lo === undefined || q > lo) && (hi === undefined || q < hi)), ...(hi !== undefined ? [hi] : [])];
-      if (e.integer) {
-        es = es.map((x) => Math.ceil(x));
-        es[es.length - 1] = (hi ?? es[es.length - 1]) + 1;
-      }
-      es = es.filter((x, i) => i === 0 || x > es[i - 1]);
-      if (es.length < 2) es = [es[0] ?? 0, (es[0] ?? 0) + 1];
-      return { ...e, edges: es, size: es.length - 1 + (e.nullable ? 1 : 0), source: 'dp-quantiles' as const };
-    });
   }
 
   private sigmaOf(stage: Stage): number {
@@ -335,14 +216,7 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
     const sigma = this.sumSigma(stage, info.contributors.length);
     this.state.contributors[round] = info.contributors;
     if (stage === 'histograms') {
-      const levels = quantileLevels(this.bins);
-      const edges = new Map<string, number[]>();
-      let at = 0;
-      for (const h of this.histogramSpecs) {
-        edges.set(h.column, edgesFromHistogram(h, sum.subarray(at, at + h.bins), levels));
-        at += h.bins;
-      }
-      this.state.encoders = this.buildEncoders(edges);
+      this.state.encoders = this.discretisation.encoders(sum);
       return { stage, columns: this.histogramSpecs.length, contributors: info.contributors.length };
     }
     const enc = this.state.encoders!;
@@ -416,40 +290,15 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
     const tree = fitFromMeasurements(enc.map((e) => e.size), measurements);
     const c = this.state.calibration;
     const parts = treeParts(tree, edges, { sigma1: c.sigmaOneWay, sigma2: c.sigmaTwoWay, selectionSigma: c.sigmaSelection, quantileSigma: this.histogramSpecs.length ? c.sigmaQuantiles : null });
-    const columns = enc.map((e) => e.column);
-    const byName = new Map(this.schema.columns.map((col) => [col.name, col]));
-    const spent = this.ledger.spent();
-    const manifest: ModelManifest = {
-      format: 'hemasynth-model',
-      formatVersion: MODEL_FORMAT_VERSION,
-      libraryVersion: VERSION,
-      model: 'marginal',
-      schema: {
-        version: 1,
-        ...(this.schema.name ? { name: `${this.schema.name} (synthetic, federated)` } : {}),
-        columns: columns.map((n) => byName.get(n) as TableSchema['columns'][number]),
-        constraints: applicableConstraints(this.schema, columns).map((x) => x.text),
+    return federatedModelFile({
+      model: 'marginal', schema: this.schema, parts: { encoders: enc, ...parts }, epsilon: this.o.epsilon, delta: this.o.delta,
+      seed: typeof this.o.options?.seed === 'number' ? (this.o.options.seed as number) : null, options: this.o.options ?? {},
+      federation: {
+        id: this.state.federation, sites: this.o.sites, threshold: this.o.threshold, distributedDp: this.o.distributedDp,
+        rounds: this.stages, contributors: this.state.contributors, candidatePairs: this.state.candidates.length,
       },
-      encoders: enc,
-      generator: parts.generator,
-      training: {
-        epsilon: this.o.epsilon,
-        delta: this.o.delta,
-        seed: typeof this.o.options?.seed === 'number' ? (this.o.options.seed as number) : null,
-        nonPrivate: false,
-        options: {
-          ...(this.o.options ?? {}),
-          federation: {
-            id: this.state.federation, sites: this.o.sites, threshold: this.o.threshold, distributedDp: this.o.distributedDp,
-            rounds: this.stages, contributors: this.state.contributors, candidatePairs: this.state.candidates.length,
-          },
-        },
-        fitSeconds: (Date.now() - this.started) / 1000,
-      },
-      privacy: { nonPrivate: false, notice: null, epsilon: spent.epsilon, delta: this.o.delta, ledger: this.ledger.toJSON() },
-      dataFingerprint: this.ledger.datasetFingerprint,
-    };
-    return { manifest, weights: parts.weights };
+      started: this.started, ledger: this.ledger,
+    });
   }
 
   finish(out: string): unknown {
@@ -463,13 +312,10 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
 export class MarginalSiteTask implements SiteTask {
   private table?: Table;
   private encoded?: { key: string; enc: EncodedColumns; flat: Int32Array };
-  private readonly charged = new Set<string>();
-  private ledger?: PrivacyLedger;
-  private readonly fingerprint: string;
+  private readonly ledger: SiteRoundLedger;
 
-  constructor(readonly o: SiteTaskOptions & { budget?: { epsilon: number; delta: number } }) {
-    if (!fs.existsSync(o.dataFile)) throw new UsageError(`Expected a readable data file for --data but received ${JSON.stringify(o.dataFile)} (not found)`);
-    this.fingerprint = fingerprintFile(o.dataFile);
+  constructor(readonly o: SiteTaskOptions) {
+    this.ledger = new SiteRoundLedger(o);
   }
 
   private data(): Table {
@@ -477,37 +323,12 @@ export class MarginalSiteTask implements SiteTask {
     return this.table;
   }
 
-  /** Charges the round's mechanism to this site's ledger once per federation round (a retried attempt re-measures what was never released). */
-  private charge(plan: MarginalPlan, ctx: SiteRoundContext): void {
-    const key = `${plan.federation}/${ctx.round}`;
-    if (this.charged.has(key)) return;
-    const file = this.o.ledgerFile ?? ledgerPathFor(this.o.dataFile);
-    this.ledger ??= PrivacyLedger.openOrCreate(file, { datasetFingerprint: this.fingerprint, budget: this.o.budget ?? plan.budget });
-    this.ledger.charge({ mechanism: plan.mechanism, datasetFingerprint: this.fingerprint, note: plan.note });
-    this.charged.add(key);
-  }
-
   localVector(raw: unknown, ctx: SiteRoundContext): Float64Array {
     const plan = raw as MarginalPlan;
     if (!plan || typeof plan.stage !== 'string' || !plan.mechanism) throw new HemasynthError('federated marginal: malformed round plan from the coordinator');
-    this.charge(plan, ctx);
+    this.ledger.chargeOnce(`${plan.federation}/${ctx.round}`, plan.mechanism, plan.note, plan.budget);
     const table = this.data();
-    if (plan.stage === 'histograms') {
-      const specs = plan.histograms ?? [];
-      const out = new Float64Array(specs.reduce((s, h) => s + h.bins, 0));
-      let at = 0;
-      for (const h of specs) {
-        const values = readNumbers(table, h.column);
-        const width = (h.hi - h.lo) / h.bins;
-        for (const v of values) {
-          if (Number.isNaN(v)) continue;
-          const t = h.asinh ? Math.asinh(v) : v;
-          out[at + Math.min(h.bins - 1, Math.max(0, Math.floor((t - h.lo) / width)))]++;
-        }
-        at += h.bins;
-      }
-      return out;
-    }
+    if (plan.stage === 'histograms') return siteHistograms(table, plan.histograms ?? []);
     const encoders = plan.encoders ?? [];
     const key = createHash('sha256').update(JSON.stringify(encoders)).digest('hex');
     if (this.encoded?.key !== key) {

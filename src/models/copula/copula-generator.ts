@@ -24,7 +24,7 @@ import { DiscreteColumnEncoder, encodeTable, fitDiscretisation, levelCount, miss
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
 import { measureMarginals } from '../marginal/contingency';
-import { projectToSimplex } from '../marginal/tree-estimation';
+import { cholesky, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum } from './copula-fit';
 
 export const COPULA_SHARES = { quantiles: 0.1, oneWay: 0.3, correlation: 0.6 };
 
@@ -33,21 +33,7 @@ function codeAt(e: DiscreteColumnEncoder, pos: number): number {
   return e.nullable ? (pos === 0 ? missingCode(e) : pos - 1) : pos;
 }
 
-/** Cholesky factor (row-major lower) of a symmetric matrix, or null when not positive definite. */
-export function cholesky(a: Float64Array, d: number): Float64Array | null {
-  const L = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * d + j];
-      for (let k = 0; k < j; k++) s -= L[i * d + k] * L[j * d + k];
-      if (i === j) {
-        if (!(s > 1e-10)) return null;
-        L[i * d + i] = Math.sqrt(s);
-      } else L[i * d + j] = s / L[j * d + j];
-    }
-  }
-  return L;
-}
+export { cholesky } from './copula-fit';
 
 function trainCopula(ctx: TrainContext): TrainedParts {
   const bins = typeof ctx.options.bins === 'number' ? ctx.options.bins : undefined;
@@ -75,92 +61,14 @@ function trainCopula(ctx: TrainContext): TrainedParts {
   ctx.progress(0.3, 'measure 1-way histograms');
   const singles = measureMarginals({ codes, sizes, rows: n }, encoders.map((_, j) => [j]));
   const noisy = singles.map((c) => (ctx.privacy ? c.map((x) => x + discreteGaussian(ctx.noise, sigma1)) : c));
-  const total = Math.max(1, noisy.reduce((s, c) => s + c.reduce((a, b) => a + b, 0), 0) / d);
-  // Latents: one value latent per column over its present levels (in order), then one
-  // missingness latent (present, missing) per nullable column whose noisy missing rate is above
-  // 0.1%. Panels of columns missing together (SNP panels not run) then correlate through their
-  // missingness latents only: with missing as the lowest cell of a single latent, the joint
-  // missingness forced correlations near 1 onto the values as well (28,830 of the 39,060 column
-  // pairs of the 1,500-patient cohort had |r| > 0.1, and the copula's 2-way fidelity ratio was ~6).
-  const cdfOffsets = [0];
-  const cdfs: number[] = [];
-  const missingLatents: number[] = [];
-  const missingProb: number[] = [];
-  encoders.forEach((e, j) => {
-    const p = projectToSimplex(noisy[j], total);
-    const miss = missingCode(e);
-    const present = levelCount(e);
-    let mass = 0;
-    for (let c = 0; c < present; c++) mass += p[c];
-    let acc = 0;
-    for (let c = 0; c < present; c++) { acc += mass > 0 ? p[c] / mass : 1 / present; cdfs.push(c === present - 1 ? 1 : Math.min(1, acc)); }
-    cdfOffsets.push(cdfs.length);
-    if (miss >= 0 && p[miss] / total > 0.001) { missingLatents.push(j); missingProb.push(Math.min(1, p[miss] / total)); }
-  });
-  missingLatents.forEach((_, t) => { cdfs.push(1 - missingProb[t], 1); cdfOffsets.push(cdfs.length); });
-  const dl = d + missingLatents.length;
+  const margins = copulaMarginals(encoders, noisy);
   ctx.progress(0.5, 'normal-scores correlation');
-  const clip = Math.sqrt(dl);
-  const S = new Float64Array(dl * dl);
-  const z = new Float64Array(dl);
-  // Normal scores at the middle of each code's CDF cell. A uniform jitter inside the cell (the
-  // distributional transform) adds independent noise to every latent, which for coarse codes
-  // caps correlations well below 1: panels missing together (SNP panels, metabolomics) then came
-  // out missing together only part of the time (50% jointly missing instead of 64% in the
-  // 1,500-patient cohort). Mid-cell scores keep identical codes identical (measured: fidelity
-  // ratio at ε = inf 5.9 -> 1.8).
-  const score = (t: number, pos: number) => {
-    const lo = pos === 0 ? 0 : cdfs[cdfOffsets[t] + pos - 1];
-    const hi = cdfs[cdfOffsets[t] + pos];
-    return normalQuantile(Math.min(1 - 1e-6, Math.max(1e-6, (lo + hi) / 2)));
-  };
-  const missCodes = encoders.map(missingCode);
-  for (let i = 0; i < n; i++) {
-    let norm = 0;
-    for (let j = 0; j < d; j++) {
-      const c = codes[j][i];
-      // A missing value says nothing about the value latent: score 0 (its mean).
-      z[j] = c === missCodes[j] ? 0 : score(j, c);
-      norm += z[j] * z[j];
-    }
-    missingLatents.forEach((j, t) => {
-      z[d + t] = score(d + t, codes[j][i] === missCodes[j] ? 1 : 0);
-      norm += z[d + t] * z[d + t];
-    });
-    const f = norm > clip * clip ? clip / Math.sqrt(norm) : 1;
-    for (let a = 0; a < dl; a++) {
-      const za = z[a] * f;
-      if (za === 0) continue;
-      for (let b = a; b < dl; b++) S[a * dl + b] += za * z[b] * f;
-    }
-  }
-  const noiseSd = sigmaC * clip * clip;
-  if (ctx.privacy) for (let a = 0; a < dl; a++) for (let b = a; b < dl; b++) S[a * dl + b] += ctx.noise.gaussian(0, noiseSd);
-  const R = new Float64Array(dl * dl);
-  for (let a = 0; a < dl; a++) {
-    R[a * dl + a] = 1;
-    for (let b = a + 1; b < dl; b++) {
-      const den = Math.sqrt(Math.max(1e-9, S[a * dl + a]) * Math.max(1e-9, S[b * dl + b]));
-      let r = Math.max(-1, Math.min(1, S[a * dl + b] / den));
-      if (ctx.privacy && Math.abs(r) < 2 * noiseSd / den) r = 0;
-      R[a * dl + b] = r;
-      R[b * dl + a] = r;
-    }
-  }
+  const scores = copulaScoreSum(encoders, codes, n, margins);
+  const noiseSd = sigmaC * scores.clip * scores.clip;
+  if (ctx.privacy) for (let a = 0; a < scores.dl; a++) for (let b = a; b < scores.dl; b++) scores.sum[a * scores.dl + b] += ctx.noise.gaussian(0, noiseSd);
   ctx.progress(0.8, 'positive-definite projection');
-  let L: Float64Array | null = null;
-  let lambda = 0;
-  for (const l of [0, 0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1]) {
-    const M = R.map((v, idx) => (Math.floor(idx / dl) === idx % dl ? 1 : (1 - l) * v));
-    L = cholesky(M, dl);
-    lambda = l;
-    if (L) break;
-  }
-  return {
-    encoders,
-    generator: { structure: 'gaussian-copula', sizes, cdfOffsets, missingLatents, shrinkage: lambda, rowClip: clip, total, noise: { sigma1, sigmaCorrelation: sigmaC, quantileEpsilon: qEps } },
-    weights: { cholesky: Float32Array.from(L as Float64Array), cdf: Float32Array.from(cdfs) },
-  };
+  const corr = copulaCorrelation(scores.sum, scores.dl, ctx.privacy ? noiseSd : null);
+  return copulaParts(encoders, margins, corr, scores.clip, { sigma1, sigmaCorrelation: sigmaC, quantileEpsilon: qEps });
 }
 
 function solve(A: Float64Array, k: number, Bm: Float64Array, m: number): Float64Array {

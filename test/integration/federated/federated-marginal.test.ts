@@ -9,8 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../support/run-cli';
-import { simulateCohort, writeSimulation } from '../../../src/scd/simulate';
-import type { TableSchema } from '../../../src/data/schema';
+import { federatedCohort } from '../../support/federated-cohort';
 import { loadModel } from '../../../src/models/model-file';
 import { sampleModel, trainModel } from '../../../src/models/model-api';
 import { meanMarginalTvd } from '../../../src/models/fidelity-ratio';
@@ -27,18 +26,10 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('federate simulate trains a marginal model across site processes that matches the central fit', async () => {
-  const sim = simulateCohort({ patients: 3000, sites: 4, seed: 11 });
-  const cohort = path.join(dir, 'cohort');
-  writeSimulation(cohort, sim);
+  const { cohort, byName, schema, schemaFile, ledgers, pooled } = federatedCohort(dir, { patients: 3000, seed: 11, columns: COLUMNS });
   // Only the site files are sites: patients.arrow and visits-*.arrow are left out.
   expect(siteFilesIn(cohort).map((f) => path.basename(f))).toEqual(['site-ES1.arrow', 'site-FR1.arrow', 'site-IT1.arrow', 'site-NL1.arrow']);
-  const byName = new Map(sim.schema.columns.map((c) => [c.name, c]));
-  const schema: TableSchema = { version: 1, name: 'scd subset', columns: COLUMNS.map((n) => byName.get(n)!) };
-  const schemaFile = path.join(dir, 'subset.schema.json');
-  fs.writeFileSync(schemaFile, JSON.stringify(schema));
   const out = path.join(dir, 'fed.hsm');
-  const ledgers = path.join(dir, 'ledgers');
-  fs.mkdirSync(ledgers);
   const r = await runCli(['federate', 'simulate', '--data', cohort, '--model', 'marginal', '--epsilon', '4', '--delta', '1e-6', '--out', out,
     '--schema', schemaFile, '--ledger-dir', ledgers, '--dropout', '0.15', '--options', '{"bins": 8}', '--json']);
   expect(r.stderr).toBe('');
@@ -67,7 +58,6 @@ test('federate simulate trains a marginal model across site processes that match
   }
 
   // Statistically close to the central model trained on the pooled data with the same budget.
-  const pooled = sim.patients.select(COLUMNS);
   const central = trainModel({ table: pooled, schema, model: 'marginal', epsilon: 4, delta: 1e-6, options: { bins: 8 } });
   const fedRows = sampleModel(model, { rows: 3000, seed: 1 });
   const centralRows = sampleModel(central, { rows: 3000, seed: 1 });

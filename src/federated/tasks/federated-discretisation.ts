@@ -1,0 +1,189 @@
+/**
+ * The column encoders of a federation, fitted without pooling any rows: every generator that
+ * trains across sites (marginal, copula, tvae) must encode all sites' rows the same way.
+ *
+ * Categorical and bounded-integer columns are encoded from the schema alone. Numeric columns
+ * whose bins need data-dependent edges get them from a `histograms` round: each site sends a fine
+ * equal-width histogram per such column (in asinh space when a bound is missing), the sum is
+ * released with Gaussian noise (one mechanism of sensitivity 1 per column under add/remove of a
+ * record), and the coordinator reads the quantile edges off the noisy cumulative histogram
+ * (post-processing). The central generators' exponential-mechanism quantiles are not sums over
+ * sites, so the federation uses this instead.
+ */
+import * as fs from 'node:fs';
+import { Table, tableFromArrays } from 'apache-arrow';
+import { readArrowFile } from '../../data/arrow-file';
+import { embeddedSchema } from '../../data/arrow-types';
+import type { TableSchema } from '../../data/schema';
+import { validateSchema } from '../../data/schema-validation';
+import { InputError, UsageError, describeValue } from '../../errors';
+import { readNumbers } from '../../transform/column-values';
+import { DiscreteColumnEncoder, fitDiscretisation, planDiscretisation, quantileLevels, withPointBins, UNBOUNDED_ASINH_RANGE } from '../../transform/discretiser';
+
+/** Bins of the fine histogram a site measures per numeric column for the quantile edges. */
+export const DEFAULT_HISTOGRAM_BINS = 64;
+
+/**
+ * Smallest per-site discrete Gaussian σ in fixed-point units. The sum of n such noises is within
+ * 10·Σ_{k<n} exp(−2π²σ²·k/(k+1)) of one discrete Gaussian of the summed variance (Kairouz, Liu &
+ * Steinke 2021, Prop. 14): below 1e-200 at σ = 8, so no δ needs adding for it.
+ */
+export const MIN_ENCODED_SIGMA = 8;
+
+/** One column's fine histogram, as sent to the sites. */
+export interface HistogramSpec {
+  column: string;
+  lo: number;
+  hi: number;
+  bins: number;
+  asinh: boolean;
+}
+
+/**
+ * A numeric task option, validated with the option named in the error.
+ * @example numberOption({ bins: 8 }, 'bins', 10, (v) => Number.isInteger(v), 'an integer')
+ */
+export function numberOption(o: Record<string, unknown> | undefined, key: string, fallback: number, ok: (v: number) => boolean, expected: string): number {
+  const v = o?.[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !ok(v)) throw new UsageError(`Expected ${expected} for option ${key} but received ${describeValue(v)}`);
+  return v;
+}
+
+function boundNumber(c: TableSchema['columns'][number], v: number | string | undefined): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (c.kind === 'datetime') {
+    const ms = Date.parse(v);
+    return Number.isFinite(ms) ? (c.format === 'date-time' ? ms : Math.floor(ms / 86_400_000)) : undefined;
+  }
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** The schema a federation uses: a TableSchema object, a schema JSON file, or an Arrow file's embedded schema (its rows are not used). */
+export function federationSchema(hint: unknown): TableSchema {
+  if (typeof hint === 'string') {
+    if (hint.endsWith('.json')) return validateSchema(JSON.parse(fs.readFileSync(hint, 'utf8')), hint);
+    const carried = embeddedSchema(readArrowFile(hint).schema);
+    if (!carried) throw new InputError({ file: hint }, 'an Arrow file with an embedded hemasynth schema (or pass a schema JSON file)', 'no embedded schema');
+    return validateSchema(carried, hint);
+  }
+  if (hint === undefined || hint === null) throw new UsageError('Expected a schema for the federated model (--schema FILE) but received none');
+  return validateSchema(hint, 'schema');
+}
+
+/** The smallest power of two that brings a per-site noise σ to MIN_ENCODED_SIGMA fixed-point units. */
+export function scaleFor(sigmaPerSite: number): number {
+  let s = 1;
+  while (sigmaPerSite * s < MIN_ENCODED_SIGMA && s < 2 ** 20) s *= 2;
+  return s;
+}
+
+/**
+ * Quantile edges from a (noisy) histogram: negative counts clipped, then the CDF read at each
+ * level with linear interpolation inside a bin, mapped back from asinh space when needed.
+ * @example edgesFromHistogram({ column: 'x', lo: 0, hi: 1, bins: 2, asinh: false }, [1, 1], [0.5]) // [0.5]
+ */
+export function edgesFromHistogram(spec: HistogramSpec, counts: ArrayLike<number>, levels: readonly number[]): number[] {
+  const clipped = Array.from(counts, (c) => Math.max(0, c));
+  const total = clipped.reduce((a, b) => a + b, 0);
+  const width = (spec.hi - spec.lo) / spec.bins;
+  if (!(total > 0)) return [];
+  const out: number[] = [];
+  let cum = 0, b = 0;
+  for (const p of levels) {
+    const target = p * total;
+    while (b < spec.bins && cum + clipped[b] < target) cum += clipped[b++];
+    const inBin = b < spec.bins && clipped[b] > 0 ? (target - cum) / clipped[b] : 0;
+    const t = spec.lo + (Math.min(b, spec.bins - 1) + Math.min(1, Math.max(0, inBin))) * width;
+    out.push(spec.asinh ? Math.sinh(t) : t);
+  }
+  return out;
+}
+
+/**
+ * The schema-driven part of a federation's encoders: which columns need a histogram round, and
+ * the encoders once their noisy histograms are summed.
+ */
+export class FederatedDiscretisation {
+  /** Modelled columns, in encoder order. */
+  readonly columns: number;
+  readonly histograms: HistogramSpec[];
+
+  constructor(readonly schema: TableSchema, readonly bins: number, histogramBins: number = DEFAULT_HISTOGRAM_BINS, model = 'federated') {
+    const plan = planDiscretisation(schema, { bins });
+    this.columns = plan.length;
+    if (this.columns === 0) throw new UsageError('Expected at least one modelled column (not a direct identifier, identifier or text) but received none');
+    const noCategories = plan.filter((p) => p.needs === 'categories').map((p) => p.column.name);
+    if (noCategories.length) throw new UsageError(`Expected categories in the schema for ${noCategories.join(', ')} (a ${model} DP generator may not read them from the data) but received none`);
+    this.histograms = plan.filter((p) => p.needs === 'quantiles').map((p) => {
+      const lo = boundNumber(p.column, p.column.min), hi = boundNumber(p.column, p.column.max);
+      const bounded = lo !== undefined && hi !== undefined && hi > lo;
+      return bounded
+        ? { column: p.column.name, lo: lo as number, hi: hi as number, bins: histogramBins, asinh: false }
+        : { column: p.column.name, lo: lo !== undefined ? Math.asinh(lo) : UNBOUNDED_ASINH_RANGE[0], hi: hi !== undefined ? Math.asinh(hi) : UNBOUNDED_ASINH_RANGE[1], bins: histogramBins, asinh: true };
+    });
+  }
+
+  /** Length of the histogram round's vector. */
+  get histogramLength(): number {
+    return this.histograms.reduce((s, h) => s + h.bins, 0);
+  }
+
+  /** Encoders from the schema and the summed (noisy) histograms of the quantile columns (none needed when no column has data-dependent edges). */
+  encoders(summedHistograms?: ArrayLike<number>): DiscreteColumnEncoder[] {
+    const levels = quantileLevels(this.bins);
+    const edges = new Map<string, number[]>();
+    let at = 0;
+    for (const h of this.histograms) {
+      const counts = summedHistograms ? Array.prototype.slice.call(summedHistograms, at, at + h.bins) as number[] : [];
+      edges.set(h.column, edgesFromHistogram(h, counts, levels));
+      at += h.bins;
+    }
+    // fitDiscretisation reads the table only for quantile columns; give it an empty one with
+    // those columns and replace their edges with the ones read off the noisy histograms.
+    const quantileColumns = this.histograms.map((h) => h.column);
+    const empty: Record<string, Float64Array> = {};
+    for (const c of quantileColumns) empty[c] = new Float64Array(0);
+    const table: Table = quantileColumns.length ? tableFromArrays(empty) : new Table();
+    const base = fitDiscretisation(table, this.schema, { quantileEpsilonEach: null }, { bins: this.bins });
+    const byName = new Map(this.schema.columns.map((c) => [c.name, c]));
+    return base.map((e) => {
+      if (!quantileColumns.includes(e.column)) return e;
+      const c = byName.get(e.column)!;
+      const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
+      const qs = (edges.get(e.column) ?? []).filter((q) => Number.isFinite(q)).sort((a, b) => a - b);
+      let es = [...(lo !== undefined ? [lo] : []), ...qs.filter((q) => (lo === undefined || q > lo) && (hi === undefined || q < hi)), ...(hi !== undefined ? [hi] : [])];
+      if (e.integer) {
+        es = es.map((x) => Math.ceil(x));
+        es[es.length - 1] = (hi ?? es[es.length - 1]) + 1;
+      }
+      es = es.filter((x, i) => i === 0 || x > es[i - 1]);
+      if (es.length < 2) es = [es[0] ?? 0, (es[0] ?? 0) + 1];
+      // Point bins at the declared bounds, as the central discretiser makes (values pile up there, e.g. HbA 0% in HbSS).
+      if (!e.integer) es = withPointBins(es, lo, hi, []);
+      return { ...e, edges: es, size: es.length - 1 + (e.nullable ? 1 : 0), source: 'dp-quantiles' as const };
+    });
+  }
+}
+
+/**
+ * A site's fine histograms of the quantile columns, concatenated (missing values are not counted).
+ * @example siteHistograms(table, [{ column: 'hb_g_dl', lo: 3, hi: 17, bins: 64, asinh: false }]).length // 64
+ */
+export function siteHistograms(table: Table, specs: readonly HistogramSpec[]): Float64Array {
+  const out = new Float64Array(specs.reduce((s, h) => s + h.bins, 0));
+  let at = 0;
+  for (const h of specs) {
+    const values = readNumbers(table, h.column);
+    const width = (h.hi - h.lo) / h.bins;
+    for (const v of values) {
+      if (Number.isNaN(v)) continue;
+      const t = h.asinh ? Math.asinh(v) : v;
+      out[at + Math.min(h.bins - 1, Math.max(0, Math.floor((t - h.lo) / width)))]++;
+    }
+    at += h.bins;
+  }
+  return out;
+}

@@ -1,0 +1,337 @@
+/**
+ * The federated `tvae` generator: the TVAE of src/models/tvae (encoder and decoder one model,
+ * one privacy unit per row) trained across sites, with secure aggregation of every site's vector.
+ *
+ * Rounds:
+ *  1. `histograms` (only when some numeric column needs data-dependent modes): the federation's
+ *     encoders, from noisy summed histograms (tasks/federated-discretisation.ts), so that every
+ *     site encodes its rows with the same modes and one-hot layout.
+ *  2. R learning rounds with one of two protocols (option `protocol`):
+ *     - `secure-dp-sgd` (default with secure aggregation): one DP-SGD step of the pooled rows per
+ *       round, the clipped gradient sums summed securely with distributed discrete Gaussian noise
+ *       (tasks/secure-dp-sgd.ts); the coordinator applies Adam. The noise is that of central DP-SGD,
+ *       so the model matches central training at the same (ε, δ).
+ *     - `fedavg` (default with `--secure-agg none`): federated averaging (tasks/fedavg.ts); each
+ *       site runs `localSteps` DP-SGD steps with all of the noise locally and sends [n_s·θ_s, n_s];
+ *       each site's update is private on its own, at the price of √(sites)× the noise of central
+ *       training in the average.
+ *
+ * Privacy (record-level DP at each site): each site's rows go through the histogram round (a
+ * Gaussian mechanism per quantile column, its share added by each site under distributed DP as
+ * in the marginal protocol) and the DP-SGD steps at sampling rate q. The coordinator calibrates σ
+ * for the whole plan with the ledger's accountant (PRV by default) so that it composes to the
+ * federation's (ε, δ) — the same plan for every site, whatever its size — and every site charges
+ * its own ledger, round by round, before reading its data; a site's ledger refuses a plan beyond
+ * the site's budget. Trust assumptions are in docs/federation.md.
+ */
+import { createHash } from 'node:crypto';
+import type { Table } from 'apache-arrow';
+import { readArrowFile } from '../../data/arrow-file';
+import type { TableSchema } from '../../data/schema';
+import { PrivacyLedger } from '../../dp/ledger';
+import type { Mechanism } from '../../dp/accountants/mechanisms';
+import { HemasynthError, UsageError, describeValue } from '../../errors';
+import type { TrainedParts } from '../../models/generator';
+import { saveModel } from '../../models/model-file';
+import { chargeNeuralPlan } from '../../models/neural/privacy-budget';
+import { networkParameterCount } from '../../models/neural/generator-network';
+import { encodeRows, rowLayout, type RowLayout } from '../../models/neural/row-layout';
+import { PrivacyPlanner } from '../../models/privacy-plan';
+import { TVAE_DEFAULTS, tvaeDecoderNetwork, tvaeModelSpec, tvaeParts } from '../../models/tvae/tvae-generator';
+import { createTrainer } from '../../nn/create';
+import type { DiscreteColumnEncoder } from '../../transform/discretiser';
+import { DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
+import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
+import { FedAvgCoordinatorTask, FedAvgSiteTask } from './fedavg';
+import { SecureDpSgdCoordinatorTask, SecureDpSgdSiteTask } from './secure-dp-sgd';
+import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, numberOption, scaleFor, siteHistograms } from './federated-discretisation';
+import { federatedModelFile, openFederationLedger } from './federated-model';
+import { SiteRoundLedger } from './site-round-ledger';
+
+/** Defaults of the federated TVAE (the network's are the central TVAE's). */
+export const FEDERATED_TVAE_DEFAULTS = { rounds: 100, localSteps: 5, sampleRate: 0.25, maxGradNorm: 1, maxSiteRows: 1_000_000, parameterClip: 64 } as const;
+
+/** Learning protocols of the federated TVAE. */
+export type TvaeProtocol = 'secure-dp-sgd' | 'fedavg';
+
+/** The VAE every site builds from the plan. */
+interface TvaeArchitecture {
+  embedding: number;
+  compress: number[];
+  decompress: number[];
+  lossFactor: number;
+  alphaSigma: number;
+}
+
+/** DP-SGD and optimiser settings every site uses. */
+interface TvaeTraining {
+  learningRate: number;
+  weightDecay: number;
+  maxGradNorm: number;
+  noiseMultiplier: number;
+  sampleRate: number;
+  /** DP-SGD steps per site per round (1 for secure-dp-sgd). */
+  localSteps: number;
+  protocol: TvaeProtocol;
+}
+
+/** What the sites receive in a round's plan. */
+interface TvaePlan {
+  federation: string;
+  stage: 'histograms' | 'learn';
+  budget: { epsilon: number; delta: number };
+  /** The site charges this to its own ledger before reading its data. */
+  mechanism: Mechanism;
+  note: string;
+  histograms?: HistogramSpec[];
+  encoders?: DiscreteColumnEncoder[];
+  architecture?: TvaeArchitecture;
+  training?: TvaeTraining;
+  /** The learning protocol's own plan (global parameters, clips). */
+  learner?: unknown;
+}
+
+interface TvaeState {
+  federation: string;
+  ledger: unknown;
+  encoders: DiscreteColumnEncoder[] | null;
+  learner: unknown;
+  contributors: string[][];
+}
+
+/** The VAE of an architecture over a row layout. */
+function vaeSpec(layout: RowLayout, a: TvaeArchitecture) {
+  return tvaeModelSpec(layout, a.embedding, { compress: a.compress, decompress: a.decompress }, a.lossFactor, 1, a.alphaSigma);
+}
+
+/**
+ * The TVAE model parts (decoder weights, generator configuration, ONNX graph) from the whole
+ * VAE's parameters: the decoder is the tail of the parameter vector.
+ * @example tvaePartsFromParameters(encoders, architecture, parameters, { rounds: 30 })
+ */
+export function tvaePartsFromParameters(encoders: DiscreteColumnEncoder[], a: TvaeArchitecture, all: Float32Array, training: Record<string, unknown>): TrainedParts {
+  const { decoder, raw } = vaeSpec(rowLayout(encoders), a);
+  const network = tvaeDecoderNetwork(a.embedding, decoder, raw);
+  const count = networkParameterCount(network);
+  if (count > all.length) throw new HemasynthError(`federated tvae: ${all.length} parameters cannot hold a decoder of ${count}`);
+  return tvaeParts(encoders, raw, network, a.embedding, all.slice(all.length - count), 'auto', {
+    ...training, compressDims: a.compress, decompressDims: a.decompress, embeddingDim: a.embedding, lossFactor: a.lossFactor, alphaSigma: a.alphaSigma,
+  });
+}
+
+/** The coordinator side: the encoders' histogram round, then federated averaging of the VAE. */
+export class TvaeCoordinatorTask implements CoordinatorTask {
+  readonly model = 'tvae';
+  readonly rounds: number;
+  private readonly schema: TableSchema;
+  private readonly discretisation: FederatedDiscretisation;
+  private readonly histogramRound: boolean;
+  private readonly fedavgRounds: number;
+  private readonly architecture: TvaeArchitecture;
+  private readonly training: TvaeTraining;
+  private readonly histogramSigma: number;
+  private readonly maxSiteRows: number;
+  private readonly parameterClip: number;
+  private readonly seed: number | null;
+  private learner: FedAvgCoordinatorTask | SecureDpSgdCoordinatorTask | null = null;
+  private state: TvaeState;
+  private ledger: PrivacyLedger;
+  private readonly started = Date.now();
+
+  constructor(readonly o: CoordinatorTaskOptions) {
+    const { federation, ledger } = openFederationLedger('tvae', o);
+    this.ledger = ledger;
+    if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new UsageError(`Expected a positive integer for rounds but received ${describeValue(o.rounds)}`);
+    this.schema = federationSchema(o.schemaHint);
+    const opts = o.options ?? {};
+    const int = (key: string, fallback: number, min: number, max: number) => numberOption(opts, key, fallback, (v) => Number.isInteger(v) && v >= min && v <= max, `an integer in [${min}, ${max}]`);
+    const real = (key: string, fallback: number, min: number, max: number) => numberOption(opts, key, fallback, (v) => Number.isFinite(v) && v > min && v <= max, `a number in (${min}, ${max}]`);
+    const bins = int('bins', DEFAULT_NUMERIC_BINS, 2, 200);
+    this.discretisation = new FederatedDiscretisation(this.schema, bins, int('histogramBins', DEFAULT_HISTOGRAM_BINS, 8, 4096), 'federated tvae');
+    this.histogramRound = this.discretisation.histograms.length > 0;
+    this.fedavgRounds = o.rounds;
+    this.rounds = this.fedavgRounds + (this.histogramRound ? 1 : 0);
+    const width = int('embeddingDim', TVAE_DEFAULTS.embeddingDim, 1, 4096);
+    const dims = (key: string, fallback: readonly number[]) => {
+      const v = opts[key];
+      if (v === undefined) return [...fallback];
+      if (!Array.isArray(v) || v.length === 0 || !v.every((x) => Number.isInteger(x) && x >= 1 && x <= 8192)) throw new UsageError(`Expected a list of layer widths in [1, 8192] for option ${key} but received ${describeValue(v)}`);
+      return v as number[];
+    };
+    this.architecture = {
+      embedding: width, compress: dims('compressDims', TVAE_DEFAULTS.compressDims), decompress: dims('decompressDims', TVAE_DEFAULTS.decompressDims),
+      lossFactor: real('lossFactor', TVAE_DEFAULTS.lossFactor, 0, 1e6), alphaSigma: real('alphaSigma', TVAE_DEFAULTS.alphaSigma, 0, 1e6),
+    };
+    const protocolOption = opts.protocol ?? (o.distributedDp ? 'secure-dp-sgd' : 'fedavg');
+    if (protocolOption !== 'secure-dp-sgd' && protocolOption !== 'fedavg') throw new UsageError(`Expected secure-dp-sgd or fedavg for option protocol but received ${describeValue(protocolOption)}`);
+    const protocol: TvaeProtocol = protocolOption;
+    if (protocol === 'secure-dp-sgd' && opts.localSteps !== undefined) throw new UsageError('Expected no localSteps option with protocol secure-dp-sgd (one DP-SGD step per round) but received one');
+    const localSteps = protocol === 'fedavg' ? int('localSteps', FEDERATED_TVAE_DEFAULTS.localSteps, 1, 100_000) : 1;
+    const sampleRate = real('sampleRate', FEDERATED_TVAE_DEFAULTS.sampleRate, 0, 1);
+    this.maxSiteRows = int('maxSiteRows', FEDERATED_TVAE_DEFAULTS.maxSiteRows, 1, 10_000_000);
+    this.parameterClip = real('parameterClip', FEDERATED_TVAE_DEFAULTS.parameterClip, 0, 1e4);
+    this.seed = typeof opts.seed === 'number' ? opts.seed : null;
+    const planner = new PrivacyPlanner(this.ledger, { epsilon: o.epsilon, delta: o.delta });
+    const dp = chargeNeuralPlan(planner, {
+      model: 'federated tvae', quantiles: 0, countReleases: this.discretisation.histograms.length, countNote: 'noisy histograms for the quantile edges',
+      sampleRate, steps: this.fedavgRounds * localSteps, preprocessingShare: real('preprocessingShare', 0.1, 0, 0.9),
+    });
+    this.histogramSigma = dp.countSigma ?? 0;
+    this.training = {
+      learningRate: real('learningRate', 1e-3, 0, 1), weightDecay: TVAE_DEFAULTS.weightDecay, maxGradNorm: real('maxGradNorm', FEDERATED_TVAE_DEFAULTS.maxGradNorm, 0, 1e6),
+      noiseMultiplier: dp.noiseMultiplier, sampleRate, localSteps, protocol,
+    };
+    this.state = { federation, ledger: null, encoders: null, learner: null, contributors: [] };
+    if (!this.histogramRound) this.startAveraging(this.discretisation.encoders());
+  }
+
+  /** Fixes the encoders and the initial VAE. */
+  private startAveraging(encoders: DiscreteColumnEncoder[]): void {
+    this.state.encoders = encoders;
+    const { spec } = vaeSpec(rowLayout(encoders), this.architecture);
+    // Initial weights are public (no data): seeded when the federation is, else from the OS.
+    const initial = createTrainer(spec, { backend: 'js', ...(this.seed !== null ? { seed: this.seed } : {}) }).getParameters();
+    const t = this.training;
+    this.learner = t.protocol === 'fedavg'
+      ? new FedAvgCoordinatorTask({ model: 'tvae', rounds: this.fedavgRounds, initialParameters: initial, parameterClip: this.parameterClip, maxSiteRows: this.maxSiteRows })
+      : new SecureDpSgdCoordinatorTask({
+        model: 'tvae', rounds: this.fedavgRounds, initialParameters: initial, maxSiteRows: this.maxSiteRows, threshold: this.o.threshold, distributedNoise: this.o.distributedDp,
+        optimizer: { kind: 'adam', learningRate: t.learningRate, weightDecay: t.weightDecay },
+        dp: { noiseMultiplier: t.noiseMultiplier, maxGradNorm: t.maxGradNorm, sampleRate: t.sampleRate },
+      });
+  }
+
+  private perSiteSigma(): number {
+    return this.o.distributedDp ? this.histogramSigma / Math.sqrt(this.o.threshold) : this.histogramSigma;
+  }
+
+  planRound(round: number): RoundPlan {
+    if (!(round >= 0 && round < this.rounds)) throw new HemasynthError(`federated tvae has ${this.rounds} rounds; round ${round} was asked for`);
+    const base = { federation: this.state.federation, budget: { epsilon: this.o.epsilon, delta: this.o.delta } };
+    if (this.histogramRound && round === 0) {
+      const perSite = this.perSiteSigma();
+      const scale = scaleFor(perSite);
+      const h = this.discretisation.histograms;
+      const plan: TvaePlan = {
+        ...base, stage: 'histograms', histograms: h,
+        mechanism: { kind: 'gaussian', noiseMultiplier: this.histogramSigma, count: h.length },
+        note: `federated tvae ${this.state.federation}: histograms for quantile edges (${h.length} columns)`,
+      };
+      return { plan, vectorLength: this.discretisation.histogramLength, format: { scale, clip: this.maxSiteRows }, noiseSigmaPerSite: perSite * scale };
+    }
+    if (!this.learner || !this.state.encoders) throw new HemasynthError('federated tvae: the encoders are not fitted before the averaging rounds');
+    const inner = this.learner.planRound(this.averagingRound(round));
+    const t = this.training;
+    const plan: TvaePlan = {
+      ...base, stage: 'learn', encoders: this.state.encoders, architecture: this.architecture, training: t, learner: inner.plan,
+      mechanism: { kind: 'subsampled-gaussian', noiseMultiplier: t.noiseMultiplier, sampleRate: t.sampleRate, steps: t.localSteps },
+      note: `federated tvae ${this.state.federation} round ${round}: ${t.localSteps} DP-SGD steps`,
+    };
+    return { ...inner, plan };
+  }
+
+  private averagingRound(round: number): number {
+    return round - (this.histogramRound ? 1 : 0);
+  }
+
+  absorbRound(round: number, sum: Float64Array, info: AggregateInfo): unknown {
+    this.state.contributors[round] = info.contributors;
+    if (this.histogramRound && round === 0) {
+      this.startAveraging(this.discretisation.encoders(sum));
+      return { stage: 'histograms', columns: this.discretisation.histograms.length, contributors: info.contributors.length };
+    }
+    return { stage: this.training.protocol, ...(this.learner!.absorbRound(this.averagingRound(round), sum, info) as object) };
+  }
+
+  checkpoint(): unknown {
+    return { ...this.state, ledger: this.ledger.toJSON(), learner: this.learner?.checkpoint() ?? null };
+  }
+
+  restore(raw: unknown): void {
+    const s = raw as TvaeState;
+    if (!s || typeof s.federation !== 'string' || !Array.isArray(s.contributors)) throw new HemasynthError('federated tvae: the checkpoint does not hold a tvae task state');
+    this.ledger = PrivacyLedger.fromJSON(s.ledger);
+    this.state = { ...s, ledger: null };
+    this.learner = null;
+    if (s.encoders) {
+      this.startAveraging(s.encoders);
+      if (s.learner) this.learner!.restore(s.learner);
+    }
+  }
+
+  finish(out: string): unknown {
+    if (!this.learner || !this.state.encoders) throw new HemasynthError('federated tvae: no averaging round completed; no model to write');
+    const t = this.training;
+    const parts = tvaePartsFromParameters(this.state.encoders, this.architecture, this.learner.parameters, {
+      backend: 'federated', protocol: t.protocol, rounds: this.fedavgRounds, localSteps: t.localSteps, learningRate: t.learningRate, bins: this.discretisation.bins,
+      dp: { noiseMultiplier: t.noiseMultiplier, maxGradNorm: t.maxGradNorm, sampleRate: t.sampleRate, stepsPerSite: this.fedavgRounds * t.localSteps, accountant: this.ledger.accountant },
+    });
+    saveModel(out, federatedModelFile({
+      model: 'tvae', schema: this.schema, parts, epsilon: this.o.epsilon, delta: this.o.delta, seed: this.seed, options: this.o.options ?? {},
+      federation: {
+        id: this.state.federation, sites: this.o.sites, threshold: this.o.threshold, distributedDp: this.o.distributedDp,
+        rounds: this.rounds, contributors: this.state.contributors,
+      },
+      started: this.started, ledger: this.ledger,
+    }));
+    return { out, columns: this.state.encoders.length, parameters: this.learner.parameters.length, epsilon: this.ledger.spent().epsilon };
+  }
+}
+
+/** The site side: histograms for the encoders, then local DP-SGD from the global VAE. */
+export class TvaeSiteTask implements SiteTask {
+  private table?: Table;
+  private readonly ledger: SiteRoundLedger;
+  private learner?: { key: string; task: FedAvgSiteTask | SecureDpSgdSiteTask };
+
+  constructor(readonly o: SiteTaskOptions) {
+    this.ledger = new SiteRoundLedger(o);
+  }
+
+  private data(): Table {
+    this.table ??= readArrowFile(this.o.dataFile);
+    return this.table;
+  }
+
+  async localVector(raw: unknown, ctx: SiteRoundContext): Promise<Float64Array> {
+    const plan = raw as TvaePlan;
+    if (!plan || (plan.stage !== 'histograms' && plan.stage !== 'learn') || !plan.mechanism || typeof plan.federation !== 'string') throw new HemasynthError('federated tvae: malformed round plan from the coordinator');
+    if (plan.stage === 'histograms') {
+      this.ledger.chargeOnce(`${plan.federation}/${ctx.round}`, plan.mechanism, plan.note, plan.budget);
+      return siteHistograms(this.data(), plan.histograms ?? []);
+    }
+    const { encoders, architecture: a, training: t } = plan;
+    if (!encoders || !a || !t) throw new HemasynthError('federated tvae: an averaging plan without encoders, architecture or training settings');
+    const key = createHash('sha256').update(JSON.stringify([plan.federation, encoders, a, t])).digest('hex');
+    if (this.learner?.key !== key) {
+      const layout = rowLayout(encoders);
+      const spec = vaeSpec(layout, a).spec;
+      // Read only after the learner has charged the round to this site's ledger.
+      const load = () => {
+        const table = this.data();
+        const { rows } = encodeRows(table, encoders, layout);
+        return { x: rows, y: rows, rows: table.numRows };
+      };
+      const ledger = this.ledger.open(plan.budget);
+      const task = t.protocol === 'fedavg'
+        ? new FedAvgSiteTask({
+          site: this.o.site, spec, load, localSteps: t.localSteps, ledger, datasetFingerprint: this.ledger.fingerprint,
+          trainer: {
+            backend: 'auto',
+            optimizer: { kind: 'adam', learningRate: t.learningRate, weightDecay: t.weightDecay },
+            dp: { noiseMultiplier: t.noiseMultiplier, maxGradNorm: t.maxGradNorm, sampleRate: t.sampleRate },
+          },
+        })
+        : new SecureDpSgdSiteTask({ spec, load, ledger, datasetFingerprint: this.ledger.fingerprint, trainer: { backend: 'auto' }, note: `federated tvae ${plan.federation}` });
+      this.learner = { key, task };
+    }
+    return this.learner.task.localVector(plan.learner, ctx);
+  }
+}
+
+/** The federated TVAE protocol's definition for the task registry. */
+export const federatedTvae = {
+  defaultRounds: FEDERATED_TVAE_DEFAULTS.rounds,
+  coordinator: (o: CoordinatorTaskOptions) => new TvaeCoordinatorTask(o),
+  site: (o: SiteTaskOptions) => new TvaeSiteTask(o),
+};

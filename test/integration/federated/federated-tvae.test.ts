@@ -1,0 +1,77 @@
+/**
+ * The federated TVAE end to end: `hemasynth federate simulate --model tvae` runs a coordinator and
+ * four site processes (pairwise secure aggregation over mutual TLS), learns the encoders from
+ * noisy summed histograms, then trains the VAE by secure DP-SGD (clipped gradient sums summed
+ * securely with distributed discrete Gaussian noise, Adam at the coordinator). The model samples
+ * through the native and the ONNX engines, every site's ledger holds its spend within ε, and its
+ * fidelity is close to central DP training on the pooled data at the same (ε, δ), sampling rate
+ * and number of steps (both figures printed).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../../support/run-cli';
+import { simulateCohort } from '../../../src/scd/simulate';
+import { federatedCohort } from '../../support/federated-cohort';
+import { loadModel } from '../../../src/models/model-file';
+import { sampleModel, trainModel } from '../../../src/models/model-api';
+import { fidelityRatio } from '../../../src/models/fidelity-ratio';
+import { PrivacyLedger } from '../../../src/dp/ledger';
+
+jest.setTimeout(400_000);
+let dir: string;
+const COLUMNS = ['sex', 'genotype', 'alpha_thal_deletions', 'hydroxyurea', 'chronic_transfusion', 'stroke', 'died', 'age_years', 'hb_g_dl', 'hbf_pct', 'voc_12m'];
+const ROUNDS = 100, EPSILON = 4, SAMPLE_RATE = 0.25, PATIENTS = 3000;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-fedtvae-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('federated TVAE across 4 site processes reaches the fidelity of central DP training on the pooled data', async () => {
+  const { cohort, schema, schemaFile, ledgers, pooled } = federatedCohort(dir, { patients: PATIENTS, seed: 11, columns: COLUMNS });
+  const out = path.join(dir, 'fed.hsm');
+  const r = await runCli(['federate', 'simulate', '--data', cohort, '--model', 'tvae', '--rounds', String(ROUNDS), '--epsilon', String(EPSILON), '--delta', '1e-6',
+    '--out', out, '--schema', schemaFile, '--ledger-dir', ledgers, '--options', JSON.stringify({ sampleRate: SAMPLE_RATE, seed: 3 }), '--json']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const result = JSON.parse(r.stdout);
+  expect(result.rounds).toBe(ROUNDS + 1); // the encoders' histogram round, then one DP-SGD step per round
+  expect(result.sites.every((s: { exitCode: number }) => s.exitCode === 0)).toBe(true);
+
+  const model = loadModel(out);
+  expect(model.manifest.model).toBe('tvae');
+  expect(model.manifest.encoders.map((e) => (e as { column: string }).column)).toEqual(COLUMNS);
+  expect(model.manifest.privacy.epsilon).toBeLessThanOrEqual(EPSILON + 1e-9);
+  expect(model.manifest.privacy.epsilon).toBeGreaterThan(EPSILON * 0.9);
+  const training = model.manifest.generator.training as { protocol: string; dp: { noiseMultiplier: number; stepsPerSite: number } };
+  expect(training.protocol).toBe('secure-dp-sgd');
+  expect(training.dp.stepsPerSite).toBe(ROUNDS);
+  const fed = (model.manifest.training.options as { federation: { distributedDp: boolean; contributors: string[][] } }).federation;
+  expect(fed.distributedDp).toBe(true);
+  expect(fed.contributors.every((c) => c.length >= 3)).toBe(true);
+
+  // Each site charged the histograms and all DP-SGD steps to its own ledger, within ε.
+  for (const s of ['ES1', 'FR1', 'IT1', 'NL1']) {
+    const ledger = PrivacyLedger.open(path.join(ledgers, `site-${s}.arrow.ledger.json`));
+    expect(ledger.entries.filter((e) => e.mechanism === 'gaussian').length).toBe(1);
+    const steps = ledger.entries.filter((e) => e.mechanism === 'subsampled-gaussian');
+    expect(steps.length).toBe(1); // all of the federation's steps, charged before the first one
+    expect((steps[0].parameters as { steps: number }).steps).toBe(ROUNDS);
+    expect(ledger.spent().epsilon).toBeLessThanOrEqual(EPSILON + 1e-9);
+  }
+
+  // The ONNX graph in the bundle gives the native engine's rows.
+  const nativeRows = sampleModel(model, { rows: 200, seed: 5 });
+  const onnxRows = sampleModel(model, { rows: 200, seed: 5, engine: 'onnx' });
+  for (const c of ['hb_g_dl', 'genotype']) expect(Array.from(onnxRows.getChild(c)!.toArray() as ArrayLike<unknown>)).toEqual(Array.from(nativeRows.getChild(c)!.toArray() as ArrayLike<unknown>));
+
+  // Central DP-SGD on the pooled rows with the same (ε, δ), sampling rate and number of steps.
+  const central = trainModel({ table: pooled, schema, model: 'tvae', epsilon: EPSILON, delta: 1e-6, seed: 3, options: { epochs: Math.round(ROUNDS * SAMPLE_RATE), batchSize: Math.round(SAMPLE_RATE * PATIENTS) } });
+  const fresh = simulateCohort({ patients: PATIENTS, sites: 4, seed: 99 }).patients.select(COLUMNS);
+  const fedRatio = fidelityRatio({ training: pooled, synthetic: sampleModel(model, { rows: PATIENTS, seed: 1 }), fresh, schema });
+  const centralRatio = fidelityRatio({ training: pooled, synthetic: sampleModel(central, { rows: PATIENTS, seed: 1 }), fresh, schema });
+  process.stdout.write(`federated TVAE fidelity ratio ${fedRatio.ratio.toFixed(3)} (TVD ${fedRatio.synthetic.toFixed(4)}), central ${centralRatio.ratio.toFixed(3)} (TVD ${centralRatio.synthetic.toFixed(4)})\n`);
+  // Central runs of this configuration spread over 2.1–2.5 with the seed (measured on 6 seeds): allow that spread.
+  expect(fedRatio.ratio).toBeLessThan(centralRatio.ratio * 1.3 + 0.2);
+});
