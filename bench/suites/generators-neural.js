@@ -14,6 +14,7 @@
 // fit times scale linearly with epochs; the fidelity of these short runs is a lower bound on what
 // the published budget gives.
 'use strict';
+const { bigTable } = require('../fixtures/big-table');
 const path = require('node:path');
 const { find, target } = require('../lib');
 
@@ -67,7 +68,7 @@ function missingGap(l, real, syn, model) {
   return { missingMaxGap: max, missingColumnsOver5Points: over, missingWorstColumn: worst };
 }
 
-// Fit time on a big table: 1,000,000 rows x 50 columns (the table of generators.js bigTableTrial:
+// Fit time on a big table: 1,000,000 rows x 50 columns (bench/fixtures/big-table.js, as generators.js:
 // 25 correlated bounded continuous, 25 five-level categorical), a fixed number of training steps
 // (epochs do not fit a 5-rep trial: one epoch is 2,000 steps). Reports steps/s and rows/s of the
 // whole fit (normaliser, encoding of all rows, training, calibration).
@@ -79,28 +80,7 @@ function bigTableTrial() {
     backend: 'cpu', mode: 'repeat', reps: 5, unit: 's',
     setup: async () => {
       const l = lib();
-      const { makeData, makeVector, Dictionary, Utf8, Int32, vectorFromArray, Table } = l.arrow;
-      const rng = new l.models.SamplingRandom(1, 0);
-      const latent = Array.from({ length: 5 }, () => Float64Array.from({ length: n }, () => rng.normal()));
-      const cols = {};
-      const columns = [];
-      for (let j = 0; j < 25; j++) {
-        const v = new Float64Array(n);
-        const base = latent[j % 5];
-        for (let i = 0; i < n; i++) v[i] = Math.max(-10, Math.min(10, 0.7 * base[i] + 0.7 * rng.normal()));
-        cols[`x${j}`] = makeVector(v);
-        columns.push({ name: `x${j}`, kind: 'continuous', role: 'feature', min: -10, max: 10, nullable: false });
-      }
-      const cats = ['a', 'b', 'c', 'd', 'e'];
-      const dict = vectorFromArray(cats, new Utf8());
-      for (let j = 0; j < 25; j++) {
-        const idx = new Int32Array(n);
-        const base = latent[j % 5];
-        for (let i = 0; i < n; i++) idx[i] = Math.max(0, Math.min(4, Math.floor(base[i] + 2.5 + 0.5 * rng.normal())));
-        cols[`c${j}`] = makeVector(makeData({ type: new Dictionary(new Utf8(), new Int32()), length: n, nullCount: 0, data: idx, dictionary: dict }));
-        columns.push({ name: `c${j}`, kind: 'categorical', role: 'feature', categories: cats, nullable: false });
-      }
-      return { l, table: new Table(cols), schema: { version: 1, columns } };
+      return { l, ...bigTable() };
     },
     run: async (s) => {
       const t0 = process.hrtime.bigint();

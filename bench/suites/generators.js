@@ -7,6 +7,7 @@
 'use strict';
 const path = require('node:path');
 const { target, find } = require('../lib');
+const { bigTable } = require('../fixtures/big-table');
 
 const dist = path.join(__dirname, '..', '..', 'dist');
 const lib = () => ({ scd: require(path.join(dist, 'scd')), models: require(path.join(dist, 'models')), checks: require(path.join(dist, 'evaluate', 'clinical', 'scd-checks')), arrow: require('apache-arrow') });
@@ -79,29 +80,7 @@ function bigTableTrial() {
     backend: 'cpu', mode: 'repeat', reps: 5, unit: 's',
     setup: async () => {
       const l = lib();
-      const { makeData, makeVector, Float64, Dictionary, Utf8, Int32, vectorFromArray, Table } = l.arrow;
-      const n = 1_000_000;
-      const rng = new l.models.SamplingRandom(1, 0);
-      const latent = Array.from({ length: 5 }, () => Float64Array.from({ length: n }, () => rng.normal()));
-      const cols = {};
-      const columns = [];
-      for (let j = 0; j < 25; j++) {
-        const v = new Float64Array(n);
-        const base = latent[j % 5];
-        for (let i = 0; i < n; i++) v[i] = Math.max(-10, Math.min(10, 0.7 * base[i] + 0.7 * rng.normal()));
-        cols[`x${j}`] = makeVector(v);
-        columns.push({ name: `x${j}`, kind: 'continuous', role: 'feature', min: -10, max: 10, nullable: false });
-      }
-      const cats = ['a', 'b', 'c', 'd', 'e'];
-      const dict = vectorFromArray(cats, new Utf8());
-      for (let j = 0; j < 25; j++) {
-        const idx = new Int32Array(n);
-        const base = latent[j % 5];
-        for (let i = 0; i < n; i++) idx[i] = Math.max(0, Math.min(4, Math.floor(base[i] + 2.5 + 0.5 * rng.normal())));
-        cols[`c${j}`] = makeVector(makeData({ type: new Dictionary(new Utf8(), new Int32()), length: n, nullCount: 0, data: idx, dictionary: dict }));
-        columns.push({ name: `c${j}`, kind: 'categorical', role: 'feature', categories: cats, nullable: false });
-      }
-      return { l, table: new Table(cols), schema: { version: 1, columns } };
+      return { l, ...bigTable() };
     },
     run: async (s) => { s.l.models.trainModel({ table: s.table, schema: s.schema, model: 'marginal', epsilon: Infinity, seed: 3 }); },
   };

@@ -1,6 +1,8 @@
 // Errors thrown by the C++ core. The core never trusts its caller: every entry point
 // checks lengths, dtypes and bounds and throws hemasynth::Error naming the field.
 #pragma once
+#include <cmath>
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -25,6 +27,15 @@ inline void require(bool cond, const char* field, const std::string& message) {
 inline size_t checked_mul(size_t a, size_t b, const char* field) {
   if (a != 0 && b > static_cast<size_t>(-1) / a) throw Error(field, "size overflow");
   return a * b;
+}
+
+// Refuses a non-finite value in a rows×cols matrix, naming the cell (a NaN input would turn
+// every parameter of a trainer into NaN in one step).
+inline void require_finite(const float* v, size_t rows, size_t cols, const char* field) {
+  for (size_t i = 0; i < rows * cols; ++i)
+    if (!std::isfinite(v[i]))
+      throw Error(field, "expected finite values but row " + std::to_string(i / cols) + ", column " +
+                             std::to_string(i % cols) + " is " + (std::isnan(v[i]) ? "NaN" : "infinite"));
 }
 
 }  // namespace hemasynth

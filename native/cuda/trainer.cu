@@ -18,14 +18,6 @@ namespace cuda {
 
 namespace {
 
-// As the cpu trainer: non-finite inputs would turn every parameter into NaN in one step.
-void require_finite(const float* v, size_t rows, size_t cols, const char* field) {
-  for (size_t i = 0; i < rows * cols; ++i)
-    if (!std::isfinite(v[i]))
-      throw Error(field, "expected finite values but row " + std::to_string(i / cols) + ", column " +
-                             std::to_string(i % cols) + " is " + (std::isnan(v[i]) ? "NaN" : "infinite"));
-}
-
 StreamKey stream_key(const ChaChaKey& k) {
   StreamKey s;
   for (int i = 0; i < 8; ++i) s.key[i] = k.key[static_cast<size_t>(i)];

@@ -14,16 +14,6 @@
 
 namespace hemasynth {
 
-namespace {
-// Non-finite inputs would turn every parameter into NaN in one step: refuse them, naming the cell.
-void require_finite(const float* v, size_t rows, size_t cols, const char* field) {
-  for (size_t i = 0; i < rows * cols; ++i)
-    if (!std::isfinite(v[i]))
-      throw Error(field, "expected finite values but row " + std::to_string(i / cols) + ", column " +
-                             std::to_string(i % cols) + " is " + (std::isnan(v[i]) ? "NaN" : "infinite"));
-}
-}  // namespace
-
 Trainer::Trainer(const ModelSpec& model, const TrainerConfig& config, const ChaChaKey& key)
     : cfg_(config), ks_(key), opt_(config.optimizer, 0) {
   ModelLayout layout = resolve_model(model);
