@@ -153,6 +153,97 @@ function packRows(data: Float32Array, cond: Float32Array, D: number, C: number, 
   }
 }
 
+/** What the critic batch and the generator step need to know of a CTGAN. */
+export interface CtganShape {
+  layout: RowLayout;
+  cv: ConditionalVector;
+  embedding: number;
+  pac: number;
+}
+
+/**
+ * The critic's batch: per group of pac rows one sample of three critic rows, the packed real rows
+ * (with their conditions), packed generated rows for the same conditions, and their interpolate
+ * (the gradient penalty's point), with the WGAN-GP targets. An empty Poisson batch gives one
+ * all-zero sample for trainer.step with no rows selected (a DP step whose update is pure noise).
+ * Used by the central training and by the sites of the federated one.
+ * @example const { x, y } = ctganCriticBatch(G, shape, X, realIdx, realCond, realCond, rng, ops)
+ */
+export function ctganCriticBatch(G: Trainer, shape: CtganShape, X: Float32Array, realIdx: Int32Array, realCond: Float32Array, fakeCond: Float32Array, rng: SamplingRandom, ops: Backend): { x: Float32Array; y: Float32Array; groups: number } {
+  const { layout, cv, embedding, pac } = shape;
+  const D = layout.width, C = cv.width, R = pac * (D + C);
+  const groups = Math.floor(realIdx.length / pac);
+  if (groups === 0) return { x: new Float32Array(3 * R), y: new Float32Array(6), groups: 0 };
+  const members = new Int32Array(pac);
+  const z = noiseRows(rng.nextUint32() | 0, 0, groups * pac, embedding);
+  const gin = C > 0 ? interleave(z, embedding, fakeCond, C, groups * pac) : z;
+  const fake = activate(G.forward(gin, { training: true }), groups * pac, layout, CTGAN_DEFAULTS.gumbelTau, rng, ops);
+  const realData = new Float32Array(groups * pac * D);
+  for (let i = 0; i < groups * pac; i++) realData.set(X.subarray(realIdx[i] * D, (realIdx[i] + 1) * D), i * D);
+  const xc = new Float32Array(groups * 3 * R);
+  const yc = new Float32Array(groups * 3 * 2);
+  for (let g = 0; g < groups; g++) {
+    for (let m = 0; m < pac; m++) members[m] = g * pac + m;
+    packRows(realData, realCond, D, C, members, pac, xc, 3 * g);
+    packRows(fake, fakeCond, D, C, members, pac, xc, 3 * g + 1);
+    const eps = rng.next();
+    const a = xc.subarray(3 * g * R, (3 * g + 1) * R), b = xc.subarray((3 * g + 1) * R, (3 * g + 2) * R), t = xc.subarray((3 * g + 2) * R, (3 * g + 3) * R);
+    for (let k = 0; k < R; k++) t[k] = eps * a[k] + (1 - eps) * b[k];
+    yc[6 * g] = -1; yc[6 * g + 2] = 1; yc[6 * g + 5] = 1;
+  }
+  return { x: xc, y: yc, groups };
+}
+
+/**
+ * One generator step through the critic (post-processing: no real row is read): generated rows
+ * for training-by-sampling conditions, the critic's input gradient, the Gumbel-softmax and tanh
+ * backward pass and the conditional cross-entropy ("cond loss"). Returns the generator's loss.
+ * @example ctganGeneratorStep(G, critic, shape, 500, N, rng, ops)
+ */
+export function ctganGeneratorStep(G: Trainer, critic: Trainer, shape: CtganShape, batch: number, n: number, rng: SamplingRandom, ops: Backend): number {
+  const { layout, cv, embedding, pac } = shape;
+  const D = layout.width, C = cv.width, R = pac * (D + C);
+  const members = new Int32Array(pac);
+  const Bg = batch;
+  const gGroups = Bg / pac;
+  const tc = C > 0 ? trainingConditions(cv, Bg, rng, n) : null;
+  const z2 = noiseRows(rng.nextUint32() | 0, 0, Bg, embedding);
+  const gin2 = tc ? interleave(z2, embedding, tc.vectors, C, Bg) : z2;
+  const raw2 = G.forward(gin2, { training: true });
+  const act2 = activate(raw2, Bg, layout, CTGAN_DEFAULTS.gumbelTau, rng, ops);
+  const samples = Math.ceil(gGroups / 3);
+  const xg = new Float32Array(samples * 3 * R);
+  const yg = new Float32Array(samples * 3 * 2);
+  const cond2 = tc ? tc.vectors : new Float32Array(0);
+  for (let g = 0; g < gGroups; g++) {
+    for (let m = 0; m < pac; m++) members[m] = g * pac + m;
+    packRows(act2, cond2, D, C, members, pac, xg, g);
+    yg[2 * g] = -1; // the generator maximises the critic's score: loss −o(fake)
+  }
+  const ig = critic.inputGradient(xg, yg);
+  const gAct = new Float32Array(Bg * D);
+  for (let g = 0; g < gGroups; g++) for (let m = 0; m < pac; m++) {
+    const src = g * R + m * (D + C), dst = (g * pac + m) * D;
+    // per-row share of the mean over groups, rescaled to the generator's mean over rows
+    for (let k = 0; k < D; k++) gAct[dst + k] = pac * ig.inputGradient[src + k];
+  }
+  const gRaw = activationBackward(act2, gAct, Bg, layout, CTGAN_DEFAULTS.gumbelTau);
+  if (tc) {
+    // cond loss: cross entropy between the conditioned column's raw logits and its code
+    for (let i = 0; i < Bg; i++) {
+      const span = layout.spans[cv.columns[tc.column[i]]];
+      const base = i * D + span.offset;
+      let m = -Infinity;
+      for (let k = 0; k < span.size; k++) m = Math.max(m, raw2[base + k]);
+      let sum = 0;
+      for (let k = 0; k < span.size; k++) sum += Math.exp(raw2[base + k] - m);
+      for (let k = 0; k < span.size; k++) gRaw[base + k] += Math.exp(raw2[base + k] - m) / sum - (k === tc.code[i] ? 1 : 0);
+    }
+  }
+  G.stepWithOutputGradient(gin2, gRaw);
+  return ig.loss;
+}
+
 function trainCtgan(ctx: TrainContext): TrainedParts {
   const o = neuralOptions(ctx.options, 'ctgan', CTGAN_DEFAULTS);
   const embedding = intOption(ctx.options, 'embeddingDim', CTGAN_DEFAULTS.embeddingDim, 1, 4096, 'ctgan');
@@ -222,7 +313,7 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
   const threshold = Math.floor(q * 2 ** 32); // Poisson inclusion: uint32 < threshold (rate <= q)
   const every = Math.max(1, Math.floor(steps / 50));
   let dSum = 0, gSum = 0, count = 0;
-  const members = new Int32Array(pac);
+  const shape: CtganShape = { layout, cv, embedding, pac };
   for (let s = 0; s < steps; s++) {
     // ---- critic step ----
     let realIdx: Int32Array;
@@ -260,70 +351,12 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
         fakeCond = realCond = new Float32Array(0);
       }
     }
-    const B = realIdx.length;
-    const groups = Math.floor(B / pac);
-    let dLoss = 0;
-    if (groups === 0) {
-      // An empty Poisson batch is a normal DP step: the update is pure noise (the accountant counts it).
-      critic.step(new Float32Array(3 * R), new Float32Array(6), new Int32Array(0));
-    } else {
-      const z = noiseRows(rng.nextUint32() | 0, 0, groups * pac, embedding);
-      const gin = C > 0 ? interleave(z, embedding, fakeCond, C, groups * pac) : z;
-      const fake = activate(G.forward(gin, { training: true }), groups * pac, layout, CTGAN_DEFAULTS.gumbelTau, rng, ops);
-      const realData = new Float32Array(groups * pac * D);
-      for (let i = 0; i < groups * pac; i++) realData.set(X.subarray(realIdx[i] * D, (realIdx[i] + 1) * D), i * D);
-      const xc = new Float32Array(groups * 3 * R);
-      const yc = new Float32Array(groups * 3 * 2);
-      for (let g = 0; g < groups; g++) {
-        for (let m = 0; m < pac; m++) members[m] = g * pac + m;
-        packRows(realData, realCond, D, C, members, pac, xc, 3 * g);
-        packRows(fake, fakeCond, D, C, members, pac, xc, 3 * g + 1);
-        const eps = rng.next();
-        const a = xc.subarray(3 * g * R, (3 * g + 1) * R), b = xc.subarray((3 * g + 1) * R, (3 * g + 2) * R), t = xc.subarray((3 * g + 2) * R, (3 * g + 3) * R);
-        for (let k = 0; k < R; k++) t[k] = eps * a[k] + (1 - eps) * b[k];
-        yc[6 * g] = -1; yc[6 * g + 2] = 1; yc[6 * g + 5] = 1;
-      }
-      dLoss = critic.step(xc, yc).loss;
-    }
+    const cb = ctganCriticBatch(G, shape, X, realIdx, realCond, fakeCond, rng, ops);
+    // An empty Poisson batch is a normal DP step: the update is pure noise (the accountant counts it).
+    const dLoss = cb.groups === 0 ? (critic.step(cb.x, cb.y, new Int32Array(0)), 0) : critic.step(cb.x, cb.y).loss;
     // ---- generator step (post-processing of the critic) ----
-    const Bg = batch;
-    const gGroups = Bg / pac;
-    const tc = C > 0 ? trainingConditions(cv, Bg, rng, n) : null;
-    const z2 = noiseRows(rng.nextUint32() | 0, 0, Bg, embedding);
-    const gin2 = tc ? interleave(z2, embedding, tc.vectors, C, Bg) : z2;
-    const raw2 = G.forward(gin2, { training: true });
-    const act2 = activate(raw2, Bg, layout, CTGAN_DEFAULTS.gumbelTau, rng, ops);
-    const samples = Math.ceil(gGroups / 3);
-    const xg = new Float32Array(samples * 3 * R);
-    const yg = new Float32Array(samples * 3 * 2);
-    const cond2 = tc ? tc.vectors : new Float32Array(0);
-    for (let g = 0; g < gGroups; g++) {
-      for (let m = 0; m < pac; m++) members[m] = g * pac + m;
-      packRows(act2, cond2, D, C, members, pac, xg, g);
-      yg[2 * g] = -1; // the generator maximises the critic's score: loss −o(fake)
-    }
-    const ig = critic.inputGradient(xg, yg);
-    const gAct = new Float32Array(Bg * D);
-    for (let g = 0; g < gGroups; g++) for (let m = 0; m < pac; m++) {
-      const src = g * R + m * (D + C), dst = (g * pac + m) * D;
-      // per-row share of the mean over groups, rescaled to the generator's mean over rows
-      for (let k = 0; k < D; k++) gAct[dst + k] = pac * ig.inputGradient[src + k];
-    }
-    const gRaw = activationBackward(act2, gAct, Bg, layout, CTGAN_DEFAULTS.gumbelTau);
-    if (tc) {
-      // cond loss: cross entropy between the conditioned column's raw logits and its code
-      for (let i = 0; i < Bg; i++) {
-        const span = layout.spans[cv.columns[tc.column[i]]];
-        const base = i * D + span.offset;
-        let m = -Infinity;
-        for (let k = 0; k < span.size; k++) m = Math.max(m, raw2[base + k]);
-        let sum = 0;
-        for (let k = 0; k < span.size; k++) sum += Math.exp(raw2[base + k] - m);
-        for (let k = 0; k < span.size; k++) gRaw[base + k] += Math.exp(raw2[base + k] - m) / sum - (k === tc.code[i] ? 1 : 0);
-      }
-    }
-    G.stepWithOutputGradient(gin2, gRaw);
-    dSum += dLoss; gSum += ig.loss; count++;
+    const gLoss = ctganGeneratorStep(G, critic, shape, batch, n, rng, ops);
+    dSum += dLoss; gSum += gLoss; count++;
     if ((s + 1) % every === 0 || s === steps - 1) {
       ctx.progress(0.05 + 0.9 * ((s + 1) / steps), `epoch ${Math.floor(s / stepsPerEpoch) + 1}/${o.epochs} loss critic ${(dSum / count).toFixed(3)} generator ${(gSum / count).toFixed(3)}`);
       dSum = 0; gSum = 0; count = 0;
