@@ -164,6 +164,12 @@ export interface SecureDpSgdSiteOptions {
   datasetFingerprint: string;
   /** Backend and threads of the local trainer. */
   trainer?: Pick<CreateTrainerOptions, 'backend' | 'threads'>;
+  /**
+   * The local step on the trainer (default: poissonStep on the loaded rows). A model whose
+   * samples are built from the rows (a GAN critic's real, generated and interpolated rows) does
+   * its own Poisson sampling at the plan's rate and calls trainer.step on the samples.
+   */
+  step?: (trainer: Trainer, data: { x: Float32Array; y: Float32Array; rows: number }, sampleRate: number) => void;
   note: string;
 }
 
@@ -199,7 +205,8 @@ export class SecureDpSgdSiteTask implements SiteTask {
     });
     if (global.length !== this.trainer.parameterCount) throw new HemasynthError(`secure DP-SGD: the plan carries ${global.length} parameters, the model has ${this.trainer.parameterCount}`);
     this.trainer.setParameters(global);
-    this.trainer.poissonStep(this.data.x, this.data.y);
+    if (this.o.step) this.o.step(this.trainer, this.data, plan.sampleRate);
+    else this.trainer.poissonStep(this.data.x, this.data.y);
     const after = this.trainer.getParameters();
     const out = new Float64Array(global.length + 1);
     for (let i = 0; i < global.length; i++) out[i] = global[i] - after[i];

@@ -283,19 +283,7 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
   const optimizer = { kind: 'adam' as const, learningRate: o.learningRate, beta1: CTGAN_DEFAULTS.beta1, beta2: CTGAN_DEFAULTS.beta2, weightDecay: CTGAN_DEFAULTS.weightDecay };
   const seeded = ctx.seed !== null;
   const G: Trainer = createTrainer(networkModelSpec(network), { backend: o.backend, optimizer, ...(seeded ? { seed: ctx.seed as number } : {}), threads: o.threads });
-  // Start each span's logits at the log of its (noisy) code frequencies: the generator begins at
-  // the right 1-way marginals (a column with 67% missing values would otherwise start near 1/13
-  // and take thousands of steps to get there), then learns the dependence.
-  const init = G.getParameters();
-  const biasAt = init.length - D;
-  layout.spans.forEach((sp, j) => {
-    const c = counts[j].map((x) => Math.max(0, x) + 0.5);
-    const total = c.reduce((a, b) => a + b, 0);
-    const logs = c.map((x) => Math.log(x / total));
-    const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
-    for (let k = 0; k < sp.size; k++) init[biasAt + sp.offset + k] = logs[k] - mean;
-  });
-  G.setParameters(init);
+  startAtCodeFrequencies(G, layout, counts);
   const critic: Trainer = createTrainer(ctganCriticSpec(R), {
     backend: o.backend, optimizer, threads: o.threads,
     ...(dp ? { dp: { noiseMultiplier: dp.noiseMultiplier, maxGradNorm: o.maxGradNorm, sampleRate: q, expectedBatchSize: q * n } } : {}),
@@ -363,7 +351,7 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
     }
   }
   let parameters: Float32Array = G.getParameters();
-  const raw: RawOutputLayout = { width: D, logitOffsets: layout.spans.map((s) => s.offset), alphaOffsets: layout.spans.map((s) => s.alphaOffset), alpha: 'tanh' };
+  const raw = ctganRawLayout(layout);
   // Code marginals and missing rates pinned to the (noisy) counts already released above
   // (neural/output-calibration.ts), over the inputs sampling draws: noise and sampled conditions.
   let calibration: Record<string, unknown> | null = null;
@@ -375,19 +363,50 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
     parameters = cal.parameters;
     calibration = { rows: CALIBRATION_ROWS, maxGap: cal.maxGap, targets: released ? `DP missing rates of ${released.groups.length} missingness groups, DP histograms of ${released.full.size} constraint-condition columns` : 'exact code frequencies' };
   }
-  const generator: CtganConfig = {
-    structure: 'ctgan', layout, raw, network, embedding, conditional: cv,
-    samplingBackend: o.backend === 'cuda' ? 'auto' : o.backend,
-    training: {
-      backend: G.backend, epochs: o.epochs, batchSize: batch, steps, learningRate: o.learningRate, bins: o.bins, pac,
-      generatorDims: [...CTGAN_DEFAULTS.generatorDims], discriminatorDims: [...CTGAN_DEFAULTS.discriminatorDims], embeddingDim: embedding,
-      dp: dp ? { noiseMultiplier: dp.noiseMultiplier, maxGradNorm: o.maxGradNorm, sampleRate: q, steps, epsilon: dp.epsilon, countSigma: dp.countSigma, missingnessSigma: dp.missingnessSigma, accountant: ctx.privacy?.ledger.accountant } : null,
-      seeded, calibration,
-    },
-  };
+  return ctganParts(encoders, { layout, cv, embedding, pac }, network, parameters, o.backend === 'cuda' ? 'auto' : o.backend, {
+    backend: G.backend, epochs: o.epochs, batchSize: batch, steps, learningRate: o.learningRate, bins: o.bins, pac,
+    generatorDims: [...CTGAN_DEFAULTS.generatorDims], discriminatorDims: [...CTGAN_DEFAULTS.discriminatorDims], embeddingDim: embedding,
+    dp: dp ? { noiseMultiplier: dp.noiseMultiplier, maxGradNorm: o.maxGradNorm, sampleRate: q, steps, epsilon: dp.epsilon, countSigma: dp.countSigma, missingnessSigma: dp.missingnessSigma, accountant: ctx.privacy?.ledger.accountant } : null,
+    seeded, calibration,
+  });
+}
+
+/**
+ * Starts each span's logits at the log of its (noisy) code frequencies: the generator begins at
+ * the right 1-way marginals (a column with 67% missing values would otherwise start near 1/13
+ * and take thousands of steps to get there), then learns the dependence.
+ * @example startAtCodeFrequencies(G, layout, counts)
+ */
+export function startAtCodeFrequencies(G: Trainer, layout: RowLayout, counts: ReadonlyArray<ArrayLike<number>>): void {
+  const init = G.getParameters();
+  const biasAt = init.length - layout.width;
+  layout.spans.forEach((sp, j) => {
+    const c = Array.from(counts[j], (x) => Math.max(0, x) + 0.5);
+    const total = c.reduce((a, b) => a + b, 0);
+    const logs = c.map((x) => Math.log(x / total));
+    const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+    for (let k = 0; k < sp.size; k++) init[biasAt + sp.offset + k] = logs[k] - mean;
+  });
+  G.setParameters(init);
+}
+
+/**
+ * A CTGAN model's parts from its generator parameters: configuration, weights, ONNX graph. Used
+ * by the central training and by the federated one.
+ * @example ctganParts(encoders, shape, network, parameters, 'auto', { epochs: 300 })
+ */
+export function ctganParts(encoders: DiscreteColumnEncoder[], shape: CtganShape, network: GeneratorNetworkSpec, parameters: Float32Array, samplingBackend: CtganConfig['samplingBackend'], training: Record<string, unknown>): TrainedParts {
+  const { layout, cv, embedding } = shape;
+  const raw = ctganRawLayout(layout);
+  const generator: CtganConfig = { structure: 'ctgan', layout, raw, network, embedding, conditional: cv, samplingBackend, training };
   const parts: TrainedParts = { encoders, generator: generator as unknown as Record<string, unknown>, weights: { generator: parameters } };
   attachOnnxGraph(parts, network, parameters);
   return parts;
+}
+
+/** The generator's raw output layout: span logits at the row layout's offsets, α through tanh. */
+export function ctganRawLayout(layout: RowLayout): RawOutputLayout {
+  return { width: layout.width, logitOffsets: layout.spans.map((s) => s.offset), alphaOffsets: layout.spans.map((s) => s.alphaOffset), alpha: 'tanh' };
 }
 
 /** Row-wise [a | b]. */

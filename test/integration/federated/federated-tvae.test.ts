@@ -64,7 +64,13 @@ test('federated TVAE across 4 site processes reaches the fidelity of central DP 
   // The ONNX graph in the bundle gives the native engine's rows.
   const nativeRows = sampleModel(model, { rows: 200, seed: 5 });
   const onnxRows = sampleModel(model, { rows: 200, seed: 5, engine: 'onnx' });
-  for (const c of ['hb_g_dl', 'genotype']) expect(Array.from(onnxRows.getChild(c)!.toArray() as ArrayLike<unknown>)).toEqual(Array.from(nativeRows.getChild(c)!.toArray() as ArrayLike<unknown>));
+  // The raw outputs agree within 1e-5 (test/unit/models/onnx.test.ts): categories are the same, values within float error.
+  expect(Array.from(onnxRows.getChild('genotype')!.toArray() as string[])).toEqual(Array.from(nativeRows.getChild('genotype')!.toArray() as string[]));
+  const hbOnnx = onnxRows.getChild('hb_g_dl')!.toArray() as Float64Array, hbNative = nativeRows.getChild('hb_g_dl')!.toArray() as Float64Array;
+  for (let i = 0; i < hbNative.length; i++) {
+    if (Number.isNaN(hbNative[i])) expect(Number.isNaN(hbOnnx[i])).toBe(true);
+    else expect(Math.abs(hbOnnx[i] - hbNative[i])).toBeLessThan(1e-3);
+  }
 
   // Central DP-SGD on the pooled rows with the same (ε, δ), sampling rate and number of steps.
   const central = trainModel({ table: pooled, schema, model: 'tvae', epsilon: EPSILON, delta: 1e-6, seed: 3, options: { epochs: Math.round(ROUNDS * SAMPLE_RATE), batchSize: Math.round(SAMPLE_RATE * PATIENTS) } });

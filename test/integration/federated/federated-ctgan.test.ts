@@ -1,0 +1,66 @@
+/**
+ * The federated CTGAN end to end: `hemasynth federate simulate --model ctgan` (four site
+ * processes, pairwise secure aggregation) fits the encoders and code counts from noisy secure sums,
+ * trains the critic by secure DP-SGD (each site's clipped critic gradients over its own real,
+ * generated and interpolated rows) and the generator through the critic at the coordinator. The
+ * model samples through both engines, every site's ledger holds its spend, and its fidelity is
+ * that of the central DP CTGAN with the same (ε, δ), sampling rate and steps (both printed; CTGAN
+ * after 40 steps is weak either way).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../../support/run-cli';
+import { simulateCohort } from '../../../src/scd/simulate';
+import { federatedCohort } from '../../support/federated-cohort';
+import { loadModel } from '../../../src/models/model-file';
+import { sampleModel, trainModel } from '../../../src/models/model-api';
+import { fidelityRatio } from '../../../src/models/fidelity-ratio';
+import { PrivacyLedger } from '../../../src/dp/ledger';
+
+jest.setTimeout(240_000);
+let dir: string;
+const COLUMNS = ['sex', 'genotype', 'alpha_thal_deletions', 'hydroxyurea', 'chronic_transfusion', 'stroke', 'died', 'age_years', 'hb_g_dl', 'hbf_pct', 'voc_12m'];
+const ROUNDS = 40, EPSILON = 4, SAMPLE_RATE = 0.25, PATIENTS = 3000;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-fedctgan-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('federated CTGAN across 4 site processes: critic by secure DP-SGD, generator at the coordinator', async () => {
+  const { cohort, schema, schemaFile, ledgers, pooled, byName } = federatedCohort(dir, { patients: PATIENTS, seed: 11, columns: COLUMNS });
+  const out = path.join(dir, 'fed.hsm');
+  const r = await runCli(['federate', 'simulate', '--data', cohort, '--model', 'ctgan', '--rounds', String(ROUNDS), '--epsilon', String(EPSILON), '--delta', '1e-6',
+    '--out', out, '--schema', schemaFile, '--ledger-dir', ledgers, '--options', JSON.stringify({ sampleRate: SAMPLE_RATE, seed: 3 }), '--json']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(JSON.parse(r.stdout).rounds).toBe(ROUNDS + 2); // histograms, code counts, one critic step per round
+  const model = loadModel(out);
+  expect(model.manifest.model).toBe('ctgan');
+  expect(model.manifest.privacy.epsilon).toBeLessThanOrEqual(EPSILON + 1e-9);
+  expect(model.manifest.privacy.epsilon).toBeGreaterThan(EPSILON * 0.9);
+  for (const s of ['ES1', 'FR1', 'IT1', 'NL1']) {
+    const ledger = PrivacyLedger.open(path.join(ledgers, `site-${s}.arrow.ledger.json`));
+    expect(ledger.entries.map((e) => e.mechanism)).toEqual(['gaussian', 'gaussian', 'subsampled-gaussian']);
+    expect((ledger.entries[2].parameters as { steps: number }).steps).toBe(ROUNDS);
+    expect(ledger.spent().epsilon).toBeLessThanOrEqual(EPSILON + 1e-9);
+  }
+  const nativeRows = sampleModel(model, { rows: 200, seed: 5 });
+  const onnxRows = sampleModel(model, { rows: 200, seed: 5, engine: 'onnx' });
+  // The raw outputs agree within 1e-5 (test/unit/models/onnx.test.ts): categories are the same, values within float error.
+  expect(Array.from(onnxRows.getChild('genotype')!.toArray() as string[])).toEqual(Array.from(nativeRows.getChild('genotype')!.toArray() as string[]));
+  const hbOnnx = onnxRows.getChild('hb_g_dl')!.toArray() as Float64Array, hbNative = nativeRows.getChild('hb_g_dl')!.toArray() as Float64Array;
+  for (let i = 0; i < hbNative.length; i++) {
+    if (Number.isNaN(hbNative[i])) expect(Number.isNaN(hbOnnx[i])).toBe(true);
+    else expect(Math.abs(hbOnnx[i] - hbNative[i])).toBeLessThan(1e-3);
+  }
+  for (const g of new Set(nativeRows.getChild('genotype')!.toArray() as string[])) expect(byName.get('genotype')!.categories).toContain(g);
+
+  const central = trainModel({ table: pooled, schema, model: 'ctgan', epsilon: EPSILON, delta: 1e-6, seed: 3, options: { epochs: Math.round(ROUNDS * SAMPLE_RATE), batchSize: Math.round(SAMPLE_RATE * PATIENTS), calibrate: false } });
+  const fresh = simulateCohort({ patients: PATIENTS, sites: 4, seed: 99 }).patients.select(COLUMNS);
+  const fedRatio = fidelityRatio({ training: pooled, synthetic: sampleModel(model, { rows: PATIENTS, seed: 1 }), fresh, schema });
+  const centralRatio = fidelityRatio({ training: pooled, synthetic: sampleModel(central, { rows: PATIENTS, seed: 1 }), fresh, schema });
+  process.stdout.write(`federated CTGAN fidelity ratio ${fedRatio.ratio.toFixed(3)}, central ${centralRatio.ratio.toFixed(3)}\n`);
+  expect(fedRatio.ratio).toBeLessThan(centralRatio.ratio * 1.3 + 0.5);
+});
