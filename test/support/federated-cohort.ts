@@ -4,8 +4,11 @@
  * ledgers.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TableSchema } from '../../src/data/schema';
+import type { HemasynthModel } from '../../src/models/generator';
+import { sampleModel } from '../../src/models/model-api';
 import { simulateCohort, writeSimulation } from '../../src/scd/simulate';
 
 /**
@@ -23,4 +26,33 @@ export function federatedCohort(dir: string, o: { patients: number; seed: number
   const ledgers = path.join(dir, 'ledgers');
   fs.mkdirSync(ledgers);
   return { sim, cohort, byName, schema, schemaFile, ledgers, pooled: sim.patients.select([...o.columns]) };
+}
+
+/**
+ * A temporary folder for a test file: made before its tests, removed after.
+ * @example const tmp = temporaryDir('hemasynth-fedtvae-'); test('...', () => { const dir = tmp(); })
+ */
+export function temporaryDir(prefix: string): () => string {
+  let dir = '';
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return () => dir;
+}
+
+/**
+ * The model's ONNX graph samples what its native engine samples: the raw outputs agree within
+ * 1e-5 (test/unit/models/onnx.test.ts), so categories are equal and values equal within float error.
+ * @example expectOnnxMatchesNative(model, 'genotype', 'hb_g_dl')
+ */
+export function expectOnnxMatchesNative(model: HemasynthModel, categorical: string, numeric: string): void {
+  const nativeRows = sampleModel(model, { rows: 200, seed: 5 });
+  const onnxRows = sampleModel(model, { rows: 200, seed: 5, engine: 'onnx' });
+  expect(Array.from(onnxRows.getChild(categorical)!.toArray() as string[])).toEqual(Array.from(nativeRows.getChild(categorical)!.toArray() as string[]));
+  const a = onnxRows.getChild(numeric)!.toArray() as Float64Array, b = nativeRows.getChild(numeric)!.toArray() as Float64Array;
+  for (let i = 0; i < b.length; i++) {
+    if (Number.isNaN(b[i])) expect(Number.isNaN(a[i])).toBe(true);
+    else expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-3);
+  }
 }

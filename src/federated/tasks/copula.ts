@@ -23,7 +23,6 @@ import type { Table } from 'apache-arrow';
 import { readArrowFile } from '../../data/arrow-file';
 import type { TableSchema } from '../../data/schema';
 import { PrivacyLedger } from '../../dp/ledger';
-import type { Mechanism } from '../../dp/accountants/mechanisms';
 import { HemasynthError } from '../../errors';
 import { COPULA_SHARES } from '../../models/copula/copula-generator';
 import { CopulaMarginals, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum } from '../../models/copula/copula-fit';
@@ -32,21 +31,16 @@ import { saveModel } from '../../models/model-file';
 import { PrivacyPlanner } from '../../models/privacy-plan';
 import { DiscreteColumnEncoder, encodeTable, DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
-import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, numberOption, scaleFor, siteHistograms } from './federated-discretisation';
+import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, numberOption, scaleFor, siteHistograms, splitByColumn } from './federated-discretisation';
 import { federatedModelFile, openFederationLedger } from './federated-model';
-import { SiteRoundLedger } from './site-round-ledger';
+import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 
 /** Fixed-point scale of the score sums (2^-10 resolution, far below their noise). */
 const SCORE_SCALE = 2 ** 10;
 
 type Stage = 'histograms' | 'one-way' | 'correlation';
 
-interface CopulaPlan {
-  federation: string;
-  stage: Stage;
-  budget: { epsilon: number; delta: number };
-  mechanism: Mechanism;
-  note: string;
+interface CopulaPlan extends SitePlan<Stage> {
   histograms?: HistogramSpec[];
   encoders?: DiscreteColumnEncoder[];
   margins?: CopulaMarginals;
@@ -143,10 +137,7 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     }
     const encoders = this.state.encoders!;
     if (stage === 'one-way') {
-      const counts: Float64Array[] = [];
-      let at = 0;
-      for (const e of encoders) { counts.push(Float64Array.from(sum.subarray(at, at + e.size))); at += e.size; }
-      this.state.margins = copulaMarginals(encoders, counts);
+      this.state.margins = copulaMarginals(encoders, splitByColumn(sum, encoders));
       return { stage, columns: encoders.length, latents: latentCount(encoders, this.state.margins), contributors: info.contributors.length };
     }
     const dl = latentCount(encoders, this.state.margins!);
@@ -209,7 +200,7 @@ export class CopulaSiteTask implements SiteTask {
   localVector(raw: unknown, ctx: SiteRoundContext): Float64Array {
     const plan = raw as CopulaPlan;
     if (!plan || !['histograms', 'one-way', 'correlation'].includes(plan.stage) || !plan.mechanism || typeof plan.federation !== 'string') throw new HemasynthError('federated copula: malformed round plan from the coordinator');
-    this.ledger.chargeOnce(`${plan.federation}/${ctx.round}`, plan.mechanism, plan.note, plan.budget);
+    this.ledger.chargeRound(plan, ctx.round);
     if (plan.stage === 'histograms') return siteHistograms(this.data(), plan.histograms ?? []);
     const encoders = plan.encoders;
     if (!encoders) throw new HemasynthError('federated copula: a counting plan without encoders');

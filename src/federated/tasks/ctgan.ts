@@ -31,7 +31,6 @@ import { readArrowFile } from '../../data/arrow-file';
 import type { TableSchema } from '../../data/schema';
 import { CryptoRandom } from '../../dp/noise';
 import { PrivacyLedger } from '../../dp/ledger';
-import type { Mechanism } from '../../dp/accountants/mechanisms';
 import { HemasynthError, UsageError, describeValue } from '../../errors';
 import { CTGAN_DEFAULTS, CtganShape, ctganCriticBatch, ctganCriticSpec, ctganGeneratorNetwork, ctganGeneratorStep, ctganParts, startAtCodeFrequencies } from '../../models/ctgan/ctgan-generator';
 import { ConditionalVector, conditionalVector } from '../../models/ctgan/conditional-vector';
@@ -45,22 +44,17 @@ import { createTrainer } from '../../nn/create';
 import type { Trainer } from '../../nn/trainer';
 import { DiscreteColumnEncoder, DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
-import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, numberOption, scaleFor, siteHistograms } from './federated-discretisation';
+import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, optionReaders, scaleFor, siteHistograms, splitByColumn } from './federated-discretisation';
 import { federatedModelFile, openFederationLedger } from './federated-model';
 import { SecureDpSgdCoordinatorTask, SecureDpSgdSiteTask } from './secure-dp-sgd';
-import { SiteRoundLedger } from './site-round-ledger';
+import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 
 /** Defaults of the federated CTGAN (the networks' are the central CTGAN's). */
 export const FEDERATED_CTGAN_DEFAULTS = { rounds: 300, sampleRate: 0.25, maxGradNorm: 1, maxSiteRows: 1_000_000 } as const;
 
 type Stage = 'histograms' | 'counts' | 'learn';
 
-interface CtganPlan {
-  federation: string;
-  stage: Stage;
-  budget: { epsilon: number; delta: number };
-  mechanism: Mechanism;
-  note: string;
+interface CtganPlan extends SitePlan<Stage> {
   histograms?: HistogramSpec[];
   encoders?: DiscreteColumnEncoder[];
   conditional?: ConditionalVector;
@@ -113,8 +107,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new UsageError(`Expected a positive integer for rounds but received ${describeValue(o.rounds)}`);
     this.schema = federationSchema(o.schemaHint);
     const opts = o.options ?? {};
-    const int = (key: string, fallback: number, min: number, max: number) => numberOption(opts, key, fallback, (v) => Number.isInteger(v) && v >= min && v <= max, `an integer in [${min}, ${max}]`);
-    const real = (key: string, fallback: number, min: number, max: number) => numberOption(opts, key, fallback, (v) => Number.isFinite(v) && v > min && v <= max, `a number in (${min}, ${max}]`);
+    const { int, real } = optionReaders(opts);
     if (opts.pac !== undefined && opts.pac !== 1) throw new UsageError(`Expected pac 1 for a DP ctgan (a packed critic sample would hold several records) but received ${describeValue(opts.pac)}`);
     this.discretisation = new FederatedDiscretisation(this.schema, int('bins', DEFAULT_NUMERIC_BINS, 2, 200), int('histogramBins', DEFAULT_HISTOGRAM_BINS, 8, 4096), 'federated ctgan');
     const h = this.discretisation.histograms.length;
@@ -201,9 +194,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     }
     const encoders = this.state.encoders!;
     if (stage === 'counts') {
-      const counts: number[][] = [];
-      let at = 0;
-      for (const e of encoders) { counts.push(Array.from(sum.subarray(at, at + e.size))); at += e.size; }
+      const counts = splitByColumn(sum, encoders).map((c) => Array.from(c));
       this.state.counts = counts;
       this.build(encoders, counts, null);
       return { stage, columns: encoders.length, contributors: info.contributors.length };
@@ -277,7 +268,7 @@ export class CtganSiteTask implements SiteTask {
     const plan = raw as CtganPlan;
     if (!plan || !['histograms', 'counts', 'learn'].includes(plan.stage) || !plan.mechanism || typeof plan.federation !== 'string') throw new HemasynthError('federated ctgan: malformed round plan from the coordinator');
     if (plan.stage !== 'learn') {
-      this.ledger.chargeOnce(`${plan.federation}/${ctx.round}`, plan.mechanism, plan.note, plan.budget);
+      this.ledger.chargeRound(plan, ctx.round);
       if (plan.stage === 'histograms') return siteHistograms(this.data(), plan.histograms ?? []);
       const encoders = plan.encoders ?? [];
       const { codes } = this.rows(encoders);

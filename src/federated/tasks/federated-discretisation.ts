@@ -50,6 +50,18 @@ export function numberOption(o: Record<string, unknown> | undefined, key: string
   return v;
 }
 
+/**
+ * Integer and real option readers over a task's options, each naming the option and its range in
+ * the error.
+ * @example const { int, real } = optionReaders(o.options); int('bins', 10, 2, 200)
+ */
+export function optionReaders(opts: Record<string, unknown> | undefined): { int: (key: string, fallback: number, min: number, max: number) => number; real: (key: string, fallback: number, min: number, max: number) => number } {
+  return {
+    int: (key, fallback, min, max) => numberOption(opts, key, fallback, (v) => Number.isInteger(v) && v >= min && v <= max, `an integer in [${min}, ${max}]`),
+    real: (key, fallback, min, max) => numberOption(opts, key, fallback, (v) => Number.isFinite(v) && v > min && v <= max, `a number in (${min}, ${max}]`),
+  };
+}
+
 function boundNumber(c: TableSchema['columns'][number], v: number | string | undefined): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
@@ -185,5 +197,16 @@ export function siteHistograms(table: Table, specs: readonly HistogramSpec[]): F
     }
     at += h.bins;
   }
+  return out;
+}
+
+/**
+ * A summed vector of per-column code counts (columns in encoder order) split into one array per column.
+ * @example splitByColumn(sum, encoders)[0].length === encoders[0].size
+ */
+export function splitByColumn(sum: ArrayLike<number>, encoders: readonly DiscreteColumnEncoder[]): Float64Array[] {
+  const out: Float64Array[] = [];
+  let at = 0;
+  for (const e of encoders) { out.push(Float64Array.from(Array.prototype.slice.call(sum, at, at + e.size) as number[])); at += e.size; }
   return out;
 }

@@ -32,7 +32,6 @@ import type { Table } from 'apache-arrow';
 import { readArrowFile } from '../../data/arrow-file';
 import type { TableSchema } from '../../data/schema';
 import { PrivacyLedger } from '../../dp/ledger';
-import type { Mechanism } from '../../dp/accountants/mechanisms';
 import { CryptoRandom } from '../../dp/noise';
 import { HemasynthError } from '../../errors';
 import type { HemasynthModel } from '../../models/generator';
@@ -44,7 +43,7 @@ import { PrivacyPlanner } from '../../models/privacy-plan';
 import { DiscreteColumnEncoder, encodeTable, DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
 import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, numberOption, scaleFor, siteHistograms } from './federated-discretisation';
-import { SiteRoundLedger } from './site-round-ledger';
+import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 import { federatedModelFile, openFederationLedger } from './federated-model';
 
 /** Budget shares (zCDP) of the federated marginal generator: those of the central one. */
@@ -57,13 +56,7 @@ export const DEFAULT_MAX_SITE_ROWS = 10_000_000;
 type Stage = 'histograms' | 'one-way' | 'candidates' | 'two-way';
 
 /** What the sites receive in a round's plan. */
-interface MarginalPlan {
-  federation: string;
-  stage: Stage;
-  /** The site charges this to its own ledger before reading its data. */
-  mechanism: Mechanism;
-  note: string;
-  budget: { epsilon: number; delta: number };
+interface MarginalPlan extends SitePlan<Stage> {
   histograms?: HistogramSpec[];
   encoders?: DiscreteColumnEncoder[];
   cliques?: number[][];
@@ -326,7 +319,7 @@ export class MarginalSiteTask implements SiteTask {
   localVector(raw: unknown, ctx: SiteRoundContext): Float64Array {
     const plan = raw as MarginalPlan;
     if (!plan || typeof plan.stage !== 'string' || !plan.mechanism) throw new HemasynthError('federated marginal: malformed round plan from the coordinator');
-    this.ledger.chargeOnce(`${plan.federation}/${ctx.round}`, plan.mechanism, plan.note, plan.budget);
+    this.ledger.chargeRound(plan, ctx.round);
     const table = this.data();
     if (plan.stage === 'histograms') return siteHistograms(table, plan.histograms ?? []);
     const encoders = plan.encoders ?? [];

@@ -11,6 +11,17 @@ import type { Mechanism } from '../../dp/accountants/mechanisms';
 import { UsageError } from '../../errors';
 import type { SiteTaskOptions } from '../task';
 
+/** What every round plan of a federated generator carries for the site's ledger. */
+export interface SitePlan<Stage extends string> {
+  federation: string;
+  stage: Stage;
+  /** The federation's budget (a site's ledger created without one of its own takes it). */
+  budget: { epsilon: number; delta: number };
+  /** The site charges this to its own ledger before reading its data. */
+  mechanism: Mechanism;
+  note: string;
+}
+
 export class SiteRoundLedger {
   readonly fingerprint: string;
   private ledger?: PrivacyLedger;
@@ -35,5 +46,13 @@ export class SiteRoundLedger {
     if (this.charged.has(key)) return;
     this.open(federationBudget).charge({ mechanism, datasetFingerprint: this.fingerprint, note });
     this.charged.add(key);
+  }
+
+  /**
+   * Charges a round plan's mechanism once per federation round.
+   * @example siteLedger.chargeRound(plan, ctx.round)
+   */
+  chargeRound(plan: SitePlan<string>, round: number): void {
+    this.chargeOnce(`${plan.federation}/${round}`, plan.mechanism, plan.note, plan.budget);
   }
 }

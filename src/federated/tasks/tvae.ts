@@ -29,7 +29,6 @@ import type { Table } from 'apache-arrow';
 import { readArrowFile } from '../../data/arrow-file';
 import type { TableSchema } from '../../data/schema';
 import { PrivacyLedger } from '../../dp/ledger';
-import type { Mechanism } from '../../dp/accountants/mechanisms';
 import { HemasynthError, UsageError, describeValue } from '../../errors';
 import type { TrainedParts } from '../../models/generator';
 import { saveModel } from '../../models/model-file';
@@ -44,9 +43,9 @@ import { DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
 import { FedAvgCoordinatorTask, FedAvgSiteTask } from './fedavg';
 import { SecureDpSgdCoordinatorTask, SecureDpSgdSiteTask } from './secure-dp-sgd';
-import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, numberOption, scaleFor, siteHistograms } from './federated-discretisation';
+import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, optionReaders, scaleFor, siteHistograms } from './federated-discretisation';
 import { federatedModelFile, openFederationLedger } from './federated-model';
-import { SiteRoundLedger } from './site-round-ledger';
+import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 
 /** Defaults of the federated TVAE (the network's are the central TVAE's). */
 export const FEDERATED_TVAE_DEFAULTS = { rounds: 100, localSteps: 5, sampleRate: 0.25, maxGradNorm: 1, maxSiteRows: 1_000_000, parameterClip: 64 } as const;
@@ -76,13 +75,7 @@ interface TvaeTraining {
 }
 
 /** What the sites receive in a round's plan. */
-interface TvaePlan {
-  federation: string;
-  stage: 'histograms' | 'learn';
-  budget: { epsilon: number; delta: number };
-  /** The site charges this to its own ledger before reading its data. */
-  mechanism: Mechanism;
-  note: string;
+interface TvaePlan extends SitePlan<'histograms' | 'learn'> {
   histograms?: HistogramSpec[];
   encoders?: DiscreteColumnEncoder[];
   architecture?: TvaeArchitecture;
@@ -144,8 +137,7 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new UsageError(`Expected a positive integer for rounds but received ${describeValue(o.rounds)}`);
     this.schema = federationSchema(o.schemaHint);
     const opts = o.options ?? {};
-    const int = (key: string, fallback: number, min: number, max: number) => numberOption(opts, key, fallback, (v) => Number.isInteger(v) && v >= min && v <= max, `an integer in [${min}, ${max}]`);
-    const real = (key: string, fallback: number, min: number, max: number) => numberOption(opts, key, fallback, (v) => Number.isFinite(v) && v > min && v <= max, `a number in (${min}, ${max}]`);
+    const { int, real } = optionReaders(opts);
     const bins = int('bins', DEFAULT_NUMERIC_BINS, 2, 200);
     this.discretisation = new FederatedDiscretisation(this.schema, bins, int('histogramBins', DEFAULT_HISTOGRAM_BINS, 8, 4096), 'federated tvae');
     this.histogramRound = this.discretisation.histograms.length > 0;
@@ -297,7 +289,7 @@ export class TvaeSiteTask implements SiteTask {
     const plan = raw as TvaePlan;
     if (!plan || (plan.stage !== 'histograms' && plan.stage !== 'learn') || !plan.mechanism || typeof plan.federation !== 'string') throw new HemasynthError('federated tvae: malformed round plan from the coordinator');
     if (plan.stage === 'histograms') {
-      this.ledger.chargeOnce(`${plan.federation}/${ctx.round}`, plan.mechanism, plan.note, plan.budget);
+      this.ledger.chargeRound(plan, ctx.round);
       return siteHistograms(this.data(), plan.histograms ?? []);
     }
     const { encoders, architecture: a, training: t } = plan;

@@ -5,27 +5,22 @@
  * the central copula trained on the pooled data with the same budget; each site's ledger holds
  * one entry per round.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../support/run-cli';
 import { simulateCohort } from '../../../src/scd/simulate';
-import { federatedCohort } from '../../support/federated-cohort';
+import { federatedCohort, temporaryDir } from '../../support/federated-cohort';
 import { loadModel } from '../../../src/models/model-file';
 import { sampleModel, trainModel } from '../../../src/models/model-api';
 import { fidelityRatio } from '../../../src/models/fidelity-ratio';
 import { PrivacyLedger } from '../../../src/dp/ledger';
 
 jest.setTimeout(150_000);
-let dir: string;
+const tmp = temporaryDir('hemasynth-fedcop-');
 const COLUMNS = ['sex', 'genotype', 'alpha_thal_deletions', 'hydroxyurea', 'stroke', 'died', 'age_years', 'hb_g_dl', 'hbf_pct', 'hba_pct', 'voc_12m', 'ferritin_ug_l'];
 
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-fedcop-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('federated copula across 4 site processes matches the central copula on the pooled data', async () => {
+  const dir = tmp();
   const { cohort, schema, schemaFile, ledgers, pooled } = federatedCohort(dir, { patients: 3000, seed: 13, columns: COLUMNS });
   const out = path.join(dir, 'fed.hsm');
   const r = await runCli(['federate', 'simulate', '--data', cohort, '--model', 'copula', '--epsilon', '2', '--delta', '1e-6', '--out', out, '--schema', schemaFile, '--ledger-dir', ledgers, '--json']);

@@ -6,10 +6,9 @@
  * the pooled data with the same budget. Each site's ledger records every round's spend.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../support/run-cli';
-import { federatedCohort } from '../../support/federated-cohort';
+import { federatedCohort, temporaryDir } from '../../support/federated-cohort';
 import { loadModel } from '../../../src/models/model-file';
 import { sampleModel, trainModel } from '../../../src/models/model-api';
 import { meanMarginalTvd } from '../../../src/models/fidelity-ratio';
@@ -17,15 +16,12 @@ import { PrivacyLedger } from '../../../src/dp/ledger';
 import { siteFilesIn } from '../../../src/federated/simulation';
 
 jest.setTimeout(150_000);
-let dir: string;
+const tmp = temporaryDir('hemasynth-fedmarg-');
 const COLUMNS = ['sex', 'genotype', 'alpha_thal_deletions', 'hydroxyurea', 'chronic_transfusion', 'stroke', 'died', 'age_years', 'hb_g_dl', 'hbf_pct', 'voc_12m'];
 
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-fedmarg-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('federate simulate trains a marginal model across site processes that matches the central fit', async () => {
+  const dir = tmp();
   const { cohort, byName, schema, schemaFile, ledgers, pooled } = federatedCohort(dir, { patients: 3000, seed: 11, columns: COLUMNS });
   // Only the site files are sites: patients.arrow and visits-*.arrow are left out.
   expect(siteFilesIn(cohort).map((f) => path.basename(f))).toEqual(['site-ES1.arrow', 'site-FR1.arrow', 'site-IT1.arrow', 'site-NL1.arrow']);
@@ -74,6 +70,7 @@ test('federate simulate trains a marginal model across site processes that match
 });
 
 test('federate simulate refuses a folder without site files and a bad --secure-agg', async () => {
+  const dir = tmp();
   const empty = path.join(dir, 'empty');
   fs.mkdirSync(empty);
   const r = await runCli(['federate', 'simulate', '--data', empty, '--model', 'marginal', '--epsilon', '1', '--out', path.join(dir, 'x.hsm')]);

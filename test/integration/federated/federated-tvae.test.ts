@@ -7,28 +7,23 @@
  * fidelity is close to central DP training on the pooled data at the same (ε, δ), sampling rate
  * and number of steps (both figures printed).
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../support/run-cli';
 import { simulateCohort } from '../../../src/scd/simulate';
-import { federatedCohort } from '../../support/federated-cohort';
+import { expectOnnxMatchesNative, federatedCohort, temporaryDir } from '../../support/federated-cohort';
 import { loadModel } from '../../../src/models/model-file';
 import { sampleModel, trainModel } from '../../../src/models/model-api';
 import { fidelityRatio } from '../../../src/models/fidelity-ratio';
 import { PrivacyLedger } from '../../../src/dp/ledger';
 
 jest.setTimeout(400_000);
-let dir: string;
+const tmp = temporaryDir('hemasynth-fedtvae-');
 const COLUMNS = ['sex', 'genotype', 'alpha_thal_deletions', 'hydroxyurea', 'chronic_transfusion', 'stroke', 'died', 'age_years', 'hb_g_dl', 'hbf_pct', 'voc_12m'];
 const ROUNDS = 100, EPSILON = 4, SAMPLE_RATE = 0.25, PATIENTS = 3000;
 
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-fedtvae-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('federated TVAE across 4 site processes reaches the fidelity of central DP training on the pooled data', async () => {
+  const dir = tmp();
   const { cohort, schema, schemaFile, ledgers, pooled } = federatedCohort(dir, { patients: PATIENTS, seed: 11, columns: COLUMNS });
   const out = path.join(dir, 'fed.hsm');
   const r = await runCli(['federate', 'simulate', '--data', cohort, '--model', 'tvae', '--rounds', String(ROUNDS), '--epsilon', String(EPSILON), '--delta', '1e-6',
@@ -62,15 +57,7 @@ test('federated TVAE across 4 site processes reaches the fidelity of central DP 
   }
 
   // The ONNX graph in the bundle gives the native engine's rows.
-  const nativeRows = sampleModel(model, { rows: 200, seed: 5 });
-  const onnxRows = sampleModel(model, { rows: 200, seed: 5, engine: 'onnx' });
-  // The raw outputs agree within 1e-5 (test/unit/models/onnx.test.ts): categories are the same, values within float error.
-  expect(Array.from(onnxRows.getChild('genotype')!.toArray() as string[])).toEqual(Array.from(nativeRows.getChild('genotype')!.toArray() as string[]));
-  const hbOnnx = onnxRows.getChild('hb_g_dl')!.toArray() as Float64Array, hbNative = nativeRows.getChild('hb_g_dl')!.toArray() as Float64Array;
-  for (let i = 0; i < hbNative.length; i++) {
-    if (Number.isNaN(hbNative[i])) expect(Number.isNaN(hbOnnx[i])).toBe(true);
-    else expect(Math.abs(hbOnnx[i] - hbNative[i])).toBeLessThan(1e-3);
-  }
+  expectOnnxMatchesNative(model, 'genotype', 'hb_g_dl');
 
   // Central DP-SGD on the pooled rows with the same (ε, δ), sampling rate and number of steps.
   const central = trainModel({ table: pooled, schema, model: 'tvae', epsilon: EPSILON, delta: 1e-6, seed: 3, options: { epochs: Math.round(ROUNDS * SAMPLE_RATE), batchSize: Math.round(SAMPLE_RATE * PATIENTS) } });
