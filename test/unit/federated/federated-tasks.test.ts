@@ -1,5 +1,5 @@
 /**
- * The federated tvae, copula and secure DP-SGD tasks without a network: option validation,
+ * The federated tvae, ctgan, copula and secure DP-SGD tasks without a network: option validation,
  * checkpoint and restore of the coordinator state, the plan's noise calibration, and the secure
  * DP-SGD update equal to one central DP-SGD (SGD) step on the pooled gradient sums.
  */
@@ -7,6 +7,7 @@ import { simulateCohort } from '../../../src/scd/simulate';
 import type { TableSchema } from '../../../src/data/schema';
 import { TvaeCoordinatorTask } from '../../../src/federated/tasks/tvae';
 import { CopulaCoordinatorTask } from '../../../src/federated/tasks/copula';
+import { CtganCoordinatorTask } from '../../../src/federated/tasks/ctgan';
 import { SecureDpSgdCoordinatorTask, encodedSensitivity, COUNT_WEIGHT } from '../../../src/federated/tasks/secure-dp-sgd';
 
 const sim = simulateCohort({ patients: 200, sites: 2, seed: 5 });
@@ -80,4 +81,31 @@ test('copula: three rounds (histograms, 1-way, correlation) with the correlation
   const sigma = (corr.plan as { mechanism: { noiseMultiplier: number } }).mechanism.noiseMultiplier;
   expect(corr.noiseSigmaPerSite).toBeCloseTo((sigma * (2 ** 10 * dl + Math.sqrt(corr.vectorLength))) / Math.sqrt(2), 6);
   expect(() => task.finish('/nonexistent/x.hsm')).toThrow(/correlation round/);
+});
+
+test('ctgan: histograms, code counts, then critic rounds whose plan carries the generator; bad options are refused with the option named', () => {
+  const opts = { seed: 2, embeddingDim: 8 };
+  const task = new CtganCoordinatorTask({ ...base, rounds: 2, options: opts });
+  expect(task.rounds).toBe(4);
+  const h = task.planRound(0);
+  task.absorbRound(0, new Float64Array(h.vectorLength).fill(3), { round: 0, contributors: ['a', 'b'], dropped: [] });
+  const counts = task.planRound(1);
+  expect((counts.plan as { stage: string }).stage).toBe('counts');
+  task.absorbRound(1, new Float64Array(counts.vectorLength).fill(10), { round: 1, contributors: ['a', 'b'], dropped: [] });
+  const learn = task.planRound(2);
+  const plan = learn.plan as { stage: string; generator: string; conditional: { width: number } };
+  expect(plan.stage).toBe('learn');
+  expect(plan.conditional.width).toBeGreaterThan(0);
+  const before = plan.generator;
+  // One critic step (a zero gradient sum from 40 rows), then the generator step through the critic changes the generator.
+  const sum = new Float64Array(learn.vectorLength);
+  sum[learn.vectorLength - 1] = COUNT_WEIGHT * 40;
+  task.absorbRound(2, sum, { round: 2, contributors: ['a', 'b'], dropped: [] });
+  expect((task.planRound(3).plan as { generator: string }).generator).not.toBe(before);
+  const again = new CtganCoordinatorTask({ ...base, rounds: 2, options: opts });
+  again.restore(JSON.parse(JSON.stringify(task.checkpoint())));
+  expect((again.planRound(3).plan as { generator: string }).generator).toBe((task.planRound(3).plan as { generator: string }).generator);
+  expect(() => new CtganCoordinatorTask({ ...base, rounds: 2, options: { pac: 10 } })).toThrow(/pac 1/);
+  expect(() => new CtganCoordinatorTask({ ...base, rounds: 2, options: { sampleRate: 0 } })).toThrow(/sampleRate/);
+  expect(() => new CopulaCoordinatorTask({ ...base, rounds: 1, options: { bins: 1 } })).toThrow(/bins/);
 });
