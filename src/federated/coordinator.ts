@@ -24,7 +24,7 @@ import { PairwiseAggregator, UnmaskResponse } from './pairwise-masking';
 import { assertCapacity, decodeFixedPoint, ringAdd } from './ring-codec';
 import { SecureAggregationMode } from './secure-aggregation';
 import type { CoordinatorTask, RoundPlan } from './task';
-import { clientChannel, federationPackage, GRPC_OPTIONS, MAX_MESSAGE_BYTES, MAX_VECTOR_WORDS, peerCommonName, serverCredentials, VectorAssembly } from './transport';
+import { clientChannel, federationPackage, GRPC_OPTIONS, MAX_PLAN_PARTS, MAX_VECTOR_WORDS, PLAN_PART_CHARS, peerCommonName, serverCredentials, VectorAssembly } from './transport';
 import type { PartyCredentials } from './pki';
 import { HELPER_NAME } from './pki';
 
@@ -408,12 +408,15 @@ export class FederationCoordinator {
       vector_length: String(plan.vectorLength), scale: plan.format.scale, clip: plan.format.clip, threshold: t,
       secure_aggregation: o.secureAggregation, helper_address: o.helperAddress ?? '',
     };
-    // The plan travels in one message: refuse a plan that cannot (a model too large to send).
-    const planBytes = Buffer.byteLength(start.plan_json);
-    if (planBytes > MAX_MESSAGE_BYTES - 64 * 1024) {
-      throw new HemasynthError(`round ${round} plan of ${(planBytes / 2 ** 20).toFixed(1)} MiB exceeds the ${MAX_MESSAGE_BYTES / 2 ** 20} MiB message limit: use a smaller network (option embeddingDim, or the layer widths where the model takes them) or fewer columns`);
+    // A plan larger than one message (a neural generator's global model) goes in ordered parts.
+    const parts = Math.max(1, Math.ceil(start.plan_json.length / PLAN_PART_CHARS));
+    if (parts > MAX_PLAN_PARTS) {
+      throw new HemasynthError(`round ${round} plan of ${(start.plan_json.length / 2 ** 20).toFixed(1)} Mi characters exceeds the ${MAX_PLAN_PARTS} parts of ${PLAN_PART_CHARS / 2 ** 20} Mi a plan may have: use a smaller network (option embeddingDim, or the layer widths where the model takes them) or fewer columns`);
     }
-    for (const s of participants) this.send(s, { round, attempt, phase: 'start', start });
+    for (let k = 0; k < parts; k++) {
+      const part = parts === 1 ? start : { ...start, plan_json: start.plan_json.slice(k * PLAN_PART_CHARS, (k + 1) * PLAN_PART_CHARS), plan_part: k, plan_parts: parts };
+      for (const s of participants) this.send(s, { round, attempt, phase: 'start', start: part });
+    }
     this.log('round-start', { round, attempt, participants, vectorLength: plan.vectorLength });
     const { sum, contributors, dropped } = o.secureAggregation === 'pairwise'
       ? await this.pairwiseRound(round, attempt, participants, plan)

@@ -13,7 +13,7 @@ import { discreteGaussianVector } from '../dp/discrete-noise';
 import { PairwiseMaskingSite } from './pairwise-masking';
 import { applyMasks, encodeFixedPoint, SEED_BYTES } from './ring-codec';
 import type { SiteTask } from './task';
-import { clientChannel, federationPackage, MAX_VECTOR_WORDS, vectorChunks, writeWithBackpressure } from './transport';
+import { clientChannel, federationPackage, MAX_PLAN_PARTS, MAX_VECTOR_WORDS, vectorChunks, writeWithBackpressure } from './transport';
 import type { PartyCredentials } from './pki';
 import { COORDINATOR_NAME, HELPER_NAME } from './pki';
 import { FederationLog, stderrLog } from './coordinator';
@@ -49,15 +49,18 @@ interface WireStart {
   threshold: number;
   secure_aggregation: string;
   helper_address: string;
+  /** A plan larger than one message arrives in parts 0..plan_parts−1, in order (proto3: 0 means 1 part). */
+  plan_part?: number;
+  plan_parts?: number;
 }
 
-/** Integer noise of σ (encoded units) from the exact discrete Gaussian sampler (Canonne, Kamath & Steinke 2020). */
 /**
  * Runs a site until the coordinator says the federation is finished.
  * @example await new FederationSite({ coordinator: 'host:7070', credentials, name: 'a', task }).run();
  */
 export class FederationSite {
   private sequence = 0n;
+  private planParts?: { key: string; parts: number; chunks: string[] };
   private call?: grpc.ClientDuplexStream<unknown, unknown>;
   private client?: grpc.Client;
   private masking?: PairwiseMaskingSite;
@@ -175,10 +178,13 @@ export class FederationSite {
         this.welcomed = true;
         this.log('welcomed', { site: this.options.name, ...(m.welcome as object) });
         return;
-      case 'start':
-        this.current = { round, attempt, start: m.start as WireStart, silent: false };
+      case 'start': {
+        const start = this.assemblePlan(round, attempt, m.start as WireStart);
+        if (!start) return;
+        this.current = { round, attempt, start, silent: false };
         this.masking = undefined;
         return this.onStart();
+      }
       case 'roster':
         if (!this.isCurrent(round, attempt) || !this.masking) return;
         if (await this.drill('share')) return;
@@ -217,6 +223,22 @@ export class FederationSite {
       default:
         this.log('ignored', { site: this.options.name, body: m.body });
     }
+  }
+
+  /** The whole round start once every part of its plan has arrived (parts come in order on the stream), else null. */
+  private assemblePlan(round: number, attempt: number, part: WireStart): WireStart | null {
+    const parts = part.plan_parts || 1;
+    if (parts === 1) return part;
+    const index = part.plan_part ?? 0;
+    if (!(Number.isInteger(parts) && parts <= MAX_PLAN_PARTS)) throw new HemasynthError(`round ${round} plan announced in ${parts} parts; at most ${MAX_PLAN_PARTS} are allowed`);
+    const key = `${round}/${attempt}`;
+    if (index === 0 || this.planParts?.key !== key) this.planParts = { key, parts, chunks: [] };
+    const p = this.planParts;
+    if (p.parts !== parts || index !== p.chunks.length) throw new HemasynthError(`round ${round} plan part ${index} of ${parts} arrived out of order (expected part ${p.chunks.length} of ${p.parts})`);
+    p.chunks.push(part.plan_json);
+    if (p.chunks.length < parts) return null;
+    this.planParts = undefined;
+    return { ...part, plan_json: p.chunks.join('') };
   }
 
   private isCurrent(round: number, attempt: number): boolean {

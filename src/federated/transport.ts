@@ -23,6 +23,14 @@ export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const CHUNK_WORDS = 64 * 1024;
 /** Largest vector a round may declare (words). */
 export const MAX_VECTOR_WORDS = 1 << 28;
+/**
+ * Characters of a round plan per message: a plan (the global model of a neural generator)
+ * larger than this travels in parts, each under the message limit even at 4 UTF-8 bytes for
+ * every 2 characters.
+ */
+export const PLAN_PART_CHARS = 1 << 20;
+/** Most parts a round plan may have (a 256 Mi-character plan). */
+export const MAX_PLAN_PARTS = 256;
 
 /** Path of the shipped protocol definition. */
 export const PROTO_FILE = path.join(packageRoot, 'proto', 'federation.proto');
