@@ -91,30 +91,54 @@ static Napi::Value CapacityOk(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), hemasynth::smpc::fixed_point_capacity_ok(bound, parties));
 }
 
-// smpcRingAdd(acc: BigUint64Array, x: BigUint64Array, offset, threads) -> void (acc updated in place)
+// Optional boolean argument i (false when absent or undefined).
+static bool optional_bool_arg(const Napi::CallbackInfo& info, size_t i, const char* field) {
+  if (info.Length() <= i || info[i].IsUndefined()) return false;
+  if (!info[i].IsBoolean()) throw_type(info.Env(), "a boolean", field, info[i]);
+  return info[i].As<Napi::Boolean>().Value();
+}
+
+// Optional AES code path argument i: "auto" (or absent), "vaes512" or "aesni".
+static hemasynth::smpc::AesPath aes_path_arg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || info[i].IsUndefined()) return hemasynth::smpc::AesPath::automatic;
+  std::string name = info[i].IsString() ? info[i].As<Napi::String>().Utf8Value() : "";
+  if (name == "auto") return hemasynth::smpc::AesPath::automatic;
+  if (name == "vaes512") return hemasynth::smpc::AesPath::vaes512;
+  if (name == "aesni") return hemasynth::smpc::AesPath::aesni;
+  throw_type(info.Env(), "\"auto\", \"vaes512\" or \"aesni\"", "path", info[i]);
+}
+
+// smpcRingAdd(acc: BigUint64Array, x: BigUint64Array, offset, threads, subtract?) -> void (acc updated in place)
 static Napi::Value RingAdd(const Napi::CallbackInfo& info) {
   auto acc = u64_arg(info, 0, "acc");
   auto x = u64_arg(info, 1, "x");
   int64_t offset = int_arg(info, 2, "offset", 0, kMaxLength);
   int threads = threads_arg(info, 3);
+  bool subtract = optional_bool_arg(info, 4, "subtract");
   guarded(info.Env(), [&]() {
-    hemasynth::smpc::ring_add(acc.data, acc.length, x.data, x.length, static_cast<size_t>(offset), threads);
+    hemasynth::smpc::ring_add(acc.data, acc.length, x.data, x.length, static_cast<size_t>(offset), threads, subtract);
     return 0;
   });
   return info.Env().Undefined();
 }
 
-// smpcApplyMasks(v: BigUint64Array, seeds: Uint8Array(32k), signs: Int32Array(k), threads) -> void (v updated in place)
+// smpcMaskPrgPath() -> "vaes512" | "aesni" | "none": the native AES-256-CTR path of this CPU
+static Napi::Value MaskPrgPath(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), hemasynth::smpc::aes_ctr_path_name());
+}
+
+// smpcApplyMasks(v: BigUint64Array, seeds: Uint8Array(32k), signs: Int32Array(k), threads, path?) -> void (v updated in place)
 static Napi::Value ApplyMasks(const Napi::CallbackInfo& info) {
   auto v = u64_arg(info, 0, "vector");
   auto seeds = u8_arg(info, 1, "seeds");
   auto signs = i32_arg(info, 2, "signs");
   int threads = threads_arg(info, 3);
+  auto path = aes_path_arg(info, 4);
   guarded(info.Env(), [&]() {
     hemasynth::require(seeds.length == signs.length * 32, "seeds",
                        "expected 32 bytes per sign (" + std::to_string(signs.length * 32) + ") but received " +
                            std::to_string(seeds.length));
-    hemasynth::smpc::apply_masks(v.data, v.length, seeds.data, signs.data, signs.length, threads);
+    hemasynth::smpc::apply_masks(v.data, v.length, seeds.data, signs.data, signs.length, threads, path);
     return 0;
   });
   return info.Env().Undefined();
@@ -158,6 +182,7 @@ void RegisterSmpc(Napi::Env env, Napi::Object exports) {
   exports.Set("smpcCapacityOk", Napi::Function::New(env, CapacityOk, "smpcCapacityOk"));
   exports.Set("smpcRingAdd", Napi::Function::New(env, RingAdd, "smpcRingAdd"));
   exports.Set("smpcApplyMasks", Napi::Function::New(env, ApplyMasks, "smpcApplyMasks"));
+  exports.Set("smpcMaskPrgPath", Napi::Function::New(env, MaskPrgPath, "smpcMaskPrgPath"));
   exports.Set("smpcShamirSplit", Napi::Function::New(env, ShamirSplit, "smpcShamirSplit"));
   exports.Set("smpcShamirCombine", Napi::Function::New(env, ShamirCombine, "smpcShamirCombine"));
 }

@@ -62,23 +62,7 @@ constexpr int LANES = 16;
   a = _mm512_add_epi32(a, b); d = _mm512_rol_epi32(_mm512_xor_si512(d, a), 8);  \
   c = _mm512_add_epi32(c, d); b = _mm512_rol_epi32(_mm512_xor_si512(b, c), 7);
 
-// Where a batch of keystream goes: stored as bytes, or added to / subtracted from the
-// little-endian 64-bit words already at `out` (mod 2^64), so mask expansion touches the
-// vector once and needs no intermediate buffer.
-enum class Emit { Store, Add, Subtract };
-
-template <Emit E>
-inline void emit_block(uint8_t* out, __m512i v) {
-  if constexpr (E == Emit::Store) {
-    _mm512_storeu_si512(out, v);
-  } else {
-    __m512i a = _mm512_loadu_si512(out);
-    _mm512_storeu_si512(out, E == Emit::Add ? _mm512_add_epi64(a, v) : _mm512_sub_epi64(a, v));
-  }
-}
-
-template <Emit E>
-void chacha20_blocks_emit(const ChaChaKey& k, uint64_t counter, uint8_t* out /* LANES*64 */) {
+void chacha20_blocks(const ChaChaKey& k, uint64_t counter, uint8_t* out /* LANES*64 */) {
   uint32_t init[16];
   init_state(k, 0, init);
   __m512i s[16], x[16];
@@ -117,14 +101,13 @@ void chacha20_blocks_emit(const ChaChaKey& k, uint64_t counter, uint8_t* out /* 
   for (int r = 0; r < 4; ++r) {
     __m512i u0 = _mm512_shuffle_i32x4(y[0][r], y[1][r], 0x44), u1 = _mm512_shuffle_i32x4(y[0][r], y[1][r], 0xEE);
     __m512i u2 = _mm512_shuffle_i32x4(y[2][r], y[3][r], 0x44), u3 = _mm512_shuffle_i32x4(y[2][r], y[3][r], 0xEE);
-    emit_block<E>(out + 64 * (0 + r), _mm512_shuffle_i32x4(u0, u2, 0x88));
-    emit_block<E>(out + 64 * (4 + r), _mm512_shuffle_i32x4(u0, u2, 0xDD));
-    emit_block<E>(out + 64 * (8 + r), _mm512_shuffle_i32x4(u1, u3, 0x88));
-    emit_block<E>(out + 64 * (12 + r), _mm512_shuffle_i32x4(u1, u3, 0xDD));
+    _mm512_storeu_si512(out + 64 * (0 + r), _mm512_shuffle_i32x4(u0, u2, 0x88));
+    _mm512_storeu_si512(out + 64 * (4 + r), _mm512_shuffle_i32x4(u0, u2, 0xDD));
+    _mm512_storeu_si512(out + 64 * (8 + r), _mm512_shuffle_i32x4(u1, u3, 0x88));
+    _mm512_storeu_si512(out + 64 * (12 + r), _mm512_shuffle_i32x4(u1, u3, 0xDD));
   }
 }
 
-void chacha20_blocks(const ChaChaKey& k, uint64_t counter, uint8_t* out) { chacha20_blocks_emit<Emit::Store>(k, counter, out); }
 #undef HS_QR512
 #pragma GCC diagnostic pop
 #else
@@ -152,23 +135,6 @@ void chacha20_blocks(const ChaChaKey& k, uint64_t counter, uint8_t* out /* LANES
     for (int l = 0; l < LANES; ++l) store_le(out + l * 64 + w * 4, x[w][l] + s0[w][l]);
 }
 
-enum class Emit { Store, Add, Subtract };
-
-template <Emit E>
-void chacha20_blocks_emit(const ChaChaKey& k, uint64_t counter, uint8_t* out /* LANES*64 */) {
-  if constexpr (E == Emit::Store) {
-    chacha20_blocks(k, counter, out);
-  } else {
-    uint64_t ks[LANES * 8];
-    chacha20_blocks(k, counter, reinterpret_cast<uint8_t*>(ks));
-    for (int i = 0; i < LANES * 8; ++i) {
-      uint64_t w;
-      std::memcpy(&w, out + 8 * i, 8);
-      w = E == Emit::Add ? w + ks[i] : w - ks[i];
-      std::memcpy(out + 8 * i, &w, 8);
-    }
-  }
-}
 #endif
 
 }  // namespace
@@ -213,32 +179,6 @@ void chacha20_stream(const ChaChaKey& k, uint64_t pos, uint8_t* out, size_t len)
     }
     skip = 0;
   }
-}
-
-void chacha20_add_words(const ChaChaKey& k, uint64_t word_pos, uint64_t* v, size_t n, bool subtract) {
-  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "keystream words are read little-endian");
-  constexpr size_t kBatch = LANES * 8;  // words per LANES blocks
-  size_t done = 0;
-  // Unaligned head and short tail through the byte stream; whole batches in place.
-  auto through_stream = [&](size_t count) {
-    uint64_t ks[kBatch];
-    chacha20_stream(k, (word_pos + done) * 8, reinterpret_cast<uint8_t*>(ks), count * 8);
-    if (subtract) {
-      for (size_t i = 0; i < count; ++i) v[done + i] -= ks[i];
-    } else {
-      for (size_t i = 0; i < count; ++i) v[done + i] += ks[i];
-    }
-    done += count;
-  };
-  size_t head = std::min<size_t>(n, (8 - word_pos % 8) % 8);
-  if (head > 0) through_stream(head);
-  uint8_t* bytes = reinterpret_cast<uint8_t*>(v);
-  if (subtract) {
-    for (; n - done >= kBatch; done += kBatch) chacha20_blocks_emit<Emit::Subtract>(k, (word_pos + done) / 8, bytes + 8 * done);
-  } else {
-    for (; n - done >= kBatch; done += kBatch) chacha20_blocks_emit<Emit::Add>(k, (word_pos + done) / 8, bytes + 8 * done);
-  }
-  while (done < n) through_stream(std::min(kBatch, n - done));
 }
 
 ChaChaKey chacha_key_from_os() {

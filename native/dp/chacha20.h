@@ -26,11 +26,6 @@ void chacha20_block(const ChaChaKey& k, uint64_t counter, uint8_t out[64]);
 // Keystream bytes [pos, pos+len) into out.
 void chacha20_stream(const ChaChaKey& k, uint64_t pos, uint8_t* out, size_t len);
 
-// v[i] += W(word_pos + i) (or −= when `subtract`) mod 2^64 for i < n, where W(j) is keystream
-// bytes [8j, 8j+8) read as a little-endian 64-bit word. Same keystream as chacha20_stream; the
-// vectorised path adds whole 16-block batches straight into v without a buffer.
-void chacha20_add_words(const ChaChaKey& k, uint64_t word_pos, uint64_t* v, size_t n, bool subtract);
-
 // Key from the operating system (getrandom, falling back to /dev/urandom); throws on failure.
 ChaChaKey chacha_key_from_os();
 

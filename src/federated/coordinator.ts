@@ -24,7 +24,7 @@ import { PairwiseAggregator, UnmaskResponse } from './pairwise-masking';
 import { assertCapacity, decodeFixedPoint, ringAdd } from './ring-codec';
 import { SecureAggregationMode } from './secure-aggregation';
 import type { CoordinatorTask, RoundPlan } from './task';
-import { clientChannel, federationPackage, GRPC_OPTIONS, MAX_PLAN_PARTS, MAX_VECTOR_WORDS, PLAN_PART_CHARS, peerCommonName, serverCredentials, VectorAssembly } from './transport';
+import { clientChannel, FEDERATION_PROTOCOL, federationPackage, GRPC_OPTIONS, MAX_PLAN_PARTS, MAX_VECTOR_WORDS, PLAN_PART_CHARS, peerCommonName, serverCredentials, VectorAssembly } from './transport';
 import type { PartyCredentials } from './pki';
 import { HELPER_NAME } from './pki';
 
@@ -181,6 +181,11 @@ export class FederationCoordinator {
         }
         if (m.hello.site !== cn) {
           this.refuse(cn, `hello names ${JSON.stringify(m.hello.site)} but the certificate is issued to ${JSON.stringify(cn)}`, call);
+          call.end();
+          return;
+        }
+        if (m.hello.protocol !== FEDERATION_PROTOCOL) {
+          this.refuse(cn, `site speaks protocol ${JSON.stringify(m.hello.protocol ?? '')} but this coordinator speaks ${JSON.stringify(FEDERATION_PROTOCOL)}: upgrade both to the same hemasynth version`, call);
           call.end();
           return;
         }

@@ -4,7 +4,8 @@
  * that generators plug into.
  */
 export { ProtocolViolation, RoundAborted } from './errors';
-export { encodeFixedPoint, decodeFixedPoint, assertCapacity, ringAdd, applyMasks, SEED_BYTES } from './ring-codec';
+export { encodeFixedPoint, decodeFixedPoint, assertCapacity, ringAdd, applyMasks, maskPrgPath, SEED_BYTES } from './ring-codec';
+export type { MaskEngine } from './ring-codec';
 export type { FixedPointFormat } from './ring-codec';
 export { splitSecret, combineShares } from './shamir';
 export type { ShamirShare } from './shamir';

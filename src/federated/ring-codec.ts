@@ -3,11 +3,12 @@
  * native core (native/smpc) on whole vectors, multi-threaded. See native/smpc/*.h for the
  * arithmetic and its citations.
  */
+import { createCipheriv } from 'node:crypto';
 import { loadAddon, callNative } from '../native/addon';
 import type { NativeAddon } from '../native/addon';
 import { UsageError, describeValue } from '../errors';
 
-/** Bytes of a mask seed (a ChaCha20 key). */
+/** Bytes of a mask seed (an AES-256 key). */
 export const SEED_BYTES = 32;
 
 function addon(): NativeAddon {
@@ -52,18 +53,40 @@ export function assertCapacity(format: FixedPointFormat, parties: number, noiseB
 }
 
 /**
- * acc[offset + i] += x[i] mod 2^64.
+ * acc[offset + i] += x[i] mod 2^64 (−= when `subtract`).
  * @example ringAdd(acc, chunk, 0)
  */
-export function ringAdd(acc: BigUint64Array, x: BigUint64Array, offset = 0, threads = 0): void {
-  callNative(() => addon().smpcRingAdd(acc, x, offset, threads));
+export function ringAdd(acc: BigUint64Array, x: BigUint64Array, offset = 0, threads = 0, subtract = false): void {
+  callNative(() => addon().smpcRingAdd(acc, x, offset, threads, subtract));
 }
 
 /**
- * v += Σ sign_j · PRG(seed_j) mod 2^64, PRG = ChaCha20 keystream of the seed (RFC 8439, nonce 0).
+ * Who expands mask keystreams: `native` (AES-NI or VAES, the default wherever the CPU has them),
+ * `openssl` (node:crypto's AES-256-CTR, the same stream: used on CPUs without AES instructions,
+ * where a software AES in our code would leak seeds through cache timing), or a forced native
+ * path (tests compare them).
+ */
+export type MaskEngine = 'native' | 'openssl' | 'vaes512' | 'aesni';
+
+/** Words of keystream the OpenSSL path expands at a time (bounded memory for 10^7-word vectors). */
+const OPENSSL_PIECE_WORDS = 1 << 17;
+
+/**
+ * The native AES-256-CTR path of this CPU, or `none` when masks go through OpenSSL.
+ * @example maskPrgPath() // 'vaes512'
+ */
+export function maskPrgPath(): 'vaes512' | 'aesni' | 'none' {
+  return callNative(() => addon().smpcMaskPrgPath());
+}
+
+/**
+ * v += Σ sign_j · PRG(seed_j) mod 2^64, PRG(seed) = the AES-256-CTR keystream with key = seed and
+ * initial counter block 0 (OpenSSL's `aes-256-ctr` with a zero IV), read as little-endian words.
+ * Why AES-256-CTR: see native/smpc/aes_ctr.h (it runs at several times ChaCha20's speed where
+ * the CPU has VAES, and every CPU's OpenSSL can expand the same stream).
  * @example applyMasks(v, [{ seed, sign: 1 }])
  */
-export function applyMasks(v: BigUint64Array, masks: ReadonlyArray<{ seed: Uint8Array; sign: 1 | -1 }>, threads = 0): void {
+export function applyMasks(v: BigUint64Array, masks: ReadonlyArray<{ seed: Uint8Array; sign: 1 | -1 }>, threads = 0, engine: MaskEngine = 'native'): void {
   if (masks.length === 0) return;
   const seeds = new Uint8Array(masks.length * SEED_BYTES);
   const signs = new Int32Array(masks.length);
@@ -72,7 +95,26 @@ export function applyMasks(v: BigUint64Array, masks: ReadonlyArray<{ seed: Uint8
     seeds.set(m.seed, i * SEED_BYTES);
     signs[i] = m.sign;
   });
-  callNative(() => addon().smpcApplyMasks(v, seeds, signs, threads));
+  if (engine === 'openssl' || (engine === 'native' && maskPrgPath() === 'none')) {
+    applyMasksOpenssl(v, masks, threads);
+    return;
+  }
+  const path = engine === 'native' ? 'auto' : engine;
+  callNative(() => addon().smpcApplyMasks(v, seeds, signs, threads, path));
+}
+
+/** The OpenSSL path of {@link applyMasks}: each seed's stream in pieces, added or subtracted natively. */
+function applyMasksOpenssl(v: BigUint64Array, masks: ReadonlyArray<{ seed: Uint8Array; sign: 1 | -1 }>, threads: number): void {
+  const zeros = Buffer.alloc(Math.min(v.length, OPENSSL_PIECE_WORDS) * 8);
+  for (const m of masks) {
+    const cipher = createCipheriv('aes-256-ctr', m.seed, Buffer.alloc(16));
+    for (let start = 0; start < v.length; start += OPENSSL_PIECE_WORDS) {
+      const words = Math.min(OPENSSL_PIECE_WORDS, v.length - start);
+      const stream = cipher.update(zeros.subarray(0, words * 8));
+      const piece = new BigUint64Array(stream.buffer, stream.byteOffset, words);
+      ringAdd(v, piece, start, threads, m.sign < 0);
+    }
+  }
 }
 
 /** Field elements per share of a secret of `secretLength` bytes (7-byte limbs). */

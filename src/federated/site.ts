@@ -13,7 +13,7 @@ import { discreteGaussianVector } from '../dp/discrete-noise';
 import { PairwiseMaskingSite } from './pairwise-masking';
 import { applyMasks, encodeFixedPoint, SEED_BYTES } from './ring-codec';
 import type { SiteTask } from './task';
-import { clientChannel, federationPackage, MAX_PLAN_PARTS, MAX_VECTOR_WORDS, vectorChunks, writeWithBackpressure } from './transport';
+import { clientChannel, FEDERATION_PROTOCOL, federationPackage, MAX_PLAN_PARTS, MAX_VECTOR_WORDS, vectorChunks, writeWithBackpressure } from './transport';
 import type { PartyCredentials } from './pki';
 import { COORDINATOR_NAME, HELPER_NAME } from './pki';
 import { FederationLog, stderrLog } from './coordinator';
@@ -166,7 +166,7 @@ export class FederationSite {
       });
       call.on('close', done);
       call.on('end', () => call.end());
-      call.write({ round: 0, attempt: 0, phase: 'hello', sequence: this.nextSequence(), hello: { site: this.options.name, protocol: 'hemasynth-federation/1' } });
+      call.write({ round: 0, attempt: 0, phase: 'hello', sequence: this.nextSequence(), hello: { site: this.options.name, protocol: FEDERATION_PROTOCOL } });
     });
   }
 

@@ -19,6 +19,12 @@ import type { PartyCredentials } from './pki';
 
 /** Largest gRPC message accepted or sent (bytes). */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/**
+ * The protocol a site announces in its hello; the coordinator refuses any other. Version 2
+ * expands masks with AES-256-CTR (version 1 used ChaCha20): parties of different versions would
+ * derive different masks, so they must not share a round.
+ */
+export const FEDERATION_PROTOCOL = 'hemasynth-federation/2';
 /** Words per vector chunk (512 KiB of data). */
 export const CHUNK_WORDS = 64 * 1024;
 /** Largest vector a round may declare (words). */

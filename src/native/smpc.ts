@@ -8,10 +8,12 @@ export interface SmpcBindings {
   smpcDecodeFixedPoint(sum: BigUint64Array, scale: number, bound: number, threads: number): Float64Array;
   /** wraps hemasynth::smpc::fixed_point_capacity_ok */
   smpcCapacityOk(perPartyBound: number, parties: number): boolean;
-  /** wraps hemasynth::smpc::ring_add (acc updated in place) */
-  smpcRingAdd(acc: BigUint64Array, x: BigUint64Array, offset: number, threads: number): void;
-  /** wraps hemasynth::smpc::apply_masks (vector updated in place) */
-  smpcApplyMasks(vector: BigUint64Array, seeds: Uint8Array, signs: Int32Array, threads: number): void;
+  /** wraps hemasynth::smpc::ring_add (acc updated in place; subtracts when `subtract`) */
+  smpcRingAdd(acc: BigUint64Array, x: BigUint64Array, offset: number, threads: number, subtract?: boolean): void;
+  /** wraps hemasynth::smpc::apply_masks (vector updated in place; AES-256-CTR path `auto` by default) */
+  smpcApplyMasks(vector: BigUint64Array, seeds: Uint8Array, signs: Int32Array, threads: number, path?: 'auto' | 'vaes512' | 'aesni'): void;
+  /** wraps hemasynth::smpc::aes_ctr_path_name (the native AES-256-CTR path of this CPU) */
+  smpcMaskPrgPath(): 'vaes512' | 'aesni' | 'none';
   /** wraps hemasynth::smpc::shamir_split */
   smpcShamirSplit(secret: Uint8Array, threshold: number, shares: number, randomness: Uint8Array): BigUint64Array;
   /** wraps hemasynth::smpc::shamir_combine */

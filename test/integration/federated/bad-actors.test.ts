@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createFederationPki, loadPartyCredentials } from '../../../src/federated/pki';
 import { FederationCoordinator } from '../../../src/federated/coordinator';
 import { FederationSite } from '../../../src/federated/site';
-import { clientChannel, federationPackage, MAX_MESSAGE_BYTES } from '../../../src/federated/transport';
+import { clientChannel, FEDERATION_PROTOCOL, federationPackage, MAX_MESSAGE_BYTES } from '../../../src/federated/transport';
 import { VectorSumCoordinator, VectorSumSite, siteVector } from './vector-sum-task';
 
 jest.setTimeout(40_000);
@@ -48,13 +48,17 @@ test('unknown certificates, duplicate names, wrong round or phase, replays and o
   await pause(300);
 
   const outsider = rogue('outsider', port);
-  outsider.call.write({ round: 0, attempt: 0, phase: 'hello', sequence: '1', hello: { site: 'a' } });
+  outsider.call.write({ round: 0, attempt: 0, phase: 'hello', sequence: '1', hello: { site: 'a', protocol: FEDERATION_PROTOCOL } });
   const duplicate = rogue('a', port);
-  duplicate.call.write({ round: 0, attempt: 0, phase: 'hello', sequence: '1', hello: { site: 'a' } });
+  duplicate.call.write({ round: 0, attempt: 0, phase: 'hello', sequence: '1', hello: { site: 'a', protocol: FEDERATION_PROTOCOL } });
   const impostor = rogue('c', port);
-  impostor.call.write({ round: 0, attempt: 0, phase: 'hello', sequence: '1', hello: { site: 'b' } });
+  impostor.call.write({ round: 0, attempt: 0, phase: 'hello', sequence: '1', hello: { site: 'b', protocol: FEDERATION_PROTOCOL } });
+  // A site of the previous protocol (ChaCha20 masks) would derive different masks: refused.
+  const outdated = rogue('c', port);
+  outdated.call.write({ round: 0, attempt: 0, phase: 'hello', sequence: '1', hello: { site: 'c', protocol: 'hemasynth-federation/1' } });
+  await pause(100);
   const c2 = rogue('c', port);
-  c2.call.write({ round: 0, attempt: 0, phase: 'hello', sequence: '5', hello: { site: 'c' } });
+  c2.call.write({ round: 0, attempt: 0, phase: 'hello', sequence: '5', hello: { site: 'c', protocol: FEDERATION_PROTOCOL } });
   // Wait until round 0 opens its first phase (c is connected, so it is a participant).
   for (let i = 0; i < 100 && !c2.received.some((m) => m.body === 'start'); i++) await pause(30);
   c2.call.write({ round: 0, attempt: 0, phase: 'advertise', sequence: '5', keys: { encryption_key: Buffer.alloc(32), masking_key: Buffer.alloc(32) } });
@@ -67,12 +71,13 @@ test('unknown certificates, duplicate names, wrong round or phase, replays and o
   await running;
   await c.stop();
   await Promise.allSettled(honest);
-  for (const r of [outsider, duplicate, impostor, c2]) r.client.close();
+  for (const r of [outsider, duplicate, impostor, outdated, c2]) r.client.close();
 
   const text = refusals.join('\n');
   expect(text).toMatch(/outsider: certificate CN "outsider" is not a site/);
   expect(text).toMatch(/a: duplicate site name/);
   expect(text).toMatch(/c: hello names "b" but the certificate is issued to "c"/);
+  expect(text).toMatch(/c: site speaks protocol "hemasynth-federation\/1" but this coordinator speaks "hemasynth-federation\/2"/);
   expect(text).toMatch(/c: replay: sequence 5 is not above 5/);
   expect(text).toMatch(/c: message for round 7 attempt 0, the open phase is round 0/);
   expect(text).toMatch(/c: message for phase "unmask", the open phase is advertise/);

@@ -4,7 +4,6 @@
 // on random keys, nonces, counters, positions and odd lengths that hit every head/tail branch.
 import { createCipheriv, randomBytes, randomInt } from 'node:crypto';
 import { loadAddon } from '../../../src/native/addon';
-import { applyMasks } from '../../../src/federated/ring-codec';
 import { seededKey } from '../../../src/backend/js/keystream';
 
 /** OpenSSL's RFC 8439 keystream: the 16-byte IV is the 32-bit block counter (LE) then the 12-byte nonce. */
@@ -15,7 +14,6 @@ function opensslKeystream(key: Uint8Array, nonce: Uint8Array, counter: number, l
   return createCipheriv('chacha20', key, iv).update(Buffer.alloc(length));
 }
 
-const words = (b: Uint8Array) => new BigUint64Array(b.buffer, b.byteOffset, b.byteLength / 8);
 const LENGTHS = [1, 7, 8, 9, 127, 128, 129, 1000, 2047, 2048, 2049, 4097, 33_335];
 
 describe('vectorised ChaCha20 is bit-identical to the scalar RFC 8439 block function', () => {
@@ -30,43 +28,6 @@ describe('vectorised ChaCha20 is bit-identical to the scalar RFC 8439 block func
       const block = Buffer.from(loadAddon().dpChacha20Block(key, nonce, counter));
       expect(block.equals(opensslKeystream(key, nonce, counter, 64))).toBe(true);
     }
-  });
-
-  test('mask expansion (fast path, added in place) equals the scalar keystream words for odd lengths and thread counts', () => {
-    for (const n of LENGTHS) {
-      const seed = randomBytes(32);
-      const scalar = words(loadAddon().smpcChacha20Keystream(seed, new Uint8Array(12), 0, 8 * n));
-      // Start from arbitrary words so that the in-place add (not a store) is what is checked.
-      const base = words(randomBytes(8 * n));
-      for (const threads of [1, 3]) {
-        const plus = base.slice();
-        applyMasks(plus, [{ seed, sign: 1 }], threads);
-        const minus = base.slice();
-        applyMasks(minus, [{ seed, sign: -1 }], threads);
-        for (let i = 0; i < n; i++) {
-          if (plus[i] !== BigInt.asUintN(64, base[i] + scalar[i]) || minus[i] !== BigInt.asUintN(64, base[i] - scalar[i])) {
-            throw new Error(`length ${n}, threads ${threads}: word ${i} differs from the scalar keystream`);
-          }
-        }
-      }
-    }
-  });
-
-  test('a parallel split at a word offset that is not block-aligned gives the same sum of several masks', () => {
-    // 100 003 words over 3 threads: chunks start at word 33 335 (mid-block), exercising the head path.
-    const n = 100_003;
-    const masks = Array.from({ length: 5 }, (_, i) => ({ seed: randomBytes(32), sign: (i % 2 ? -1 : 1) as 1 | -1 }));
-    const one = new BigUint64Array(n);
-    applyMasks(one, masks, 1);
-    const three = new BigUint64Array(n);
-    applyMasks(three, masks, 3);
-    expect(Buffer.from(three.buffer).equals(Buffer.from(one.buffer))).toBe(true);
-    const expected = new BigUint64Array(n);
-    for (const m of masks) {
-      const ks = words(opensslKeystream(m.seed, new Uint8Array(12), 0, 8 * n));
-      for (let i = 0; i < n; i++) expected[i] += m.sign === 1 ? ks[i] : -ks[i];
-    }
-    expect(Buffer.from(one.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
   });
 
   test('the DP keystream read at odd byte positions and lengths equals OpenSSL', () => {

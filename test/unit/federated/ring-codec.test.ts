@@ -1,6 +1,6 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { loadAddon } from '../../../src/native/addon';
-import { applyMasks, decodeFixedPoint, encodeFixedPoint, ringAdd, assertCapacity } from '../../../src/federated/ring-codec';
+import { applyMasks, decodeFixedPoint, encodeFixedPoint, maskPrgPath, ringAdd, assertCapacity, type MaskEngine } from '../../../src/federated/ring-codec';
 import { combineShares, splitSecret } from '../../../src/federated/shamir';
 
 describe('native SMPC primitives', () => {
@@ -15,18 +15,52 @@ describe('native SMPC primitives', () => {
     expect(cipher.subarray(96).toString('hex')).toBe('5af90bbf74a35be6b40b8eedf2785e42874d');
   });
 
-  test('mask expansion is the ChaCha20 keystream (node:crypto, nonce 0) as little-endian words, for any thread count', () => {
-    const seed = randomBytes(32);
-    const n = 100_003;
-    const ref = createCipheriv('chacha20', seed, Buffer.alloc(16)).update(Buffer.alloc(n * 8));
-    for (const threads of [1, 2, 3]) {
-      const v = new BigUint64Array(n);
-      applyMasks(v, [{ seed, sign: 1 }], threads);
-      expect(Buffer.from(v.buffer).equals(ref)).toBe(true);
+  // Which engines this CPU runs: the OpenSSL path always; the native paths where the CPU has them.
+  const hostPath = maskPrgPath();
+  const engines: MaskEngine[] = ['openssl', ...(hostPath === 'none' ? [] : (['native', 'aesni'] as MaskEngine[])), ...(hostPath === 'vaes512' ? (['vaes512'] as MaskEngine[]) : [])];
+
+  test('the mask PRG is AES-256 (FIPS-197 appendix C.3 vector: one block of keystream is E_K(counter block 0))', () => {
+    // FIPS-197 C.3: key 00..1f, plaintext 00112233..eeff → 8ea2b7ca516745bfeafc49904b496089. CTR with
+    // a zero IV encrypts counter block 0, so check the key schedule through node:crypto's ECB of
+    // block 0 and our first two words, then the appendix vector through ECB alone.
+    const key = Uint8Array.from({ length: 32 }, (_, i) => i);
+    const ecb = (block: Buffer) => createCipheriv('aes-256-ecb', key, null).setAutoPadding(false).update(block);
+    expect(ecb(Buffer.from('00112233445566778899aabbccddeeff', 'hex')).toString('hex')).toBe('8ea2b7ca516745bfeafc49904b496089');
+    for (const engine of engines) {
+      const v = new BigUint64Array(2);
+      applyMasks(v, [{ seed: key, sign: 1 }], 1, engine);
+      expect(Buffer.from(v.buffer).equals(ecb(Buffer.alloc(16)))).toBe(true);
     }
-    const v = new BigUint64Array(n);
-    applyMasks(v, [{ seed, sign: 1 }, { seed, sign: -1 }]);
-    expect(v.every((w) => w === 0n)).toBe(true);
+  });
+
+  test('mask expansion is the AES-256-CTR keystream (node:crypto, zero IV) as little-endian words, for every engine and thread count', () => {
+    expect(['vaes512', 'aesni', 'none']).toContain(hostPath);
+    const seed = randomBytes(32);
+    const n = 100_003; // odd: the last word is the first half of a block
+    const ref = createCipheriv('aes-256-ctr', seed, Buffer.alloc(16)).update(Buffer.alloc(n * 8));
+    for (const engine of engines) {
+      for (const threads of [1, 2, 3]) {
+        const v = new BigUint64Array(n);
+        applyMasks(v, [{ seed, sign: 1 }], threads, engine);
+        expect({ engine, threads, equal: Buffer.from(v.buffer).equals(ref) }).toEqual({ engine, threads, equal: true });
+      }
+      const v = new BigUint64Array(n);
+      applyMasks(v, [{ seed, sign: 1 }, { seed, sign: -1 }], 2, engine);
+      expect(v.every((w) => w === 0n)).toBe(true);
+    }
+  });
+
+  test('the native keystream agrees with OpenSSL at every batch boundary and for many seeds of both signs', () => {
+    const n = 2048 * 3 + 37; // crosses the native 2048-word batches and the 32-block VAES groups mid-way
+    const masks = Array.from({ length: 7 }, (_, i) => ({ seed: randomBytes(32), sign: (i % 3 === 0 ? -1 : 1) as 1 | -1 }));
+    const start = new BigUint64Array(n).map((_, i) => BigInt(i) * 0x9e3779b97f4a7c15n & 0xffffffffffffffffn);
+    const want = start.slice();
+    applyMasks(want, masks, 1, 'openssl');
+    for (const engine of engines.filter((e) => e !== 'openssl')) {
+      const v = start.slice();
+      applyMasks(v, masks, 2, engine);
+      expect({ engine, equal: Buffer.from(v.buffer).equals(Buffer.from(want.buffer)) }).toEqual({ engine, equal: true });
+    }
   });
 
   test('fixed-point encode, ring sum and decode are exact, with clipping and noise', () => {
