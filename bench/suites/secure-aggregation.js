@@ -58,30 +58,44 @@ for (const L of SIZES) {
   }
 }
 
-/** Bytes of every message one site sends in a real pairwise round of n sites with vectors of L words. */
-function wireBytes(n, L) {
+/**
+ * Bytes of every message one site sends in a real pairwise round of n sites with vectors of L
+ * words (signed advertisements with the site's certificate, survivor signature included).
+ */
+async function wireBytes(n, L) {
   const f = fed();
   const t = transport();
   const svc = t.federationPackage().Federation.service.Session;
   const ser = (m) => svc.requestSerialize(m).length;
   const names = Array.from({ length: n }, (_, i) => `s${String(i).padStart(2, '0')}`);
+  const os = require('node:os'), fs = require('node:fs');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-bench-pki-'));
+  await f.createFederationPki(dir, names);
+  const identity = (p) => new f.FederationIdentity(f.loadPartyCredentials({ dir, party: p }));
   const ctx = { session: 'bench', round: 0, attempt: 0, threshold: Math.floor(n / 2) + 1, vectorLength: L };
-  const sites = names.map((s) => new f.PairwiseMaskingSite(s, ctx));
-  const agg = new f.PairwiseAggregator(ctx, names);
+  const sites = names.map((s) => new f.PairwiseMaskingSite(s, ctx, identity(s)));
+  const agg = new f.PairwiseAggregator(ctx, names, identity('coordinator'));
+  fs.rmSync(dir, { recursive: true, force: true });
   let bytes = 0, seq = 1;
   const msg = (phase, body) => ({ round: 0, attempt: 0, phase, sequence: String(seq++), ...body });
   const adverts = sites.map((s) => s.advertise());
-  bytes += ser(msg('advertise', { keys: { encryption_key: adverts[0].encryptionKey, masking_key: adverts[0].maskingKey } }));
+  const a0 = adverts[0];
+  bytes += ser(msg('advertise', { keys: { encryption_key: a0.encryptionKey, masking_key: a0.maskingKey, signature: a0.signature, certificate: a0.certificate } }));
   adverts.forEach((a) => agg.acceptAdvertisement(a));
   const roster = agg.closeAdvertisements();
   const bundles = sites.map((s) => s.shareKeys(roster));
   bytes += ser(msg('share', { shares: { commitment: bundles[0].commitment, boxes: bundles[0].boxes.map((b) => ({ peer: b.to, box: b.box })) } }));
   bundles.forEach((b) => agg.acceptShares(b));
-  const set = agg.closeShares();
+  agg.closeShares();
   const enc = encoded(f, L);
   const masked = sites[0].mask(enc, agg.deliveryFor(names[0]));
   for (const c of t.vectorChunks(masked)) bytes += ser(msg('mask', { chunk: { offset: String(c.offset), data: c.data, last: c.last } }));
-  const r = sites[0].unmask({ survivors: set, dropped: [] });
+  agg.acceptMaskedVector(names[0], masked);
+  for (const s of sites.slice(1)) agg.acceptMaskedVector(s.name, s.mask(enc, agg.deliveryFor(s.name)));
+  const check = agg.closeMasking();
+  const signatures = sites.map((s) => ({ site: s.name, signature: s.confirmSurvivors(check) }));
+  bytes += ser(msg('confirm', { confirmation: { signature: signatures[0].signature } }));
+  const r = sites[0].unmask({ ...check, signatures });
   const wire = (xs) => xs.map((s) => ({ site: s.of, x: s.x, y: Array.from(s.y, (v) => v.toString()) }));
   bytes += ser(msg('unmask', { unmask: { self_mask_shares: wire(r.selfMaskShares), key_shares: wire(r.keyShares) } }));
   return bytes;
@@ -90,7 +104,7 @@ for (const n of SITES) {
   for (const L of SIZES) {
     trials.push({
       name: `wire bytes per site ${n} sites ${label(L)}`, backend: 'cpu', mode: 'repeat', reps: 5, unit: 'bytes',
-      setup: async () => ({ bytes: wireBytes(n, L) }), run: async () => undefined, rate: (_s, st) => st.bytes,
+      setup: async () => ({ bytes: await wireBytes(n, L) }), run: async () => undefined, rate: (_s, st) => st.bytes,
     });
   }
 }

@@ -18,9 +18,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { HemasynthError } from '../errors';
+import { HemasynthError, UsageError } from '../errors';
 import { ProtocolViolation, RoundAborted } from './errors';
 import { PairwiseAggregator, UnmaskResponse } from './pairwise-masking';
+import { FederationIdentity } from './site-identity';
 import { assertCapacity, decodeFixedPoint, ringAdd } from './ring-codec';
 import { SecureAggregationMode } from './secure-aggregation';
 import type { CoordinatorTask, RoundPlan } from './task';
@@ -79,7 +80,8 @@ export interface WireSiteMessage {
   sequence: string;
   body?: string;
   hello?: { site: string; protocol: string };
-  keys?: { encryption_key: Buffer; masking_key: Buffer };
+  keys?: { encryption_key: Buffer; masking_key: Buffer; signature: Buffer; certificate: string };
+  confirmation?: { signature: Buffer };
   shares?: { commitment: Buffer; boxes: Array<{ peer: string; box: Buffer }> };
   chunk?: { offset: string; data: Buffer; last: boolean };
   unmask?: { self_mask_shares: WireShareOf[]; key_shares: WireShareOf[] };
@@ -133,8 +135,16 @@ export class FederationCoordinator {
   /** Refusals logged so far (site, reason), for operators and tests. */
   readonly refusals: Array<{ site: string; reason: string }> = [];
 
+  /** Checks the sites' signatures (pairwise masking) against the federation's CA. */
+  private readonly identity: FederationIdentity;
+
   constructor(readonly options: CoordinatorOptions) {
     this.log = options.log ?? stderrLog;
+    this.identity = new FederationIdentity(options.credentials);
+    if (options.secureAggregation === 'pairwise' && 2 * options.threshold <= options.sites.length) {
+      // Sites refuse such a round (pairwise-masking.ts shareKeys): say so before anyone connects.
+      throw new UsageError(`Expected a threshold above half of the ${options.sites.length} sites (at least ${Math.floor(options.sites.length / 2) + 1}) for pairwise secure aggregation but received ${options.threshold}: below a strict majority the survivor check cannot stop a coordinator from showing two survivor sets`);
+    }
   }
 
   private get checkpointFile(): string {
@@ -450,13 +460,13 @@ export class FederationCoordinator {
   private async pairwiseRound(round: number, attempt: number, participants: string[], plan: RoundPlan) {
     const o = this.options;
     const ctx = { session: this.session, round, attempt, threshold: o.threshold, vectorLength: plan.vectorLength };
-    const agg = new PairwiseAggregator(ctx, o.sites);
+    const agg = new PairwiseAggregator(ctx, o.sites, this.identity);
     await this.phase(round, attempt, 'advertise', participants, (s, m) => {
       if (m.body !== 'keys' || !m.keys) throw new ProtocolViolation(s.name, `expected keys but received ${m.body}`);
-      agg.acceptAdvertisement({ site: s.name, encryptionKey: m.keys.encryption_key, maskingKey: m.keys.masking_key });
+      agg.acceptAdvertisement({ site: s.name, encryptionKey: m.keys.encryption_key, maskingKey: m.keys.masking_key, signature: m.keys.signature, certificate: m.keys.certificate });
     });
     const roster = agg.closeAdvertisements();
-    const entries = roster.map((r) => ({ site: r.site, encryption_key: r.encryptionKey, masking_key: r.maskingKey }));
+    const entries = roster.map((r) => ({ site: r.site, encryption_key: r.encryptionKey, masking_key: r.maskingKey, signature: r.signature, certificate: r.certificate }));
     await this.phase(round, attempt, 'share', roster.map((r) => r.site), (s, m) => {
       if (m.body !== 'shares' || !m.shares) throw new ProtocolViolation(s.name, `expected shares but received ${m.body}`);
       agg.acceptShares({ site: s.name, commitment: m.shares.commitment, boxes: m.shares.boxes.map((b) => ({ to: b.peer, box: b.box })) });
@@ -471,13 +481,19 @@ export class FederationCoordinator {
         this.send(s, { round, attempt, phase: 'delivery', delivery: { masking_set: d.maskingSet, boxes: d.boxes.map((b) => ({ peer: b.from, box: b.box })) } });
       }
     });
-    const request = agg.closeMasking();
+    const check = agg.closeMasking();
+    await this.phase(round, attempt, 'confirm', check.survivors, (s, m) => {
+      if (m.body !== 'confirmation' || !m.confirmation) throw new ProtocolViolation(s.name, `expected a survivor signature but received ${m.body}`);
+      agg.acceptConfirmation(s.name, m.confirmation.signature);
+    }, () => check.survivors.forEach((s) => this.send(s, { round, attempt, phase: 'confirm', confirm: check })));
+    const request = agg.closeConfirmations();
+    const signers = request.signatures.map((x) => x.site);
     const toShares = (xs: WireShareOf[]) => xs.map((x) => ({ of: x.site, x: x.x, y: BigUint64Array.from(x.y.map((y) => BigInt(y))) }));
-    await this.phase(round, attempt, 'unmask', request.survivors, (s, m) => {
+    await this.phase(round, attempt, 'unmask', signers, (s, m) => {
       if (m.body !== 'unmask' || !m.unmask) throw new ProtocolViolation(s.name, `expected unmask shares but received ${m.body}`);
       const r: UnmaskResponse = { site: s.name, selfMaskShares: toShares(m.unmask.self_mask_shares), keyShares: toShares(m.unmask.key_shares) };
       agg.acceptUnmask(r);
-    }, () => request.survivors.forEach((s) => this.send(s, { round, attempt, phase: 'unmask', unmask: request })));
+    }, () => signers.forEach((s) => this.send(s, { round, attempt, phase: 'unmask', unmask: request })));
     const r = agg.finish(o.threads ?? 0);
     return { sum: r.sum, contributors: r.survivors, dropped: r.dropped };
   }

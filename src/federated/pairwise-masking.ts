@@ -1,31 +1,38 @@
 /**
  * Secure aggregation by pairwise masking with dropout recovery: Bonawitz, Ivanov, Kreuter,
  * Marcedone, McMahan, Patel, Ramage, Segal & Seth 2017, "Practical Secure Aggregation for
- * Privacy-Preserving Machine Learning" (CCS), Figure 4, semi-honest variant, full graph.
+ * Privacy-Preserving Machine Learning" (CCS), Figure 4, actively secure variant, full graph.
  *
  * Round structure (one aggregation):
  *  1. AdvertiseKeys: each site u sends two fresh X25519 public keys, c_u (share encryption)
- *     and s_u (masking). The coordinator broadcasts the roster U1 (≥ t sites).
+ *     and s_u (masking), signed with its certificate's key together with the session, round and
+ *     attempt. The coordinator broadcasts the roster U1 (≥ t sites) with the signatures and
+ *     certificates, and every site checks them all (site-identity.ts) before using any key.
  *  2. ShareKeys: u draws a self-mask seed b_u, Shamir-shares b_u and the masking private key
  *     s_u^SK t-of-|U1|, and sends share v to v encrypted under AES-256-GCM with a key from
  *     HKDF(X25519(c_u^SK, c_v^PK)); plus SHA-256(b_u) so the coordinator can check what it
  *     reconstructs. The coordinator forwards the boxes; U2 (≥ t) are the sites that shared.
  *  3. MaskedInput: u sends y_u = x_u + PRG(b_u) + Σ_{v∈U2, u<v} PRG(s_uv) − Σ_{v∈U2, v<u} PRG(s_uv)
  *     in Z_2^64, s_uv = HKDF(X25519(s_u^SK, s_v^PK)). U3 (≥ t) are the sites whose vector arrived whole.
- *  4. Unmasking: the coordinator names U3 and U2∖U3; each surviving site returns its shares
- *     of b_v for v ∈ U3 and of s_v^SK for v ∈ U2∖U3 — never both for one site, which is what
- *     keeps an individual x_v hidden if a "dropped" site was only slow. With ≥ t responses the
+ *  4. ConsistencyCheck: the coordinator names U3 and U2∖U3 to the members of U3; each checks the
+ *     request and signs it. U4 ⊆ U3 (≥ t) are the sites whose signatures arrived.
+ *  5. Unmasking: the coordinator sends the request with U4's signatures; each member of U4
+ *     checks that ≥ t members of U3 signed this very request, then returns its shares of b_v
+ *     for v ∈ U3 and of s_v^SK for v ∈ U2∖U3 — never both for one site, which is what keeps an
+ *     individual x_v hidden if a "dropped" site was only slow. With ≥ t responses the
  *     coordinator recovers Σ_{u∈U3} x_u exactly.
  *
- * What is not implemented: the signatures of the actively secure variant (ConsistencyCheck,
- * Figure 4 round 3). Sites authenticate to the coordinator by mutual TLS; a malicious
- * coordinator could substitute public keys (see docs/federation.md, threat model).
+ * The signatures (steps 1 and 4) are what make the protocol hold against an actively malicious
+ * coordinator: it can neither substitute public keys (every key is signed by its owner's
+ * certificate, which the CA issued) nor tell different sites different survivor sets (each
+ * site answers only a request ≥ t sites signed). The threat model is in docs/federation.md.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { aeadOpen, aeadSeal, deriveKey, generateX25519, x25519Agree, x25519PublicOf, X25519KeyPair } from './key-agreement';
 import { applyMasks, ringAdd, SEED_BYTES, shamirLimbs } from './ring-codec';
 import { combineShares, splitSecret, ShamirShare } from './shamir';
 import { ProtocolViolation, RoundAborted } from './errors';
+import { FederationIdentity, signedStatement } from './site-identity';
 
 /** What binds one aggregation: the session, the round and the attempt (a retried round draws fresh keys). */
 export interface AggregationContext {
@@ -43,6 +50,10 @@ export interface KeyAdvertisement {
   site: string;
   encryptionKey: Uint8Array;
   maskingKey: Uint8Array;
+  /** The site's certificate (PEM), issued by the federation's CA. */
+  certificate: string;
+  /** The certificate key's signature of {@link advertisementStatement}. */
+  signature: Uint8Array;
 }
 
 /** Phase 2 message: sealed shares for every other roster member. */
@@ -59,10 +70,15 @@ export interface ShareDelivery {
   boxes: Array<{ from: string; box: Uint8Array }>;
 }
 
-/** Phase 4 request. */
+/** Phase 4 request (ConsistencyCheck): U3 and U2∖U3. */
 export interface UnmaskRequest {
   survivors: string[];
   dropped: string[];
+}
+
+/** Phase 5 request: the phase 4 request with the signatures of U4 (≥ t members of U3). */
+export interface SignedUnmaskRequest extends UnmaskRequest {
+  signatures: Array<{ site: string; signature: Uint8Array }>;
 }
 
 /** Phase 4 response. */
@@ -111,6 +127,16 @@ function decodeSharePlaintext(p: Uint8Array): { x: number; b: BigUint64Array; s:
   return { x: buf.readUInt16LE(0), b, s };
 }
 
+/** What a site signs in phase 1: its two public keys, bound to the aggregation. */
+export function advertisementStatement(ctx: AggregationContext, site: string, encryptionKey: Uint8Array, maskingKey: Uint8Array): Buffer {
+  return signedStatement('advertise', [ctx.session, ctx.round, ctx.attempt, site, Buffer.from(encryptionKey).toString('hex'), Buffer.from(maskingKey).toString('hex')]);
+}
+
+/** What a site signs in phase 4: the survivor and drop-out sets it is asked to unmask, bound to the aggregation. */
+export function survivorStatement(ctx: AggregationContext, request: UnmaskRequest): Buffer {
+  return signedStatement('survivors', [ctx.session, ctx.round, ctx.attempt, [...request.survivors].sort().join(','), [...request.dropped].sort().join(',')]);
+}
+
 function checkKeyBytes(site: string, k: unknown, what: string): void {
   if (!(k instanceof Uint8Array) || k.length !== 32) throw new ProtocolViolation(site, `expected a 32-byte ${what} but received ${k instanceof Uint8Array ? `${k.length} bytes` : typeof k}`);
 }
@@ -118,11 +144,12 @@ function checkKeyBytes(site: string, k: unknown, what: string): void {
 /**
  * A site's side of one pairwise-masked aggregation.
  * @example
- * const site = new PairwiseMaskingSite('a', ctx);
+ * const site = new PairwiseMaskingSite('a', ctx, identity);
  * const advert = site.advertise();          // → coordinator
  * const bundle = site.shareKeys(roster);    // → coordinator
  * const masked = site.mask(encoded, delivery);
- * const response = site.unmask(request);
+ * const signature = site.confirmSurvivors(request);
+ * const response = site.unmask(signedRequest);
  */
 export class PairwiseMaskingSite {
   private encryption?: X25519KeyPair;
@@ -131,15 +158,18 @@ export class PairwiseMaskingSite {
   private roster: KeyAdvertisement[] = [];
   private received = new Map<string, { x: number; b: BigUint64Array; s: BigUint64Array }>();
   private maskingSet: string[] = [];
+  private confirmed?: UnmaskRequest;
   private answered = false;
 
-  constructor(readonly name: string, readonly ctx: AggregationContext) {}
+  /** `identity`: this site's certificate and key, and the federation's CA (site-identity.ts). */
+  constructor(readonly name: string, readonly ctx: AggregationContext, private readonly identity: FederationIdentity) {}
 
-  /** Phase 1: fresh key pairs for this aggregation. */
+  /** Phase 1: fresh key pairs for this aggregation, signed. */
   advertise(): KeyAdvertisement {
     this.encryption = generateX25519();
     this.masking = generateX25519();
-    return { site: this.name, encryptionKey: this.encryption.publicKey, maskingKey: this.masking.publicKey };
+    const statement = advertisementStatement(this.ctx, this.name, this.encryption.publicKey, this.masking.publicKey);
+    return { site: this.name, encryptionKey: this.encryption.publicKey, maskingKey: this.masking.publicKey, certificate: this.identity.certificate, signature: this.identity.sign(statement) };
   }
 
   /** Phase 2: shares of b_u and s_u^SK for every roster member, sealed for each. */
@@ -148,6 +178,9 @@ export class PairwiseMaskingSite {
     const names = roster.map((r) => r.site);
     if (new Set(names).size !== names.length) throw new ProtocolViolation('coordinator', 'roster names a site twice');
     if (roster.length < this.ctx.threshold) throw new ProtocolViolation('coordinator', `roster of ${roster.length} sites is below the threshold ${this.ctx.threshold}`);
+    // Below a strict majority of the roster, t signatures could be gathered for two disjoint
+    // survivor stories (each honest site signs one), and the survivor check would prove nothing.
+    if (2 * this.ctx.threshold <= roster.length) throw new ProtocolViolation('coordinator', `threshold ${this.ctx.threshold} is not a strict majority of the ${roster.length}-site roster`);
     const mine = roster.find((r) => r.site === this.name);
     if (!mine || !Buffer.from(mine.encryptionKey).equals(Buffer.from(this.encryption.publicKey)) || !Buffer.from(mine.maskingKey).equals(Buffer.from(this.masking.publicKey))) {
       throw new ProtocolViolation('coordinator', 'roster does not carry this site\'s advertised keys');
@@ -155,6 +188,8 @@ export class PairwiseMaskingSite {
     for (const r of roster) {
       checkKeyBytes('coordinator', r.encryptionKey, `encryption key of ${r.site}`);
       checkKeyBytes('coordinator', r.maskingKey, `masking key of ${r.site}`);
+      // A key the coordinator substituted would not carry its owner's signature.
+      this.identity.verifyPeer(r.site, r.certificate, advertisementStatement(this.ctx, r.site, r.encryptionKey, r.maskingKey), r.signature);
     }
     this.roster = [...roster].sort((a, b) => (a.site < b.site ? -1 : 1));
     this.selfSeed = randomBytes(SEED_BYTES);
@@ -211,10 +246,10 @@ export class PairwiseMaskingSite {
     return out;
   }
 
-  /** Phase 4: shares of b_v for survivors and of s_v^SK for dropped sites, refusing inconsistent requests. */
-  unmask(request: UnmaskRequest): UnmaskResponse {
-    if (this.maskingSet.length === 0) throw new ProtocolViolation('coordinator', 'unmask request before masking');
-    if (this.answered) throw new ProtocolViolation('coordinator', 'a second unmask request in one round');
+  /** Phase 4: checks the survivor and drop-out sets and signs them (once per aggregation). */
+  confirmSurvivors(request: UnmaskRequest): Uint8Array {
+    if (this.maskingSet.length === 0) throw new ProtocolViolation('coordinator', 'survivor check before masking');
+    if (this.confirmed) throw new ProtocolViolation('coordinator', 'a second survivor check in one round');
     const set = new Set(this.maskingSet);
     const survivors = new Set(request.survivors);
     const dropped = new Set(request.dropped);
@@ -224,6 +259,31 @@ export class PairwiseMaskingSite {
     if (survivors.size < this.ctx.threshold) throw new ProtocolViolation('coordinator', `only ${survivors.size} survivors, below the threshold ${this.ctx.threshold}`);
     for (const s of [...survivors, ...dropped]) if (!set.has(s)) throw new ProtocolViolation('coordinator', `unmask request names ${s}, outside the masking set`);
     if (survivors.size + dropped.size !== set.size) throw new ProtocolViolation('coordinator', 'survivors and dropped sites do not cover the masking set');
+    this.confirmed = { survivors: [...request.survivors], dropped: [...request.dropped] };
+    return this.identity.sign(survivorStatement(this.ctx, this.confirmed));
+  }
+
+  /**
+   * Phase 5: shares of b_v for survivors and of s_v^SK for dropped sites, only for the request
+   * this site signed and only when ≥ t survivors signed the same request (so no two honest sites
+   * answer different survivor sets).
+   */
+  unmask(request: SignedUnmaskRequest): UnmaskResponse {
+    if (!this.confirmed) throw new ProtocolViolation('coordinator', 'unmask request before the survivor check');
+    if (this.answered) throw new ProtocolViolation('coordinator', 'a second unmask request in one round');
+    const statement = survivorStatement(this.ctx, this.confirmed);
+    if (!survivorStatement(this.ctx, request).equals(statement)) throw new ProtocolViolation('coordinator', 'unmask request differs from the survivor set this site signed');
+    const survivors = new Set(this.confirmed.survivors);
+    const dropped = new Set(this.confirmed.dropped);
+    const signers = new Set<string>();
+    const certificates = new Map(this.roster.map((r) => [r.site, r.certificate]));
+    for (const { site, signature } of request.signatures ?? []) {
+      if (!survivors.has(site)) throw new ProtocolViolation('coordinator', `survivor signature from ${site}, who is not a survivor`);
+      if (signers.has(site)) throw new ProtocolViolation('coordinator', `two survivor signatures from ${site}`);
+      this.identity.verifyPeer(site, certificates.get(site)!, statement, signature);
+      signers.add(site);
+    }
+    if (signers.size < this.ctx.threshold) throw new ProtocolViolation('coordinator', `only ${signers.size} survivors signed the unmask request, below the threshold ${this.ctx.threshold}`);
     this.answered = true;
     const share = (of: string, which: 'b' | 's') => {
       const r = this.received.get(of)!;
@@ -253,10 +313,16 @@ export class PairwiseAggregator {
   private sum: BigUint64Array;
   private contributed = new Set<string>();
   private request?: UnmaskRequest;
+  private confirmations = new Map<string, Uint8Array>();
+  private signedRequest?: SignedUnmaskRequest;
   private responses = new Map<string, UnmaskResponse>();
-  private phase: 'advertise' | 'share' | 'mask' | 'unmask' | 'done' = 'advertise';
+  private phase: 'advertise' | 'share' | 'mask' | 'confirm' | 'unmask' | 'done' = 'advertise';
 
-  constructor(readonly ctx: AggregationContext, readonly sites: readonly string[]) {
+  /**
+   * `identity`: the coordinator's credentials, whose CA checks the sites' signatures on receipt
+   * (so that one site's bad signature costs that site its place, not the round).
+   */
+  constructor(readonly ctx: AggregationContext, readonly sites: readonly string[], private readonly identity: FederationIdentity) {
     this.sum = new BigUint64Array(ctx.vectorLength);
   }
 
@@ -279,6 +345,7 @@ export class PairwiseAggregator {
     if (this.adverts.has(a.site)) throw new ProtocolViolation(a.site, 'second key advertisement in one round (replay)');
     checkKeyBytes(a.site, a.encryptionKey, 'encryption key');
     checkKeyBytes(a.site, a.maskingKey, 'masking key');
+    this.identity.verifyPeer(a.site, a.certificate, advertisementStatement(this.ctx, a.site, a.encryptionKey, a.maskingKey), a.signature, a.site);
     for (const other of this.adverts.values()) {
       if (Buffer.from(other.maskingKey).equals(Buffer.from(a.maskingKey)) || Buffer.from(other.encryptionKey).equals(Buffer.from(a.encryptionKey))) {
         throw new ProtocolViolation(a.site, `reuses the public key of ${other.site}`);
@@ -342,20 +409,39 @@ export class PairwiseAggregator {
     this.contributed.add(site);
   }
 
-  /** Ends phase 3; the unmask request (U3 and U2∖U3). Throws RoundAborted below the threshold. */
+  /** Ends phase 3; the survivor check to send to U3 (U3 and U2∖U3). Throws RoundAborted below the threshold. */
   closeMasking(): UnmaskRequest {
     this.expectPhase('coordinator', 'mask', 'closing masking');
     this.abortIfBelow(this.contributed.size, 'sent masked vectors');
     const survivors = this.maskingSet.filter((s) => this.contributed.has(s));
     const dropped = this.maskingSet.filter((s) => !this.contributed.has(s));
     this.request = { survivors, dropped };
-    this.phase = 'unmask';
+    this.phase = 'confirm';
     return this.request;
+  }
+
+  /** A survivor's signature of the survivor check (verified here, so a bad one only costs its sender). */
+  acceptConfirmation(site: string, signature: Uint8Array): void {
+    this.expectPhase(site, 'confirm', 'survivor signature');
+    if (!this.request!.survivors.includes(site)) throw new ProtocolViolation(site, 'survivor signature from a site that is not a survivor');
+    if (this.confirmations.has(site)) throw new ProtocolViolation(site, 'second survivor signature in one round (replay)');
+    const certificate = this.adverts.get(site)!.certificate;
+    this.identity.verifyPeer(site, certificate, survivorStatement(this.ctx, this.request!), signature, site);
+    this.confirmations.set(site, signature);
+  }
+
+  /** Ends phase 4; the unmask request for U4 (the signers). Throws RoundAborted below the threshold. */
+  closeConfirmations(): SignedUnmaskRequest {
+    this.expectPhase('coordinator', 'confirm', 'closing the survivor check');
+    this.abortIfBelow(this.confirmations.size, 'signed the survivor set');
+    this.signedRequest = { ...this.request!, signatures: [...this.confirmations].map(([site, signature]) => ({ site, signature })) };
+    this.phase = 'unmask';
+    return this.signedRequest;
   }
 
   acceptUnmask(r: UnmaskResponse): void {
     this.expectPhase(r.site, 'unmask', 'unmask response');
-    if (!this.request!.survivors.includes(r.site)) throw new ProtocolViolation(r.site, 'unmask response from a site that is not a survivor');
+    if (!this.confirmations.has(r.site)) throw new ProtocolViolation(r.site, 'unmask response from a site that did not sign the survivor set');
     if (this.responses.has(r.site)) throw new ProtocolViolation(r.site, 'second unmask response in one round (replay)');
     const names = (xs: Array<{ of: string }>) => xs.map((x) => x.of).sort().join(',');
     if (names(r.selfMaskShares) !== [...this.request!.survivors].sort().join(',') || names(r.keyShares) !== [...this.request!.dropped].sort().join(',')) {

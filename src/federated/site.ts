@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { HemasynthError } from '../errors';
 import { discreteGaussianVector } from '../dp/discrete-noise';
 import { PairwiseMaskingSite } from './pairwise-masking';
+import { FederationIdentity } from './site-identity';
 import { applyMasks, encodeFixedPoint, SEED_BYTES } from './ring-codec';
 import type { SiteTask } from './task';
 import { clientChannel, FEDERATION_PROTOCOL, federationPackage, MAX_PLAN_PARTS, MAX_VECTOR_WORDS, vectorChunks, writeWithBackpressure } from './transport';
@@ -19,7 +20,7 @@ import { COORDINATOR_NAME, HELPER_NAME } from './pki';
 import { FederationLog, stderrLog } from './coordinator';
 
 /** Points where a test or an operator drill can make a site fail on purpose. */
-export type SiteFaultPoint = 'advertise' | 'share' | 'mask' | 'mask-midway' | 'unmask';
+export type SiteFaultPoint = 'advertise' | 'share' | 'mask' | 'mask-midway' | 'confirm' | 'unmask';
 
 export interface SiteOptions {
   coordinator: string;
@@ -72,9 +73,12 @@ export class FederationSite {
   private readonly log: FederationLog;
   /** Rounds this site contributed to. */
   readonly contributed: number[] = [];
+  /** Signs this site's key advertisements and survivor checks; checks its peers' (site-identity.ts). */
+  private readonly identity: FederationIdentity;
 
   constructor(readonly options: SiteOptions) {
     this.log = options.log ?? stderrLog;
+    this.identity = new FederationIdentity(options.credentials);
   }
 
   private nextSequence(): string {
@@ -189,8 +193,8 @@ export class FederationSite {
         if (!this.isCurrent(round, attempt) || !this.masking) return;
         if (await this.drill('share')) return;
         {
-          const entries = (m.roster as { entries: Array<{ site: string; encryption_key: Buffer; masking_key: Buffer }> }).entries;
-          const bundle = this.masking.shareKeys(entries.map((e) => ({ site: e.site, encryptionKey: e.encryption_key, maskingKey: e.masking_key })));
+          const entries = (m.roster as { entries: Array<{ site: string; encryption_key: Buffer; masking_key: Buffer; signature: Buffer; certificate: string }> }).entries;
+          const bundle = this.masking.shareKeys(entries.map((e) => ({ site: e.site, encryptionKey: e.encryption_key, maskingKey: e.masking_key, signature: e.signature, certificate: e.certificate })));
           return this.send('share', { shares: { commitment: bundle.commitment, boxes: bundle.boxes.map((b) => ({ peer: b.to, box: b.box })) } });
         }
       case 'delivery':
@@ -201,11 +205,18 @@ export class FederationSite {
           const masked = this.masking.mask(this.encoded, { maskingSet: d.masking_set, boxes: d.boxes.map((b) => ({ from: b.peer, box: b.box })) }, this.options.threads ?? 0);
           return this.streamVector(masked);
         }
+      case 'confirm':
+        if (!this.isCurrent(round, attempt) || !this.masking) return;
+        if (await this.drill('confirm')) return;
+        {
+          const signature = this.masking.confirmSurvivors(m.confirm as { survivors: string[]; dropped: string[] });
+          return this.send('confirm', { confirmation: { signature } });
+        }
       case 'unmask':
         if (!this.isCurrent(round, attempt) || !this.masking) return;
         if (await this.drill('unmask')) return;
         {
-          const r = this.masking.unmask(m.unmask as { survivors: string[]; dropped: string[] });
+          const r = this.masking.unmask(m.unmask as { survivors: string[]; dropped: string[]; signatures: Array<{ site: string; signature: Buffer }> });
           const wire = (xs: Array<{ of: string; x: number; y: BigUint64Array }>) => xs.map((s) => ({ site: s.of, x: s.x, y: Array.from(s.y, (v) => v.toString()) }));
           return this.send('unmask', { unmask: { self_mask_shares: wire(r.selfMaskShares), key_shares: wire(r.keyShares) } });
         }
@@ -259,9 +270,9 @@ export class FederationSite {
     this.encoded = encoded;
     if (s.secure_aggregation === 'pairwise') {
       if (await this.drill('advertise')) return;
-      this.masking = new PairwiseMaskingSite(this.options.name, { session: s.session, round: c.round, attempt: c.attempt, threshold: s.threshold, vectorLength: length });
+      this.masking = new PairwiseMaskingSite(this.options.name, { session: s.session, round: c.round, attempt: c.attempt, threshold: s.threshold, vectorLength: length }, this.identity);
       const a = this.masking.advertise();
-      return this.send('advertise', { keys: { encryption_key: a.encryptionKey, masking_key: a.maskingKey } });
+      return this.send('advertise', { keys: { encryption_key: a.encryptionKey, masking_key: a.maskingKey, signature: a.signature, certificate: a.certificate } });
     }
     if (await this.drill('mask')) return;
     if (s.secure_aggregation === 'two-server') {

@@ -94,7 +94,7 @@ test.each([5, 10])('%i sites with random drop-outs at every phase: sum of the su
   const length = CHUNK_WORDS + 500; // two chunks, so a site can vanish midway through its vector
   const { c, task } = coordinatorFor(sites, 1, length, { phaseTimeoutMs: 2500 });
   const t = Math.floor(n / 2) + 1;
-  const points: SiteFaultPoint[] = ['advertise', 'share', 'mask', 'mask-midway', 'unmask'];
+  const points: SiteFaultPoint[] = ['advertise', 'share', 'mask', 'mask-midway', 'confirm', 'unmask'];
   const faults = new Map<string, SiteFaultPoint>();
   const shuffled = [...sites].sort(() => randomInt(3) - 1);
   // Keep at least t sites answering at every phase.
