@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Table } from 'apache-arrow';
 import type { TableSchema } from '../../src/data/schema';
 import type { HemasynthModel } from '../../src/models/generator';
 import { sampleModel } from '../../src/models/model-api';
@@ -55,4 +56,39 @@ export function expectOnnxMatchesNative(model: HemasynthModel, categorical: stri
     if (Number.isNaN(b[i])) expect(Number.isNaN(a[i])).toBe(true);
     else expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-3);
   }
+}
+
+/** One nullable column's missing rate in the training and synthetic tables. */
+export interface MissingRateGap {
+  column: string;
+  training: number;
+  synthetic: number;
+  gap: number;
+}
+
+/**
+ * Fraction of a column's values that are missing (null or NaN).
+ * @example missingRate(table, 'hb_g_dl') // 0.02
+ */
+export function missingRate(table: Table, column: string): number {
+  const v = table.getChild(column);
+  if (!v) throw new Error(`column ${column} not in the table`);
+  let missing = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v.get(i);
+    if (x === null || x === undefined || (typeof x === 'number' && Number.isNaN(x))) missing++;
+  }
+  return missing / v.length;
+}
+
+/**
+ * Missing rates of the nullable columns that have missing values in the training table, training
+ * vs synthetic (null or NaN counts as missing), with the absolute gap.
+ * @example const gaps = missingRateGaps(pooled, synthetic, schema); Math.max(...gaps.map((g) => g.gap))
+ */
+export function missingRateGaps(training: Table, synthetic: Table, schema: TableSchema): MissingRateGap[] {
+  return schema.columns.filter((c) => c.nullable !== false).map((c) => c.name)
+    .map((column) => ({ column, training: missingRate(training, column), synthetic: missingRate(synthetic, column) }))
+    .filter((r) => r.training > 0)
+    .map((r) => ({ ...r, gap: Math.abs(r.training - r.synthetic) }));
 }

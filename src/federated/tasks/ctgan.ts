@@ -9,7 +9,13 @@
  *  2. `counts`: every column's code counts (sensitivity 1 per column), summed with distributed
  *     noise; they give the conditional vector's frequencies and the generator's initial output
  *     biases, as the central DP CTGAN's noisy counts do.
- *  3. R learning rounds, one critic DP-SGD step each: every site Poisson-samples its rows at rate
+ *  3. `missingness` (when some modelled column is nullable or read by a "null when" constraint;
+ *     option `calibrate: false` drops it): the central CTGAN's calibration targets, one Σ-fraction
+ *     sum per missingness group, a code histogram per constraint-condition column and the row
+ *     count, summed securely with distributed noise (tasks/federated-missingness.ts). It is a
+ *     round of its own, not part of `counts`, because a round carries one σ and these releases
+ *     have their own share of ε (`missingnessShare`, 25% by default, as in the central model).
+ *  4. R learning rounds, one critic DP-SGD step each: every site Poisson-samples its rows at rate
  *     q, conditions each on a uniformly chosen discrete column and its own code (so nothing but the
  *     record enters its sample), generates a row for that condition with the round's generator,
  *     and sends the sum of the clipped per-sample critic gradients over the triples (real,
@@ -17,11 +23,14 @@
  *     coordinator applies Adam to the critic, then one generator step through it
  *     (ctganGeneratorStep).
  *
- * Privacy: the histograms and counts (Gaussian mechanisms) and the R subsampled-Gaussian critic
- * steps are calibrated together to the federation's (ε, δ) and charged to every site's ledger
- * before it reads its data. The generated rows are post-processing of earlier releases. The output
- * biases are not calibrated to noisy missing rates afterwards (the central model's last step):
- * that would need one more secure round.
+ * After the last round the coordinator calibrates the generator's output biases to the released
+ * missing rates and condition-column histograms (neural/output-calibration.ts over the noise and
+ * conditions sampling draws), the central model's last step.
+ *
+ * Privacy: the histograms, counts and missingness releases (Gaussian mechanisms) and the R
+ * subsampled-Gaussian critic steps are calibrated together to the federation's (ε, δ) and charged
+ * to every site's ledger before it reads its data. The generated rows and the calibration are
+ * post-processing of earlier releases.
  */
 import { createHash } from 'node:crypto';
 import type { Table } from 'apache-arrow';
@@ -32,9 +41,12 @@ import type { TableSchema } from '../../data/schema';
 import { CryptoRandom } from '../../dp/noise';
 import { PrivacyLedger } from '../../dp/ledger';
 import { HemasynthError, UsageError, describeValue } from '../../errors';
-import { CTGAN_DEFAULTS, CtganShape, ctganCriticBatch, ctganCriticSpec, ctganGeneratorNetwork, ctganGeneratorStep, ctganParts, startAtCodeFrequencies } from '../../models/ctgan/ctgan-generator';
-import { ConditionalVector, conditionalVector } from '../../models/ctgan/conditional-vector';
+import { CTGAN_DEFAULTS, CtganShape, ctganCriticBatch, ctganCriticSpec, ctganGeneratorNetwork, ctganGeneratorStep, ctganParts, ctganRawLayout, startAtCodeFrequencies } from '../../models/ctgan/ctgan-generator';
+import { ConditionalVector, conditionalVector, samplingConditions } from '../../models/ctgan/conditional-vector';
 import { networkModelSpec } from '../../models/neural/generator-network';
+import type { DpMarginals } from '../../models/neural/missingness-groups';
+import { noiseRows } from '../../models/neural/neural-sampling';
+import { CALIBRATION_ROWS } from '../../models/neural/output-calibration';
 import { chargeNeuralPlan } from '../../models/neural/privacy-budget';
 import { encodeRows, rowLayout } from '../../models/neural/row-layout';
 import { saveModel } from '../../models/model-file';
@@ -45,6 +57,7 @@ import type { Trainer } from '../../nn/trainer';
 import { DiscreteColumnEncoder, DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
 import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, optionReaders, scaleFor, siteHistograms, splitByColumn } from './federated-discretisation';
+import { FEDERATED_CALIBRATION_SEED, FederatedMissingness, calibrateToMarginals, siteMissingnessVector, type MissingnessRoundPlan } from './federated-missingness';
 import { federatedModelFile, openFederationLedger } from './federated-model';
 import { SecureDpSgdCoordinatorTask, SecureDpSgdSiteTask } from './secure-dp-sgd';
 import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
@@ -52,11 +65,12 @@ import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 /** Defaults of the federated CTGAN (the networks' are the central CTGAN's). */
 export const FEDERATED_CTGAN_DEFAULTS = { rounds: 300, sampleRate: 0.25, maxGradNorm: 1, maxSiteRows: 1_000_000 } as const;
 
-type Stage = 'histograms' | 'counts' | 'learn';
+type Stage = 'histograms' | 'counts' | 'missingness' | 'learn';
 
 interface CtganPlan extends SitePlan<Stage> {
   histograms?: HistogramSpec[];
   encoders?: DiscreteColumnEncoder[];
+  missingness?: MissingnessRoundPlan;
   conditional?: ConditionalVector;
   embedding?: number;
   /** The round's generator parameters (base64 float32). */
@@ -69,6 +83,8 @@ interface CtganState {
   ledger: unknown;
   encoders: DiscreteColumnEncoder[] | null;
   counts: number[][] | null;
+  /** The `missingness` round's noisy sum (null before it, or without one). */
+  missingness: number[] | null;
   generator: number[] | null;
   learner: unknown;
   contributors: string[][];
@@ -82,6 +98,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
   readonly rounds: number;
   private readonly schema: TableSchema;
   private readonly discretisation: FederatedDiscretisation;
+  private readonly missingness: FederatedMissingness;
   private readonly stages: Stage[];
   private readonly learnRounds: number;
   private readonly embedding: number;
@@ -89,6 +106,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
   private readonly maxGradNorm: number;
   private readonly maxSiteRows: number;
   private readonly countSigma: number;
+  private readonly missingnessSigma: number;
   private readonly noiseMultiplier: number;
   private readonly seed: number | null;
   private readonly rng: SamplingRandom;
@@ -97,6 +115,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
   private G: Trainer | null = null;
   private critic: Trainer | null = null;
   private learner: SecureDpSgdCoordinatorTask | null = null;
+  private marginals: DpMarginals | null = null;
   private state: CtganState;
   private ledger: PrivacyLedger;
   private readonly started = Date.now();
@@ -111,8 +130,13 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     if (opts.pac !== undefined && opts.pac !== 1) throw new UsageError(`Expected pac 1 for a DP ctgan (a packed critic sample would hold several records) but received ${describeValue(opts.pac)}`);
     this.discretisation = new FederatedDiscretisation(this.schema, int('bins', DEFAULT_NUMERIC_BINS, 2, 200), int('histogramBins', DEFAULT_HISTOGRAM_BINS, 8, 4096), 'federated ctgan');
     const h = this.discretisation.histograms.length;
+    if (opts.calibrate !== undefined && typeof opts.calibrate !== 'boolean') throw new UsageError(`Expected true or false for option calibrate but received ${describeValue(opts.calibrate)}`);
+    this.missingness = new FederatedMissingness(this.schema, this.discretisation.modelled, opts.calibrate !== false);
     this.learnRounds = o.rounds;
-    this.stages = [...(h ? ['histograms' as const] : []), 'counts', ...Array.from({ length: o.rounds }, () => 'learn' as const)];
+    this.stages = [
+      ...(h ? ['histograms' as const] : []), 'counts', ...(this.missingness.active ? ['missingness' as const] : []),
+      ...Array.from({ length: o.rounds }, () => 'learn' as const),
+    ];
     this.rounds = this.stages.length;
     this.embedding = int('embeddingDim', CTGAN_DEFAULTS.embeddingDim, 1, 4096);
     this.sampleRate = real('sampleRate', FEDERATED_CTGAN_DEFAULTS.sampleRate, 0, 1);
@@ -122,13 +146,16 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     // The generator side (noise, Gumbel, conditions) is post-processing: a sampling PRNG.
     this.rng = new SamplingRandom(samplingSeed(this.seed ?? undefined), 0x6000);
     this.ops = resolveBackend('auto', { purpose: 'training' }).backend;
+    // The whole plan (histograms, counts, missingness round, critic steps) composes to the federation's (ε, δ).
     const dp = chargeNeuralPlan(new PrivacyPlanner(this.ledger, { epsilon: o.epsilon, delta: o.delta }), {
       model: 'federated ctgan', quantiles: 0, countReleases: h + this.discretisation.columns, countNote: 'noisy histograms for the quantile edges and code counts of every column',
+      missingnessReleases: this.missingness.releases, missingnessShare: real('missingnessShare', 0.25, 0, 0.5),
       sampleRate: this.sampleRate, steps: o.rounds, preprocessingShare: real('preprocessingShare', 0.1, 0, 0.9),
     });
     this.countSigma = dp.countSigma as number;
+    this.missingnessSigma = dp.missingnessSigma ?? 0;
     this.noiseMultiplier = dp.noiseMultiplier;
-    this.state = { federation, ledger: null, encoders: h ? null : this.discretisation.encoders(), counts: null, generator: null, learner: null, contributors: [] };
+    this.state = { federation, ledger: null, encoders: h ? null : this.discretisation.encoders(), counts: null, missingness: null, generator: null, learner: null, contributors: [] };
   }
 
   /** The networks once the encoders and counts are known. */
@@ -151,8 +178,9 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     });
   }
 
-  private perSiteSigma(): number {
-    return this.o.distributedDp ? this.countSigma / Math.sqrt(this.o.threshold) : this.countSigma;
+  /** A round's per-site share of the total σ: all of it without distributed DP. */
+  private perSiteSigma(sigma: number): number {
+    return this.o.distributedDp ? sigma / Math.sqrt(this.o.threshold) : sigma;
   }
 
   private firstLearnRound(): number {
@@ -163,7 +191,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     const stage = this.stages[round];
     if (!stage) throw new HemasynthError(`federated ctgan has ${this.rounds} rounds; round ${round} was asked for`);
     const base = { federation: this.state.federation, stage, budget: { epsilon: this.o.epsilon, delta: this.o.delta } };
-    const perSite = this.perSiteSigma(), scale = scaleFor(perSite);
+    const perSite = this.perSiteSigma(this.countSigma), scale = scaleFor(perSite);
     if (stage === 'histograms') {
       const h = this.discretisation.histograms;
       const plan: CtganPlan = { ...base, histograms: h, mechanism: { kind: 'gaussian', noiseMultiplier: this.countSigma, count: h.length }, note: `federated ctgan ${this.state.federation}: histograms for quantile edges (${h.length} columns)` };
@@ -175,7 +203,17 @@ export class CtganCoordinatorTask implements CoordinatorTask {
       const plan: CtganPlan = { ...base, encoders, mechanism: { kind: 'gaussian', noiseMultiplier: this.countSigma, count: encoders.length }, note: `federated ctgan ${this.state.federation}: code counts (${encoders.length} columns)` };
       return { plan, vectorLength: encoders.reduce((s, e) => s + e.size, 0), format: { scale, clip: this.maxSiteRows }, noiseSigmaPerSite: perSite * scale };
     }
+    if (stage === 'missingness') {
+      const mSite = this.perSiteSigma(this.missingnessSigma), mScale = scaleFor(mSite);
+      const m = this.missingness.round(encoders);
+      const plan: CtganPlan = {
+        ...base, encoders, missingness: m.plan, mechanism: { kind: 'gaussian', noiseMultiplier: this.missingnessSigma, count: this.missingness.releases },
+        note: `federated ctgan ${this.state.federation}: missing rates of ${m.plan.groups.length} missingness groups, code counts of ${m.plan.condition.length} constraint-condition columns and the row count (${this.missingness.releases})`,
+      };
+      return { plan, vectorLength: m.vectorLength, format: { scale: mScale, clip: this.maxSiteRows }, noiseSigmaPerSite: mSite * mScale };
+    }
     if (!this.learner || !this.G || !this.shape) throw new HemasynthError('federated ctgan: the counts are not measured before the critic rounds');
+    if (this.missingness.active && !this.marginals) throw new HemasynthError('federated ctgan: the missing rates are not measured before the critic rounds');
     const inner = this.learner.planRound(round - this.firstLearnRound());
     const plan: CtganPlan = {
       ...base, encoders, conditional: this.shape.cv, embedding: this.embedding, generator: base64(this.G.getParameters()), learner: inner.plan,
@@ -199,6 +237,11 @@ export class CtganCoordinatorTask implements CoordinatorTask {
       this.build(encoders, counts, null);
       return { stage, columns: encoders.length, contributors: info.contributors.length };
     }
+    if (stage === 'missingness') {
+      this.state.missingness = Array.from(sum);
+      this.marginals = this.missingness.marginals(encoders, sum);
+      return { stage, groups: this.marginals.groups.length, conditionColumns: this.marginals.full.size, contributors: info.contributors.length };
+    }
     const r = this.learner!.absorbRound(round - this.firstLearnRound(), sum, info) as { noisyRows: number };
     // Generator step through the updated critic (no data): a batch of q·N̂ generated rows.
     this.critic!.setParameters(this.learner!.parameters);
@@ -215,7 +258,8 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     const s = raw as CtganState;
     if (!s || typeof s.federation !== 'string' || !Array.isArray(s.contributors)) throw new HemasynthError('federated ctgan: the checkpoint does not hold a ctgan task state');
     this.ledger = PrivacyLedger.fromJSON(s.ledger);
-    this.state = { ...s, ledger: null };
+    this.state = { ...s, missingness: s.missingness ?? null, ledger: null };
+    this.marginals = s.encoders && s.missingness ? this.missingness.marginals(s.encoders, s.missingness) : null;
     if (s.encoders && s.counts) {
       this.build(s.encoders, s.counts, s.generator);
       if (s.learner) this.learner!.restore(s.learner);
@@ -225,11 +269,22 @@ export class CtganCoordinatorTask implements CoordinatorTask {
   finish(out: string): unknown {
     if (!this.G || !this.shape || !this.state.encoders) throw new HemasynthError('federated ctgan: the counting round has not completed; no model to write');
     const network = ctganGeneratorNetwork(this.embedding, this.shape.cv.width, this.shape.layout.width);
-    const parts = ctganParts(this.state.encoders, this.shape, network, this.G.getParameters(), 'auto', {
+    let parameters: Float32Array = this.G.getParameters();
+    let calibration: Record<string, unknown> | null = null;
+    if (this.marginals) {
+      // Over the inputs sampling draws: noise and sampled conditions (neural/output-calibration.ts).
+      const cv = this.shape.cv;
+      const inputs = [noiseRows(FEDERATED_CALIBRATION_SEED, 0, CALIBRATION_ROWS, this.embedding), ...(cv.width > 0 ? [samplingConditions(cv, FEDERATED_CALIBRATION_SEED, 0, CALIBRATION_ROWS, null)] : [])];
+      ({ parameters, calibration } = calibrateToMarginals(network, parameters, ctganRawLayout(this.shape.layout), this.state.encoders, inputs, this.marginals));
+    }
+    const parts = ctganParts(this.state.encoders, this.shape, network, parameters, 'auto', {
       backend: 'federated', protocol: 'secure-dp-sgd', rounds: this.learnRounds, pac: 1, embeddingDim: this.embedding,
       generatorDims: [...CTGAN_DEFAULTS.generatorDims], discriminatorDims: [...CTGAN_DEFAULTS.discriminatorDims],
-      dp: { noiseMultiplier: this.noiseMultiplier, maxGradNorm: this.maxGradNorm, sampleRate: this.sampleRate, stepsPerSite: this.learnRounds, countSigma: this.countSigma, accountant: this.ledger.accountant },
-      calibration: null,
+      dp: {
+        noiseMultiplier: this.noiseMultiplier, maxGradNorm: this.maxGradNorm, sampleRate: this.sampleRate, stepsPerSite: this.learnRounds, countSigma: this.countSigma,
+        missingnessSigma: this.marginals ? this.missingnessSigma : null, accountant: this.ledger.accountant,
+      },
+      calibration,
     });
     saveModel(out, federatedModelFile({
       model: 'ctgan', schema: this.schema, parts, epsilon: this.o.epsilon, delta: this.o.delta, seed: this.seed, options: this.o.options ?? {},
@@ -240,7 +295,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
   }
 }
 
-/** The site side: histograms, code counts, then the clipped critic gradients of its sampled rows. */
+/** The site side: histograms, code counts, missingness sums, then the clipped critic gradients of its sampled rows. */
 export class CtganSiteTask implements SiteTask {
   private table?: Table;
   private encoded?: { key: string; x: Float32Array; codes: Int32Array[] };
@@ -266,12 +321,14 @@ export class CtganSiteTask implements SiteTask {
 
   localVector(raw: unknown, ctx: SiteRoundContext): Float64Array {
     const plan = raw as CtganPlan;
-    if (!plan || !['histograms', 'counts', 'learn'].includes(plan.stage) || !plan.mechanism || typeof plan.federation !== 'string') throw new HemasynthError('federated ctgan: malformed round plan from the coordinator');
+    if (!plan || !['histograms', 'counts', 'missingness', 'learn'].includes(plan.stage) || !plan.mechanism || typeof plan.federation !== 'string') throw new HemasynthError('federated ctgan: malformed round plan from the coordinator');
     if (plan.stage !== 'learn') {
+      // Charged before the rows are read.
       this.ledger.chargeRound(plan, ctx.round);
       if (plan.stage === 'histograms') return siteHistograms(this.data(), plan.histograms ?? []);
       const encoders = plan.encoders ?? [];
       const { codes } = this.rows(encoders);
+      if (plan.stage === 'missingness') return siteMissingnessVector(plan.missingness, encoders, codes, this.data().numRows, 'federated ctgan');
       const out = new Float64Array(encoders.reduce((s, e) => s + e.size, 0));
       let at = 0;
       encoders.forEach((e, j) => { for (const k of codes[j]) out[at + k]++; at += e.size; });

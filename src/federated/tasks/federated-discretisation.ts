@@ -119,13 +119,16 @@ export function edgesFromHistogram(spec: HistogramSpec, counts: ArrayLike<number
  * the encoders once their noisy histograms are summed.
  */
 export class FederatedDiscretisation {
-  /** Modelled columns, in encoder order. */
+  /** Number of modelled columns. */
   readonly columns: number;
+  /** Names of the modelled columns, in encoder order. */
+  readonly modelled: string[];
   readonly histograms: HistogramSpec[];
 
   constructor(readonly schema: TableSchema, readonly bins: number, histogramBins: number = DEFAULT_HISTOGRAM_BINS, model = 'federated') {
     const plan = planDiscretisation(schema, { bins });
     this.columns = plan.length;
+    this.modelled = plan.map((p) => p.column.name);
     if (this.columns === 0) throw new UsageError('Expected at least one modelled column (not a direct identifier, identifier or text) but received none');
     const noCategories = plan.filter((p) => p.needs === 'categories').map((p) => p.column.name);
     if (noCategories.length) throw new UsageError(`Expected categories in the schema for ${noCategories.join(', ')} (a ${model} DP generator may not read them from the data) but received none`);

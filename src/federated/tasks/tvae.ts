@@ -6,7 +6,15 @@
  *  1. `histograms` (only when some numeric column needs data-dependent modes): the federation's
  *     encoders, from noisy summed histograms (tasks/federated-discretisation.ts), so that every
  *     site encodes its rows with the same modes and one-hot layout.
- *  2. R learning rounds with one of two protocols (option `protocol`):
+ *  2. `missingness` (when some modelled column is nullable or read by a "null when" constraint;
+ *     option `calibrate: false` drops it): the central TVAE's calibration targets, one Σ-fraction
+ *     sum per missingness group, a code histogram per constraint-condition column and the row
+ *     count, summed securely with distributed noise (tasks/federated-missingness.ts explains why
+ *     this is a round of its own rather than part of `histograms`: its own σ, and the condition
+ *     columns need the encoders). The initial decoder starts at those marginals and, after the
+ *     last round, the coordinator calibrates the decoder's output biases to them
+ *     (neural/output-calibration.ts, post-processing), as the central TVAE does.
+ *  3. R learning rounds with one of two protocols (option `protocol`):
  *     - `secure-dp-sgd` (default with secure aggregation): one DP-SGD step of the pooled rows per
  *       round, the clipped gradient sums summed securely with distributed discrete Gaussian noise
  *       (tasks/secure-dp-sgd.ts); the coordinator applies Adam. The noise is that of central DP-SGD,
@@ -18,11 +26,13 @@
  *
  * Privacy (record-level DP at each site): each site's rows go through the histogram round (a
  * Gaussian mechanism per quantile column, its share added by each site under distributed DP as
- * in the marginal protocol) and the DP-SGD steps at sampling rate q. The coordinator calibrates σ
- * for the whole plan with the ledger's accountant (PRV by default) so that it composes to the
- * federation's (ε, δ) — the same plan for every site, whatever its size — and every site charges
- * its own ledger, round by round, before reading its data; a site's ledger refuses a plan beyond
- * the site's budget. Trust assumptions are in docs/federation.md.
+ * in the marginal protocol), the missingness round (Gaussian releases of sensitivity 1 with the
+ * `missingnessShare` of ε, 25% by default as centrally) and the DP-SGD steps at sampling rate q.
+ * The coordinator calibrates σ for the whole plan with the ledger's accountant (PRV by default)
+ * so that it composes to the federation's (ε, δ) — the same plan for every site, whatever its
+ * size — and every site charges its own ledger, round by round, before reading its data; a site's
+ * ledger refuses a plan beyond the site's budget. The calibration of the output biases is
+ * post-processing. Trust assumptions are in docs/federation.md.
  */
 import { createHash } from 'node:crypto';
 import type { Table } from 'apache-arrow';
@@ -34,6 +44,9 @@ import type { TrainedParts } from '../../models/generator';
 import { saveModel } from '../../models/model-file';
 import { chargeNeuralPlan } from '../../models/neural/privacy-budget';
 import { networkParameterCount } from '../../models/neural/generator-network';
+import { dpMarginalTargets, type DpMarginals } from '../../models/neural/missingness-groups';
+import { noiseRows } from '../../models/neural/neural-sampling';
+import { CALIBRATION_ROWS, startBiases } from '../../models/neural/output-calibration';
 import { encodeRows, rowLayout, type RowLayout } from '../../models/neural/row-layout';
 import { PrivacyPlanner } from '../../models/privacy-plan';
 import { TVAE_DEFAULTS, tvaeDecoderNetwork, tvaeModelSpec, tvaeParts } from '../../models/tvae/tvae-generator';
@@ -44,6 +57,7 @@ import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan,
 import { FedAvgCoordinatorTask, FedAvgSiteTask } from './fedavg';
 import { SecureDpSgdCoordinatorTask, SecureDpSgdSiteTask } from './secure-dp-sgd';
 import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, optionReaders, scaleFor, siteHistograms } from './federated-discretisation';
+import { FEDERATED_CALIBRATION_SEED, FederatedMissingness, calibrateToMarginals, siteMissingnessVector, type MissingnessRoundPlan } from './federated-missingness';
 import { federatedModelFile, openFederationLedger } from './federated-model';
 import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 
@@ -74,10 +88,13 @@ interface TvaeTraining {
   protocol: TvaeProtocol;
 }
 
+type Stage = 'histograms' | 'missingness' | 'learn';
+
 /** What the sites receive in a round's plan. */
-interface TvaePlan extends SitePlan<'histograms' | 'learn'> {
+interface TvaePlan extends SitePlan<Stage> {
   histograms?: HistogramSpec[];
   encoders?: DiscreteColumnEncoder[];
+  missingness?: MissingnessRoundPlan;
   architecture?: TvaeArchitecture;
   training?: TvaeTraining;
   /** The learning protocol's own plan (global parameters, clips). */
@@ -88,6 +105,8 @@ interface TvaeState {
   federation: string;
   ledger: unknown;
   encoders: DiscreteColumnEncoder[] | null;
+  /** The `missingness` round's noisy sum (null before it, or without one). */
+  missingness: number[] | null;
   learner: unknown;
   contributors: string[][];
 }
@@ -99,34 +118,44 @@ function vaeSpec(layout: RowLayout, a: TvaeArchitecture) {
 
 /**
  * The TVAE model parts (decoder weights, generator configuration, ONNX graph) from the whole
- * VAE's parameters: the decoder is the tail of the parameter vector.
+ * VAE's parameters: the decoder is the tail of the parameter vector. With released marginals the
+ * decoder's output biases are first calibrated to them (post-processing, as the central TVAE).
  * @example tvaePartsFromParameters(encoders, architecture, parameters, { rounds: 30 })
  */
-export function tvaePartsFromParameters(encoders: DiscreteColumnEncoder[], a: TvaeArchitecture, all: Float32Array, training: Record<string, unknown>): TrainedParts {
+export function tvaePartsFromParameters(encoders: DiscreteColumnEncoder[], a: TvaeArchitecture, all: Float32Array, training: Record<string, unknown>, marginals: DpMarginals | null = null): TrainedParts {
   const { decoder, raw } = vaeSpec(rowLayout(encoders), a);
   const network = tvaeDecoderNetwork(a.embedding, decoder, raw);
   const count = networkParameterCount(network);
   if (count > all.length) throw new HemasynthError(`federated tvae: ${all.length} parameters cannot hold a decoder of ${count}`);
-  return tvaeParts(encoders, raw, network, a.embedding, all.slice(all.length - count), 'auto', {
-    ...training, compressDims: a.compress, decompressDims: a.decompress, embeddingDim: a.embedding, lossFactor: a.lossFactor, alphaSigma: a.alphaSigma,
+  let parameters: Float32Array = all.slice(all.length - count);
+  let calibration: Record<string, unknown> | null = null;
+  if (marginals) {
+    // Over the inputs sampling draws: prior noise (neural/output-calibration.ts).
+    ({ parameters, calibration } = calibrateToMarginals(network, parameters, raw, encoders, [noiseRows(FEDERATED_CALIBRATION_SEED, 0, CALIBRATION_ROWS, a.embedding)], marginals));
+  }
+  return tvaeParts(encoders, raw, network, a.embedding, parameters, 'auto', {
+    ...training, compressDims: a.compress, decompressDims: a.decompress, embeddingDim: a.embedding, lossFactor: a.lossFactor, alphaSigma: a.alphaSigma, calibration,
   });
 }
 
-/** The coordinator side: the encoders' histogram round, then federated averaging of the VAE. */
+/** The coordinator side: the encoders' histogram round, the missingness round, then secure DP-SGD or federated averaging of the VAE. */
 export class TvaeCoordinatorTask implements CoordinatorTask {
   readonly model = 'tvae';
   readonly rounds: number;
   private readonly schema: TableSchema;
   private readonly discretisation: FederatedDiscretisation;
-  private readonly histogramRound: boolean;
+  private readonly missingness: FederatedMissingness;
+  private readonly stages: Stage[];
   private readonly fedavgRounds: number;
   private readonly architecture: TvaeArchitecture;
   private readonly training: TvaeTraining;
   private readonly histogramSigma: number;
+  private readonly missingnessSigma: number;
   private readonly maxSiteRows: number;
   private readonly parameterClip: number;
   private readonly seed: number | null;
   private learner: FedAvgCoordinatorTask | SecureDpSgdCoordinatorTask | null = null;
+  private marginals: DpMarginals | null = null;
   private state: TvaeState;
   private ledger: PrivacyLedger;
   private readonly started = Date.now();
@@ -140,9 +169,14 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     const { int, real } = optionReaders(opts);
     const bins = int('bins', DEFAULT_NUMERIC_BINS, 2, 200);
     this.discretisation = new FederatedDiscretisation(this.schema, bins, int('histogramBins', DEFAULT_HISTOGRAM_BINS, 8, 4096), 'federated tvae');
-    this.histogramRound = this.discretisation.histograms.length > 0;
+    if (opts.calibrate !== undefined && typeof opts.calibrate !== 'boolean') throw new UsageError(`Expected true or false for option calibrate but received ${describeValue(opts.calibrate)}`);
+    this.missingness = new FederatedMissingness(this.schema, this.discretisation.modelled, opts.calibrate !== false);
     this.fedavgRounds = o.rounds;
-    this.rounds = this.fedavgRounds + (this.histogramRound ? 1 : 0);
+    this.stages = [
+      ...(this.discretisation.histograms.length > 0 ? ['histograms' as const] : []), ...(this.missingness.active ? ['missingness' as const] : []),
+      ...Array.from({ length: o.rounds }, () => 'learn' as const),
+    ];
+    this.rounds = this.stages.length;
     const width = int('embeddingDim', TVAE_DEFAULTS.embeddingDim, 1, 4096);
     const dims = (key: string, fallback: readonly number[]) => {
       const v = opts[key];
@@ -164,25 +198,31 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     this.parameterClip = real('parameterClip', FEDERATED_TVAE_DEFAULTS.parameterClip, 0, 1e4);
     this.seed = typeof opts.seed === 'number' ? opts.seed : null;
     const planner = new PrivacyPlanner(this.ledger, { epsilon: o.epsilon, delta: o.delta });
+    // The whole plan (histograms, missingness round, DP-SGD) composes to the federation's (ε, δ).
     const dp = chargeNeuralPlan(planner, {
       model: 'federated tvae', quantiles: 0, countReleases: this.discretisation.histograms.length, countNote: 'noisy histograms for the quantile edges',
+      missingnessReleases: this.missingness.releases, missingnessShare: real('missingnessShare', 0.25, 0, 0.5),
       sampleRate, steps: this.fedavgRounds * localSteps, preprocessingShare: real('preprocessingShare', 0.1, 0, 0.9),
     });
     this.histogramSigma = dp.countSigma ?? 0;
+    this.missingnessSigma = dp.missingnessSigma ?? 0;
     this.training = {
       learningRate: real('learningRate', 1e-3, 0, 1), weightDecay: TVAE_DEFAULTS.weightDecay, maxGradNorm: real('maxGradNorm', FEDERATED_TVAE_DEFAULTS.maxGradNorm, 0, 1e6),
       noiseMultiplier: dp.noiseMultiplier, sampleRate, localSteps, protocol,
     };
-    this.state = { federation, ledger: null, encoders: null, learner: null, contributors: [] };
-    if (!this.histogramRound) this.startAveraging(this.discretisation.encoders());
+    this.state = { federation, ledger: null, encoders: null, missingness: null, learner: null, contributors: [] };
+    if (this.stages[0] === 'learn') this.startAveraging(this.discretisation.encoders());
+    else if (this.stages[0] === 'missingness') this.state.encoders = this.discretisation.encoders();
   }
 
-  /** Fixes the encoders and the initial VAE. */
+  /** Fixes the encoders and the initial VAE (its output biases at the released marginals, as the central TVAE starts). */
   private startAveraging(encoders: DiscreteColumnEncoder[]): void {
     this.state.encoders = encoders;
-    const { spec } = vaeSpec(rowLayout(encoders), this.architecture);
+    const { spec, raw } = vaeSpec(rowLayout(encoders), this.architecture);
     // Initial weights are public (no data): seeded when the federation is, else from the OS.
     const initial = createTrainer(spec, { backend: 'js', ...(this.seed !== null ? { seed: this.seed } : {}) }).getParameters();
+    // The decoder's output layer is the VAE's last: its biases end the parameter vector.
+    if (this.marginals) startBiases(initial, initial.length - raw.width, raw, encoders, dpMarginalTargets(encoders, this.marginals, encoders.map((e) => new Float64Array(e.size).fill(1 / e.size))));
     const t = this.training;
     this.learner = t.protocol === 'fedavg'
       ? new FedAvgCoordinatorTask({ model: 'tvae', rounds: this.fedavgRounds, initialParameters: initial, parameterClip: this.parameterClip, maxSiteRows: this.maxSiteRows })
@@ -193,15 +233,17 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
       });
   }
 
-  private perSiteSigma(): number {
-    return this.o.distributedDp ? this.histogramSigma / Math.sqrt(this.o.threshold) : this.histogramSigma;
+  /** A round's per-site share of the total σ: all of it without distributed DP. */
+  private perSiteSigma(sigma: number): number {
+    return this.o.distributedDp ? sigma / Math.sqrt(this.o.threshold) : sigma;
   }
 
   planRound(round: number): RoundPlan {
-    if (!(round >= 0 && round < this.rounds)) throw new HemasynthError(`federated tvae has ${this.rounds} rounds; round ${round} was asked for`);
+    const stage = this.stages[round];
+    if (!stage) throw new HemasynthError(`federated tvae has ${this.rounds} rounds; round ${round} was asked for`);
     const base = { federation: this.state.federation, budget: { epsilon: this.o.epsilon, delta: this.o.delta } };
-    if (this.histogramRound && round === 0) {
-      const perSite = this.perSiteSigma();
+    if (stage === 'histograms') {
+      const perSite = this.perSiteSigma(this.histogramSigma);
       const scale = scaleFor(perSite);
       const h = this.discretisation.histograms;
       const plan: TvaePlan = {
@@ -211,11 +253,24 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
       };
       return { plan, vectorLength: this.discretisation.histogramLength, format: { scale, clip: this.maxSiteRows }, noiseSigmaPerSite: perSite * scale };
     }
-    if (!this.learner || !this.state.encoders) throw new HemasynthError('federated tvae: the encoders are not fitted before the averaging rounds');
+    const encoders = this.state.encoders;
+    if (!encoders) throw new HemasynthError('federated tvae: the encoders are not fitted before the missingness and learning rounds');
+    if (stage === 'missingness') {
+      const perSite = this.perSiteSigma(this.missingnessSigma);
+      const scale = scaleFor(perSite);
+      const m = this.missingness.round(encoders);
+      const plan: TvaePlan = {
+        ...base, stage: 'missingness', encoders, missingness: m.plan,
+        mechanism: { kind: 'gaussian', noiseMultiplier: this.missingnessSigma, count: this.missingness.releases },
+        note: `federated tvae ${this.state.federation}: missing rates of ${m.plan.groups.length} missingness groups, code counts of ${m.plan.condition.length} constraint-condition columns and the row count (${this.missingness.releases})`,
+      };
+      return { plan, vectorLength: m.vectorLength, format: { scale, clip: this.maxSiteRows }, noiseSigmaPerSite: perSite * scale };
+    }
+    if (!this.learner) throw new HemasynthError('federated tvae: the missing rates are not measured before the learning rounds');
     const inner = this.learner.planRound(this.averagingRound(round));
     const t = this.training;
     const plan: TvaePlan = {
-      ...base, stage: 'learn', encoders: this.state.encoders, architecture: this.architecture, training: t, learner: inner.plan,
+      ...base, stage: 'learn', encoders, architecture: this.architecture, training: t, learner: inner.plan,
       mechanism: { kind: 'subsampled-gaussian', noiseMultiplier: t.noiseMultiplier, sampleRate: t.sampleRate, steps: t.localSteps },
       note: `federated tvae ${this.state.federation} round ${round}: ${t.localSteps} DP-SGD steps`,
     };
@@ -223,14 +278,24 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
   }
 
   private averagingRound(round: number): number {
-    return round - (this.histogramRound ? 1 : 0);
+    return round - this.stages.indexOf('learn');
   }
 
   absorbRound(round: number, sum: Float64Array, info: AggregateInfo): unknown {
+    const stage = this.stages[round];
+    if (!stage) throw new HemasynthError(`federated tvae has ${this.rounds} rounds; round ${round} was absorbed`);
     this.state.contributors[round] = info.contributors;
-    if (this.histogramRound && round === 0) {
-      this.startAveraging(this.discretisation.encoders(sum));
-      return { stage: 'histograms', columns: this.discretisation.histograms.length, contributors: info.contributors.length };
+    if (stage === 'histograms') {
+      const encoders = this.discretisation.encoders(sum);
+      if (this.missingness.active) this.state.encoders = encoders;
+      else this.startAveraging(encoders);
+      return { stage, columns: this.discretisation.histograms.length, contributors: info.contributors.length };
+    }
+    if (stage === 'missingness') {
+      this.state.missingness = Array.from(sum);
+      this.marginals = this.missingness.marginals(this.state.encoders!, sum);
+      this.startAveraging(this.state.encoders!);
+      return { stage, groups: this.marginals.groups.length, conditionColumns: this.marginals.full.size, contributors: info.contributors.length };
     }
     return { stage: this.training.protocol, ...(this.learner!.absorbRound(this.averagingRound(round), sum, info) as object) };
   }
@@ -243,9 +308,10 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     const s = raw as TvaeState;
     if (!s || typeof s.federation !== 'string' || !Array.isArray(s.contributors)) throw new HemasynthError('federated tvae: the checkpoint does not hold a tvae task state');
     this.ledger = PrivacyLedger.fromJSON(s.ledger);
-    this.state = { ...s, ledger: null };
+    this.state = { ...s, missingness: s.missingness ?? null, ledger: null };
     this.learner = null;
-    if (s.encoders) {
+    this.marginals = s.encoders && s.missingness ? this.missingness.marginals(s.encoders, s.missingness) : null;
+    if (s.encoders && (!this.missingness.active || this.marginals)) {
       this.startAveraging(s.encoders);
       if (s.learner) this.learner!.restore(s.learner);
     }
@@ -256,8 +322,8 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     const t = this.training;
     const parts = tvaePartsFromParameters(this.state.encoders, this.architecture, this.learner.parameters, {
       backend: 'federated', protocol: t.protocol, rounds: this.fedavgRounds, localSteps: t.localSteps, learningRate: t.learningRate, bins: this.discretisation.bins,
-      dp: { noiseMultiplier: t.noiseMultiplier, maxGradNorm: t.maxGradNorm, sampleRate: t.sampleRate, stepsPerSite: this.fedavgRounds * t.localSteps, accountant: this.ledger.accountant },
-    });
+      dp: { noiseMultiplier: t.noiseMultiplier, maxGradNorm: t.maxGradNorm, sampleRate: t.sampleRate, stepsPerSite: this.fedavgRounds * t.localSteps, missingnessSigma: this.marginals ? this.missingnessSigma : null, accountant: this.ledger.accountant },
+    }, this.marginals);
     saveModel(out, federatedModelFile({
       model: 'tvae', schema: this.schema, parts, epsilon: this.o.epsilon, delta: this.o.delta, seed: this.seed, options: this.o.options ?? {},
       federation: {
@@ -270,9 +336,10 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
   }
 }
 
-/** The site side: histograms for the encoders, then local DP-SGD from the global VAE. */
+/** The site side: histograms for the encoders, the missingness sums, then local DP-SGD from the global VAE. */
 export class TvaeSiteTask implements SiteTask {
   private table?: Table;
+  private encoded?: { key: string; rows: Float32Array; codes: Int32Array[] };
   private readonly ledger: SiteRoundLedger;
   private learner?: { key: string; task: FedAvgSiteTask | SecureDpSgdSiteTask };
 
@@ -285,12 +352,25 @@ export class TvaeSiteTask implements SiteTask {
     return this.table;
   }
 
+  /** The site's rows under the federation's encoders (encoded once for the missingness and learning rounds). */
+  private rows(encoders: DiscreteColumnEncoder[]): { rows: Float32Array; codes: Int32Array[] } {
+    const key = createHash('sha256').update(JSON.stringify(encoders)).digest('hex');
+    if (this.encoded?.key !== key) this.encoded = { key, ...encodeRows(this.data(), encoders, rowLayout(encoders)) };
+    return this.encoded;
+  }
+
   async localVector(raw: unknown, ctx: SiteRoundContext): Promise<Float64Array> {
     const plan = raw as TvaePlan;
-    if (!plan || (plan.stage !== 'histograms' && plan.stage !== 'learn') || !plan.mechanism || typeof plan.federation !== 'string') throw new HemasynthError('federated tvae: malformed round plan from the coordinator');
+    if (!plan || !['histograms', 'missingness', 'learn'].includes(plan.stage) || !plan.mechanism || typeof plan.federation !== 'string') throw new HemasynthError('federated tvae: malformed round plan from the coordinator');
     if (plan.stage === 'histograms') {
       this.ledger.chargeRound(plan, ctx.round);
       return siteHistograms(this.data(), plan.histograms ?? []);
+    }
+    if (plan.stage === 'missingness') {
+      if (!plan.encoders) throw new HemasynthError('federated tvae: a missingness plan without encoders');
+      // Charged before the rows are read.
+      this.ledger.chargeRound(plan, ctx.round);
+      return siteMissingnessVector(plan.missingness, plan.encoders, this.rows(plan.encoders).codes, this.data().numRows, 'federated tvae');
     }
     const { encoders, architecture: a, training: t } = plan;
     if (!encoders || !a || !t) throw new HemasynthError('federated tvae: an averaging plan without encoders, architecture or training settings');
@@ -300,9 +380,8 @@ export class TvaeSiteTask implements SiteTask {
       const spec = vaeSpec(layout, a).spec;
       // Read only after the learner has charged the round to this site's ledger.
       const load = () => {
-        const table = this.data();
-        const { rows } = encodeRows(table, encoders, layout);
-        return { x: rows, y: rows, rows: table.numRows };
+        const { rows } = this.rows(encoders);
+        return { x: rows, y: rows, rows: this.data().numRows };
       };
       const ledger = this.ledger.open(plan.budget);
       const task = t.protocol === 'fedavg'

@@ -21,6 +21,10 @@
  * missing code. Those few columns (public: read from the schema's constraints) therefore get a
  * full noisy code histogram each (sensitivity 1 per histogram), released with the same σ as the
  * group rates, and are calibrated to it.
+ *
+ * Every release is a sum over rows, so the federated TVAE and CTGAN measure the same statistics
+ * across sites by secure aggregation: {@link dpMarginalSums} at each site, the noisy sum read with
+ * {@link dpMarginalsFromSums} (src/federated/tasks/federated-missingness.ts).
  */
 import type { TableSchema } from '../../data/schema';
 import { applicableConstraints, constraintColumns } from '../constraints';
@@ -74,6 +78,17 @@ export function missingnessGroupCount(schema: TableSchema, modelled: readonly st
  */
 export function groupMissingRates(groups: readonly MissingnessGroup[], codes: readonly Int32Array[], encoders: readonly DiscreteColumnEncoder[], n: number, noise: { sigma: number; rng: CryptoRandom } | null): Float64Array {
   if (!(n > 0)) throw new UsageError(`Expected a positive row count for missing rates but received ${n}`);
+  const sums = groupMissingSums(groups, codes, encoders);
+  return Float64Array.from(sums, (sum) => missingRateOf(noise ? sum + noise.rng.gaussian(0, noise.sigma) : sum, n));
+}
+
+/**
+ * The exact statistic behind each group's missing rate: Σ_rows (fraction of the group's columns
+ * missing in the row), sensitivity 1 under add/remove of a row. Additive over row subsets, so the
+ * federated generators sum it across sites (src/federated/tasks/federated-missingness.ts).
+ * @example groupMissingSums(groups, codes, encoders)[0] // 312.5
+ */
+export function groupMissingSums(groups: readonly MissingnessGroup[], codes: readonly Int32Array[], encoders: readonly DiscreteColumnEncoder[]): Float64Array {
   return Float64Array.from(groups, (g) => {
     let sum = 0;
     for (const j of g.columns) {
@@ -82,9 +97,13 @@ export function groupMissingRates(groups: readonly MissingnessGroup[], codes: re
       for (const c of codes[j]) if (c === miss) k++;
       sum += k / g.columns.length;
     }
-    const noisy = noise ? sum + noise.rng.gaussian(0, noise.sigma) : sum;
-    return Math.max(0, Math.min(1, noisy / n));
+    return sum;
   });
+}
+
+/** A group's missing rate from its (noisy) Σ-fraction sum over n rows, clamped to [0, 1]. */
+function missingRateOf(sum: number, n: number): number {
+  return Math.max(0, Math.min(1, sum / n));
 }
 
 /**
@@ -135,12 +154,18 @@ export function columnFrequencies(columns: readonly number[], codes: readonly In
   for (const j of columns) {
     const c = new Float64Array(encoders[j].size);
     for (const k of codes[j]) c[k]++;
-    let sum = 0;
-    for (let k = 0; k < c.length; k++) { if (noise) c[k] = Math.max(0, c[k] + noise.rng.gaussian(0, noise.sigma)); sum += c[k]; }
-    for (let k = 0; k < c.length; k++) c[k] = sum > 0 ? c[k] / sum : 1 / c.length;
-    out.set(j, c);
+    if (noise) for (let k = 0; k < c.length; k++) c[k] += noise.rng.gaussian(0, noise.sigma);
+    out.set(j, frequenciesOf(c));
   }
   return out;
+}
+
+/** (Noisy) code counts clamped at 0 and normalised (uniform when nothing is left), in place. */
+function frequenciesOf(c: Float64Array): Float64Array {
+  let sum = 0;
+  for (let k = 0; k < c.length; k++) { c[k] = Math.max(0, c[k]); sum += c[k]; }
+  for (let k = 0; k < c.length; k++) c[k] = sum > 0 ? c[k] / sum : 1 / c.length;
+  return c;
 }
 
 /** What a DP neural training releases for calibration, known from the schema alone. */
@@ -175,10 +200,73 @@ export interface DpMarginals {
  * @example measureDpMarginals(plan, encoders, schema, codes, n, { sigma, rng })
  */
 export function measureDpMarginals(plan: DpMarginalPlan, encoders: readonly DiscreteColumnEncoder[], schema: TableSchema, codes: readonly Int32Array[], n: number, noise: { sigma: number; rng: CryptoRandom }): DpMarginals {
+  const layout = dpMarginalLayout(plan, encoders, schema);
+  return { groups: layout.groups, rates: groupMissingRates(layout.groups, codes, encoders, n, noise), full: columnFrequencies(layout.condition, codes, encoders, noise) };
+}
+
+/** Where a plan's releases come from, by encoder index (public: from the schema and the encoders). */
+export interface DpMarginalLayout {
+  groups: MissingnessGroup[];
+  /** Encoder indices of the constraint-condition columns, in the plan's order. */
+  condition: number[];
+}
+
+/**
+ * The groups and condition columns of a plan over fitted encoders, checked against what was charged.
+ * @example dpMarginalLayout(plan, encoders, schema).groups.length === plan.groups
+ */
+export function dpMarginalLayout(plan: DpMarginalPlan, encoders: readonly DiscreteColumnEncoder[], schema: TableSchema): DpMarginalLayout {
   const groups = missingnessGroups(encoders, schema);
   const condition = plan.conditionColumns.map((name) => encoders.findIndex((e) => e.column === name));
   if (groups.length !== plan.groups || condition.some((j) => j < 0)) throw new UsageError(`Expected ${plan.groups} missingness groups and condition columns ${plan.conditionColumns.join(', ')} (charged) but found ${groups.length} groups`);
-  return { groups, rates: groupMissingRates(groups, codes, encoders, n, noise), full: columnFrequencies(condition, codes, encoders, noise) };
+  return { groups, condition };
+}
+
+/**
+ * Length of the vector of {@link dpMarginalSums}: one sum per group, then every code of every
+ * condition column.
+ * @example dpMarginalSumsLength(layout, encoders) // 3 groups + 7 codes = 10
+ */
+export function dpMarginalSumsLength(layout: DpMarginalLayout, encoders: readonly DiscreteColumnEncoder[]): number {
+  return layout.groups.length + layout.condition.reduce((s, j) => s + encoders[j].size, 0);
+}
+
+/**
+ * The exact, additive statistics behind a plan's releases, concatenated: each group's Σ-fraction
+ * sum ({@link groupMissingSums}), then each condition column's code counts. Each part has
+ * sensitivity 1 (one Gaussian release each, as {@link measureDpMarginals} charges); a federation
+ * sums the vector across sites with distributed noise and reads it with {@link dpMarginalsFromSums}.
+ * @example dpMarginalSums(layout, encoders, codes)
+ */
+export function dpMarginalSums(layout: DpMarginalLayout, encoders: readonly DiscreteColumnEncoder[], codes: readonly Int32Array[]): Float64Array {
+  const out = new Float64Array(dpMarginalSumsLength(layout, encoders));
+  out.set(groupMissingSums(layout.groups, codes, encoders));
+  let at = layout.groups.length;
+  for (const j of layout.condition) {
+    for (const k of codes[j]) out[at + k]++;
+    at += encoders[j].size;
+  }
+  return out;
+}
+
+/**
+ * The released marginals from (noisy) sums laid out as {@link dpMarginalSums} and a (noisy) row
+ * count: rates clamped to [0, 1], histograms clamped at 0 and normalised (post-processing).
+ * @example dpMarginalsFromSums(layout, encoders, noisySums, 2987.4)
+ */
+export function dpMarginalsFromSums(layout: DpMarginalLayout, encoders: readonly DiscreteColumnEncoder[], sums: ArrayLike<number>, n: number): DpMarginals {
+  const length = dpMarginalSumsLength(layout, encoders);
+  if (sums.length !== length) throw new UsageError(`Expected ${length} summed missingness and condition-column counts but received ${sums.length}`);
+  const rows = Math.max(1, n);
+  const rates = Float64Array.from(layout.groups, (_, i) => missingRateOf(sums[i], rows));
+  const full = new Map<number, Float64Array>();
+  let at = layout.groups.length;
+  for (const j of layout.condition) {
+    const size = encoders[j].size;
+    full.set(j, frequenciesOf(Float64Array.from({ length: size }, (_, k) => sums[at + k])));
+    at += size;
+  }
+  return { groups: layout.groups, rates, full };
 }
 
 /**

@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import { runCli } from '../../support/run-cli';
 import { simulateCohort } from '../../../src/scd/simulate';
-import { expectOnnxMatchesNative, federatedCohort, temporaryDir } from '../../support/federated-cohort';
+import { expectOnnxMatchesNative, federatedCohort, missingRateGaps, temporaryDir } from '../../support/federated-cohort';
 import { loadModel } from '../../../src/models/model-file';
 import { sampleModel, trainModel } from '../../../src/models/model-api';
 import { fidelityRatio } from '../../../src/models/fidelity-ratio';
@@ -30,15 +30,18 @@ test('federated CTGAN across 4 site processes: critic by secure DP-SGD, generato
     '--out', out, '--schema', schemaFile, '--ledger-dir', ledgers, '--options', JSON.stringify({ sampleRate: SAMPLE_RATE, seed: 3 }), '--json']);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  expect(JSON.parse(r.stdout).rounds).toBe(ROUNDS + 2); // histograms, code counts, one critic step per round
+  expect(JSON.parse(r.stdout).rounds).toBe(ROUNDS + 3); // histograms, code counts, missingness sums, one critic step per round
   const model = loadModel(out);
   expect(model.manifest.model).toBe('ctgan');
   expect(model.manifest.privacy.epsilon).toBeLessThanOrEqual(EPSILON + 1e-9);
   expect(model.manifest.privacy.epsilon).toBeGreaterThan(EPSILON * 0.9);
+  const calibration = (model.manifest.generator.training as { calibration: { maxGap: number; targets: string } }).calibration;
+  expect(calibration.targets).toMatch(/^DP missing rates of 3 missingness groups/);
   for (const s of ['ES1', 'FR1', 'IT1', 'NL1']) {
     const ledger = PrivacyLedger.open(path.join(ledgers, `site-${s}.arrow.ledger.json`));
-    expect(ledger.entries.map((e) => e.mechanism)).toEqual(['gaussian', 'gaussian', 'subsampled-gaussian']);
-    expect((ledger.entries[2].parameters as { steps: number }).steps).toBe(ROUNDS);
+    expect(ledger.entries.map((e) => e.mechanism)).toEqual(['gaussian', 'gaussian', 'gaussian', 'subsampled-gaussian']);
+    expect((ledger.entries[2].parameters as { count: number }).count).toBe(4); // 3 missingness groups and the row count
+    expect((ledger.entries[3].parameters as { steps: number }).steps).toBe(ROUNDS);
     expect(ledger.spent().epsilon).toBeLessThanOrEqual(EPSILON + 1e-9);
   }
   expectOnnxMatchesNative(model, 'genotype', 'hb_g_dl');
@@ -47,8 +50,14 @@ test('federated CTGAN across 4 site processes: critic by secure DP-SGD, generato
 
   const central = trainModel({ table: pooled, schema, model: 'ctgan', epsilon: EPSILON, delta: 1e-6, seed: 3, options: { epochs: Math.round(ROUNDS * SAMPLE_RATE), batchSize: Math.round(SAMPLE_RATE * PATIENTS), calibrate: false } });
   const fresh = simulateCohort({ patients: PATIENTS, sites: 4, seed: 99 }).patients.select(COLUMNS);
-  const fedRatio = fidelityRatio({ training: pooled, synthetic: sampleModel(model, { rows: PATIENTS, seed: 1 }), fresh, schema });
+  const fedRows = sampleModel(model, { rows: PATIENTS, seed: 1 });
+  const fedRatio = fidelityRatio({ training: pooled, synthetic: fedRows, fresh, schema });
   const centralRatio = fidelityRatio({ training: pooled, synthetic: sampleModel(central, { rows: PATIENTS, seed: 1 }), fresh, schema });
   process.stdout.write(`federated CTGAN fidelity ratio ${fedRatio.ratio.toFixed(3)}, central ${centralRatio.ratio.toFixed(3)}\n`);
+  // Missing rates: the output biases are calibrated to the securely summed noisy missing rates.
+  const gaps = missingRateGaps(pooled, fedRows, schema);
+  process.stdout.write(`federated CTGAN missing rates ${gaps.map((g) => `${g.column} ${g.training.toFixed(3)}→${g.synthetic.toFixed(3)}`).join(', ')}\n`);
+  expect(gaps.length).toBeGreaterThan(0);
+  expect(Math.max(...gaps.map((g) => g.gap))).toBeLessThan(0.05);
   expect(fedRatio.ratio).toBeLessThan(centralRatio.ratio * 1.3 + 0.5);
 });

@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import { runCli } from '../../support/run-cli';
 import { simulateCohort } from '../../../src/scd/simulate';
-import { expectOnnxMatchesNative, federatedCohort, temporaryDir } from '../../support/federated-cohort';
+import { expectOnnxMatchesNative, federatedCohort, missingRateGaps, temporaryDir } from '../../support/federated-cohort';
 import { loadModel } from '../../../src/models/model-file';
 import { sampleModel, trainModel } from '../../../src/models/model-api';
 import { fidelityRatio } from '../../../src/models/fidelity-ratio';
@@ -31,7 +31,7 @@ test('federated TVAE across 4 site processes reaches the fidelity of central DP 
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const result = JSON.parse(r.stdout);
-  expect(result.rounds).toBe(ROUNDS + 1); // the encoders' histogram round, then one DP-SGD step per round
+  expect(result.rounds).toBe(ROUNDS + 2); // the encoders' histogram round, the missingness round, then one DP-SGD step per round
   expect(result.sites.every((s: { exitCode: number }) => s.exitCode === 0)).toBe(true);
 
   const model = loadModel(out);
@@ -39,17 +39,22 @@ test('federated TVAE across 4 site processes reaches the fidelity of central DP 
   expect(model.manifest.encoders.map((e) => (e as { column: string }).column)).toEqual(COLUMNS);
   expect(model.manifest.privacy.epsilon).toBeLessThanOrEqual(EPSILON + 1e-9);
   expect(model.manifest.privacy.epsilon).toBeGreaterThan(EPSILON * 0.9);
-  const training = model.manifest.generator.training as { protocol: string; dp: { noiseMultiplier: number; stepsPerSite: number } };
+  const training = model.manifest.generator.training as { protocol: string; dp: { noiseMultiplier: number; stepsPerSite: number }; calibration: { maxGap: number; targets: string } };
   expect(training.protocol).toBe('secure-dp-sgd');
+  // Output biases calibrated to the secure sums of the 3 missingness groups (alpha_thal_deletions, hb_g_dl, hbf_pct).
+  expect(training.calibration.targets).toMatch(/^DP missing rates of 3 missingness groups/);
+  expect(training.calibration.maxGap).toBeLessThan(0.01);
   expect(training.dp.stepsPerSite).toBe(ROUNDS);
   const fed = (model.manifest.training.options as { federation: { distributedDp: boolean; contributors: string[][] } }).federation;
   expect(fed.distributedDp).toBe(true);
   expect(fed.contributors.every((c) => c.length >= 3)).toBe(true);
 
-  // Each site charged the histograms and all DP-SGD steps to its own ledger, within ε.
+  // Each site charged the histograms, the missingness sums (3 groups and the row count) and all DP-SGD steps to its own ledger, within ε.
   for (const s of ['ES1', 'FR1', 'IT1', 'NL1']) {
     const ledger = PrivacyLedger.open(path.join(ledgers, `site-${s}.arrow.ledger.json`));
-    expect(ledger.entries.filter((e) => e.mechanism === 'gaussian').length).toBe(1);
+    const gaussians = ledger.entries.filter((e) => e.mechanism === 'gaussian');
+    expect(gaussians.length).toBe(2);
+    expect((gaussians[1].parameters as { count: number }).count).toBe(4);
     const steps = ledger.entries.filter((e) => e.mechanism === 'subsampled-gaussian');
     expect(steps.length).toBe(1); // all of the federation's steps, charged before the first one
     expect((steps[0].parameters as { steps: number }).steps).toBe(ROUNDS);
@@ -62,9 +67,15 @@ test('federated TVAE across 4 site processes reaches the fidelity of central DP 
   // Central DP-SGD on the pooled rows with the same (ε, δ), sampling rate and number of steps.
   const central = trainModel({ table: pooled, schema, model: 'tvae', epsilon: EPSILON, delta: 1e-6, seed: 3, options: { epochs: Math.round(ROUNDS * SAMPLE_RATE), batchSize: Math.round(SAMPLE_RATE * PATIENTS) } });
   const fresh = simulateCohort({ patients: PATIENTS, sites: 4, seed: 99 }).patients.select(COLUMNS);
-  const fedRatio = fidelityRatio({ training: pooled, synthetic: sampleModel(model, { rows: PATIENTS, seed: 1 }), fresh, schema });
-  const centralRatio = fidelityRatio({ training: pooled, synthetic: sampleModel(central, { rows: PATIENTS, seed: 1 }), fresh, schema });
+  const fedRows = sampleModel(model, { rows: PATIENTS, seed: 1 }), centralRows = sampleModel(central, { rows: PATIENTS, seed: 1 });
+  const fedRatio = fidelityRatio({ training: pooled, synthetic: fedRows, fresh, schema });
+  const centralRatio = fidelityRatio({ training: pooled, synthetic: centralRows, fresh, schema });
   process.stdout.write(`federated TVAE fidelity ratio ${fedRatio.ratio.toFixed(3)} (TVD ${fedRatio.synthetic.toFixed(4)}), central ${centralRatio.ratio.toFixed(3)} (TVD ${centralRatio.synthetic.toFixed(4)})\n`);
+  // Missing rates: the output biases are calibrated to the securely summed noisy missing rates.
+  const gaps = missingRateGaps(pooled, fedRows, schema), centralGaps = missingRateGaps(pooled, centralRows, schema);
+  process.stdout.write(`federated TVAE missing rates ${gaps.map((g) => `${g.column} ${g.training.toFixed(3)}→${g.synthetic.toFixed(3)}`).join(', ')}; central ${centralGaps.map((g) => g.synthetic.toFixed(3)).join(', ')}\n`);
+  expect(gaps.length).toBeGreaterThan(0);
+  expect(Math.max(...gaps.map((g) => g.gap))).toBeLessThan(0.05);
   // Central runs of this configuration spread over 2.1–2.5 with the seed (measured on 6 seeds): allow that spread.
   expect(fedRatio.ratio).toBeLessThan(centralRatio.ratio * 1.3 + 0.2);
 });

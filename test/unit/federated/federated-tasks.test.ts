@@ -1,28 +1,56 @@
 /**
  * The federated tvae, ctgan, copula and secure DP-SGD tasks without a network: option validation,
- * checkpoint and restore of the coordinator state, the plan's noise calibration, and the secure
- * DP-SGD update equal to one central DP-SGD (SGD) step on the pooled gradient sums.
+ * checkpoint and restore of the coordinator state, the plan's noise calibration, the secure
+ * DP-SGD update equal to one central DP-SGD (SGD) step on the pooled gradient sums, and the
+ * missingness round (a site's exact sums after its ledger charge; the coordinator's output
+ * calibration to the summed missing rate).
  */
+import * as path from 'node:path';
 import { simulateCohort } from '../../../src/scd/simulate';
 import type { TableSchema } from '../../../src/data/schema';
-import { TvaeCoordinatorTask } from '../../../src/federated/tasks/tvae';
+import { writeArrowFile } from '../../../src/data/arrow-file';
+import { PrivacyLedger } from '../../../src/dp/ledger';
+import { loadModel } from '../../../src/models/model-file';
+import { sampleModel } from '../../../src/models/model-api';
+import { TvaeCoordinatorTask, TvaeSiteTask } from '../../../src/federated/tasks/tvae';
 import { CopulaCoordinatorTask } from '../../../src/federated/tasks/copula';
 import { CtganCoordinatorTask } from '../../../src/federated/tasks/ctgan';
+import { FederatedDiscretisation } from '../../../src/federated/tasks/federated-discretisation';
+import { FederatedMissingness, siteMissingnessVector } from '../../../src/federated/tasks/federated-missingness';
+import { columnFrequencies, groupMissingRates } from '../../../src/models/neural/missingness-groups';
+import { encodeRows, rowLayout } from '../../../src/models/neural/row-layout';
+import { missingRate, temporaryDir } from '../../support/federated-cohort';
 import { SecureDpSgdCoordinatorTask, encodedSensitivity, COUNT_WEIGHT } from '../../../src/federated/tasks/secure-dp-sgd';
 
 const sim = simulateCohort({ patients: 200, sites: 2, seed: 5 });
 const byName = new Map(sim.schema.columns.map((c) => [c.name, c]));
 const schema: TableSchema = { version: 1, columns: ['sex', 'genotype', 'hb_g_dl', 'voc_12m'].map((n) => byName.get(n)!) };
 const base = { epsilon: 3, delta: 1e-6, sites: ['a', 'b', 'c'], threshold: 2, distributedDp: true, schemaHint: schema };
+const small = { seed: 1, embeddingDim: 8, compressDims: [16], decompressDims: [16] };
+const tmp = temporaryDir('hemasynth-fedtasks-');
 
-test('tvae: the histogram round, then learning rounds whose plan carries the encoders; checkpoint and restore keep the global model', () => {
-  const task = new TvaeCoordinatorTask({ ...base, rounds: 3, options: { seed: 1, embeddingDim: 8, compressDims: [16], decompressDims: [16] } });
-  expect(task.rounds).toBe(4);
+test('tvae: the histogram and missingness rounds, then learning rounds whose plan carries the encoders; checkpoint and restore keep the global model', () => {
+  const task = new TvaeCoordinatorTask({ ...base, rounds: 3, options: small });
+  expect(task.rounds).toBe(5);
   const h = task.planRound(0);
   expect((h.plan as { stage: string }).stage).toBe('histograms');
   expect(h.noiseSigmaPerSite).toBeGreaterThan(0);
   task.absorbRound(0, new Float64Array(h.vectorLength).fill(3), { round: 0, contributors: ['a', 'b'], dropped: ['c'] });
-  const p1 = task.planRound(1);
+  // hb_g_dl is the one nullable column: one group sum, then the row count.
+  const m = task.planRound(1);
+  const mPlan = m.plan as { stage: string; missingness: { groups: number[][]; condition: number[] }; mechanism: { noiseMultiplier: number; count: number } };
+  expect(mPlan.stage).toBe('missingness');
+  expect(mPlan.missingness).toEqual({ groups: [[2]], condition: [] });
+  expect(m.vectorLength).toBe(2);
+  expect(mPlan.mechanism.count).toBe(2);
+  expect(m.noiseSigmaPerSite! / m.format.scale).toBeCloseTo(mPlan.mechanism.noiseMultiplier / Math.sqrt(2), 9);
+  // The coordinator's ledger charged all of it: histograms, missingness, DP-SGD, within ε.
+  const ledger = (task.checkpoint() as { ledger: unknown }).ledger;
+  expect(PrivacyLedger.fromJSON(ledger).entries.map((e) => e.mechanism)).toEqual(['gaussian', 'gaussian', 'subsampled-gaussian']);
+  expect(PrivacyLedger.fromJSON(ledger).spent().epsilon).toBeLessThanOrEqual(3 + 1e-9);
+  expect(() => task.planRound(2)).toThrow(/missing rates are not measured/);
+  task.absorbRound(1, Float64Array.from([60, 200]), { round: 1, contributors: ['a', 'b'], dropped: ['c'] });
+  const p1 = task.planRound(2);
   const plan1 = p1.plan as { stage: string; encoders: unknown[]; training: { protocol: string; noiseMultiplier: number; localSteps: number } };
   expect(plan1.stage).toBe('learn');
   expect(plan1.encoders.length).toBe(4);
@@ -32,11 +60,11 @@ test('tvae: the histogram round, then learning rounds whose plan carries the enc
   expect(p1.noiseSigmaPerSite).toBeCloseTo((plan1.training.noiseMultiplier * encodedSensitivity(1, p1.vectorLength)) / Math.sqrt(2), 6);
   const sum = new Float64Array(p1.vectorLength);
   sum[0] = 7.5; sum[p1.vectorLength - 1] = COUNT_WEIGHT * 120;
-  task.absorbRound(1, sum, { round: 1, contributors: ['a', 'b', 'c'], dropped: [] });
+  task.absorbRound(2, sum, { round: 2, contributors: ['a', 'b', 'c'], dropped: [] });
   const saved = JSON.parse(JSON.stringify(task.checkpoint()));
-  const again = new TvaeCoordinatorTask({ ...base, rounds: 3, options: { seed: 1, embeddingDim: 8, compressDims: [16], decompressDims: [16] } });
+  const again = new TvaeCoordinatorTask({ ...base, rounds: 3, options: small });
   again.restore(saved);
-  const a = task.planRound(2).plan as { learner: { parameters: string } }, b = again.planRound(2).plan as { learner: { parameters: string } };
+  const a = task.planRound(3).plan as { learner: { parameters: string } }, b = again.planRound(3).plan as { learner: { parameters: string } };
   expect(b.learner.parameters).toBe(a.learner.parameters);
   expect(() => again.restore({})).toThrow(/checkpoint/);
 });
@@ -48,9 +76,82 @@ test('tvae: bad options and a non-private federation are refused with the option
   expect(() => new TvaeCoordinatorTask({ ...base, rounds: 2, options: { compressDims: [0] } })).toThrow(/compressDims/);
   expect(() => new TvaeCoordinatorTask({ ...base, epsilon: Infinity, rounds: 2 })).toThrow(/finite epsilon/);
   // Without secure aggregation, federated averaging with local noise is the default.
-  const local = new TvaeCoordinatorTask({ ...base, distributedDp: false, rounds: 2, options: { embeddingDim: 8, compressDims: [16], decompressDims: [16] } });
+  // Without calibration there is no missingness round.
+  const local = new TvaeCoordinatorTask({ ...base, distributedDp: false, rounds: 2, options: { embeddingDim: 8, compressDims: [16], decompressDims: [16], calibrate: false } });
+  expect(local.rounds).toBe(3);
   local.absorbRound(0, new Float64Array(local.planRound(0).vectorLength).fill(1), { round: 0, contributors: ['a', 'b', 'c'], dropped: [] });
   expect((local.planRound(1).plan as { training: { protocol: string; localSteps: number } }).training).toMatchObject({ protocol: 'fedavg', localSteps: 5 });
+  expect(() => new TvaeCoordinatorTask({ ...base, rounds: 2, options: { calibrate: 'yes' } })).toThrow(/calibrate/);
+  expect(() => new TvaeCoordinatorTask({ ...base, rounds: 2, options: { missingnessShare: 0.9 } })).toThrow(/missingnessShare/);
+});
+
+test('missingness round: a site charges its ledger, then sends its exact group sums and row count; a malformed plan is refused', async () => {
+  const dir = tmp();
+  const dataFile = path.join(dir, 'site.arrow'), ledgerFile = path.join(dir, 'site.ledger.json');
+  const rows = sim.patients.select(schema.columns.map((c) => c.name));
+  writeArrowFile(dataFile, rows);
+  const task = new TvaeCoordinatorTask({ ...base, rounds: 1, options: small });
+  task.absorbRound(0, new Float64Array(task.planRound(0).vectorLength).fill(3), { round: 0, contributors: ['a', 'b'], dropped: [] });
+  const plan = task.planRound(1).plan as { stage: string; mechanism: unknown; missingness: unknown };
+  const site = new TvaeSiteTask({ site: 'a', dataFile, ledgerFile });
+  const v = await site.localVector(plan, { round: 1, attempt: 0, site: 'a', contributors: 3 });
+  expect(Array.from(v)).toEqual([Math.round(missingRate(rows, 'hb_g_dl') * rows.numRows), rows.numRows]);
+  expect(v[0]).toBeGreaterThan(0);
+  const entries = PrivacyLedger.open(ledgerFile).entries;
+  expect(entries.map((e) => e.parameters)).toEqual([expect.objectContaining(plan.mechanism as object)]);
+  // A retried attempt of the round is not charged again.
+  await site.localVector(plan, { round: 1, attempt: 1, site: 'a', contributors: 3 });
+  expect(PrivacyLedger.open(ledgerFile).entries.length).toBe(1);
+  await expect(site.localVector({ ...plan, missingness: { groups: [[0]], condition: [] } }, { round: 1, attempt: 2, site: 'a', contributors: 3 })).rejects.toThrow(/malformed missingness plan/);
+});
+
+test('missingness sums are additive over sites: two sites\' vectors give the pooled group rates and condition-column histograms', () => {
+  const columns = ['sex', 'age_years', 'chronic_transfusion', 'lic_mg_g', 'hb_g_dl', 'hbf_pct'];
+  const s2: TableSchema = { version: 1, columns: columns.map((n) => byName.get(n)!), constraints: ['lic_mg_g is null when not chronic_transfusion'] };
+  const d = new FederatedDiscretisation(s2, 6);
+  const encoders = d.encoders(new Float64Array(d.histogramLength).fill(2));
+  const m = new FederatedMissingness(s2, d.modelled, true);
+  const { plan, vectorLength } = m.round(encoders);
+  expect(plan.condition).toEqual([columns.indexOf('chronic_transfusion')]);
+  const table = sim.patients.select(columns);
+  const sites = [table.slice(0, 80), table.slice(80)];
+  const sum = new Float64Array(vectorLength);
+  for (const t of sites) siteMissingnessVector(plan, encoders, encodeRows(t, encoders, rowLayout(encoders)).codes, t.numRows, 'test').forEach((v, i) => { sum[i] += v; });
+  expect(sum[vectorLength - 1]).toBe(table.numRows);
+  const pooled = encodeRows(table, encoders, rowLayout(encoders)).codes;
+  const released = m.marginals(encoders, sum);
+  const layout = m.layout(encoders);
+  expect(Array.from(released.rates)).toEqual(Array.from(groupMissingRates(layout.groups, pooled, encoders, table.numRows, null)));
+  expect(released.rates.some((r) => r > 0)).toBe(true);
+  expect([...released.full]).toEqual([...columnFrequencies(layout.condition, pooled, encoders, null)]);
+  // Nothing to calibrate: no round.
+  expect(new FederatedMissingness(s2, d.modelled, false).active).toBe(false);
+  expect(new FederatedMissingness({ version: 1, columns: [byName.get('sex')!] }, ['sex'], true).active).toBe(false);
+});
+
+test('tvae and ctgan: the coordinator calibrates the written model to the summed missing rate', () => {
+  const dir = tmp();
+  // A 40% missing rate from the secure sum (80 of 200 rows), far from where the networks start.
+  const tvae = new TvaeCoordinatorTask({ ...base, rounds: 1, options: small });
+  tvae.absorbRound(0, new Float64Array(tvae.planRound(0).vectorLength).fill(3), { round: 0, contributors: ['a', 'b'], dropped: [] });
+  tvae.absorbRound(1, Float64Array.from([80, 200]), { round: 1, contributors: ['a', 'b'], dropped: [] });
+  const ctgan = new CtganCoordinatorTask({ ...base, rounds: 1, options: { seed: 2, embeddingDim: 8 } });
+  const stages = ['histograms', 'counts', 'missingness'];
+  stages.forEach((stage, r) => {
+    const p = ctgan.planRound(r);
+    expect((p.plan as { stage: string }).stage).toBe(stage);
+    ctgan.absorbRound(r, stage === 'missingness' ? Float64Array.from([80, 200]) : new Float64Array(p.vectorLength).fill(10), { round: r, contributors: ['a', 'b'], dropped: [] });
+  });
+  for (const [name, task] of [['tvae', tvae], ['ctgan', ctgan]] as const) {
+    const out = path.join(dir, `${name}.hsm`);
+    task.finish(out);
+    const model = loadModel(out);
+    const calibration = (model.manifest.generator.training as { calibration: { maxGap: number; targets: string } }).calibration;
+    expect(calibration.targets).toMatch(/^DP missing rates of 1 missingness groups, DP histograms of 0 constraint-condition columns/);
+    expect(calibration.maxGap).toBeLessThan(0.01);
+    // 4,000 sampled rows: the rate's standard error is 0.8 points.
+    expect(Math.abs(missingRate(sampleModel(model, { rows: 4000, seed: 3 }), 'hb_g_dl') - 0.4)).toBeLessThan(0.035);
+  }
 });
 
 test('secure DP-SGD: the update is one SGD step on the summed gradient divided by q·N̂', () => {
@@ -83,16 +184,21 @@ test('copula: three rounds (histograms, 1-way, correlation) with the correlation
   expect(() => task.finish('/nonexistent/x.hsm')).toThrow(/correlation round/);
 });
 
-test('ctgan: histograms, code counts, then critic rounds whose plan carries the generator; bad options are refused with the option named', () => {
+test('ctgan: histograms, code counts, missingness sums, then critic rounds whose plan carries the generator; bad options are refused with the option named', () => {
   const opts = { seed: 2, embeddingDim: 8 };
   const task = new CtganCoordinatorTask({ ...base, rounds: 2, options: opts });
-  expect(task.rounds).toBe(4);
+  expect(task.rounds).toBe(5);
   const h = task.planRound(0);
   task.absorbRound(0, new Float64Array(h.vectorLength).fill(3), { round: 0, contributors: ['a', 'b'], dropped: [] });
   const counts = task.planRound(1);
   expect((counts.plan as { stage: string }).stage).toBe('counts');
   task.absorbRound(1, new Float64Array(counts.vectorLength).fill(10), { round: 1, contributors: ['a', 'b'], dropped: [] });
-  const learn = task.planRound(2);
+  const missing = task.planRound(2);
+  expect((missing.plan as { stage: string }).stage).toBe('missingness');
+  expect(missing.vectorLength).toBe(2);
+  expect(() => task.absorbRound(2, new Float64Array(3), { round: 2, contributors: ['a', 'b'], dropped: [] })).toThrow(/summed vector of 2/);
+  task.absorbRound(2, Float64Array.from([30, 200]), { round: 2, contributors: ['a', 'b'], dropped: [] });
+  const learn = task.planRound(3);
   const plan = learn.plan as { stage: string; generator: string; conditional: { width: number } };
   expect(plan.stage).toBe('learn');
   expect(plan.conditional.width).toBeGreaterThan(0);
@@ -100,11 +206,11 @@ test('ctgan: histograms, code counts, then critic rounds whose plan carries the 
   // One critic step (a zero gradient sum from 40 rows), then the generator step through the critic changes the generator.
   const sum = new Float64Array(learn.vectorLength);
   sum[learn.vectorLength - 1] = COUNT_WEIGHT * 40;
-  task.absorbRound(2, sum, { round: 2, contributors: ['a', 'b'], dropped: [] });
-  expect((task.planRound(3).plan as { generator: string }).generator).not.toBe(before);
+  task.absorbRound(3, sum, { round: 3, contributors: ['a', 'b'], dropped: [] });
+  expect((task.planRound(4).plan as { generator: string }).generator).not.toBe(before);
   const again = new CtganCoordinatorTask({ ...base, rounds: 2, options: opts });
   again.restore(JSON.parse(JSON.stringify(task.checkpoint())));
-  expect((again.planRound(3).plan as { generator: string }).generator).toBe((task.planRound(3).plan as { generator: string }).generator);
+  expect((again.planRound(4).plan as { generator: string }).generator).toBe((task.planRound(4).plan as { generator: string }).generator);
   expect(() => new CtganCoordinatorTask({ ...base, rounds: 2, options: { pac: 10 } })).toThrow(/pac 1/);
   expect(() => new CtganCoordinatorTask({ ...base, rounds: 2, options: { sampleRate: 0 } })).toThrow(/sampleRate/);
   expect(() => new CopulaCoordinatorTask({ ...base, rounds: 1, options: { bins: 1 } })).toThrow(/bins/);
