@@ -181,7 +181,7 @@ export async function runFederatedSimulation(o: FederatedSimulationOptions): Pro
     const first = await Promise.race([run.then((r) => ({ r })), allExited.then(() => null)]);
     let result = first?.r;
     if (!result) {
-      const late = await Promise.race([run.then((r) => ({ r })), new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
+      const late = await within(run.then((r) => ({ r })), 5000, null);
       if (!late) {
         const exits = await allExited;
         throw new HemasynthError(`every site process exited before the federation finished: ${exits.map((e, i) => `${names[i]} (exit ${e.code}${e.lastError ? `: ${e.lastError}` : ''})`).join('; ')}`);
@@ -190,7 +190,7 @@ export async function runFederatedSimulation(o: FederatedSimulationOptions): Pro
     }
     // The model is written; a site still reconnecting (it dropped out of the last round) is told
     // so by the coordinator, and any process left after a grace period is ended.
-    const grace = await Promise.race([allExited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5000))]);
+    const grace = await within(allExited.then(() => true), 5000, false);
     if (!grace) for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     await coordinator.stop();
     const exits = await allExited;
@@ -209,5 +209,15 @@ export async function runFederatedSimulation(o: FederatedSimulationOptions): Pro
     await coordinator?.stop();
     helper?.stop();
     fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** `p`, or `fallback` after `ms`; the timer is cleared either way so that it never holds the process open. */
+async function within<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<F>((r) => { timer = setTimeout(() => r(fallback), ms); })]);
+  } finally {
+    clearTimeout(timer);
   }
 }
