@@ -9,10 +9,10 @@
 // Also: the missing-rate gap of every fit (max over columns of |synthetic - real|), fit time on
 // a 1,000,000-row x 50-column table (fixed steps) and on the --wide cohort (~600 columns).
 //
-// Budget: a trial repeats its fit 6 times (warm-up + 5), so the epochs are cut from the published
-// 300 to HEMASYNTH_BENCH_TVAE_EPOCHS (default 30) and HEMASYNTH_BENCH_CTGAN_EPOCHS (default 5):
-// fit times scale linearly with epochs; the fidelity of these short runs is a lower bound on what
-// the published budget gives.
+// Budget: a fit trial repeats its fit 6 times (warm-up + 5), so its epochs are cut from the
+// published 300 to HEMASYNTH_BENCH_TVAE_EPOCHS (default 30) and HEMASYNTH_BENCH_CTGAN_EPOCHS
+// (default 5): fit times scale linearly with epochs. The quality of a generator is reported by the
+// "published budget" trials (300 epochs, fitted once; see publishedTrial), not by these short fits.
 'use strict';
 const { bigTable } = require('../fixtures/big-table');
 const path = require('node:path');
@@ -36,20 +36,46 @@ function fitTrial(model, epsilon) {
     backend: 'cpu', mode: 'repeat', reps: 5, unit: 's',
     setup: async () => { const l = lib(); return { l, sim: cohort(l, 7) }; },
     run: async (s) => { s.model = train(s.l, s.sim, model, epsilon); },
-    extra: async (s) => {
-      const fresh = cohort(s.l, 99);
-      const syn = s.l.models.sampleModel(s.model, { rows: 1500, seed: 1 });
-      const fr = s.l.models.fidelityRatio({ training: s.sim.patients, synthetic: syn, fresh: fresh.patients, schema: s.sim.schema });
-      const checks = s.l.checks.runScdChecks(syn);
-      const t = s.model.manifest.generator.training;
-      return {
-        columns: s.model.manifest.encoders.length, epochs: t.epochs, steps: t.steps, batchSize: t.batchSize,
-        epsilonSpent: s.model.manifest.privacy.epsilon, noiseMultiplier: t.dp ? t.dp.noiseMultiplier : null,
-        fidelityRatio: fr.ratio, meanTvdSynthetic: fr.synthetic, meanTvdTraining: fr.training,
-        checksPassed: checks.filter((c) => c.passed).length, checksPassedIds: checks.filter((c) => c.passed).map((c) => c.id).join(','),
-        ...missingGap(s.l, s.sim.patients, syn, s.model),
-      };
+    extra: async (s) => quality(s.l, s.sim, s.model),
+  };
+}
+
+// What a fit is worth: fidelity ratio against a fresh cohort, V1-V13 on one 1,500-row sample,
+// missing-rate gap, and the training it had.
+function quality(l, sim, model) {
+  const fresh = cohort(l, 99);
+  const syn = l.models.sampleModel(model, { rows: 1500, seed: 1 });
+  const fr = l.models.fidelityRatio({ training: sim.patients, synthetic: syn, fresh: fresh.patients, schema: sim.schema });
+  const checks = l.checks.runScdChecks(syn);
+  const t = model.manifest.generator.training;
+  return {
+    columns: model.manifest.encoders.length, epochs: t.epochs, steps: t.steps, batchSize: t.batchSize,
+    epsilonSpent: model.manifest.privacy.epsilon, noiseMultiplier: t.dp ? t.dp.noiseMultiplier : null,
+    fidelityRatio: fr.ratio, meanTvdSynthetic: fr.synthetic, meanTvdTraining: fr.training,
+    checksPassed: checks.filter((c) => c.passed).length, checksPassedIds: checks.filter((c) => c.passed).map((c) => c.id).join(','),
+    ...missingGap(l, sim.patients, syn, model),
+  };
+}
+
+// Quality at the published training budget (Xu et al. 2019 defaults: 300 epochs, batch 500,
+// TVAE lr 1e-3, CTGAN lr 2e-4), at eps = inf, 10, 3, 1. One fit takes from 15 s (TVAE) to about
+// 3 min (DP-CTGAN) on the 2-core machine, too long to repeat 6 times, so the fit runs once in
+// setup and its wall time is reported as fitSecondsOnce; the timed repetitions are sampling 1,500
+// rows from it. The short trials above keep the repeated fit timings.
+const PUBLISHED_EPOCHS = 300;
+function publishedTrial(model, epsilon) {
+  return {
+    name: `published budget ${model} eps=${epsLabel(epsilon)} 1500 patients ${PUBLISHED_EPOCHS} epochs (timed: sampling 1500 rows)`,
+    backend: 'cpu', mode: 'repeat', reps: 5, unit: 's',
+    setup: async () => {
+      const l = lib();
+      const sim = cohort(l, 7);
+      const t0 = process.hrtime.bigint();
+      const m = l.models.trainModel({ table: sim.patients, schema: sim.schema, model, epsilon, delta: 1e-6, seed: 3, options: { epochs: PUBLISHED_EPOCHS, backend: 'cpu' } });
+      return { l, sim, model: m, fitSeconds: Number(process.hrtime.bigint() - t0) / 1e9 };
     },
+    run: async (s) => { s.l.models.sampleModel(s.model, { rows: 1500, seed: 1 }); },
+    extra: async (s) => ({ fitSecondsOnce: s.fitSeconds, ...quality(s.l, s.sim, s.model) }),
   };
 }
 
@@ -132,17 +158,17 @@ module.exports = {
     bigTableTrial(), wideTrial(),
     sampleTrial('tvae', 'native'), sampleTrial('tvae', 'onnx'),
     sampleTrial('ctgan', 'native'), sampleTrial('ctgan', 'onnx'),
+    ...['tvae', 'ctgan'].flatMap((m) => [Infinity, 10, 3, 1].map((e) => publishedTrial(m, e))),
   ],
   targets: (results) => {
     const rate = (m, e) => find(results, `sample ${m} 50000 rows engine=${e}`, 'cpu')?.median;
-    const fr = (m) => find(results, `fit ${m} eps=inf 1500 patients ${EPOCHS[m]} epochs`, 'cpu')?.fidelityRatio;
-    const gap = (m, e) => find(results, `fit ${m} eps=${e} 1500 patients ${EPOCHS[m]} epochs`, 'cpu')?.missingMaxGap;
+    const published = (m, e) => find(results, `published budget ${m} eps=${e} 1500 patients ${PUBLISHED_EPOCHS} epochs (timed: sampling 1500 rows)`, 'cpu');
     return [
       // Stated for the neural generators by the issue through "the best generator at eps=inf has fidelity ratio < 1.3".
-      target('tvae eps=inf fidelity ratio (short bench budget)', fr('tvae'), '<=', 1.3),
-      target('ctgan eps=inf fidelity ratio (short bench budget)', fr('ctgan'), '<=', 1.3),
+      target('tvae eps=inf fidelity ratio (published budget)', published('tvae', 'inf')?.fidelityRatio, '<=', 1.3),
+      target('ctgan eps=inf fidelity ratio (published budget)', published('ctgan', 'inf')?.fidelityRatio, '<=', 1.3),
       // "missingness rates within 5 points of the real data" (every column).
-      ...['tvae', 'ctgan'].flatMap((m) => ['inf', '3', '1'].map((e) => target(`${m} eps=${e} max missing-rate gap`, gap(m, e), '<=', 0.05))),
+      ...['tvae', 'ctgan'].flatMap((m) => ['inf', '10', '3', '1'].map((e) => target(`${m} eps=${e} max missing-rate gap (published budget)`, published(m, e)?.missingMaxGap, '<=', 0.05))),
       // ONNX sampling is an alternative engine: it should not be slower than half the native one.
       target('tvae onnx/native sampling rate', rate('tvae', 'onnx') / rate('tvae', 'native'), '>=', 0.5),
       target('ctgan onnx/native sampling rate', rate('ctgan', 'onnx') / rate('ctgan', 'native'), '>=', 0.5),
