@@ -54,6 +54,10 @@ function quality(l, sim, model) {
     fidelityRatio: fr.ratio, meanTvdSynthetic: fr.synthetic, meanTvdTraining: fr.training,
     checksPassed: checks.filter((c) => c.passed).length, checksPassedIds: checks.filter((c) => c.passed).map((c) => c.id).join(','),
     ...missingGap(l, sim.patients, syn, model),
+    // The model's own missing rates, measured on 15,000 rows: on 1,500 the sampling noise alone
+    // (about 1.2 points of standard deviation at a 64% rate, so about 3.7 points at the worst of
+    // 280 columns) takes most of the 5-point allowance.
+    ...Object.fromEntries(Object.entries(missingGap(l, sim.patients, l.models.sampleModel(model, { rows: 15000, seed: 2 }), model)).map(([k, v]) => [`${k}15000Rows`, v])),
   };
 }
 
@@ -168,7 +172,8 @@ module.exports = {
       target('tvae eps=inf fidelity ratio (published budget)', published('tvae', 'inf')?.fidelityRatio, '<=', 1.3),
       target('ctgan eps=inf fidelity ratio (published budget)', published('ctgan', 'inf')?.fidelityRatio, '<=', 1.3),
       // "missingness rates within 5 points of the real data" (every column).
-      ...['tvae', 'ctgan'].flatMap((m) => ['inf', '10', '3', '1'].map((e) => target(`${m} eps=${e} max missing-rate gap (published budget)`, published(m, e)?.missingMaxGap, '<=', 0.05))),
+      ...['tvae', 'ctgan'].flatMap((m) => ['inf', '10', '3', '1'].map((e) => target(`${m} eps=${e} max missing-rate gap (published budget, 1500 rows)`, published(m, e)?.missingMaxGap, '<=', 0.05))),
+      ...['tvae', 'ctgan'].flatMap((m) => ['inf', '10', '3', '1'].map((e) => target(`${m} eps=${e} max missing-rate gap (published budget, 15000 rows)`, published(m, e)?.missingMaxGap15000Rows, '<=', 0.05))),
       // ONNX sampling is an alternative engine: it should not be slower than half the native one.
       target('tvae onnx/native sampling rate', rate('tvae', 'onnx') / rate('tvae', 'native'), '>=', 0.5),
       target('ctgan onnx/native sampling rate', rate('ctgan', 'onnx') / rate('ctgan', 'native'), '>=', 0.5),
