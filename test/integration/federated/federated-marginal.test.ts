@@ -70,7 +70,8 @@ test('federate simulate trains a marginal model across site processes that match
 });
 
 test('federate simulate with two-server secure aggregation: site processes, a helper server, the same model', async () => {
-  const dir = tmp();
+  const dir = path.join(tmp(), 'two-server');
+  fs.mkdirSync(dir);
   const { cohort, schema, schemaFile, ledgers, pooled } = federatedCohort(dir, { patients: 1200, seed: 12, columns: COLUMNS });
   const out = path.join(dir, 'two-server.hsm');
   const r = await runCli(['federate', 'simulate', '--data', cohort, '--model', 'marginal', '--epsilon', '4', '--delta', '1e-6', '--out', out,
