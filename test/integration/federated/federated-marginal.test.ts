@@ -19,6 +19,17 @@ jest.setTimeout(150_000);
 const tmp = temporaryDir('hemasynth-fedmarg-');
 const COLUMNS = ['sex', 'genotype', 'alpha_thal_deletions', 'hydroxyurea', 'chronic_transfusion', 'stroke', 'died', 'age_years', 'hb_g_dl', 'hbf_pct', 'voc_12m'];
 
+/** `federate simulate` of the marginal model at ε = 4 with 8 bins; checks it succeeded and returns its JSON summary. */
+async function simulateMarginal(o: { cohort: string; out: string; schemaFile: string; ledgers: string }, extra: string[]) {
+  const r = await runCli(['federate', 'simulate', '--data', o.cohort, '--model', 'marginal', '--epsilon', '4', '--delta', '1e-6', '--out', o.out,
+    '--schema', o.schemaFile, '--ledger-dir', o.ledgers, '--options', '{"bins": 8}', '--json', ...extra]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const result = JSON.parse(r.stdout);
+  expect(result.sites.every((s: { exitCode: number }) => s.exitCode === 0)).toBe(true);
+  return result;
+}
+
 
 test('federate simulate trains a marginal model across site processes that matches the central fit', async () => {
   const dir = tmp();
@@ -26,14 +37,9 @@ test('federate simulate trains a marginal model across site processes that match
   // Only the site files are sites: patients.arrow and visits-*.arrow are left out.
   expect(siteFilesIn(cohort).map((f) => path.basename(f))).toEqual(['site-ES1.arrow', 'site-FR1.arrow', 'site-IT1.arrow', 'site-NL1.arrow']);
   const out = path.join(dir, 'fed.hsm');
-  const r = await runCli(['federate', 'simulate', '--data', cohort, '--model', 'marginal', '--epsilon', '4', '--delta', '1e-6', '--out', out,
-    '--schema', schemaFile, '--ledger-dir', ledgers, '--dropout', '0.15', '--options', '{"bins": 8}', '--json']);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  const result = JSON.parse(r.stdout);
+  const result = await simulateMarginal({ cohort, out, schemaFile, ledgers }, ['--dropout', '0.15']);
   expect(result.rounds).toBe(4); // histograms, 1-way, candidates, tree 2-way
   expect(result.sites.map((s: { name: string }) => s.name)).toEqual(['ES1', 'FR1', 'IT1', 'NL1']);
-  expect(result.sites.every((s: { exitCode: number }) => s.exitCode === 0)).toBe(true);
 
   const model = loadModel(out);
   expect(model.manifest.model).toBe('marginal');
@@ -74,13 +80,8 @@ test('federate simulate with two-server secure aggregation: site processes, a he
   fs.mkdirSync(dir);
   const { cohort, schema, schemaFile, ledgers, pooled } = federatedCohort(dir, { patients: 1200, seed: 12, columns: COLUMNS });
   const out = path.join(dir, 'two-server.hsm');
-  const r = await runCli(['federate', 'simulate', '--data', cohort, '--model', 'marginal', '--epsilon', '4', '--delta', '1e-6', '--out', out,
-    '--schema', schemaFile, '--ledger-dir', ledgers, '--secure-agg', 'two-server', '--options', '{"bins": 8}', '--json']);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  const result = JSON.parse(r.stdout);
+  const result = await simulateMarginal({ cohort, out, schemaFile, ledgers }, ['--secure-agg', 'two-server']);
   expect(result.secureAggregation).toBe('two-server');
-  expect(result.sites.every((s: { exitCode: number }) => s.exitCode === 0)).toBe(true);
   const model = loadModel(out);
   const fed = (model.manifest.training.options as { federation: { contributors: string[][] } }).federation;
   expect(fed.contributors.every((c) => c.length === 4)).toBe(true);
