@@ -56,7 +56,7 @@ import { createTrainer } from '../../nn/create';
 import type { Trainer } from '../../nn/trainer';
 import { DiscreteColumnEncoder, DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
-import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, optionReaders, scaleFor, siteHistograms, splitByColumn } from './federated-discretisation';
+import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, checkRounds, federationSchema, optionReaders, scaleFor, siteHistograms, splitByColumn } from './federated-discretisation';
 import { FEDERATED_CALIBRATION_SEED, FederatedMissingness, calibrateToMarginals, siteMissingnessVector, type MissingnessRoundPlan } from './federated-missingness';
 import { federatedModelFile, openFederationLedger } from './federated-model';
 import { SecureDpSgdCoordinatorTask, SecureDpSgdSiteTask } from './secure-dp-sgd';
@@ -123,15 +123,14 @@ export class CtganCoordinatorTask implements CoordinatorTask {
   constructor(readonly o: CoordinatorTaskOptions) {
     const { federation, ledger } = openFederationLedger('ctgan', o);
     this.ledger = ledger;
-    if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new UsageError(`Expected a positive integer for rounds but received ${describeValue(o.rounds)}`);
+    checkRounds(o.rounds);
     this.schema = federationSchema(o.schemaHint);
     const opts = o.options ?? {};
-    const { int, real } = optionReaders(opts);
+    const { int, real, bool } = optionReaders(opts);
     if (opts.pac !== undefined && opts.pac !== 1) throw new UsageError(`Expected pac 1 for a DP ctgan (a packed critic sample would hold several records) but received ${describeValue(opts.pac)}`);
     this.discretisation = new FederatedDiscretisation(this.schema, int('bins', DEFAULT_NUMERIC_BINS, 2, 200), int('histogramBins', DEFAULT_HISTOGRAM_BINS, 8, 4096), 'federated ctgan');
     const h = this.discretisation.histograms.length;
-    if (opts.calibrate !== undefined && typeof opts.calibrate !== 'boolean') throw new UsageError(`Expected true or false for option calibrate but received ${describeValue(opts.calibrate)}`);
-    this.missingness = new FederatedMissingness(this.schema, this.discretisation.modelled, opts.calibrate !== false);
+    this.missingness = new FederatedMissingness(this.schema, this.discretisation.modelled, bool('calibrate', true));
     this.learnRounds = o.rounds;
     this.stages = [
       ...(h ? ['histograms' as const] : []), 'counts', ...(this.missingness.active ? ['missingness' as const] : []),

@@ -15,13 +15,14 @@
  */
 import * as fs from 'node:fs';
 import { PrivacyLedger, fingerprintFile, ledgerPathFor } from '../../dp/ledger';
-import { HemasynthError, UsageError, describeValue } from '../../errors';
+import { HemasynthError, UsageError } from '../../errors';
 import { createTrainer } from '../../nn/create';
 import type { CreateTrainerOptions } from '../../nn/create';
 import type { DpSgdOptions } from '../../nn/options';
 import type { ModelSpec } from '../../nn/spec';
 import type { Trainer } from '../../nn/trainer';
 import type { AggregateInfo, CoordinatorTask, RoundPlan, SiteRoundContext, SiteTask } from '../task';
+import { checkRounds } from './federated-discretisation';
 
 /** Fixed point of the weighted parameters: 2^-20 resolution. */
 export const FEDAVG_SCALE = 2 ** 20;
@@ -59,7 +60,7 @@ export class FedAvgCoordinatorTask implements CoordinatorTask {
   private readonly maxRows: number;
 
   constructor(readonly o: FedAvgCoordinatorOptions) {
-    if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new UsageError(`Expected a positive integer for rounds but received ${describeValue(o.rounds)}`);
+    checkRounds(o.rounds);
     this.model = o.model;
     this.rounds = o.rounds;
     this.global = Float32Array.from(o.initialParameters);

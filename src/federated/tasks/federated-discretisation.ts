@@ -55,11 +55,29 @@ export function numberOption(o: Record<string, unknown> | undefined, key: string
  * the error.
  * @example const { int, real } = optionReaders(o.options); int('bins', 10, 2, 200)
  */
-export function optionReaders(opts: Record<string, unknown> | undefined): { int: (key: string, fallback: number, min: number, max: number) => number; real: (key: string, fallback: number, min: number, max: number) => number } {
+export function optionReaders(opts: Record<string, unknown> | undefined): {
+  int: (key: string, fallback: number, min: number, max: number) => number;
+  real: (key: string, fallback: number, min: number, max: number) => number;
+  bool: (key: string, fallback: boolean) => boolean;
+} {
   return {
     int: (key, fallback, min, max) => numberOption(opts, key, fallback, (v) => Number.isInteger(v) && v >= min && v <= max, `an integer in [${min}, ${max}]`),
     real: (key, fallback, min, max) => numberOption(opts, key, fallback, (v) => Number.isFinite(v) && v > min && v <= max, `a number in (${min}, ${max}]`),
+    bool: (key, fallback) => {
+      const v = opts?.[key];
+      if (v === undefined) return fallback;
+      if (typeof v !== 'boolean') throw new UsageError(`Expected true or false for option ${key} but received ${describeValue(v)}`);
+      return v;
+    },
   };
+}
+
+/**
+ * Refuses a round count that is not a positive integer (every iterative federated task).
+ * @example checkRounds(o.rounds)
+ */
+export function checkRounds(rounds: unknown): void {
+  if (!(Number.isInteger(rounds) && (rounds as number) >= 1)) throw new UsageError(`Expected a positive integer for rounds but received ${describeValue(rounds)}`);
 }
 
 function boundNumber(c: TableSchema['columns'][number], v: number | string | undefined): number | undefined {

@@ -32,6 +32,7 @@ import { resolveOptimizer, type OptimizerOptions, type ResolvedOptimizer } from 
 import type { ModelSpec } from '../../nn/spec';
 import type { Trainer } from '../../nn/trainer';
 import type { AggregateInfo, CoordinatorTask, RoundPlan, SiteRoundContext, SiteTask } from '../task';
+import { checkRounds } from './federated-discretisation';
 
 /** Fixed-point scale of the gradient sums: 2^20. */
 export const SECURE_DP_SGD_SCALE = 2 ** 20;
@@ -89,7 +90,7 @@ export class SecureDpSgdCoordinatorTask implements CoordinatorTask {
   private readonly maxRows: number;
 
   constructor(readonly o: SecureDpSgdCoordinatorOptions) {
-    if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new UsageError(`Expected a positive integer for rounds but received ${describeValue(o.rounds)}`);
+    checkRounds(o.rounds);
     const dp = o.dp;
     if (!(dp.noiseMultiplier > 0 && Number.isFinite(dp.noiseMultiplier))) throw new UsageError(`Expected a noise multiplier > 0 but received ${describeValue(dp.noiseMultiplier)}`);
     if (!(dp.maxGradNorm > 0 && dp.sampleRate > 0 && dp.sampleRate <= 1)) throw new UsageError(`Expected maxGradNorm > 0 and sampleRate in (0, 1] but received ${dp.maxGradNorm}, ${dp.sampleRate}`);

@@ -56,7 +56,7 @@ import { DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
 import { FedAvgCoordinatorTask, FedAvgSiteTask } from './fedavg';
 import { SecureDpSgdCoordinatorTask, SecureDpSgdSiteTask } from './secure-dp-sgd';
-import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, optionReaders, scaleFor, siteHistograms } from './federated-discretisation';
+import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, checkRounds, federationSchema, optionReaders, scaleFor, siteHistograms } from './federated-discretisation';
 import { FEDERATED_CALIBRATION_SEED, FederatedMissingness, calibrateToMarginals, siteMissingnessVector, type MissingnessRoundPlan } from './federated-missingness';
 import { federatedModelFile, openFederationLedger } from './federated-model';
 import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
@@ -163,14 +163,13 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
   constructor(readonly o: CoordinatorTaskOptions) {
     const { federation, ledger } = openFederationLedger('tvae', o);
     this.ledger = ledger;
-    if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new UsageError(`Expected a positive integer for rounds but received ${describeValue(o.rounds)}`);
+    checkRounds(o.rounds);
     this.schema = federationSchema(o.schemaHint);
     const opts = o.options ?? {};
-    const { int, real } = optionReaders(opts);
+    const { int, real, bool } = optionReaders(opts);
     const bins = int('bins', DEFAULT_NUMERIC_BINS, 2, 200);
     this.discretisation = new FederatedDiscretisation(this.schema, bins, int('histogramBins', DEFAULT_HISTOGRAM_BINS, 8, 4096), 'federated tvae');
-    if (opts.calibrate !== undefined && typeof opts.calibrate !== 'boolean') throw new UsageError(`Expected true or false for option calibrate but received ${describeValue(opts.calibrate)}`);
-    this.missingness = new FederatedMissingness(this.schema, this.discretisation.modelled, opts.calibrate !== false);
+    this.missingness = new FederatedMissingness(this.schema, this.discretisation.modelled, bool('calibrate', true));
     this.fedavgRounds = o.rounds;
     this.stages = [
       ...(this.discretisation.histograms.length > 0 ? ['histograms' as const] : []), ...(this.missingness.active ? ['missingness' as const] : []),

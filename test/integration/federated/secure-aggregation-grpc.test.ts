@@ -8,12 +8,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import * as grpc from '@grpc/grpc-js';
 import { createFederationPki, loadPartyCredentials } from '../../../src/federated/pki';
 import { FederationCoordinator } from '../../../src/federated/coordinator';
 import type { SiteFaultPoint } from '../../../src/federated/site';
-import { channelCredentials, federationPackage, GRPC_OPTIONS, CHUNK_WORDS } from '../../../src/federated/transport';
-import { VectorSumCoordinator, VectorSumSite, siteVector } from './vector-sum-task';
+import { CHUNK_WORDS } from '../../../src/federated/transport';
+import { VectorSumCoordinator, siteVector } from './vector-sum-task';
 
 jest.setTimeout(60_000);
 const register = path.join(__dirname, 'ts-register.js');

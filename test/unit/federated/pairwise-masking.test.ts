@@ -122,7 +122,6 @@ describe('pairwise masking (Bonawitz et al. 2017)', () => {
   });
 
   test('a site refuses to reveal both masks of one site', () => {
-    const ctx: AggregationContext = { session: 's', round: 1, attempt: 0, threshold: 2, vectorLength: 4 };
     const { sites } = maskedRound(['a', 'b', 'c'], 2);
     expect(() => sites[0].confirmSurvivors({ survivors: ['a', 'b', 'c'], dropped: ['b'] })).toThrow(/both as survivor and as dropped/);
     expect(() => sites[0].confirmSurvivors({ survivors: ['a', 'b'], dropped: [] })).toThrow(/do not cover/);
