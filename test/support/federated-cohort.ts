@@ -11,6 +11,27 @@ import type { TableSchema } from '../../src/data/schema';
 import type { HemasynthModel } from '../../src/models/generator';
 import { sampleModel } from '../../src/models/model-api';
 import { simulateCohort, writeSimulation } from '../../src/scd/simulate';
+import { runCli } from './run-cli';
+
+/** The clinical columns the federated marginal, TVAE and CTGAN tests train on. */
+export const FEDERATED_TEST_COLUMNS = ['sex', 'genotype', 'alpha_thal_deletions', 'hydroxyurea', 'chronic_transfusion', 'stroke', 'died', 'age_years', 'hb_g_dl', 'hbf_pct', 'voc_12m'];
+
+/**
+ * Runs `hemasynth federate simulate` on a {@link federatedCohort} (δ = 1e-6, its schema and ledger
+ * folder), checks that it succeeded and that every site process exited 0, and returns its JSON
+ * summary.
+ * @example const result = await simulateFederation(c, { model: 'tvae', out, epsilon: 4, rounds: 100 })
+ */
+export async function simulateFederation(c: { cohort: string; schemaFile: string; ledgers: string }, o: { model: string; out: string; epsilon: number; rounds?: number; options?: Record<string, unknown>; extra?: string[] }) {
+  const r = await runCli(['federate', 'simulate', '--data', c.cohort, '--model', o.model, '--epsilon', String(o.epsilon), '--delta', '1e-6', '--out', o.out,
+    '--schema', c.schemaFile, '--ledger-dir', c.ledgers, '--json',
+    ...(o.rounds !== undefined ? ['--rounds', String(o.rounds)] : []), ...(o.options ? ['--options', JSON.stringify(o.options)] : []), ...(o.extra ?? [])]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const result = JSON.parse(r.stdout);
+  expect(result.sites.every((s: { exitCode: number }) => s.exitCode === 0)).toBe(true);
+  return result;
+}
 
 /**
  * Simulates `patients` at 4 sites under `dir` and writes the subset schema.

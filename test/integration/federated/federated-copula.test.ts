@@ -6,9 +6,8 @@
  * one entry per round.
  */
 import * as path from 'node:path';
-import { runCli } from '../../support/run-cli';
 import { simulateCohort } from '../../../src/scd/simulate';
-import { federatedCohort, temporaryDir } from '../../support/federated-cohort';
+import { federatedCohort, simulateFederation, temporaryDir } from '../../support/federated-cohort';
 import { loadModel } from '../../../src/models/model-file';
 import { sampleModel, trainModel } from '../../../src/models/model-api';
 import { fidelityRatio } from '../../../src/models/fidelity-ratio';
@@ -23,10 +22,8 @@ test('federated copula across 4 site processes matches the central copula on the
   const dir = tmp();
   const { cohort, schema, schemaFile, ledgers, pooled } = federatedCohort(dir, { patients: 3000, seed: 13, columns: COLUMNS });
   const out = path.join(dir, 'fed.hsm');
-  const r = await runCli(['federate', 'simulate', '--data', cohort, '--model', 'copula', '--epsilon', '2', '--delta', '1e-6', '--out', out, '--schema', schemaFile, '--ledger-dir', ledgers, '--json']);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  expect(JSON.parse(r.stdout).rounds).toBe(3); // histograms, 1-way, correlation
+  const result = await simulateFederation({ cohort, schemaFile, ledgers }, { model: 'copula', out, epsilon: 2 });
+  expect(result.rounds).toBe(3); // histograms, 1-way, correlation
   const model = loadModel(out);
   expect(model.manifest.model).toBe('copula');
   expect(model.manifest.privacy.epsilon).toBeLessThanOrEqual(2 + 1e-9);

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../../support/run-cli';
-import { federatedCohort, temporaryDir } from '../../support/federated-cohort';
+import { FEDERATED_TEST_COLUMNS, federatedCohort, simulateFederation, temporaryDir } from '../../support/federated-cohort';
 import { loadModel } from '../../../src/models/model-file';
 import { sampleModel, trainModel } from '../../../src/models/model-api';
 import { meanMarginalTvd } from '../../../src/models/fidelity-ratio';
@@ -17,18 +17,10 @@ import { siteFilesIn } from '../../../src/federated/simulation';
 
 jest.setTimeout(150_000);
 const tmp = temporaryDir('hemasynth-fedmarg-');
-const COLUMNS = ['sex', 'genotype', 'alpha_thal_deletions', 'hydroxyurea', 'chronic_transfusion', 'stroke', 'died', 'age_years', 'hb_g_dl', 'hbf_pct', 'voc_12m'];
+const COLUMNS = FEDERATED_TEST_COLUMNS;
+const simulateMarginal = (c: { cohort: string; out: string; schemaFile: string; ledgers: string }, extra: string[]) =>
+  simulateFederation(c, { model: 'marginal', out: c.out, epsilon: 4, options: { bins: 8 }, extra });
 
-/** `federate simulate` of the marginal model at ε = 4 with 8 bins; checks it succeeded and returns its JSON summary. */
-async function simulateMarginal(o: { cohort: string; out: string; schemaFile: string; ledgers: string }, extra: string[]) {
-  const r = await runCli(['federate', 'simulate', '--data', o.cohort, '--model', 'marginal', '--epsilon', '4', '--delta', '1e-6', '--out', o.out,
-    '--schema', o.schemaFile, '--ledger-dir', o.ledgers, '--options', '{"bins": 8}', '--json', ...extra]);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  const result = JSON.parse(r.stdout);
-  expect(result.sites.every((s: { exitCode: number }) => s.exitCode === 0)).toBe(true);
-  return result;
-}
 
 
 test('federate simulate trains a marginal model across site processes that matches the central fit', async () => {

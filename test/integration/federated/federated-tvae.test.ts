@@ -8,9 +8,8 @@
  * and number of steps (both figures printed).
  */
 import * as path from 'node:path';
-import { runCli } from '../../support/run-cli';
 import { simulateCohort } from '../../../src/scd/simulate';
-import { expectOnnxMatchesNative, federatedCohort, missingRateGaps, temporaryDir } from '../../support/federated-cohort';
+import { FEDERATED_TEST_COLUMNS, expectOnnxMatchesNative, federatedCohort, missingRateGaps, simulateFederation, temporaryDir } from '../../support/federated-cohort';
 import { loadModel } from '../../../src/models/model-file';
 import { sampleModel, trainModel } from '../../../src/models/model-api';
 import { fidelityRatio } from '../../../src/models/fidelity-ratio';
@@ -18,7 +17,7 @@ import { PrivacyLedger } from '../../../src/dp/ledger';
 
 jest.setTimeout(400_000);
 const tmp = temporaryDir('hemasynth-fedtvae-');
-const COLUMNS = ['sex', 'genotype', 'alpha_thal_deletions', 'hydroxyurea', 'chronic_transfusion', 'stroke', 'died', 'age_years', 'hb_g_dl', 'hbf_pct', 'voc_12m'];
+const COLUMNS = FEDERATED_TEST_COLUMNS;
 const ROUNDS = 100, EPSILON = 4, SAMPLE_RATE = 0.25, PATIENTS = 3000;
 
 
@@ -26,13 +25,8 @@ test('federated TVAE across 4 site processes reaches the fidelity of central DP 
   const dir = tmp();
   const { cohort, schema, schemaFile, ledgers, pooled } = federatedCohort(dir, { patients: PATIENTS, seed: 11, columns: COLUMNS });
   const out = path.join(dir, 'fed.hsm');
-  const r = await runCli(['federate', 'simulate', '--data', cohort, '--model', 'tvae', '--rounds', String(ROUNDS), '--epsilon', String(EPSILON), '--delta', '1e-6',
-    '--out', out, '--schema', schemaFile, '--ledger-dir', ledgers, '--options', JSON.stringify({ sampleRate: SAMPLE_RATE, seed: 3 }), '--json']);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  const result = JSON.parse(r.stdout);
+  const result = await simulateFederation({ cohort, schemaFile, ledgers }, { model: 'tvae', out, epsilon: EPSILON, rounds: ROUNDS, options: { sampleRate: SAMPLE_RATE, seed: 3 } });
   expect(result.rounds).toBe(ROUNDS + 2); // the encoders' histogram round, the missingness round, then one DP-SGD step per round
-  expect(result.sites.every((s: { exitCode: number }) => s.exitCode === 0)).toBe(true);
 
   const model = loadModel(out);
   expect(model.manifest.model).toBe('tvae');
