@@ -135,14 +135,25 @@ __attribute__((target("avx512f,avx512bw,vaes,aes,sse4.1,ssse3"))) void add_block
   if (i < blocks) add_blocks_aesni(rk, block + i, v + 2 * i, blocks - i, subtract);
 }
 
+// The CPU's AES capabilities, probed once: aes256_ctr_add_words asks for every 16 KiB batch.
+struct AesCapabilities {
+  bool aesni;
+  bool vaes512;
+};
+
+const AesCapabilities& capabilities() {
+  static const AesCapabilities caps = [] {
+    __builtin_cpu_init();
+    bool aesni = __builtin_cpu_supports("aes") && __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("ssse3");
+    bool vaes = aesni && __builtin_cpu_supports("vaes") && __builtin_cpu_supports("avx512f") &&
+                __builtin_cpu_supports("avx512bw");
+    return AesCapabilities{aesni, vaes};
+  }();
+  return caps;
+}
+
 bool cpu_has(AesPath path) {
-  __builtin_cpu_init();
-  bool aesni = __builtin_cpu_supports("aes") && __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("ssse3");
-  if (path == AesPath::aesni) return aesni;
-  bool vaes = aesni && __builtin_cpu_supports("vaes") && __builtin_cpu_supports("avx512f") &&
-              __builtin_cpu_supports("avx512bw");
-  if (path == AesPath::vaes512) return vaes;
-  return aesni;
+  return path == AesPath::vaes512 ? capabilities().vaes512 : capabilities().aesni;
 }
 
 AesPath resolve(AesPath path) {
