@@ -203,13 +203,9 @@ export class CtganCoordinatorTask implements CoordinatorTask {
       return { plan, vectorLength: encoders.reduce((s, e) => s + e.size, 0), format: { scale, clip: this.maxSiteRows }, noiseSigmaPerSite: perSite * scale };
     }
     if (stage === 'missingness') {
-      const mSite = this.perSiteSigma(this.missingnessSigma), mScale = scaleFor(mSite);
-      const m = this.missingness.round(encoders);
-      const plan: CtganPlan = {
-        ...base, encoders, missingness: m.plan, mechanism: { kind: 'gaussian', noiseMultiplier: this.missingnessSigma, count: this.missingness.releases },
-        note: `federated ctgan ${this.state.federation}: missing rates of ${m.plan.groups.length} missingness groups, code counts of ${m.plan.condition.length} constraint-condition columns and the row count (${this.missingness.releases})`,
-      };
-      return { plan, vectorLength: m.vectorLength, format: { scale: mScale, clip: this.maxSiteRows }, noiseSigmaPerSite: mSite * mScale };
+      const { fields, ...round } = this.missingness.openRound(encoders, { model: 'ctgan', federation: this.state.federation, sigma: this.missingnessSigma, perSiteSigma: this.perSiteSigma(this.missingnessSigma), maxSiteRows: this.maxSiteRows });
+      const plan: CtganPlan = { ...base, ...fields };
+      return { plan, ...round };
     }
     if (!this.learner || !this.G || !this.shape) throw new HemasynthError('federated ctgan: the counts are not measured before the critic rounds');
     if (this.missingness.active && !this.marginals) throw new HemasynthError('federated ctgan: the missing rates are not measured before the critic rounds');

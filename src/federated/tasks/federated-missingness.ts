@@ -37,6 +37,7 @@ import {
 } from '../../models/neural/missingness-groups';
 import type { RawOutputLayout } from '../../models/neural/row-layout';
 import type { DiscreteColumnEncoder } from '../../transform/discretiser';
+import { scaleFor } from './federated-discretisation';
 
 /** Seed of the calibration's sampling inputs (post-processing: any fixed seed). */
 export const FEDERATED_CALIBRATION_SEED = 0xfeca1;
@@ -79,6 +80,27 @@ export class FederatedMissingness {
   round(encoders: readonly DiscreteColumnEncoder[]): { plan: MissingnessRoundPlan; vectorLength: number } {
     const layout = this.layout(encoders);
     return { plan: { groups: layout.groups.map((g) => g.columns), condition: layout.condition }, vectorLength: dpMarginalSumsLength(layout, encoders) + 1 };
+  }
+
+  /**
+   * The coordinator's `missingness` round: the plan fields every model's plan carries (encoders,
+   * the round plan, the mechanism the sites charge, a ledger note), the vector length, the
+   * fixed-point format and each site's share of the noise.
+   * @example const r = missingness.openRound(encoders, { model: 'tvae', federation, sigma, perSiteSigma, maxSiteRows })
+   */
+  openRound(encoders: DiscreteColumnEncoder[], o: { model: string; federation: string; sigma: number; perSiteSigma: number; maxSiteRows: number }) {
+    const m = this.round(encoders);
+    const scale = scaleFor(o.perSiteSigma);
+    return {
+      fields: {
+        encoders, missingness: m.plan,
+        mechanism: { kind: 'gaussian' as const, noiseMultiplier: o.sigma, count: this.releases },
+        note: `federated ${o.model} ${o.federation}: missing rates of ${m.plan.groups.length} missingness groups, code counts of ${m.plan.condition.length} constraint-condition columns and the row count (${this.releases})`,
+      },
+      vectorLength: m.vectorLength,
+      format: { scale, clip: o.maxSiteRows },
+      noiseSigmaPerSite: o.perSiteSigma * scale,
+    };
   }
 
   /**

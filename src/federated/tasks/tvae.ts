@@ -255,15 +255,9 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     const encoders = this.state.encoders;
     if (!encoders) throw new HemasynthError('federated tvae: the encoders are not fitted before the missingness and learning rounds');
     if (stage === 'missingness') {
-      const perSite = this.perSiteSigma(this.missingnessSigma);
-      const scale = scaleFor(perSite);
-      const m = this.missingness.round(encoders);
-      const plan: TvaePlan = {
-        ...base, stage: 'missingness', encoders, missingness: m.plan,
-        mechanism: { kind: 'gaussian', noiseMultiplier: this.missingnessSigma, count: this.missingness.releases },
-        note: `federated tvae ${this.state.federation}: missing rates of ${m.plan.groups.length} missingness groups, code counts of ${m.plan.condition.length} constraint-condition columns and the row count (${this.missingness.releases})`,
-      };
-      return { plan, vectorLength: m.vectorLength, format: { scale, clip: this.maxSiteRows }, noiseSigmaPerSite: perSite * scale };
+      const { fields, ...round } = this.missingness.openRound(encoders, { model: 'tvae', federation: this.state.federation, sigma: this.missingnessSigma, perSiteSigma: this.perSiteSigma(this.missingnessSigma), maxSiteRows: this.maxSiteRows });
+      const plan: TvaePlan = { ...base, stage: 'missingness', ...fields };
+      return { plan, ...round };
     }
     if (!this.learner) throw new HemasynthError('federated tvae: the missing rates are not measured before the learning rounds');
     const inner = this.learner.planRound(this.averagingRound(round));
