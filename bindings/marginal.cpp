@@ -117,7 +117,7 @@ static Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
     require_length(env, values.Length(), m, "values (one array per column)");
     require_length(env, valid.Length(), m, "valid (one array per column)");
     require_length(env, offsets.length, m + 1, "edgeOffsets");
-    require_length(env, specs.length, hemasynth::checked_mul(m, static_cast<size_t>(hemasynth::marginal::kDecodeSpecWidth), "specs"), "specs (10 per column)");
+    require_length(env, specs.length, hemasynth::checked_mul(m, static_cast<size_t>(hemasynth::marginal::kDecodeSpecWidth), "specs"), "specs (14 per column)");
     std::vector<hemasynth::marginal::DecodeColumnIo> io(m);
     for (uint32_t c = 0; c < m; ++c) {
       io[c].codes = array_element<int32_t, napi_int32_array>(env, codes, c, "codes", "an Int32Array", static_cast<size_t>(rows));

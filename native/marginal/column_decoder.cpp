@@ -13,6 +13,11 @@ namespace hemasynth::marginal {
 
 namespace {
 inline bool is_integer(double x) { return std::isfinite(x) && x == std::floor(x); }
+
+// A draw in [0, w) of an exponential with scale s truncated to [0, w) (as decode.ts).
+inline double truncated_exponential(double u, double w, double s) {
+  return std::min(w * (1 - 1e-12), -s * std::log1p(u * std::expm1(-w / s)));
+}
 }  // namespace
 
 void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const double* specs, const double* edges,
@@ -24,6 +29,12 @@ void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const d
     if (p[9] != 0 && p[9] != 1) throw Error("specs", "Expected output 0 (float64) or 1 (int32) for column " + std::to_string(c));
     if (edge_offsets[c] < 0 || edge_offsets[c + 1] > edges_len || edge_offsets[c + 1] < edge_offsets[c]) throw Error("edgeOffsets", "Expected non-decreasing edge offsets inside edges");
     if (p[0] == 1 && edge_offsets[c + 1] - edge_offsets[c] < 2) throw Error("edgeOffsets", "Expected at least two edges for bin column " + std::to_string(c));
+    for (int t = 10; t < 14; t += 2) {
+      const double bin = p[t], scale = p[t + 1];
+      const double bins = static_cast<double>(edge_offsets[c + 1] - edge_offsets[c] - 1);
+      if (!(bin == std::floor(bin) && bin >= -1 && bin < std::max(bins, 0.0)) || !std::isfinite(scale))
+        throw Error("specs", "Expected a tail bin in [-1, bins) and a finite tail scale for column " + std::to_string(c));
+    }
   }
   // One column per task: columns have independent streams, so the result does not depend on threads.
   parallel_for(static_cast<size_t>(m), threads, 1, [&](size_t c0, size_t c1, int) {
@@ -33,6 +44,8 @@ void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const d
       const double lo = p[2], hi = p[3], rlo = p[4], rhi = p[5];
       const bool lo_open = p[6] != 0, hi_open = p[7] != 0;
       const int64_t miss = static_cast<int64_t>(p[8]);
+      const int64_t low_bin = p[11] > 0 ? static_cast<int64_t>(p[10]) : -1, high_bin = p[13] > 0 ? static_cast<int64_t>(p[12]) : -1;
+      const double low_scale = p[11], high_scale = p[13];
       const int32_t* code = io[c].codes;
       uint8_t* valid = io[c].valid;
       double* vf = out_i32 ? nullptr : static_cast<double*>(io[c].values);
@@ -75,10 +88,15 @@ void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const d
         double v;
         if (integer) {
           // A single admissible integer needs no draw (the reference skips it too).
-          v = width[k] == 1 ? first[k] : first[k] + std::floor(rng.uniform() * width[k]);
+          if (width[k] == 1) v = first[k];
+          else if (k == high_bin) v = first[k] + std::floor(truncated_exponential(rng.uniform(), width[k], high_scale));
+          else if (k == low_bin) v = first[k] + width[k] - 1 - std::floor(truncated_exponential(rng.uniform(), width[k], low_scale));
+          else v = first[k] + std::floor(rng.uniform() * width[k]);
         } else {
           const double a = first[k], b = a + width[k];
-          v = a + (b - a) * rng.uniform();
+          if (k == high_bin) v = a + truncated_exponential(rng.uniform(), b - a, high_scale);
+          else if (k == low_bin) v = b - truncated_exponential(rng.uniform(), b - a, low_scale);
+          else v = a + (b - a) * rng.uniform();
           if (hi_open && v >= rhi) v = a + (std::min(b, rhi) - a) * 0.5;
           if (lo_open && v <= rlo) v = (std::max(a, rlo) + b) * 0.5;
           v = std::min(hi, std::max(lo, v));

@@ -8,8 +8,10 @@
 namespace hemasynth::marginal {
 
 // Per-column spec, kDecodeSpecWidth doubles: levels (0 categories, 1 bins), integer, lo, hi,
-// rLo, rHi, loOpen, hiOpen, missing code (-1 none), output (0 float64, 1 int32).
-constexpr int64_t kDecodeSpecWidth = 10;
+// rLo, rHi, loOpen, hiOpen, missing code (-1 none), output (0 float64, 1 int32), then the
+// tails of src/transform/decode.ts outerBinTails: low bin, low scale, high bin, high scale
+// (bin -1 or scale <= 0: uniform).
+constexpr int64_t kDecodeSpecWidth = 14;
 
 struct DecodeColumnIo {
   const int32_t* codes;  // rows codes
@@ -18,7 +20,8 @@ struct DecodeColumnIo {
 };
 
 // Categories: value = code (0 where missing). Bins: a uniform value of the code's interval
-// intersected with the restriction and clamped to [lo, hi] (integers: a uniform integer), drawn
+// intersected with the restriction and clamped to [lo, hi] (integers: a uniform integer; the
+// spec's tail bins: a truncated exponential away from the inner edge), drawn
 // from the stream (seed, streams[c]) one uniform per present row. Throws on a code outside
 // [0, levels) other than the missing code.
 void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const double* specs, const double* edges,

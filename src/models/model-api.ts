@@ -14,7 +14,7 @@ import { PrivacyLedger } from '../dp/ledger';
 import { CryptoRandom, SEEDED_NOISE_WARNING } from '../dp/noise';
 import { UsageError, describeValue } from '../errors';
 import { marginalNative } from '../native/marginal';
-import { DecodedColumn, decodeColumn, decodedTable } from '../transform/decode';
+import { DecodedColumn, decodeColumn, decodedTable, outerBinTails } from '../transform/decode';
 import { DiscreteColumnEncoder, isModelledColumn, missingCode } from '../transform/discretiser';
 import { VERSION } from '../version';
 import { evaluateCondition, resolveCondition } from './conditions';
@@ -105,7 +105,7 @@ export function trainModel(opts: TrainModelOptions): HemasynthModel {
 }
 
 /** Spec values per column of marginalDecodeColumns (see native/marginal/column_decoder.h). */
-const DECODE_SPEC_WIDTH = 10;
+const DECODE_SPEC_WIDTH = 14;
 
 /**
  * Decodes all columns. With the addon: one native call writes every column straight into the
@@ -136,7 +136,8 @@ function decodeAll(encoders: DiscreteColumnEncoder[], codes: Int32Array[], seed:
     edgeOffsets[j + 1] = edgeList.length;
     const r = restrictions.get(j);
     const i32 = !bins || ((e.output === 'int32' || e.output === 'date-day') && !float64Columns.has(e.column));
-    specs.set([bins ? 1 : 0, e.integer ? 1 : 0, e.min ?? -Infinity, e.max ?? Infinity, r ? r.lo : -Infinity, r ? r.hi : Infinity, r?.loOpen ? 1 : 0, r?.hiOpen ? 1 : 0, missingCode(e), i32 ? 1 : 0], j * DECODE_SPEC_WIDTH);
+    const [low, high] = bins ? outerBinTails(e.edges as number[]) : [{ bin: -1, scale: -1 }, { bin: -1, scale: -1 }];
+    specs.set([bins ? 1 : 0, e.integer ? 1 : 0, e.min ?? -Infinity, e.max ?? Infinity, r ? r.lo : -Infinity, r ? r.hi : Infinity, r?.loOpen ? 1 : 0, r?.hiOpen ? 1 : 0, missingCode(e), i32 ? 1 : 0, low.bin, low.scale, high.bin, high.scale], j * DECODE_SPEC_WIDTH);
     values[j] = i32 ? new Int32Array(rows) : new Float64Array(rows);
     valid[j] = new Uint8Array(rows);
   });

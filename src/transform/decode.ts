@@ -2,10 +2,69 @@
  * Decoding codes back to column values and Arrow columns. A code's value is drawn uniformly in
  * its interval (intersected with an optional restriction from a sampling condition), integers as
  * uniform integers, then clamped to the schema bounds; categories map to their dictionary index.
+ * An outer interval that runs far beyond its neighbour out to a schema bound (see
+ * {@link outerBinTails}) is drawn from a truncated exponential instead.
  */
 import { Bool, DataType, DateDay, Dictionary, Field, Float64, Int32, Int64, makeData, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, vectorFromArray, type Data } from 'apache-arrow';
 import { marginalNative } from '../native/marginal';
 import { DiscreteColumnEncoder, missingCode } from './discretiser';
+
+/** The tail decoding of one outer interval bin (see {@link outerBinTails}). */
+export interface OuterBinTail {
+  bin: number;
+  /** Scale of the exponential decay away from the inner edge (-1: no tail decoding). */
+  scale: number;
+}
+
+/** Outer interval bins wider than this many times their neighbour decode as an exponential tail. */
+export const TAIL_WIDTH_RATIO = 2;
+
+/**
+ * The outer interval bins (first and last of non-zero width) of a numeric encoder and how they
+ * decode. Such a bin ends at a schema bound, and a uniform draw over it puts values where the
+ * data have none: `voc_12m` quantile edges [0, 1, 2, 3, 6, 101) decoded the top 3% of patients
+ * uniformly over 6..100 crises a year (mean 53; the cohort's mean is 1.5), which broke every
+ * rate ratio read from counts. When the bin is more than {@link TAIL_WIDTH_RATIO} times as wide as
+ * its inner neighbour, values decay away from the inner edge as an exponential with the
+ * neighbour's width as its scale (the density scale the edges show there), truncated to the bin.
+ * The edges alone decide it (no data, no budget), so every model decodes this way.
+ * @example outerBinTails([0, 1, 2, 3, 6, 101]) // [{ bin: 0, scale: -1 }, { bin: 4, scale: 3 }]
+ */
+export function outerBinTails(edges: readonly number[]): [OuterBinTail, OuterBinTail] {
+  const interval: number[] = [];
+  for (let k = 0; k + 1 < edges.length; k++) if (edges[k + 1] > edges[k]) interval.push(k);
+  const none: [OuterBinTail, OuterBinTail] = [{ bin: -1, scale: -1 }, { bin: -1, scale: -1 }];
+  if (interval.length < 2) return none;
+  const width = (k: number) => edges[k + 1] - edges[k];
+  const tail = (outer: number, inner: number): OuterBinTail => ({ bin: outer, scale: width(outer) > TAIL_WIDTH_RATIO * width(inner) ? width(inner) : -1 });
+  return [tail(interval[0], interval[1]), tail(interval[interval.length - 1], interval[interval.length - 2])];
+}
+
+/** CDF on [0, w) of the exponential with scale s truncated to [0, w): the inverse of {@link truncatedExponential}. */
+export function truncatedExponentialCdf(x: number, w: number, s: number): number {
+  return Math.max(0, Math.min(1, Math.expm1(-x / s) / Math.expm1(-w / s)));
+}
+
+/**
+ * The position u ∈ [0, 1] that {@link decodeColumn} turns back into value v of bin [a, b) (no
+ * restriction): linear, or through the tail's CDF for an outer bin with tail decoding; for
+ * integers the middle of v's cell, so the decoder gives v back exactly. Mode-specific
+ * normalisation encodes α with it.
+ * @example binPosition(8, 6, 101, true, 4, [{ bin: 0, scale: -1 }, { bin: 4, scale: 3 }])
+ */
+export function binPosition(v: number, a: number, b: number, integer: boolean, bin: number, tails: readonly [OuterBinTail, OuterBinTail]): number {
+  const [low, high] = tails;
+  const w = b - a;
+  if (bin === high.bin && high.scale > 0) return integer ? (truncatedExponentialCdf(v - a, w, high.scale) + truncatedExponentialCdf(v - a + 1, w, high.scale)) / 2 : truncatedExponentialCdf(v - a, w, high.scale);
+  if (bin === low.bin && low.scale > 0) return integer ? (truncatedExponentialCdf(b - 1 - v, w, low.scale) + truncatedExponentialCdf(b - v, w, low.scale)) / 2 : truncatedExponentialCdf(b - v, w, low.scale);
+  return integer ? (v - a + 0.5) / w : (v - a) / w;
+}
+
+/** A draw in [0, w) of an exponential with scale s truncated to [0, w), from a uniform u in [0, 1). */
+export function truncatedExponential(u: number, w: number, s: number): number {
+  // Inverse CDF of the truncated exponential; -expm1 keeps precision when w / s is small.
+  return Math.min(w * (1 - 1e-12), -s * Math.log1p(u * Math.expm1(-w / s)));
+}
 
 /** A numeric interval a decoded value must fall in (inclusive ends). */
 export interface ValueRestriction {
@@ -45,6 +104,7 @@ export function decodeColumn(e: DiscreteColumnEncoder, codes: Int32Array, unifor
     return { encoder: e, values, valid };
   }
   const edges = e.edges as number[];
+  const [lowTail, highTail] = outerBinTails(edges);
   const values = new Float64Array(n);
   const lo = e.min ?? -Infinity, hi = e.max ?? Infinity;
   const rLo = restriction ? restriction.lo : -Infinity, rHi = restriction ? restriction.hi : Infinity;
@@ -59,11 +119,17 @@ export function decodeColumn(e: DiscreteColumnEncoder, codes: Int32Array, unifor
       if (first > last) { first = Math.max(a, Math.ceil(lo)); last = Math.min(b - 1, Math.floor(hi)); }
       if (first > last) last = first;
       // A single admissible integer needs no draw (as native/marginal/column_decoder.cpp).
-      values[i] = last === first ? first : first + Math.floor(uniform() * (last - first + 1));
+      if (last === first) values[i] = first;
+      else if (c === highTail.bin && highTail.scale > 0) values[i] = first + Math.floor(truncatedExponential(uniform(), last - first + 1, highTail.scale));
+      else if (c === lowTail.bin && lowTail.scale > 0) values[i] = last - Math.floor(truncatedExponential(uniform(), last - first + 1, lowTail.scale));
+      else values[i] = first + Math.floor(uniform() * (last - first + 1));
     } else {
       const ra = Math.max(a, lo, rLo), rb = Math.min(b, hi, rHi);
       if (ra <= rb) { a = ra; b = rb; } else { a = Math.max(a, lo); b = Math.min(b, hi); }
-      let v = a + (b - a) * uniform();
+      let v: number;
+      if (c === highTail.bin && highTail.scale > 0) v = a + truncatedExponential(uniform(), b - a, highTail.scale);
+      else if (c === lowTail.bin && lowTail.scale > 0) v = b - truncatedExponential(uniform(), b - a, lowTail.scale);
+      else v = a + (b - a) * uniform();
       if (restriction?.hiOpen && v >= rHi) v = a + (Math.min(b, rHi) - a) * 0.5;
       if (restriction?.loOpen && v <= rLo) v = (Math.max(a, rLo) + b) * 0.5;
       values[i] = Math.min(hi, Math.max(lo, v));

@@ -27,6 +27,7 @@
 import type { DiscreteColumnEncoder } from './discretiser';
 import { readNumbers } from './column-values';
 import { encodeColumn, missingCode } from './discretiser';
+import { binPosition, outerBinTails } from './decode';
 import type { Table } from 'apache-arrow';
 
 /** The Gaussian mixture of one numeric column (one component per code interval). */
@@ -68,7 +69,8 @@ export function modeMixture(e: DiscreteColumnEncoder): ModeMixture {
  * Mode codes and α of a numeric column. α is the position of the value inside its interval
  * mapped to [−1, 1]: (v − μ_k)/h_k for continuous columns; for integer columns the centre of the
  * value's unit cell, (v − a + ½)/(b − a)·2 − 1, so that {@link alphaToPosition} and the integer
- * decoder give v back exactly. Values beyond the outer edges (the open tails of an unbounded
+ * decoder give v back exactly; in an outer interval that decodes as an exponential tail
+ * (decode.ts outerBinTails) the position is that tail's CDF, for the same reason. Values beyond the outer edges (the open tails of an unbounded
  * column) are clipped to ±1. Missing rows get the missing code and α = 0.
  * @example const { codes, alpha } = modeSpecificEncode(table, encoder)
  */
@@ -79,12 +81,13 @@ export function modeSpecificEncode(table: Table, e: DiscreteColumnEncoder): { co
   const values = readNumbers(table, e.column);
   const edges = e.edges as number[];
   const miss = missingCode(e);
+  const tails = outerBinTails(edges);
   for (let i = 0; i < codes.length; i++) {
     const c = codes[i];
     if (c === miss) continue;
     const a = edges[c], b = edges[c + 1];
     if (!(b > a)) continue; // a point-mass interval (repeated edge): α carries nothing
-    const u = e.integer ? (values[i] - a + 0.5) / (b - a) : (values[i] - a) / (b - a);
+    const u = binPosition(values[i], a, b, e.integer, c, tails);
     alpha[i] = Math.max(-1, Math.min(1, 2 * u - 1));
   }
   return { codes, alpha };

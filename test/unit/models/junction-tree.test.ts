@@ -3,7 +3,7 @@ import { fitFromMeasurements, type TreeModel } from '../../../src/models/margina
 import { conditionTree, sampleTree } from '../../../src/models/marginal/tree-sampler';
 import { countCliqueReference } from '../../../src/models/marginal/contingency';
 import { marginalNative } from '../../../src/native/marginal';
-import { decodeColumn } from '../../../src/transform/decode';
+import { decodeColumn, outerBinTails } from '../../../src/transform/decode';
 import { binOf, type DiscreteColumnEncoder } from '../../../src/transform/discretiser';
 import { SamplingRandom } from '../../../src/models/sampling-random';
 
@@ -150,10 +150,15 @@ describe('tree and junction-tree (3-way clique) models', () => {
 });
 
 describe('native decoding and validity packing', () => {
-  test('marginalDecodeColumns gives the values of the TypeScript decoder, point bins and restrictions included', () => {
+  test('marginalDecodeColumns gives the values of the TypeScript decoder, point bins, exponential tails and restrictions included', () => {
     const native = requireNative();
+    // x: its last interval [4, 10) is 2.4 times as wide as [1.5, 4), so it decodes as a tail of
+    // scale 2.5; k: both outer intervals are tails (scale 2).
     const cont: DiscreteColumnEncoder = { column: 'x', kind: 'continuous', output: 'float64', levels: 'bins', edges: [0, 0, 1.5, 4, 10, 10], integer: false, min: 0, max: 10, nullable: true, size: 6, source: 'exact-quantiles' };
-    const int: DiscreteColumnEncoder = { column: 'k', kind: 'integer', output: 'int32', levels: 'bins', edges: [0, 1, 2, 5, 9], integer: true, min: 0, max: 8, nullable: false, size: 4, source: 'schema' };
+    const int: DiscreteColumnEncoder = { column: 'k', kind: 'integer', output: 'int32', levels: 'bins', edges: [0, 20, 22, 24, 40], integer: true, min: 0, max: 39, nullable: false, size: 4, source: 'schema' };
+    expect(outerBinTails(cont.edges as number[])).toEqual([{ bin: 1, scale: -1 }, { bin: 3, scale: 2.5 }]);
+    expect(outerBinTails(int.edges as number[])).toEqual([{ bin: 0, scale: 2 }, { bin: 3, scale: 2 }]);
+    const tails = (e: DiscreteColumnEncoder) => outerBinTails(e.edges as number[]).flatMap((t) => [t.bin, t.scale]);
     const cat: DiscreteColumnEncoder = { column: 'c', kind: 'categorical', output: 'dictionary', levels: 'categories', categories: ['a', 'b', 'c'], integer: false, nullable: true, size: 4, source: 'schema' };
     const rows = 3000;
     const rnd = new SamplingRandom(5, 2);
@@ -161,9 +166,9 @@ describe('native decoding and validity packing', () => {
     const codes = [codesOf(cont), codesOf(int), codesOf(cat)];
     const restriction = { lo: 0.5, hi: 6, hiOpen: true };
     const specs = Float64Array.from([
-      1, 0, 0, 10, restriction.lo, restriction.hi, 0, 1, 5, 0,
-      1, 1, 0, 8, -Infinity, Infinity, 0, 0, -1, 1,
-      0, 0, -Infinity, Infinity, -Infinity, Infinity, 0, 0, 3, 1,
+      1, 0, 0, 10, restriction.lo, restriction.hi, 0, 1, 5, 0, ...tails(cont),
+      1, 1, 0, 39, -Infinity, Infinity, 0, 0, -1, 1, ...tails(int),
+      0, 0, -Infinity, Infinity, -Infinity, Infinity, 0, 0, 3, 1, -1, -1, -1, -1,
     ]);
     const edges = Float64Array.from([...(cont.edges as number[]), ...(int.edges as number[]), 0, 1, 2]);
     const offsets = Int32Array.of(0, 6, 11, 14);
@@ -178,8 +183,16 @@ describe('native decoding and validity packing', () => {
     });
     // point bins decode to their value exactly
     for (let i = 0; i < rows; i++) if (codes[0][i] === 0) expect(values[0][i]).toBe(0); // the point bin [0, 0] keeps its value
-    expect(() => native.marginalDecodeColumns([Int32Array.of(7)], 1, specs.subarray(0, 10), edges.subarray(0, 6), Int32Array.of(0, 6), Int32Array.of(1), 1, 1, [new Float64Array(1)], [new Uint8Array(1)])).toThrow(/Expected bin codes in \[0, 5\) but received 7/);
-    expect(() => native.marginalDecodeColumns([Int32Array.of(1)], 1, specs.subarray(0, 10), edges.subarray(0, 6), Int32Array.of(0, 6), Int32Array.of(1), 1, 1, [new Int32Array(1)], [new Uint8Array(1)])).toThrow(/Expected a Float64Array \(float64 output\) for values\[0\]/);
+    // k's tails decay away from the inner edges: most values near 20 and 24, not spread over 0..19 and 24..39
+    const low = Array.from(values[1]).filter((_, i) => codes[1][i] === 0), high = Array.from(values[1]).filter((_, i) => codes[1][i] === 3);
+    expect(low.length).toBeGreaterThan(500);
+    expect(low.every((v) => v >= 0 && v <= 19 && Number.isInteger(v))).toBe(true);
+    expect(high.every((v) => v >= 24 && v <= 39 && Number.isInteger(v))).toBe(true);
+    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    expect(mean(low)).toBeGreaterThan(16); // 19 - E[floor(Exp(2))] ≈ 17.5 (uniform would give 9.5)
+    expect(mean(high)).toBeLessThan(26); // 24 + E[floor(Exp(2))] ≈ 25.5 (uniform would give 31.5)
+    expect(() => native.marginalDecodeColumns([Int32Array.of(7)], 1, specs.subarray(0, 14), edges.subarray(0, 6), Int32Array.of(0, 6), Int32Array.of(1), 1, 1, [new Float64Array(1)], [new Uint8Array(1)])).toThrow(/Expected bin codes in \[0, 5\) but received 7/);
+    expect(() => native.marginalDecodeColumns([Int32Array.of(1)], 1, specs.subarray(0, 14), edges.subarray(0, 6), Int32Array.of(0, 6), Int32Array.of(1), 1, 1, [new Int32Array(1)], [new Uint8Array(1)])).toThrow(/Expected a Float64Array \(float64 output\) for values\[0\]/);
   });
 
   test('marginalPackValidity packs LSB-first and counts nulls', () => {

@@ -1,6 +1,7 @@
 import { simulateCohort } from '../../../src/scd';
 import { CryptoRandom } from '../../../src/dp/noise';
-import { decodeColumn, decodedTable } from '../../../src/transform/decode';
+import { binPosition, decodeColumn, decodedTable, outerBinTails, truncatedExponential, truncatedExponentialCdf } from '../../../src/transform/decode';
+import type { DiscreteColumnEncoder } from '../../../src/transform/discretiser';
 import { binOf, encodeTable, fitDiscretisation, isModelledColumn, missingCode, planDiscretisation } from '../../../src/transform/discretiser';
 import { readNumbers } from '../../../src/transform/column-values';
 import { SamplingRandom } from '../../../src/models/sampling-random';
@@ -18,6 +19,44 @@ describe('discretiser', () => {
     expect(plan.find((p) => p.column.name === 'hb_g_dl')?.needs).toBe('quantiles');
     expect(plan.find((p) => p.column.name === 'genotype')?.needs).toBe('none');
     expect(sim.schema.columns.filter(isModelledColumn).length).toBe(plan.length);
+  });
+
+  test('outer intervals far wider than their neighbour decode as an exponential tail; binPosition inverts the decoder', () => {
+    // The voc_12m edges of a 1,500-patient cohort: [6, 101) holds the top 3% of patients.
+    expect(outerBinTails([0, 1, 2, 3, 6, 101])).toEqual([{ bin: 0, scale: -1 }, { bin: 4, scale: 3 }]);
+    // Quantile bins of similar width, point bins and a single interval keep uniform decoding.
+    expect(outerBinTails([0, 1, 2, 3, 4])).toEqual([{ bin: 0, scale: -1 }, { bin: 3, scale: -1 }]);
+    expect(outerBinTails([0, 0, 5, 5])).toEqual([{ bin: -1, scale: -1 }, { bin: -1, scale: -1 }]);
+    expect(outerBinTails([-50, 0, 1, 2])).toEqual([{ bin: 0, scale: 1 }, { bin: 2, scale: -1 }]);
+    // The truncated exponential and its CDF are inverse to each other and stay inside [0, w).
+    for (const u of [0, 0.1, 0.5, 0.9, 0.999999]) {
+      const x = truncatedExponential(u, 95, 3);
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThan(95);
+      expect(truncatedExponentialCdf(x, 95, 3)).toBeCloseTo(u, 9);
+    }
+    const voc: DiscreteColumnEncoder = { column: 'voc', kind: 'integer', output: 'int32', levels: 'bins', edges: [0, 1, 2, 3, 6, 101], integer: true, min: 0, max: 100, nullable: false, size: 5, source: 'exact-quantiles' };
+    const rng = new SamplingRandom(4, 1);
+    const top = decodeColumn(voc, new Int32Array(20000).fill(4), () => rng.next()).values;
+    const meanTop = top.reduce((a, b) => a + b, 0) / top.length;
+    // 6 + E[floor(Exp(3))] = 6 + 1/(e^(1/3) - 1) ≈ 8.53; a uniform draw over 6..100 gave 53.
+    expect(meanTop).toBeGreaterThan(8.2);
+    expect(meanTop).toBeLessThan(8.9);
+    // binPosition gives the position that decodes back to the value, in tails and elsewhere.
+    const tails = outerBinTails(voc.edges as number[]);
+    for (const v of [0, 4, 6, 7, 9, 30, 100]) {
+      const bin = v >= 6 ? 4 : v >= 3 ? 3 : v;
+      const u = binPosition(v, (voc.edges as number[])[bin], (voc.edges as number[])[bin + 1], true, bin, tails);
+      expect(decodeColumn(voc, Int32Array.of(bin), () => u).values[0]).toBe(v);
+    }
+    const x: DiscreteColumnEncoder = { ...voc, column: 'x', kind: 'continuous', output: 'float64', integer: false, edges: [-40, 0, 1, 2, 3], min: -40, max: 3 };
+    const xt = outerBinTails(x.edges as number[]);
+    // (deeper than ~35 scales into a tail a position rounds to the bin end in double precision)
+    for (const v of [-20.5, -3, -0.2, 0.5, 2.9]) {
+      const bin = v < 0 ? 0 : Math.floor(v) + 1;
+      const u = binPosition(v, (x.edges as number[])[bin], (x.edges as number[])[bin + 1], false, bin, xt);
+      expect(decodeColumn(x, Int32Array.of(bin), () => u).values[0]).toBeCloseTo(v, 6);
+    }
   });
 
   test('binOf finds the interval [e_b, e_b+1) and clamps outside values', () => {
