@@ -10,7 +10,9 @@
  *   value, from the schema alone;
  * * other numeric columns: quantile edges, bought with budget (exponential-mechanism quantiles,
  *   Smith 2011, through `exponentialMechanismQuantile` of src/dp after the caller charged the
- *   ledger) or exact quantiles when training is explicitly non-private (`epsilon = inf`);
+ *   ledger) or exact quantiles when training is explicitly non-private (`epsilon = inf`), where
+ *   an integer column with at most {@link MAX_INTEGER_LEVELS} distinct values gets one code per
+ *   observed value;
  *   schema bounds, when declared, are the outer edges;
  * * categories from the schema, or (non-private runs only) from the data.
  *
@@ -190,8 +192,15 @@ function numericEdges(c: ColumnSchema, values: Float64Array, bins: number, priva
     source = 'dp-quantiles';
   }
   qs.sort((a, b) => a - b);
-  let edges = [...(lo !== undefined ? [lo] : []), ...qs.filter((q) => Number.isFinite(q) && (lo === undefined || q > lo) && (hi === undefined || q < hi)), ...(hi !== undefined ? [hi] : [])];
   const integer = c.kind === 'integer' || c.kind === 'datetime';
+  if (c.kind === 'integer' && privacy.quantileEpsilonEach === null) {
+    // Non-private counts with few distinct values (crises, admissions) get one code per observed
+    // value: quantile edges of such tied data collapse to a few wide codes ({1, 2} as one code of
+    // acs_count put half its ones at two), which blurred every rate ratio read from them.
+    const distinct = [...new Set(finite)].sort((a, b) => a - b).filter((v) => Number.isInteger(v) && (lo === undefined || v >= lo) && (hi === undefined || v <= hi));
+    if (distinct.length > 0 && distinct.length <= MAX_INTEGER_LEVELS) qs = distinct;
+  }
+  let edges = [...(lo !== undefined ? [lo] : []), ...qs.filter((q) => Number.isFinite(q) && (lo === undefined || q > lo) && (hi === undefined || q < hi)), ...(hi !== undefined ? [hi] : [])];
   if (integer) {
     edges = edges.map((e) => Math.ceil(e));
     // The last interval holds the maximum itself: [e_last-1, max + 1).

@@ -134,21 +134,23 @@ describe('marginal generator (MST)', () => {
       pair.writeFloatLE(hb[i], 0);
       pair.writeFloatLE(ldh[i], 4);
       expect(bytes.includes(pair)).toBe(false);
-      expect(text.includes(`${hb[i]},${ldh[i]}`)).toBe(false);
+      // a whole pair, not digits inside a list of table offsets ("85339,85579" holds "9,855")
+      expect(new RegExp(`(^|[^0-9.])${hb[i]},${ldh[i]}([^0-9.]|$)`).test(text)).toBe(false);
     }
   });
 
   test('count columns keep their scale: the open top interval decodes as a tail, not uniformly up to the bound', () => {
     // voc_12m's top interval [6, 101) used to decode uniformly over 6..100 crises a year, which
-    // doubled the mean and broke every rate ratio of V2-V4 (see decode.ts outerBinTails). The
-    // remaining error is the binning ({1, 2} is one code of acs_count): 10% for voc, 29% for acs.
+    // doubled the mean and broke every rate ratio of V2-V4 (see decode.ts outerBinTails); and
+    // non-private counts get one code per observed value (discretiser.ts), so means are within
+    // a few percent (measured: marginal 0.1% and 0.8%, copula 2.5% and 4.6% for voc and acs).
     const syn = sampleModel(model, { rows: 3000, seed: 2 });
     const copula = sampleModel(trainModel({ table: sim.patients, schema: sim.schema, model: 'copula', epsilon: Infinity, seed: 2 }), { rows: 3000, seed: 2 });
     const mean = (v: Float64Array) => { const x = v.filter((t) => !Number.isNaN(t)); return x.reduce((a, b) => a + b, 0) / x.length; };
     for (const c of ['voc_12m', 'acs_count']) {
       const real = mean(readNumbers(sim.patients, c));
-      expect(`${c} marginal ${Math.abs(mean(readNumbers(syn, c)) / real - 1) < 0.35}`).toBe(`${c} marginal true`);
-      expect(`${c} copula ${Math.abs(mean(readNumbers(copula, c)) / real - 1) < 0.35}`).toBe(`${c} copula true`);
+      expect(`${c} marginal ${Math.abs(mean(readNumbers(syn, c)) / real - 1) < 0.1}`).toBe(`${c} marginal true`);
+      expect(`${c} copula ${Math.abs(mean(readNumbers(copula, c)) / real - 1) < 0.1}`).toBe(`${c} copula true`);
     }
   });
 
