@@ -71,7 +71,8 @@ export interface DiscretisationOptions {
   bins?: number;
   /**
    * `equal-width`: numeric columns with both schema bounds get `bins` equal-width bins between
-   * them (public, no budget) instead of quantile edges. A DP training uses it when the budget
+   * them (public, no budget) instead of quantile edges; integer columns whose lower bound is 0
+   * (counts) get geometric ones ({@link countEdges}). A DP training uses it when the budget
    * per quantile is too small for the exponential mechanism to say anything (its edges would be
    * close to uniform draws over the bounds). Default `quantiles`.
    */
@@ -94,6 +95,22 @@ function equalWidthEdges(lo: number, hi: number, bins: number, integer: boolean)
   const out = Array.from({ length: bins + 1 }, (_, k) => lo + ((hi - lo) * k) / bins);
   out[bins] = hi;
   return withPointBins(out, lo, hi, []);
+}
+
+/**
+ * Geometric edges for a count column (integer, lower bound 0) that gets no quantiles: {0}, then
+ * `bins - 1` intervals whose ends grow geometrically from 1 to max + 1. Equal-width bins put a
+ * count's whole mass in the first bin: `voc_12m` in [0, 100] with 10 bins had the code [0, 11),
+ * decoded uniformly, so a DP model's patients averaged 5 crises a year instead of 1 and every
+ * rate ratio read from counts was lost. Zero stays its own code (zero inflation is the rule for
+ * clinical event counts); the edges come from the bounds alone (no data, no budget).
+ * @example countEdges(100, 6) // [0, 1, 3, 7, 16, 41, 101]
+ */
+export function countEdges(hi: number, bins: number): number[] {
+  const out = [0];
+  for (let k = 1; k < bins; k++) out.push(Math.ceil((hi + 1) ** ((k - 1) / (bins - 1)) - 1e-9));
+  out.push(hi + 1);
+  return out.filter((e, i) => i === 0 || e > out[i - 1]);
 }
 
 /** Whether a column is modelled by generators (direct identifiers, free text and identifiers are not). */
@@ -266,7 +283,7 @@ export function fitDiscretisation(table: Table, schema: TableSchema, privacy: Di
     const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
     if (needs === 'none' && !(c.kind === 'integer' && (hi as number) - (lo as number) + 1 <= MAX_INTEGER_LEVELS)) {
       const integer = c.kind !== 'continuous';
-      const edges = equalWidthEdges(lo as number, hi as number, bins, integer);
+      const edges = c.kind === 'integer' && lo === 0 ? countEdges(hi as number, bins) : equalWidthEdges(lo as number, hi as number, bins, integer);
       return { ...base, levels: 'bins', edges, integer, min: lo, max: hi, size: edges.length - 1 + (nullable ? 1 : 0), source: 'schema' };
     }
     if (needs === 'none') {

@@ -1,7 +1,7 @@
 import { simulateCohort } from '../../../src/scd';
 import { CryptoRandom } from '../../../src/dp/noise';
 import { binPosition, decodeColumn, decodedTable, outerBinTails, truncatedExponential, truncatedExponentialCdf } from '../../../src/transform/decode';
-import type { DiscreteColumnEncoder } from '../../../src/transform/discretiser';
+import { countEdges, type DiscreteColumnEncoder } from '../../../src/transform/discretiser';
 import { binOf, encodeTable, fitDiscretisation, isModelledColumn, missingCode, planDiscretisation } from '../../../src/transform/discretiser';
 import { readNumbers } from '../../../src/transform/column-values';
 import { SamplingRandom } from '../../../src/models/sampling-random';
@@ -57,6 +57,18 @@ describe('discretiser', () => {
       const u = binPosition(v, (x.edges as number[])[bin], (x.edges as number[])[bin + 1], false, bin, xt);
       expect(decodeColumn(x, Int32Array.of(bin), () => u).values[0]).toBeCloseTo(v, 6);
     }
+  });
+
+  test('count columns without quantiles get geometric edges with zero as its own code', () => {
+    expect(countEdges(100, 6)).toEqual([0, 1, 3, 7, 16, 41, 101]);
+    expect(countEdges(100, 10)).toEqual([0, 1, 2, 3, 5, 8, 13, 22, 37, 61, 101]);
+    expect(countEdges(100, 2)).toEqual([0, 1, 101]);
+    expect(countEdges(100, 1)).toEqual([0, 101]);
+    const schema: TableSchema = { version: 1, columns: [{ name: 'n', kind: 'integer', role: 'quasi-identifier', min: 0, max: 100 }, { name: 'bp', kind: 'integer', role: 'quasi-identifier', min: 60, max: 260 }] };
+    const [n, bp] = fitDiscretisation(sim.patients, schema, { quantileEpsilonEach: 1 }, { bins: 6, numericEdges: 'equal-width' });
+    expect(n.edges).toEqual([0, 1, 3, 7, 16, 41, 101]);
+    // other integers keep equal-width bins
+    expect(bp.edges).toEqual([60, 94, 127, 161, 194, 228, 261]);
   });
 
   test('binOf finds the interval [e_b, e_b+1) and clamps outside values', () => {
