@@ -71,8 +71,8 @@ export interface DiscretisationOptions {
   bins?: number;
   /**
    * `equal-width`: numeric columns with both schema bounds get `bins` equal-width bins between
-   * them (public, no budget) instead of quantile edges; integer columns whose lower bound is 0
-   * (counts) get geometric ones ({@link countEdges}). A DP training uses it when the budget
+   * them (public, no budget) instead of quantile edges. Count columns ({@link isCountColumn})
+   * get geometric public edges ({@link countEdges}) either way unless training is non-private. A DP training uses it when the budget
    * per quantile is too small for the exponential mechanism to say anything (its edges would be
    * close to uniform draws over the bounds). Default `quantiles`.
    */
@@ -95,6 +95,16 @@ function equalWidthEdges(lo: number, hi: number, bins: number, integer: boolean)
   const out = Array.from({ length: bins + 1 }, (_, k) => lo + ((hi - lo) * k) / bins);
   out[bins] = hi;
   return withPointBins(out, lo, hi, []);
+}
+
+/**
+ * A count column: integer with lower bound 0 and an upper bound (crises, admissions, episodes).
+ * Its mass sits at zero and decays, so it gets {@link countEdges} from the bounds in every DP
+ * training instead of DP quantiles: with heavy ties the exponential mechanism's quantiles of such
+ * a column were noise (copula, ε = 10: voc_12m edges [0, 1, 2, 12, 13, 72, 84, 85, 101]).
+ */
+export function isCountColumn(c: ColumnSchema): boolean {
+  return c.kind === 'integer' && boundNumber(c, c.min) === 0 && boundNumber(c, c.max) !== undefined;
 }
 
 /**
@@ -172,6 +182,7 @@ export function planDiscretisation(schema: TableSchema, opts: DiscretisationOpti
     if (c.kind === 'categorical' || c.kind === 'ordinal') return { column: c, needs: c.categories && c.categories.length > 0 ? 'none' as const : 'categories' as const, quantiles: 0 };
     const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
     if ((c.kind === 'integer') && lo !== undefined && hi !== undefined && hi - lo + 1 <= MAX_INTEGER_LEVELS) return { column: c, needs: 'none' as const, quantiles: 0 };
+    if (isCountColumn(c)) return { column: c, needs: 'none' as const, quantiles: 0 };
     if (opts.numericEdges === 'equal-width' && lo !== undefined && hi !== undefined && hi > lo) return { column: c, needs: 'none' as const, quantiles: 0 };
     return { column: c, needs: 'quantiles' as const, quantiles: quantileLevels(bins, opts.tails ?? true).length };
   });
@@ -281,9 +292,14 @@ export function fitDiscretisation(table: Table, schema: TableSchema, privacy: Di
       return { ...base, levels: 'categories', categories: [...categories], integer: false, size: categories.length + (nullable ? 1 : 0), source };
     }
     const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
+    if (needs === 'none' && isCountColumn(c) && (hi as number) + 1 > MAX_INTEGER_LEVELS && privacy.quantileEpsilonEach === null && table.getChild(c.name) && table.numRows > 0) {
+      // Non-private with the data at hand: exact edges (one code per value when few).
+      const fitted = numericEdges(c, readNumbers(table, c.name), bins, privacy, opts.tails ?? true);
+      return { ...base, levels: 'bins', edges: fitted.edges, integer: true, min: fitted.min, max: fitted.max, size: fitted.edges.length - 1 + (nullable ? 1 : 0), source: fitted.source };
+    }
     if (needs === 'none' && !(c.kind === 'integer' && (hi as number) - (lo as number) + 1 <= MAX_INTEGER_LEVELS)) {
       const integer = c.kind !== 'continuous';
-      const edges = c.kind === 'integer' && lo === 0 ? countEdges(hi as number, bins) : equalWidthEdges(lo as number, hi as number, bins, integer);
+      const edges = isCountColumn(c) ? countEdges(hi as number, bins) : equalWidthEdges(lo as number, hi as number, bins, integer);
       return { ...base, levels: 'bins', edges, integer, min: lo, max: hi, size: edges.length - 1 + (nullable ? 1 : 0), source: 'schema' };
     }
     if (needs === 'none') {

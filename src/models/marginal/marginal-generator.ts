@@ -157,7 +157,9 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
   if (ctx.privacy && qEps === null && planDiscretisation(ctx.schema, discretisation).some((p) => p.needs === 'quantiles')) {
     throw new UsageError('Expected a budget share for the DP quantile edges (option shares.quantiles > 0) but received a plan without one');
   }
-  const encoders = fitDiscretisation(ctx.table, ctx.schema, { quantileEpsilonEach: ctx.privacy ? (qEps as number) : null, rng: ctx.noise }, discretisation);
+  // null tells the discretiser the run is non-private (it may then read edges off the data), so a
+  // DP plan without quantiles passes a number: no column of that plan needs quantiles (checked above).
+  const encoders = fitDiscretisation(ctx.table, ctx.schema, { quantileEpsilonEach: ctx.privacy ? qEps ?? 1 : null, rng: ctx.noise }, discretisation);
   const enc: EncodedColumns = { codes: encodeTable(ctx.table, encoders), sizes: encoders.map((e) => e.size), rows: ctx.table.numRows };
   const flat = flattenCodes(enc);
   const noisy = (counts: Float64Array, sigma: number) => {

@@ -162,7 +162,9 @@ describe('marginal generator (MST)', () => {
     const syn = sampleModel(dp, { rows: 3000, seed: 1 });
     const present = (v: Float64Array) => v.filter((t) => !Number.isNaN(t));
     for (const c of ['voc_12m', 'acs_count']) {
-      const enc = (dp.manifest.encoders as Array<{ column: string; edges?: number[] }>).find((e) => e.column === c);
+      const enc = (dp.manifest.encoders as Array<{ column: string; edges?: number[]; source: string }>).find((e) => e.column === c);
+      // public edges: nothing read off the data under DP
+      expect(enc?.source).toBe('schema');
       expect(enc?.edges).toEqual(countEdges(100, (enc?.edges?.length ?? 0) - 1));
       const real = present(readNumbers(sim.patients, c)), s = present(readNumbers(syn, c));
       const zeros = (v: Float64Array) => v.filter((t) => t === 0).length / v.length;

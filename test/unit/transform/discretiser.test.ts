@@ -69,6 +69,15 @@ describe('discretiser', () => {
     expect(n.edges).toEqual([0, 1, 3, 7, 16, 41, 101]);
     // other integers keep equal-width bins
     expect(bp.edges).toEqual([60, 94, 127, 161, 194, 228, 261]);
+    // counts need no DP quantiles: public geometric edges whenever training is private
+    const counts: TableSchema = { version: 1, columns: [sim.schema.columns.find((c) => c.name === 'voc_12m')!] };
+    expect(planDiscretisation(counts)[0].needs).toBe('none');
+    const [dp] = fitDiscretisation(sim.patients, counts, { quantileEpsilonEach: 0.5, rng: CryptoRandom.fromSeed(4) }, { bins: 12 });
+    expect([dp.source, dp.edges]).toEqual(['schema', countEdges(100, 12)]);
+    // non-private with the data: exact edges, one code per observed value
+    const [exact] = fitDiscretisation(sim.patients, counts, { quantileEpsilonEach: null });
+    const observed = [...new Set(readNumbers(sim.patients, 'voc_12m'))].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+    expect([exact.source, exact.edges]).toEqual(['exact-quantiles', [...observed, 101]]);
   });
 
   test('binOf finds the interval [e_b, e_b+1) and clamps outside values', () => {
