@@ -98,13 +98,16 @@ function equalWidthEdges(lo: number, hi: number, bins: number, integer: boolean)
 }
 
 /**
- * A count column: integer with lower bound 0 and an upper bound (crises, admissions, episodes).
+ * A count column: integer with lower bound 0 and an upper bound allowing more values than get
+ * one code each (crises, admissions, episodes).
  * Its mass sits at zero and decays, so it gets {@link countEdges} from the bounds in every DP
  * training instead of DP quantiles: with heavy ties the exponential mechanism's quantiles of such
  * a column were noise (copula, ε = 10: voc_12m edges [0, 1, 2, 12, 13, 72, 84, 85, 101]).
  */
-export function isCountColumn(c: ColumnSchema): boolean {
-  return c.kind === 'integer' && boundNumber(c, c.min) === 0 && boundNumber(c, c.max) !== undefined;
+export function isCountColumn(c: { kind: ColumnKind; min?: number | string; max?: number | string }): boolean {
+  // Integer bounds are numbers (or numeric strings); a schema column and its encoder both answer.
+  // Up to MAX_INTEGER_LEVELS values every value is its own code already.
+  return c.kind === 'integer' && c.min !== undefined && Number(c.min) === 0 && c.max !== undefined && Number(c.max) + 1 > MAX_INTEGER_LEVELS;
 }
 
 /**
@@ -292,7 +295,7 @@ export function fitDiscretisation(table: Table, schema: TableSchema, privacy: Di
       return { ...base, levels: 'categories', categories: [...categories], integer: false, size: categories.length + (nullable ? 1 : 0), source };
     }
     const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
-    if (needs === 'none' && isCountColumn(c) && (hi as number) + 1 > MAX_INTEGER_LEVELS && privacy.quantileEpsilonEach === null && table.getChild(c.name) && table.numRows > 0) {
+    if (needs === 'none' && isCountColumn(c) && privacy.quantileEpsilonEach === null && table.getChild(c.name) && table.numRows > 0) {
       // Non-private with the data at hand: exact edges (one code per value when few).
       const fitted = numericEdges(c, readNumbers(table, c.name), bins, privacy, opts.tails ?? true);
       return { ...base, levels: 'bins', edges: fitted.edges, integer: true, min: fitted.min, max: fitted.max, size: fitted.edges.length - 1 + (nullable ? 1 : 0), source: fitted.source };

@@ -11,7 +11,7 @@
  *     biases, as the central DP CTGAN's noisy counts do.
  *  3. `missingness` (when some modelled column is nullable or read by a "null when" constraint;
  *     option `calibrate: false` drops it): the central CTGAN's calibration targets, one Σ-fraction
- *     sum per missingness group, a code histogram per constraint-condition column and the row
+ *     sum per missingness group, a code histogram per constraint-condition or count column and the row
  *     count, summed securely with distributed noise (tasks/federated-missingness.ts). It is a
  *     round of its own, not part of `counts`, because a round carries one σ and these releases
  *     have their own share of ε (`missingnessShare`, 25% by default, as in the central model).
@@ -234,7 +234,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     }
     if (stage === 'missingness') {
       this.state.missingness = Array.from(sum);
-      this.marginals = this.missingness.marginals(encoders, sum);
+      this.marginals = this.missingness.marginals(encoders, sum, this.missingnessSigma);
       return { stage, groups: this.marginals.groups.length, conditionColumns: this.marginals.full.size, contributors: info.contributors.length };
     }
     const r = this.learner!.absorbRound(round - this.firstLearnRound(), sum, info) as { noisyRows: number };
@@ -254,7 +254,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     if (!s || typeof s.federation !== 'string' || !Array.isArray(s.contributors)) throw new HemasynthError('federated ctgan: the checkpoint does not hold a ctgan task state');
     this.ledger = PrivacyLedger.fromJSON(s.ledger);
     this.state = { ...s, missingness: s.missingness ?? null, ledger: null };
-    this.marginals = s.encoders && s.missingness ? this.missingness.marginals(s.encoders, s.missingness) : null;
+    this.marginals = s.encoders && s.missingness ? this.missingness.marginals(s.encoders, s.missingness, this.missingnessSigma) : null;
     if (s.encoders && s.counts) {
       this.build(s.encoders, s.counts, s.generator);
       if (s.learner) this.learner!.restore(s.learner);

@@ -5,7 +5,7 @@
  * The central TVAE and CTGAN end training by moving their output biases so that the missing
  * codes' mean probabilities equal released targets (src/models/neural/output-calibration.ts);
  * under DP the targets are one noisy Σ-fraction sum per missingness group and a noisy code
- * histogram per constraint-condition column (src/models/neural/missingness-groups.ts), each a
+ * histogram per constraint-condition or count column (src/models/neural/missingness-groups.ts), each a
  * Gaussian release of sensitivity 1 with the plan's `missingnessSigma`. Those statistics are sums
  * over rows, so a federation measures them as it measures everything else: a `missingness` round
  * in which every site sends the exact sums of its own rows ({@link siteMissingnessVector}), each
@@ -46,7 +46,7 @@ export const FEDERATED_CALIBRATION_SEED = 0xfeca1;
 export interface MissingnessRoundPlan {
   /** Encoder indices of each missingness group's columns. */
   groups: number[][];
-  /** Encoder indices of the constraint-condition columns. */
+  /** Encoder indices of the constraint-condition and count columns. */
   condition: number[];
 }
 
@@ -95,7 +95,7 @@ export class FederatedMissingness {
       fields: {
         encoders, missingness: m.plan,
         mechanism: { kind: 'gaussian' as const, noiseMultiplier: o.sigma, count: this.releases },
-        note: `federated ${o.model} ${o.federation}: missing rates of ${m.plan.groups.length} missingness groups, code counts of ${m.plan.condition.length} constraint-condition columns and the row count (${this.releases})`,
+        note: `federated ${o.model} ${o.federation}: missing rates of ${m.plan.groups.length} missingness groups, code counts of ${m.plan.condition.length} constraint-condition and count columns and the row count (${this.releases})`,
       },
       vectorLength: m.vectorLength,
       format: { scale, clip: o.maxSiteRows },
@@ -104,14 +104,14 @@ export class FederatedMissingness {
   }
 
   /**
-   * The released marginals from the round's noisy sum (post-processing).
-   * @example const marginals = missingness.marginals(encoders, sum)
+   * The released marginals from the round's noisy sum (post-processing; `sigma` the sum's total noise).
+   * @example const marginals = missingness.marginals(encoders, sum, sigma)
    */
-  marginals(encoders: readonly DiscreteColumnEncoder[], sum: ArrayLike<number>): DpMarginals {
+  marginals(encoders: readonly DiscreteColumnEncoder[], sum: ArrayLike<number>, sigma: number): DpMarginals {
     const layout = this.layout(encoders);
     const length = dpMarginalSumsLength(layout, encoders);
     if (sum.length !== length + 1) throw new HemasynthError(`federated missingness: expected a summed vector of ${length + 1} values but received ${sum.length}`);
-    return dpMarginalsFromSums(layout, encoders, Array.prototype.slice.call(sum, 0, length) as number[], sum[length]);
+    return dpMarginalsFromSums(layout, encoders, Array.prototype.slice.call(sum, 0, length) as number[], sum[length], sigma);
   }
 }
 
@@ -150,7 +150,7 @@ export function calibrateToMarginals(
     parameters: cal.parameters,
     calibration: {
       rows: CALIBRATION_ROWS, maxGap: cal.maxGap,
-      targets: `DP missing rates of ${marginals.groups.length} missingness groups, DP histograms of ${marginals.full.size} constraint-condition columns (secure sums across sites)`,
+      targets: `DP missing rates of ${marginals.groups.length} missingness groups, DP histograms of ${marginals.full.size} constraint-condition and count columns (secure sums across sites)`,
     },
   };
 }

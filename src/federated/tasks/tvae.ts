@@ -8,7 +8,7 @@
  *     site encodes its rows with the same modes and one-hot layout.
  *  2. `missingness` (when some modelled column is nullable or read by a "null when" constraint;
  *     option `calibrate: false` drops it): the central TVAE's calibration targets, one Σ-fraction
- *     sum per missingness group, a code histogram per constraint-condition column and the row
+ *     sum per missingness group, a code histogram per constraint-condition or count column and the row
  *     count, summed securely with distributed noise (tasks/federated-missingness.ts explains why
  *     this is a round of its own rather than part of `histograms`: its own σ, and the condition
  *     columns need the encoders). The initial decoder starts at those marginals and, after the
@@ -286,7 +286,7 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     }
     if (stage === 'missingness') {
       this.state.missingness = Array.from(sum);
-      this.marginals = this.missingness.marginals(this.state.encoders!, sum);
+      this.marginals = this.missingness.marginals(this.state.encoders!, sum, this.missingnessSigma);
       this.startAveraging(this.state.encoders!);
       return { stage, groups: this.marginals.groups.length, conditionColumns: this.marginals.full.size, contributors: info.contributors.length };
     }
@@ -303,7 +303,7 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     this.ledger = PrivacyLedger.fromJSON(s.ledger);
     this.state = { ...s, missingness: s.missingness ?? null, ledger: null };
     this.learner = null;
-    this.marginals = s.encoders && s.missingness ? this.missingness.marginals(s.encoders, s.missingness) : null;
+    this.marginals = s.encoders && s.missingness ? this.missingness.marginals(s.encoders, s.missingness, this.missingnessSigma) : null;
     if (s.encoders && (!this.missingness.active || this.marginals)) {
       this.startAveraging(s.encoders);
       if (s.learner) this.learner!.restore(s.learner);

@@ -361,7 +361,7 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
     const targets = (net: Float64Array[]) => (released ? dpMarginalTargets(encoders, released, net) : counts.map((c) => Float64Array.from(c, (v) => v / n)));
     const cal = calibrateOutputBias(network, parameters, raw, encoders, inputs, CALIBRATION_ROWS, targets, { backend: o.backend, threads: o.threads });
     parameters = cal.parameters;
-    calibration = { rows: CALIBRATION_ROWS, maxGap: cal.maxGap, targets: released ? `DP missing rates of ${released.groups.length} missingness groups, DP histograms of ${released.full.size} constraint-condition columns` : 'exact code frequencies' };
+    calibration = { rows: CALIBRATION_ROWS, maxGap: cal.maxGap, targets: released ? `DP missing rates of ${released.groups.length} missingness groups, DP histograms of ${released.full.size} constraint-condition and count columns` : 'exact code frequencies' };
   }
   return ctganParts(encoders, { layout, cv, embedding, pac }, network, parameters, o.backend === 'cuda' ? 'auto' : o.backend, {
     backend: G.backend, epochs: o.epochs, batchSize: batch, steps, learningRate: o.learningRate, bins: o.bins, pac,

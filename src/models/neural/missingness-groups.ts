@@ -30,7 +30,7 @@ import type { TableSchema } from '../../data/schema';
 import { applicableConstraints, constraintColumns } from '../constraints';
 import { UsageError } from '../../errors';
 import type { CryptoRandom } from '../../dp/noise';
-import { missingCode, type DiscreteColumnEncoder } from '../../transform/discretiser';
+import { isCountColumn, missingCode, type DiscreteColumnEncoder } from '../../transform/discretiser';
 
 /** Nullable columns (encoder indices) that share a missing rate. */
 export interface MissingnessGroup {
@@ -110,7 +110,7 @@ function missingRateOf(sum: number, n: number): number {
  * Calibration targets that move only the missing codes: the missing code of each grouped column
  * gets its group's rate, the value codes keep the network's proportions scaled to the rest.
  * Columns outside every group (not nullable) keep the network's marginal; columns in `full`
- * (constraint-condition columns) get their whole histogram.
+ * (constraint-condition and count columns) get their whole histogram.
  * @example missingOnlyTargets(encoders, groups, rates, networkMarginals)
  */
 export function missingOnlyTargets(encoders: readonly DiscreteColumnEncoder[], groups: readonly MissingnessGroup[], rates: Float64Array, network: readonly Float64Array[], full?: ReadonlyMap<number, Float64Array>): Float64Array[] {
@@ -155,15 +155,27 @@ export function columnFrequencies(columns: readonly number[], codes: readonly In
     const c = new Float64Array(encoders[j].size);
     for (const k of codes[j]) c[k]++;
     if (noise) for (let k = 0; k < c.length; k++) c[k] += noise.rng.gaussian(0, noise.sigma);
-    out.set(j, frequenciesOf(c));
+    out.set(j, frequenciesOf(c, noiseFloor(encoders[j], noise ? noise.sigma : 0)));
   }
   return out;
 }
 
-/** (Noisy) code counts clamped at 0 and normalised (uniform when nothing is left), in place. */
-function frequenciesOf(c: Float64Array): Float64Array {
+/**
+ * Noisy cells of a count column's histogram under this many σ are taken as empty, as MST merges
+ * 1-way cells under 3σ: a count's upper codes are wide and nearly empty, and clamping their noise
+ * at 0 alone left about 5% of the mass there (σ = 35 on 1,500 rows), decoded at tens of crises.
+ */
+export const COUNT_HISTOGRAM_FLOOR_SIGMAS = 2;
+
+/** Noisy counts under this are set to 0: {@link COUNT_HISTOGRAM_FLOOR_SIGMAS}·σ for count columns, else 0. */
+function noiseFloor(e: DiscreteColumnEncoder, sigma: number): number {
+  return isCountColumn(e) ? COUNT_HISTOGRAM_FLOOR_SIGMAS * sigma : 0;
+}
+
+/** (Noisy) code counts with those under `floor` set to 0, normalised (uniform when nothing is left), in place. */
+function frequenciesOf(c: Float64Array, floor: number): Float64Array {
   let sum = 0;
-  for (let k = 0; k < c.length; k++) { c[k] = Math.max(0, c[k]); sum += c[k]; }
+  for (let k = 0; k < c.length; k++) { c[k] = c[k] < floor ? 0 : Math.max(0, c[k]); sum += c[k]; }
   for (let k = 0; k < c.length; k++) c[k] = sum > 0 ? c[k] / sum : 1 / c.length;
   return c;
 }
@@ -182,15 +194,28 @@ export interface DpMarginalPlan {
  */
 export function planDpMarginals(schema: TableSchema, modelled: readonly string[]): DpMarginalPlan {
   const groups = missingnessGroupCount(schema, modelled);
-  const conditionColumns = constraintConditionColumns(schema, modelled);
+  const conditionColumns = histogramColumns(schema, modelled);
   return { releases: groups + conditionColumns.length, groups, conditionColumns };
+}
+
+/**
+ * Modelled columns whose whole code histogram a DP calibration releases: the constraint-condition
+ * columns and the count columns ({@link isCountColumn}). A DP-trained network spreads a count's
+ * codes over its geometric bins (TVAE, ε = 3: voc_12m mean 10–15 crises a year against 1), so its
+ * histogram, zero first, is worth one sensitivity-1 release.
+ * @example histogramColumns(schema, modelled) // ['acs_count', 'age_years', 'chronic_transfusion', 'voc_12m']
+ */
+export function histogramColumns(schema: TableSchema, modelled: readonly string[]): string[] {
+  const keep = new Set(modelled);
+  const counts = schema.columns.filter((c) => keep.has(c.name) && isCountColumn(c)).map((c) => c.name);
+  return [...new Set([...constraintConditionColumns(schema, modelled), ...counts])].sort();
 }
 
 /** The released (noisy) marginals a DP calibration targets. */
 export interface DpMarginals {
   groups: MissingnessGroup[];
   rates: Float64Array;
-  /** Whole noisy histograms of the constraint-condition columns, by encoder index. */
+  /** Whole noisy histograms of the constraint-condition and count columns, by encoder index. */
   full: Map<number, Float64Array>;
 }
 
@@ -207,7 +232,7 @@ export function measureDpMarginals(plan: DpMarginalPlan, encoders: readonly Disc
 /** Where a plan's releases come from, by encoder index (public: from the schema and the encoders). */
 export interface DpMarginalLayout {
   groups: MissingnessGroup[];
-  /** Encoder indices of the constraint-condition columns, in the plan's order. */
+  /** Encoder indices of the constraint-condition and count columns, in the plan's order. */
   condition: number[];
 }
 
@@ -251,10 +276,11 @@ export function dpMarginalSums(layout: DpMarginalLayout, encoders: readonly Disc
 
 /**
  * The released marginals from (noisy) sums laid out as {@link dpMarginalSums} and a (noisy) row
- * count: rates clamped to [0, 1], histograms clamped at 0 and normalised (post-processing).
- * @example dpMarginalsFromSums(layout, encoders, noisySums, 2987.4)
+ * count: rates clamped to [0, 1], histograms clamped at 0 (count columns: floored at 2σ, σ the
+ * noise of the sums) and normalised (post-processing).
+ * @example dpMarginalsFromSums(layout, encoders, noisySums, 2987.4, 35)
  */
-export function dpMarginalsFromSums(layout: DpMarginalLayout, encoders: readonly DiscreteColumnEncoder[], sums: ArrayLike<number>, n: number): DpMarginals {
+export function dpMarginalsFromSums(layout: DpMarginalLayout, encoders: readonly DiscreteColumnEncoder[], sums: ArrayLike<number>, n: number, sigma: number): DpMarginals {
   const length = dpMarginalSumsLength(layout, encoders);
   if (sums.length !== length) throw new UsageError(`Expected ${length} summed missingness and condition-column counts but received ${sums.length}`);
   const rows = Math.max(1, n);
@@ -263,7 +289,7 @@ export function dpMarginalsFromSums(layout: DpMarginalLayout, encoders: readonly
   let at = layout.groups.length;
   for (const j of layout.condition) {
     const size = encoders[j].size;
-    full.set(j, frequenciesOf(Float64Array.from({ length: size }, (_, k) => sums[at + k])));
+    full.set(j, frequenciesOf(Float64Array.from({ length: size }, (_, k) => sums[at + k]), noiseFloor(encoders[j], sigma)));
     at += size;
   }
   return { groups: layout.groups, rates, full };

@@ -107,7 +107,7 @@ export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequ
         pre.push({ mechanism: { kind: 'pure-dp', epsilon: quantileEpsilonEach, count: m.count, name: 'exponential mechanism' }, note: `${req.model}: DP quantile edges of the mode-specific normaliser (${m.count} quantiles)` });
       } else if (m.note === 'missing') {
         missingnessSigma = Math.sqrt(m.count / (2 * r));
-        pre.push({ mechanism: { kind: 'gaussian', noiseMultiplier: missingnessSigma, count: m.count }, note: `${req.model}: noisy missing rates of missingness groups and code counts of constraint-condition columns (${m.count})` });
+        pre.push({ mechanism: { kind: 'gaussian', noiseMultiplier: missingnessSigma, count: m.count }, note: `${req.model}: noisy missing rates of missingness groups and code counts of constraint-condition and count columns (${m.count})` });
       } else {
         countSigma = Math.sqrt(m.count / (2 * r));
         pre.push({ mechanism: { kind: 'gaussian', noiseMultiplier: countSigma, count: m.count }, note: `${req.model}: ${req.countNote ?? 'noisy category counts of the conditional-vector columns'} (${m.count})` });

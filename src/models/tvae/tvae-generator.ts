@@ -174,7 +174,7 @@ function trainTvae(ctx: TrainContext): TrainedParts {
     const targets = (net: Float64Array[]) => (counts ? counts.map((c) => Float64Array.from(c, (v) => v / n)) : dpMarginalTargets(encoders, released as DpMarginals, net));
     const cal = calibrateOutputBias(network, parameters, raw, encoders, [noise], CALIBRATION_ROWS, targets, { backend: o.backend, threads: o.threads });
     parameters = cal.parameters;
-    calibration = { rows: CALIBRATION_ROWS, maxGap: cal.maxGap, targets: counts ? 'exact code frequencies' : `DP missing rates of ${released?.groups.length} missingness groups, DP histograms of ${released?.full.size} constraint-condition columns` };
+    calibration = { rows: CALIBRATION_ROWS, maxGap: cal.maxGap, targets: counts ? 'exact code frequencies' : `DP missing rates of ${released?.groups.length} missingness groups, DP histograms of ${released?.full.size} constraint-condition and count columns` };
   }
   return tvaeParts(encoders, raw, network, embedding, parameters, o.backend === 'cuda' ? 'auto' : o.backend, {
       backend: trainer.backend, epochs: o.epochs, batchSize: batch, steps, ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}), learningRate: o.learningRate, bins: o.bins,

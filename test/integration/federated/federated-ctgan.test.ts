@@ -36,7 +36,7 @@ test('federated CTGAN across 4 site processes: critic by secure DP-SGD, generato
   for (const s of ['ES1', 'FR1', 'IT1', 'NL1']) {
     const ledger = PrivacyLedger.open(path.join(ledgers, `site-${s}.arrow.ledger.json`));
     expect(ledger.entries.map((e) => e.mechanism)).toEqual(['gaussian', 'gaussian', 'gaussian', 'subsampled-gaussian']);
-    expect((ledger.entries[2].parameters as { count: number }).count).toBe(4); // 3 missingness groups and the row count
+    expect((ledger.entries[2].parameters as { count: number }).count).toBe(5); // 3 missingness groups, the voc_12m count histogram and the row count
     expect((ledger.entries[3].parameters as { steps: number }).steps).toBe(ROUNDS);
     expect(ledger.spent().epsilon).toBeLessThanOrEqual(EPSILON + 1e-9);
   }

@@ -43,12 +43,12 @@ test('federated TVAE across 4 site processes reaches the fidelity of central DP 
   expect(fed.distributedDp).toBe(true);
   expect(fed.contributors.every((c) => c.length >= 3)).toBe(true);
 
-  // Each site charged the histograms, the missingness sums (3 groups and the row count) and all DP-SGD steps to its own ledger, within ε.
+  // Each site charged the histograms, the missingness sums (3 groups, the voc_12m count histogram and the row count) and all DP-SGD steps to its own ledger, within ε.
   for (const s of ['ES1', 'FR1', 'IT1', 'NL1']) {
     const ledger = PrivacyLedger.open(path.join(ledgers, `site-${s}.arrow.ledger.json`));
     const gaussians = ledger.entries.filter((e) => e.mechanism === 'gaussian');
     expect(gaussians.length).toBe(2);
-    expect((gaussians[1].parameters as { count: number }).count).toBe(4);
+    expect((gaussians[1].parameters as { count: number }).count).toBe(5);
     const steps = ledger.entries.filter((e) => e.mechanism === 'subsampled-gaussian');
     expect(steps.length).toBe(1); // all of the federation's steps, charged before the first one
     expect((steps[0].parameters as { steps: number }).steps).toBe(ROUNDS);

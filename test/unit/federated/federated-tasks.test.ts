@@ -19,6 +19,8 @@ import { FederatedDiscretisation } from '../../../src/federated/tasks/federated-
 import { FederatedMissingness, siteMissingnessVector } from '../../../src/federated/tasks/federated-missingness';
 import { columnFrequencies, groupMissingRates } from '../../../src/models/neural/missingness-groups';
 import { encodeRows, rowLayout } from '../../../src/models/neural/row-layout';
+import { binOf } from '../../../src/transform/discretiser';
+import { readNumbers } from '../../../src/transform/column-values';
 import { missingRate, temporaryDir } from '../../support/federated-cohort';
 import { SecureDpSgdCoordinatorTask, encodedSensitivity, COUNT_WEIGHT } from '../../../src/federated/tasks/secure-dp-sgd';
 
@@ -28,6 +30,8 @@ const schema: TableSchema = { version: 1, columns: ['sex', 'genotype', 'hb_g_dl'
 const base = { epsilon: 3, delta: 1e-6, sites: ['a', 'b', 'c'], threshold: 2, distributedDp: true, schemaHint: schema };
 const small = { seed: 1, embeddingDim: 8, compressDims: [16], decompressDims: [16] };
 const tmp = temporaryDir('hemasynth-fedtasks-');
+/** A summed voc_12m code histogram of 200 rows (most without a crisis), as the missingness round carries it. */
+const vocHistogram = (codes: number) => Array.from({ length: codes }, (_, k) => [120, 50, 20, 10][k] ?? 0);
 
 test('tvae: the histogram and missingness rounds, then learning rounds whose plan carries the encoders; checkpoint and restore keep the global model', () => {
   const task = new TvaeCoordinatorTask({ ...base, rounds: 3, options: small });
@@ -36,20 +40,22 @@ test('tvae: the histogram and missingness rounds, then learning rounds whose pla
   expect((h.plan as { stage: string }).stage).toBe('histograms');
   expect(h.noiseSigmaPerSite).toBeGreaterThan(0);
   task.absorbRound(0, new Float64Array(h.vectorLength).fill(3), { round: 0, contributors: ['a', 'b'], dropped: ['c'] });
-  // hb_g_dl is the one nullable column: one group sum, then the row count.
+  // hb_g_dl is the one nullable column: one group sum; voc_12m is a count column: its code
+  // histogram; then the row count.
   const m = task.planRound(1);
-  const mPlan = m.plan as { stage: string; missingness: { groups: number[][]; condition: number[] }; mechanism: { noiseMultiplier: number; count: number } };
+  const mPlan = m.plan as { stage: string; encoders: Array<{ size: number }>; missingness: { groups: number[][]; condition: number[] }; mechanism: { noiseMultiplier: number; count: number } };
   expect(mPlan.stage).toBe('missingness');
-  expect(mPlan.missingness).toEqual({ groups: [[2]], condition: [] });
-  expect(m.vectorLength).toBe(2);
-  expect(mPlan.mechanism.count).toBe(2);
+  expect(mPlan.missingness).toEqual({ groups: [[2]], condition: [3] });
+  const vocCodes = mPlan.encoders[3].size;
+  expect(m.vectorLength).toBe(2 + vocCodes);
+  expect(mPlan.mechanism.count).toBe(3);
   expect(m.noiseSigmaPerSite! / m.format.scale).toBeCloseTo(mPlan.mechanism.noiseMultiplier / Math.sqrt(2), 9);
   // The coordinator's ledger charged all of it: histograms, missingness, DP-SGD, within ε.
   const ledger = (task.checkpoint() as { ledger: unknown }).ledger;
   expect(PrivacyLedger.fromJSON(ledger).entries.map((e) => e.mechanism)).toEqual(['gaussian', 'gaussian', 'subsampled-gaussian']);
   expect(PrivacyLedger.fromJSON(ledger).spent().epsilon).toBeLessThanOrEqual(3 + 1e-9);
   expect(() => task.planRound(2)).toThrow(/missing rates are not measured/);
-  task.absorbRound(1, Float64Array.from([60, 200]), { round: 1, contributors: ['a', 'b'], dropped: ['c'] });
+  task.absorbRound(1, Float64Array.from([60, ...vocHistogram(vocCodes), 200]), { round: 1, contributors: ['a', 'b'], dropped: ['c'] });
   const p1 = task.planRound(2);
   const plan1 = p1.plan as { stage: string; encoders: unknown[]; training: { protocol: string; noiseMultiplier: number; localSteps: number } };
   expect(plan1.stage).toBe('learn');
@@ -95,7 +101,10 @@ test('missingness round: a site charges its ledger, then sends its exact group s
   const plan = task.planRound(1).plan as { stage: string; mechanism: unknown; missingness: unknown };
   const site = new TvaeSiteTask({ site: 'a', dataFile, ledgerFile });
   const v = await site.localVector(plan, { round: 1, attempt: 0, site: 'a', contributors: 3 });
-  expect(Array.from(v)).toEqual([Math.round(missingRate(rows, 'hb_g_dl') * rows.numRows), rows.numRows]);
+  const voc = readNumbers(rows, 'voc_12m'), vocEdges = (plan as unknown as { encoders: Array<{ column: string; edges: number[] }> }).encoders[3].edges;
+  const vocCounts = new Array(vocEdges.length - 1).fill(0);
+  for (const x of voc) vocCounts[binOf(vocEdges, x)]++;
+  expect(Array.from(v)).toEqual([Math.round(missingRate(rows, 'hb_g_dl') * rows.numRows), ...vocCounts, rows.numRows]);
   expect(v[0]).toBeGreaterThan(0);
   const entries = PrivacyLedger.open(ledgerFile).entries;
   expect(entries.map((e) => e.parameters)).toEqual([expect.objectContaining(plan.mechanism as object)]);
@@ -119,7 +128,7 @@ test('missingness sums are additive over sites: two sites\' vectors give the poo
   for (const t of sites) siteMissingnessVector(plan, encoders, encodeRows(t, encoders, rowLayout(encoders)).codes, t.numRows, 'test').forEach((v, i) => { sum[i] += v; });
   expect(sum[vectorLength - 1]).toBe(table.numRows);
   const pooled = encodeRows(table, encoders, rowLayout(encoders)).codes;
-  const released = m.marginals(encoders, sum);
+  const released = m.marginals(encoders, sum, 0);
   const layout = m.layout(encoders);
   expect(Array.from(released.rates)).toEqual(Array.from(groupMissingRates(layout.groups, pooled, encoders, table.numRows, null)));
   expect(released.rates.some((r) => r > 0)).toBe(true);
@@ -134,20 +143,21 @@ test('tvae and ctgan: the coordinator calibrates the written model to the summed
   // A 40% missing rate from the secure sum (80 of 200 rows), far from where the networks start.
   const tvae = new TvaeCoordinatorTask({ ...base, rounds: 1, options: small });
   tvae.absorbRound(0, new Float64Array(tvae.planRound(0).vectorLength).fill(3), { round: 0, contributors: ['a', 'b'], dropped: [] });
-  tvae.absorbRound(1, Float64Array.from([80, 200]), { round: 1, contributors: ['a', 'b'], dropped: [] });
+  const vocCodes = (tvae.planRound(1).plan as { encoders: Array<{ size: number }> }).encoders[3].size;
+  tvae.absorbRound(1, Float64Array.from([80, ...vocHistogram(vocCodes), 200]), { round: 1, contributors: ['a', 'b'], dropped: [] });
   const ctgan = new CtganCoordinatorTask({ ...base, rounds: 1, options: { seed: 2, embeddingDim: 8 } });
   const stages = ['histograms', 'counts', 'missingness'];
   stages.forEach((stage, r) => {
     const p = ctgan.planRound(r);
     expect((p.plan as { stage: string }).stage).toBe(stage);
-    ctgan.absorbRound(r, stage === 'missingness' ? Float64Array.from([80, 200]) : new Float64Array(p.vectorLength).fill(10), { round: r, contributors: ['a', 'b'], dropped: [] });
+    ctgan.absorbRound(r, stage === 'missingness' ? Float64Array.from([80, ...vocHistogram(vocCodes), 200]) : new Float64Array(p.vectorLength).fill(10), { round: r, contributors: ['a', 'b'], dropped: [] });
   });
   for (const [name, task] of [['tvae', tvae], ['ctgan', ctgan]] as const) {
     const out = path.join(dir, `${name}.hsm`);
     task.finish(out);
     const model = loadModel(out);
     const calibration = (model.manifest.generator.training as { calibration: { maxGap: number; targets: string } }).calibration;
-    expect(calibration.targets).toMatch(/^DP missing rates of 1 missingness groups, DP histograms of 0 constraint-condition columns/);
+    expect(calibration.targets).toMatch(/^DP missing rates of 1 missingness groups, DP histograms of 1 constraint-condition and count columns/);
     expect(calibration.maxGap).toBeLessThan(0.01);
     // 4,000 sampled rows: the rate's standard error is 0.8 points.
     expect(Math.abs(missingRate(sampleModel(model, { rows: 4000, seed: 3 }), 'hb_g_dl') - 0.4)).toBeLessThan(0.035);
@@ -195,9 +205,10 @@ test('ctgan: histograms, code counts, missingness sums, then critic rounds whose
   task.absorbRound(1, new Float64Array(counts.vectorLength).fill(10), { round: 1, contributors: ['a', 'b'], dropped: [] });
   const missing = task.planRound(2);
   expect((missing.plan as { stage: string }).stage).toBe('missingness');
-  expect(missing.vectorLength).toBe(2);
-  expect(() => task.absorbRound(2, new Float64Array(3), { round: 2, contributors: ['a', 'b'], dropped: [] })).toThrow(/summed vector of 2/);
-  task.absorbRound(2, Float64Array.from([30, 200]), { round: 2, contributors: ['a', 'b'], dropped: [] });
+  const vocCodes = (missing.plan as { encoders: Array<{ size: number }> }).encoders[3].size;
+  expect(missing.vectorLength).toBe(2 + vocCodes);
+  expect(() => task.absorbRound(2, new Float64Array(3), { round: 2, contributors: ['a', 'b'], dropped: [] })).toThrow(new RegExp(`summed vector of ${2 + vocCodes}`));
+  task.absorbRound(2, Float64Array.from([30, ...vocHistogram(vocCodes), 200]), { round: 2, contributors: ['a', 'b'], dropped: [] });
   const learn = task.planRound(3);
   const plan = learn.plan as { stage: string; generator: string; conditional: { width: number } };
   expect(plan.stage).toBe('learn');

@@ -8,11 +8,11 @@ import { tableFromArrays, type Table } from 'apache-arrow';
 import type { TableSchema } from '../../../src/data/schema';
 import { PrivacyLedger } from '../../../src/dp/ledger';
 import { sampleModel, trainModel } from '../../../src/models/model-api';
-import { constraintConditionColumns, groupMissingRates, missingOnlyTargets, missingnessGroupCount, missingnessGroups, planDpMarginals } from '../../../src/models/neural/missingness-groups';
+import { constraintConditionColumns, dpMarginalsFromSums, groupMissingRates, missingOnlyTargets, missingnessGroupCount, missingnessGroups, planDpMarginals } from '../../../src/models/neural/missingness-groups';
 import { calibrateOutputBias, codeCounts, meanCodeProbabilities } from '../../../src/models/neural/output-calibration';
 import type { RawOutputLayout } from '../../../src/models/neural/row-layout';
 import type { GeneratorNetworkSpec } from '../../../src/models/neural/generator-network';
-import { encodeTable, fitDiscretisation } from '../../../src/transform/discretiser';
+import { encodeTable, fitDiscretisation, type DiscreteColumnEncoder } from '../../../src/transform/discretiser';
 import { missingnessGaps } from './neural-checks';
 import { neuralCohort } from './neural-fixture';
 
@@ -122,13 +122,26 @@ describe('missingness groups', () => {
     expect(Array.from(rates)).toEqual([(2 + 1) / 2 / 4, 1 / 4]);
   });
 
-  test('the columns that "null when" constraints read get whole histograms under DP', () => {
+  test('a count column\'s released histogram drops cells under 2σ (a wide upper code holding only noise); others keep them', () => {
+    const count = { column: 'n', kind: 'integer', output: 'int32', levels: 'bins', edges: [0, 1, 2, 5, 40, 101], integer: true, min: 0, max: 100, nullable: false, size: 5, source: 'schema' } as DiscreteColumnEncoder;
+    const hb = { ...count, column: 'x', kind: 'continuous', output: 'float64', integer: false, edges: [3, 6, 9, 12, 15, 17], min: 3, max: 17 } as DiscreteColumnEncoder;
+    const sums = [700, 300, 20, 50, 10, 700, 300, 20, 50, 10];
+    const m = dpMarginalsFromSums({ groups: [], condition: [0, 1] }, [count, hb], sums, 1080, 15);
+    expect(Array.from(m.full.get(0) as Float64Array)).toEqual([700, 300, 0, 50, 0].map((x) => x / 1050));
+    expect(Array.from(m.full.get(1) as Float64Array)).toEqual([700, 300, 20, 50, 10].map((x) => x / 1080));
+    // σ = 0 (exact sums): nothing is dropped
+    expect(Array.from(dpMarginalsFromSums({ groups: [], condition: [0] }, [count], sums.slice(0, 5), 1080, 0).full.get(0) as Float64Array)).toEqual([700, 300, 20, 50, 10].map((x) => x / 1080));
+  });
+
+  test('the columns that "null when" constraints read, and count columns, get whole histograms under DP', () => {
     const { schema: scd } = neuralCohort(50, 1);
     const modelled = scd.columns.map((c) => c.name);
     // tcd_velocity_cm_s is null when age_years < 2 or >= 17; lic_mg_g is null when not chronic_transfusion.
     expect(constraintConditionColumns(scd, modelled)).toEqual(['age_years', 'chronic_transfusion']);
     const plan = planDpMarginals(scd, modelled);
-    expect(plan.releases).toBe(plan.groups + 2);
+    // plus the two count columns (integers from 0 with more than 32 values): crises and ACS episodes
+    expect(plan.conditionColumns).toEqual(['acs_count', 'age_years', 'chronic_transfusion', 'voc_12m']);
+    expect(plan.releases).toBe(plan.groups + 4);
     expect(constraintConditionColumns(scd, modelled.filter((c) => c !== 'age_years'))).toEqual(['chronic_transfusion']);
   });
 });
