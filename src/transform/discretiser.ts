@@ -71,10 +71,11 @@ export interface DiscretisationOptions {
   bins?: number;
   /**
    * `equal-width`: numeric columns with both schema bounds get `bins` equal-width bins between
-   * them (public, no budget) instead of quantile edges. Count columns ({@link isCountColumn})
-   * get geometric public edges ({@link countEdges}) either way unless training is non-private. A DP training uses it when the budget
+   * them (public, no budget) instead of quantile edges. A DP training uses it when the budget
    * per quantile is too small for the exponential mechanism to say anything (its edges would be
-   * close to uniform draws over the bounds). Default `quantiles`.
+   * close to uniform draws over the bounds). Default `quantiles`. Count columns
+   * ({@link isCountColumn}) get geometric public edges ({@link countEdges}) in either mode unless
+   * training is non-private.
    */
   numericEdges?: 'quantiles' | 'equal-width';
   /**
@@ -295,17 +296,15 @@ export function fitDiscretisation(table: Table, schema: TableSchema, privacy: Di
       return { ...base, levels: 'categories', categories: [...categories], integer: false, size: categories.length + (nullable ? 1 : 0), source };
     }
     const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
-    if (needs === 'none' && isCountColumn(c) && privacy.quantileEpsilonEach === null && table.getChild(c.name) && table.numRows > 0) {
-      // Non-private with the data at hand: exact edges (one code per value when few).
-      const fitted = numericEdges(c, readNumbers(table, c.name), bins, privacy, opts.tails ?? true);
-      return { ...base, levels: 'bins', edges: fitted.edges, integer: true, min: fitted.min, max: fitted.max, size: fitted.edges.length - 1 + (nullable ? 1 : 0), source: fitted.source };
-    }
-    if (needs === 'none' && !(c.kind === 'integer' && (hi as number) - (lo as number) + 1 <= MAX_INTEGER_LEVELS)) {
+    // A count column of a non-private run with the data at hand takes the exact path below (one
+    // code per observed value when few); otherwise its public geometric edges.
+    const exactCounts = isCountColumn(c) && privacy.quantileEpsilonEach === null && Boolean(table.getChild(c.name)) && table.numRows > 0;
+    if (needs === 'none' && !exactCounts && !(c.kind === 'integer' && (hi as number) - (lo as number) + 1 <= MAX_INTEGER_LEVELS)) {
       const integer = c.kind !== 'continuous';
       const edges = isCountColumn(c) ? countEdges(hi as number, bins) : equalWidthEdges(lo as number, hi as number, bins, integer);
       return { ...base, levels: 'bins', edges, integer, min: lo, max: hi, size: edges.length - 1 + (nullable ? 1 : 0), source: 'schema' };
     }
-    if (needs === 'none') {
+    if (needs === 'none' && !exactCounts) {
       const edges: number[] = [];
       for (let v = lo as number; v <= (hi as number) + 1; v++) edges.push(v);
       return { ...base, levels: 'bins', edges, integer: true, min: lo, max: hi, size: edges.length - 1 + (nullable ? 1 : 0), source: 'schema' };
