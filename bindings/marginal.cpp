@@ -60,12 +60,12 @@ static Napi::Value PairL1Scores(const Napi::CallbackInfo& info) {
   });
 }
 
-// marginalSampleTree(order, parent, parent2, sizes, cpt, cptOffsets, rows, seed, threads) -> Int32Array (rows x d, column-major)
+// marginalSampleTree(order, parentStart, parentList, sizes, cpt, cptOffsets, rows, seed, threads) -> Int32Array (rows x d, column-major)
 static Napi::Value SampleTree(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto order = i32_arg(info, 0, "order");
-  auto parent = i32_arg(info, 1, "parent");
-  auto parent2 = i32_arg(info, 2, "parent2");
+  auto parent_start = i32_arg(info, 1, "parentStart");
+  auto parent_list = i32_arg(info, 2, "parentList");
   auto sizes = i32_arg(info, 3, "sizes");
   auto cpt = f64_arg(info, 4, "cpt");
   auto offsets = i32_arg(info, 5, "cptOffsets");
@@ -75,11 +75,10 @@ static Napi::Value SampleTree(const Napi::CallbackInfo& info) {
   return guarded(env, [&]() -> Napi::Value {
     size_t d = sizes.length;
     require_length(env, order.length, d, "order");
-    require_length(env, parent.length, d, "parent");
-    require_length(env, parent2.length, d, "parent2");
+    require_length(env, parent_start.length, d + 1, "parentStart");
     require_length(env, offsets.length, d, "cptOffsets");
-    auto out = hemasynth::marginal::sample_tree(order.data, parent.data, parent2.data, sizes.data, static_cast<int64_t>(d), cpt.data,
-                                                static_cast<int64_t>(cpt.length), offsets.data, rows, seed, threads);
+    auto out = hemasynth::marginal::sample_tree(order.data, parent_start.data, parent_list.data, static_cast<int64_t>(parent_list.length), sizes.data,
+                                                static_cast<int64_t>(d), cpt.data, static_cast<int64_t>(cpt.length), offsets.data, rows, seed, threads);
     auto arr = Napi::Int32Array::New(env, out.size());
     std::copy(out.begin(), out.end(), arr.Data());
     return arr;

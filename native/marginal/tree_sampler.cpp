@@ -10,19 +10,27 @@
 
 namespace hemasynth::marginal {
 
-std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent, const int32_t* parent2, const int32_t* sizes, int64_t d,
-                                 const double* cpt, int64_t cpt_len, const int32_t* cpt_offsets,
+std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent_start, const int32_t* parent_list, int64_t parent_list_len,
+                                 const int32_t* sizes, int64_t d, const double* cpt, int64_t cpt_len, const int32_t* cpt_offsets,
                                  int64_t rows, int32_t seed, int threads) {
+  if (parent_start[0] != 0 || parent_start[d] != parent_list_len) throw Error("parentStart", "Expected offsets from 0 to the length of parentList (" + std::to_string(parent_list_len) + ")");
+  for (int64_t j = 0; j < d; ++j) {
+    if (sizes[j] < 1) throw Error("sizes", "Expected sizes >= 1");
+    if (parent_start[j + 1] < parent_start[j]) throw Error("parentStart", "Expected non-decreasing offsets");
+  }
   std::vector<char> seen(static_cast<size_t>(d), 0);
+  std::vector<int64_t> table_rows(static_cast<size_t>(d), 1);
   for (int64_t t = 0; t < d; ++t) {
     int32_t j = order[t];
     if (j < 0 || j >= d || seen[j]) throw Error("order", "Expected a permutation of the " + std::to_string(d) + " nodes");
-    int32_t p = parent[j];
-    if (p >= d || p < -1 || (p >= 0 && !seen[p])) throw Error("parent", "Expected every parent to precede its child in the order (node " + std::to_string(j) + ")");
-    int32_t q = parent2[j];
-    if (q >= d || q < -1 || (q >= 0 && (!seen[q] || p < 0 || q == p))) throw Error("parent2", "Expected every second parent to precede its child, beside a first parent (node " + std::to_string(j) + ")");
-    if (sizes[j] < 1) throw Error("sizes", "Expected sizes >= 1");
-    int64_t want = (p >= 0 ? static_cast<int64_t>(sizes[p]) : 1) * (q >= 0 ? static_cast<int64_t>(sizes[q]) : 1) * sizes[j];
+    for (int32_t k = parent_start[j]; k < parent_start[j + 1]; ++k) {
+      int32_t p = parent_list[k];
+      if (p < 0 || p >= d || !seen[p]) throw Error("parentList", "Expected every parent to be a node that precedes its child in the order (node " + std::to_string(j) + ")");
+      for (int32_t k2 = parent_start[j]; k2 < k; ++k2)
+        if (parent_list[k2] == p) throw Error("parentList", "Expected distinct parents (node " + std::to_string(j) + ")");
+      table_rows[j] = static_cast<int64_t>(checked_mul(static_cast<size_t>(table_rows[j]), static_cast<size_t>(sizes[p]), "table rows"));
+    }
+    int64_t want = static_cast<int64_t>(checked_mul(static_cast<size_t>(table_rows[j]), static_cast<size_t>(sizes[j]), "table cells"));
     if (cpt_offsets[j] < 0 || static_cast<int64_t>(cpt_offsets[j]) + want > cpt_len) throw Error("cptOffsets", "Expected the table of node " + std::to_string(j) + " inside cpt");
     seen[j] = 1;
   }
@@ -31,7 +39,7 @@ std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent, co
   // by 2^32 is exact in double), so the comparison needs no conversion per draw.
   std::vector<int64_t> thr(static_cast<size_t>(cpt_len));
   for (int64_t j = 0; j < d; ++j) {
-    int64_t s = sizes[j], nrows = (parent[j] >= 0 ? sizes[parent[j]] : 1) * (parent2[j] >= 0 ? sizes[parent2[j]] : 1);
+    int64_t s = sizes[j], nrows = table_rows[j];
     for (int64_t r = 0; r < nrows; ++r) {
       const double* src = cpt + cpt_offsets[j] + r * s;
       int64_t* dst = thr.data() + cpt_offsets[j] + r * s;
@@ -64,14 +72,18 @@ std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent, co
           const uint64_t k = (static_cast<uint64_t>(rng.next_u32()) * (i + 1)) >> 32;
           std::swap(strata[i], strata[k]);
         }
-        const int32_t j = order[t], p = parent[j], q = parent2[j], s = sizes[j];
+        const int32_t j = order[t], s = sizes[j];
         const int64_t* base = thr.data() + cpt_offsets[j];
         int32_t* dst = out.data() + static_cast<int64_t>(j) * rows;
-        const int32_t* pc = p >= 0 ? out.data() + static_cast<int64_t>(p) * rows : nullptr;
-        const int32_t* qc = q >= 0 ? out.data() + static_cast<int64_t>(q) * rows : nullptr;
-        const int64_t sq = q >= 0 ? sizes[q] : 1;
+        const int32_t p0 = parent_start[j], np = parent_start[j + 1] - p0;
         for (int64_t i = r0; i < r1; ++i) {
-          const int64_t* row = pc ? base + (static_cast<int64_t>(pc[i]) * sq + (qc ? qc[i] : 0)) * s : base;
+          // Row of the table: mixed radix over the parents' codes (first parent most significant).
+          int64_t r = 0;
+          for (int32_t k = 0; k < np; ++k) {
+            const int32_t p = parent_list[p0 + k];
+            r = r * sizes[p] + out[static_cast<size_t>(static_cast<int64_t>(p) * rows + i)];
+          }
+          const int64_t* row = base + r * s;
           const int64_t x = strata[static_cast<size_t>(i - r0)];
           int32_t k = 0;
           while (k < s - 1 && x >= row[k]) ++k;

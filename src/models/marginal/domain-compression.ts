@@ -13,7 +13,7 @@
  * Everything here is post-processing of released noisy counts: no data is read.
  */
 import type { EncodedColumns } from './contingency';
-import type { TreeModel } from './tree-estimation';
+import { familyParents, type TreeModel } from './tree-estimation';
 
 /** Per column: the compressed code of each original code, and the number of compressed codes. */
 export interface DomainCompression {
@@ -82,15 +82,23 @@ export function expandTree(tree: TreeModel, c: DomainCompression, shares: readon
     return Float64Array.from(p, (v, k) => (mass[g[k]] > 0 ? v / mass[g[k]] : 1 / members[g[k]]));
   });
   const tables = tree.tables.map((t, j) => {
-    const p = tree.parent[j];
-    const rows = p >= 0 ? sizes[p] : 1;
+    const ps = familyParents(tree, j);
+    const rows = ps.reduce((r, q) => r * sizes[q], 1);
     const cs = c.sizes[j];
     const out = new Float64Array(rows * sizes[j]);
     for (let x = 0; x < rows; x++) {
-      const gx = p >= 0 ? c.groupOf[p][x] : 0;
+      // The compressed row of original parent codes x (mixed radix, first parent most significant).
+      let gx = 0;
+      for (let k = 0, rest = x, scale = rows; k < ps.length; k++) {
+        scale /= sizes[ps[k]];
+        const code = Math.floor(rest / scale);
+        rest -= code * scale;
+        gx = gx * c.sizes[ps[k]] + c.groupOf[ps[k]][code];
+      }
       for (let y = 0; y < sizes[j]; y++) out[x * sizes[j] + y] = t[gx * cs + c.groupOf[j][y]] * within[j][y];
     }
     return out;
   });
-  return { sizes: [...sizes].slice(0, d), parent: [...tree.parent], order: [...tree.order], tables, total: tree.total };
+  const extra = tree.extraParents ? { extraParents: tree.extraParents.map((e) => [...e]) } : {};
+  return { sizes: [...sizes].slice(0, d), parent: [...tree.parent], ...extra, order: [...tree.order], tables, total: tree.total };
 }

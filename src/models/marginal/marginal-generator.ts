@@ -19,8 +19,9 @@
  *    (tree-estimation.ts), and expands it back to the full codes.
  * Noise on counts is the exact discrete Gaussian (Canonne, Kamath & Steinke 2020), whose privacy
  * is at least that of the continuous Gaussian of the same σ, so it is accounted as the Gaussian
- * mechanism (sensitivity 1, add/remove). A non-private training (ε = ∞) is the plain MST tree
- * with exact quantile edges and BIC-chosen 3-way cliques (second-parents.ts).
+ * mechanism (sensitivity 1, add/remove). A non-private training (ε = ∞) reads exact quantile
+ * edges and counts and fits a Bayesian network with up to three (coarsened) parents per column
+ * (family-selection.ts): the MST tree kept 1 of the 13 clinical checks on the cohort.
  *
  * What noisy marginals can reach on the issue's cohort (280 columns, 1,500 rows, δ = 1e-6; fidelity
  * ratio of src/models/fidelity-ratio.ts, training seed 3):
@@ -45,8 +46,8 @@ import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } 
 import { calibratedMechanisms, MechanismShare } from '../privacy-plan';
 import { EncodedColumns, flattenCodes, measureMarginals, pairL1Scores } from './contingency';
 import { selectShallowTree, selectSpanningTree, shallowTreeSelections } from './mst-selection';
-import { MarginalMeasurement, TreeModel, fitFromMeasurements, projectToSimplex } from './tree-estimation';
-import { addSecondParents } from './second-parents';
+import { MarginalMeasurement, TreeModel, parentViolation, familyRows, fitFromMeasurements, projectToSimplex } from './tree-estimation';
+import { fitFamilies, parentGroupsOf, selectFamilies } from './family-selection';
 import { compressCodes, compressCounts, compressDomains, expandTree } from './domain-compression';
 import { conditionTree, sampleTree } from './tree-sampler';
 import { UsageError } from '../../errors';
@@ -68,6 +69,8 @@ export const QUANTILE_RANK_FACTOR = 20;
  * and 8 σ₂ are within seed noise (7.3–7.7).
  */
 export const DEPTH_PENALTY_SIGMAS = 3;
+/** Levels of an ordered column when it is a parent in a non-private model (family-selection.ts). */
+export const PARENT_LEVELS = 4;
 /** MST's compression threshold: 1-way cells with a noisy count under this many σ₁ are merged. */
 export const COMPRESSION_SIGMAS = 3;
 /** Below this many numeric bins the 1% tail bins are dropped. */
@@ -168,6 +171,17 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
     for (let k = 0; k < counts.length; k++) out[k] = counts[k] + discreteGaussian(ctx.noise, sigma);
     return out;
   };
+  if (!ctx.privacy) {
+    // Non-private: a junction tree with up to maxParents parents per column, from exact counts.
+    ctx.progress(0.3, 'select families');
+    const maxParents = typeof ctx.options.maxParents === 'number' ? ctx.options.maxParents : undefined;
+    const oneWay = measureMarginals(enc, encoders.map((_, j) => [j]), { flat });
+    const parentGroups = parentGroupsOf(oneWay, encoders.map((e) => e.levels === 'bins'), encoders.map((e) => e.nullable), typeof ctx.options.parentLevels === 'number' ? ctx.options.parentLevels : PARENT_LEVELS);
+    const tree = fitFamilies(enc, selectFamilies(enc, { ...(ctx.options.familySearch as object | undefined), maxParents, parentGroups }));
+    ctx.progress(0.9, 'fit tables');
+    const edges = tree.parent.flatMap((p, j) => (p >= 0 ? [[p, j] as [number, number]] : []));
+    return { encoders, ...treeParts(tree, edges, { sigma1: 0, sigma2: 0, selectionEpsilon: null, quantileEpsilon: null, countSigma: null, bins, tails: tails ? 1 : 0, equalWidthEdges: numericEdges === 'equal-width' ? 1 : 0 }) };
+  }
   ctx.progress(0.3, 'measure 1-way marginals');
   const singles = measureMarginals(enc, encoders.map((_, j) => [j]), { flat });
   const measurements: MarginalMeasurement[] = singles.map((c, j) => ({ clique: [j], counts: noisy(c, sigma1), sigma: sigma1 }));
@@ -196,12 +210,6 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
   ctx.progress(0.85, 'estimate graphical model');
   let tree = fitFromMeasurements(work.sizes, workMeasurements);
   if (compress) tree = expandTree(tree, compress, probs, enc.sizes);
-  // Non-private: 3-way cliques where the data support them (BIC), see second-parents.ts.
-  const maxParents = ctx.options.maxParents === 1 ? 1 : 2;
-  if (!ctx.privacy && maxParents === 2) {
-    ctx.progress(0.9, 'select 3-way cliques');
-    tree = addSecondParents(tree, enc);
-  }
   const noise = { sigma1, sigma2, selectionEpsilon: selEps, quantileEpsilon: qEps, countSigma: sigmaCount, bins, tails: tails ? 1 : 0, equalWidthEdges: numericEdges === 'equal-width' ? 1 : 0 };
   return { encoders, ...treeParts(tree, edges, noise) };
 }
@@ -213,28 +221,31 @@ export function treeParts(tree: TreeModel, edges: Array<[number, number]>, noise
   tree.tables.forEach((t) => { offsets.push(at); at += t.length; });
   const tables = new Float32Array(at);
   tree.tables.forEach((t, j) => tables.set(t, offsets[j]));
-  const second = tree.parent2 && tree.parent2.some((q) => q >= 0) ? { parent2: tree.parent2 } : {};
+  const extra = tree.extraParents && tree.extraParents.some((e) => e.length > 0) ? { extraParents: tree.extraParents } : {};
   return {
-    generator: { structure: 'tree', sizes: tree.sizes, parent: tree.parent, ...second, order: tree.order, offsets, total: tree.total, edges, noise },
+    generator: { structure: 'tree', sizes: tree.sizes, parent: tree.parent, ...extra, order: tree.order, offsets, total: tree.total, edges, noise },
     weights: { tables },
   };
 }
 
-/** Rebuilds the tree of a marginal model from its config and weights. */
-export function treeOf(model: HemasynthModel): TreeModel {
-  const g = model.manifest.generator as { sizes: number[]; parent: number[]; parent2?: number[]; order: number[]; offsets: number[]; total: number };
-  const w = model.weights.tables;
-  const tables = g.sizes.map((s, j) => {
-    const len = tableLength(g.sizes, g.parent, g.parent2, j);
-    return Float64Array.from(w.subarray(g.offsets[j], g.offsets[j] + len));
-  });
-  return { sizes: g.sizes, parent: g.parent, ...(g.parent2 ? { parent2: g.parent2 } : {}), order: g.order, tables, total: g.total };
+/** The further parents recorded in a marginal model's config (files of 0.x wrote a single `parent2`). */
+function extraParentsOf(g: { parent2?: unknown; extraParents?: unknown }): number[][] | undefined {
+  if (g.extraParents !== undefined) return g.extraParents as number[][];
+  if (Array.isArray(g.parent2)) return (g.parent2 as number[]).map((q) => (q >= 0 ? [q] : []));
+  return undefined;
 }
 
-/** Length of node j's table: (|parent| · |parent2|) × |j|. */
-function tableLength(sizes: readonly number[], parent: readonly number[], parent2: readonly number[] | undefined, j: number): number {
-  const q = parent2 ? parent2[j] : -1;
-  return (parent[j] >= 0 ? sizes[parent[j]] : 1) * (q >= 0 ? sizes[q] : 1) * sizes[j];
+/** Rebuilds the tree of a marginal model from its config and weights. */
+export function treeOf(model: HemasynthModel): TreeModel {
+  const g = model.manifest.generator as { sizes: number[]; parent: number[]; parent2?: number[]; extraParents?: number[][]; order: number[]; offsets: number[]; total: number };
+  const w = model.weights.tables;
+  const extra = extraParentsOf(g);
+  const shape = { sizes: g.sizes, parent: g.parent, ...(extra ? { extraParents: extra } : {}) };
+  const tables = g.sizes.map((s, j) => {
+    const len = familyRows(shape, j) * s;
+    return Float64Array.from(w.subarray(g.offsets[j], g.offsets[j] + len));
+  });
+  return { ...shape, order: g.order, tables, total: g.total };
 }
 
 function validateMarginal(model: HemasynthModel, file: string): void {
@@ -250,23 +261,21 @@ function validateMarginal(model: HemasynthModel, file: string): void {
   if (!ints(g.order, d) || new Set(g.order as number[]).size !== d || (g.order as number[]).some((x) => x < 0 || x >= d)) throw bad('order', `a permutation of ${d} columns`, g.order);
   const pos = new Map((g.order as number[]).map((j, t) => [j, t]));
   (g.parent as number[]).forEach((p, j) => { if (p >= 0 && (pos.get(p) as number) >= (pos.get(j) as number)) throw bad('order', 'parents before children', g.order); });
-  if (g.parent2 !== undefined) {
-    if (!ints(g.parent2, d)) throw bad('parent2', `${d} second parents in [-1, ${d})`, g.parent2);
-    const par = g.parent as number[];
-    (g.parent2 as number[]).forEach((q, j) => {
-      if (q === -1) return;
-      const p = par[j];
-      // A second parent is adjacent to the first: its parent, or a child of it before j.
-      const adjacent = p >= 0 && q !== p && q >= 0 && q < d && (par[p] === q || par[q] === p) && (pos.get(q) as number) < (pos.get(j) as number);
-      if (!adjacent) throw bad(`parent2[${j}]`, 'a column adjacent to the first parent and before the node', q);
-    });
+  if (g.parent2 !== undefined && !ints(g.parent2, d)) throw bad('parent2', `${d} second parents in [-1, ${d})`, g.parent2);
+  if (g.extraParents !== undefined) {
+    const e = g.extraParents;
+    if (!(Array.isArray(e) && e.length === d && e.every((ps) => Array.isArray(ps) && ps.every((q) => Number.isInteger(q))))) throw bad('extraParents', `${d} lists of column indices`, e);
   }
+  const shape = { sizes, parent: g.parent as number[], order: g.order as number[], extraParents: extraParentsOf(g) };
+  (shape.extraParents ?? []).forEach((ps, j) => { if (ps.length > 0 && shape.parent[j] < 0) throw bad(`extraParents[${j}]`, 'no further parents for a root', ps); });
+  const broken = parentViolation(shape);
+  if (broken) throw bad(g.extraParents !== undefined ? 'extraParents' : g.parent2 !== undefined ? 'parent2' : 'parent', 'distinct parents that precede their node in the order', broken);
   if (!ints(g.offsets, d)) throw bad('offsets', `${d} table offsets`, g.offsets);
   if (typeof g.total !== 'number' || !(g.total > 0)) throw bad('total', 'a positive total', g.total);
   const w = model.weights.tables;
   if (!(w instanceof Float32Array)) throw new InputError({ file, field: 'weights.tables' }, 'a float32 weight blob "tables"', 'none');
   (g.offsets as number[]).forEach((o, j) => {
-    const len = tableLength(sizes, g.parent as number[], g.parent2 as number[] | undefined, j);
+    const len = familyRows(shape, j) * sizes[j];
     if (o < 0 || o + len > w.length) throw bad(`offsets[${j}]`, `a table inside the ${w.length} weights`, o);
     for (let k = o; k < o + len; k++) if (!(w[k] >= 0 && w[k] <= 1.000001)) throw new InputError({ file, field: `weights.tables[${k}]` }, 'a probability in [0, 1]', String(w[k]));
   });

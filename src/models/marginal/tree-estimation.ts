@@ -25,23 +25,59 @@ export interface MarginalMeasurement {
   sigma: number;
 }
 
-/** A fitted tree model: a root per connected component, a parent per node, and tables. */
+/**
+ * A fitted graphical model over coded columns, as a Bayesian network: a tree (a root per
+ * connected component, a parent per node), optionally with further parents per node.
+ */
 export interface TreeModel {
   sizes: number[];
   /** parent[j] = -1 for roots. */
   parent: number[];
   /**
-   * Optional second parents (-1 for none): a node's second parent is adjacent to its first (its
-   * first parent's parent or an earlier child of it), so the model stays decomposable with
-   * cliques of at most three columns (treewidth 2) and conditioning stays exact.
+   * Optional further parents of each node (empty for none), after `parent[j]`: every parent
+   * precedes its node in the order. Conditioning stays exact for any such network
+   * (tree-sampler.ts).
    */
-  parent2?: number[];
+  extraParents?: number[][];
   /** Topological order (parents first). */
   order: number[];
-  /** Per node: P(node) for roots, P(node | parent[, parent2]) row-major ((parent code[, parent2 code]) × node code) otherwise. */
+  /** Per node: P(node) for roots, P(node | parents) row-major (mixed radix over the parents' codes, `parent` most significant, then node code) otherwise. */
   tables: Float64Array[];
   /** Estimated total count N̂ (a DP estimate). */
   total: number;
+}
+
+/**
+ * The parents of node j in table order: [parent, ...extraParents], or [] for a root.
+ * @example familyParents({ parent: [-1, 0, 1], extraParents: [[], [], [0]] }, 2) // [1, 0]
+ */
+export function familyParents(tree: Pick<TreeModel, 'parent' | 'extraParents'>, j: number): number[] {
+  const p = tree.parent[j];
+  if (p < 0) return [];
+  const extra = tree.extraParents?.[j];
+  return extra && extra.length > 0 ? [p, ...extra] : [p];
+}
+
+/** Rows of node j's table: the product of its parents' sizes. */
+export function familyRows(tree: Pick<TreeModel, 'parent' | 'extraParents' | 'sizes'>, j: number): number {
+  return familyParents(tree, j).reduce((r, q) => r * tree.sizes[q], 1);
+}
+
+/**
+ * Where a model's parents break the network's rules, or null when they hold: every parent is a
+ * column before its node in the order, and a node's parents are distinct.
+ * @example parentViolation(tree) // null
+ */
+export function parentViolation(tree: Pick<TreeModel, 'parent' | 'extraParents' | 'order' | 'sizes'>): string | null {
+  const d = tree.sizes.length;
+  const pos = new Int32Array(d).fill(-1);
+  tree.order.forEach((j, t) => { if (j >= 0 && j < d) pos[j] = t; });
+  for (let j = 0; j < d; j++) {
+    const ps = familyParents(tree, j);
+    if (new Set(ps).size !== ps.length) return `node ${j}: repeated parent`;
+    if (ps.some((q) => !(Number.isInteger(q) && q >= 0 && q < d) || pos[q] < 0 || pos[q] >= pos[j])) return `node ${j}: a parent that is not a column before it in the order`;
+  }
+  return null;
 }
 
 /** Euclidean projection of v onto {x >= 0, Σx = total} (Duchi, Shalev-Shwartz, Singer & Chandra 2008). */

@@ -1,69 +1,101 @@
 /**
- * Sampling a tree model (or its treewidth-2 extension where a node has a second parent adjacent
- * to its first), unconditionally or given evidence. Evidence (a weight in [0, 1] per code of some
- * columns, from a `--where` condition) is absorbed exactly by backward variable elimination
- * (Pearl 1988; Koller & Friedman 2009, ch. 9): in reverse topological order each node's table is
- * reweighted, P'(x | pa) ∝ P(x | pa) e(x) Π m(x, ·), and its normaliser Z(pa) is passed up as a
- * message over its parents (over a parent pair it is kept by the later of the two, whose family
- * holds the pair). The reweighted tables are the exact conditional distribution; forward
- * sampling it needs no rejection. P(evidence) is the product of the roots' normalisers; zero
- * means the condition cannot hold.
+ * Sampling a marginal model (a Bayesian network given as conditional tables: a tree, or a network
+ * whose nodes have several parents), unconditionally or given evidence. Evidence (a weight in
+ * [0, 1] per code of some columns, from a `--where` condition) is absorbed exactly by variable
+ * elimination in reverse topological order (Koller & Friedman 2009, ch. 9): each node's table
+ * times its evidence and the messages it received, F(x, u), is split into P'(x | u) = F / Z(u)
+ * and a message Z(u) over the other columns u, all earlier in the order, kept by the latest of
+ * them. The conditioned model is again a network, whose node x has parents u: forward sampling
+ * it draws exactly from P(· | evidence), with no rejection. A node with no evidence below it
+ * sends no message (its Z is 1), so only the ancestors of the evidence change. P(evidence) is the
+ * product of the messages left at no column; zero means the condition cannot hold.
  */
 import { UsageError } from '../../errors';
 import { marginalNative } from '../../native/marginal';
 import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
-import type { TreeModel } from './tree-estimation';
+import { familyParents, type TreeModel } from './tree-estimation';
+
+/** Largest table a conditioned node may get: evidence on many descendants widens its parents. */
+export const MAX_CONDITIONED_CELLS = 1 << 24;
+
+/** A message over `scope` (columns before the receiving node, or the node itself), row-major. */
+interface Message { scope: number[]; m: Float64Array }
+
+/** Row-major strides of a scope. */
+function stridesOf(scope: readonly number[], sizes: readonly number[]): number[] {
+  const out = new Array<number>(scope.length);
+  for (let k = scope.length - 1, acc = 1; k >= 0; k--) { out[k] = acc; acc *= sizes[scope[k]]; }
+  return out;
+}
 
 /**
- * The tree conditioned on evidence, and P(evidence) under the model.
+ * The model conditioned on evidence, and P(evidence) under the model.
  * @example conditionTree(tree, new Map([[2, Float64Array.of(0, 1, 0)]])).probability
  */
 export function conditionTree(tree: TreeModel, evidence: ReadonlyMap<number, Float64Array>): { tree: TreeModel; probability: number } {
   const d = tree.sizes.length;
-  const parent2 = tree.parent2 ?? new Array<number>(d).fill(-1);
-  const unary: Float64Array[] = tree.sizes.map((s, j) => (evidence.get(j) ? Float64Array.from(evidence.get(j) as Float64Array) : new Float64Array(s).fill(1)));
-  // Messages over a (node, other) pair, kept at the later node of the pair; `other` is one of its
-  // parents (a second parent is always adjacent to the first), so the pair lies in its family.
-  const pairIn: Array<Array<{ other: number; m: Float64Array }>> = Array.from({ length: d }, () => []);
+  const sizes = tree.sizes;
+  const incoming: Message[][] = Array.from({ length: d }, () => []);
   const pos = new Int32Array(d);
   tree.order.forEach((j, t) => { pos[j] = t; });
-  const tables = tree.tables.map((t) => Float64Array.from(t));
+  const tables = tree.tables.map((t) => t);
+  const parents = Array.from({ length: d }, (_, j) => familyParents(tree, j));
   let probability = 1;
   // Children before parents: the reverse of the topological order.
   for (let t = d - 1; t >= 0; t--) {
     const j = tree.order[t];
-    const p = tree.parent[j], q = parent2[j];
-    const s = tree.sizes[j];
-    const sp = p >= 0 ? tree.sizes[p] : 1, sq = q >= 0 ? tree.sizes[q] : 1;
-    const phi = unary[j];
-    const tab = tables[j];
-    const msgs = pairIn[j];
-    for (const msg of msgs) if (msg.other !== p && msg.other !== q) throw new UsageError(`Expected a message over a node's family but node ${j} received one over column ${msg.other}`);
-    const z = new Float64Array(sp * sq);
-    for (let xp = 0; xp < sp; xp++) {
-      for (let xq = 0; xq < sq; xq++) {
-        const row = (xp * sq + xq) * s;
-        let zr = 0;
-        for (let x = 0; x < s; x++) {
-          let v = tab[row + x] * phi[x];
-          for (const msg of msgs) v *= msg.m[x * tree.sizes[msg.other] + (msg.other === p ? xp : xq)];
-          tab[row + x] = v;
-          zr += v;
-        }
-        z[xp * sq + xq] = zr;
-        if (zr > 0) for (let x = 0; x < s; x++) tab[row + x] /= zr;
-      }
+    const phi = evidence.get(j);
+    const msgs = incoming[j];
+    if (!phi && msgs.length === 0) continue; // nothing below or at j: its table and Z = 1 stand
+    const ps = parents[j];
+    // The conditioned node's parents: its own, then the messages' other columns.
+    const scope = [...ps];
+    for (const { scope: ms } of msgs) for (const c of ms) {
+      if (c === j) continue;
+      if (!(pos[c] < pos[j])) throw new UsageError(`Expected a message over columns before node ${j} but received one over column ${c}`);
+      if (!scope.includes(c)) scope.push(c);
     }
-    if (p < 0) probability *= z[0];
-    else if (q < 0) for (let xp = 0; xp < sp; xp++) unary[p][xp] *= z[xp];
-    else if (pos[p] > pos[q]) pairIn[p].push({ other: q, m: z });
+    const s = sizes[j];
+    const rows = scope.reduce((r, c) => r * sizes[c], 1);
+    if (rows * s > MAX_CONDITIONED_CELLS) throw new UsageError(`Condition too complex for exact conditioning: column ${j} would need a table of ${rows * s} cells (at most ${MAX_CONDITIONED_CELLS}); condition on fewer or less dependent columns`);
+    const own = tables[j];
+    const ownStride = stridesOf(ps, sizes).map((st) => st * s); // a parent's stride in the node's table
+    const ms = msgs.map(({ scope: sc, m }) => {
+      const st = stridesOf(sc, sizes);
+      return { place: sc.map((c) => (c === j ? -1 : scope.indexOf(c))), st, m };
+    });
+    const codes = new Int32Array(scope.length);
+    const tab = new Float64Array(rows * s);
+    const z = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) {
+      for (let k = scope.length - 1, rr = r; k >= 0; k--) { codes[k] = rr % sizes[scope[k]]; rr = Math.floor(rr / sizes[scope[k]]); }
+      let ownRow = 0;
+      for (let k = 0; k < ps.length; k++) ownRow += codes[k] * ownStride[k];
+      const offs = ms.map(({ place, st }) => place.reduce((o, k, i) => (k >= 0 ? o + codes[k] * st[i] : o), 0));
+      const xStride = ms.map(({ place, st }) => { const i = place.indexOf(-1); return i >= 0 ? st[i] : 0; });
+      let zr = 0;
+      for (let x = 0; x < s; x++) {
+        let v = own[ownRow + x] * (phi ? phi[x] : 1);
+        for (let k = 0; k < ms.length; k++) v *= ms[k].m[offs[k] + x * xStride[k]];
+        tab[r * s + x] = v;
+        zr += v;
+      }
+      z[r] = zr;
+      if (zr > 0) for (let x = 0; x < s; x++) tab[r * s + x] /= zr;
+      // A parent configuration of probability 0 keeps the unconditioned row (never drawn).
+      else for (let x = 0; x < s; x++) tab[r * s + x] = own[ownRow + x];
+    }
+    tables[j] = tab;
+    parents[j] = scope;
+    if (scope.length === 0) probability *= z[0];
     else {
-      const m = new Float64Array(sp * sq);
-      for (let xp = 0; xp < sp; xp++) for (let xq = 0; xq < sq; xq++) m[xq * sp + xp] = z[xp * sq + xq];
-      pairIn[q].push({ other: p, m });
+      const latest = scope.reduce((a, b) => (pos[b] > pos[a] ? b : a));
+      incoming[latest].push({ scope, m: z });
     }
   }
-  return { tree: { ...tree, tables }, probability };
+  const parent = parents.map((ps) => (ps.length > 0 ? ps[0] : -1));
+  const extraParents = parents.map((ps) => ps.slice(1));
+  return { tree: { ...tree, parent, extraParents, tables }, probability };
 }
 
 /** Flattens the tree's tables for the native sampler. */
@@ -88,8 +120,10 @@ export function sampleTree(tree: TreeModel, rows: number, seed: number, opts: { 
   const native = opts.engine === 'js' ? null : marginalNative();
   if (native) {
     const { cpt, offsets } = flattenTree(tree);
-    const parent2 = tree.parent2 ? Int32Array.from(tree.parent2) : new Int32Array(d).fill(-1);
-    const flat = native.marginalSampleTree(Int32Array.from(tree.order), Int32Array.from(tree.parent), parent2, Int32Array.from(tree.sizes), cpt, offsets, rows, seed, opts.threads ?? 0);
+    const parentStart = new Int32Array(d + 1);
+    const lists = tree.sizes.map((_, j) => familyParents(tree, j));
+    lists.forEach((ps, j) => { parentStart[j + 1] = parentStart[j] + ps.length; });
+    const flat = native.marginalSampleTree(Int32Array.from(tree.order), parentStart, Int32Array.from(lists.flat()), Int32Array.from(tree.sizes), cpt, offsets, rows, seed, opts.threads ?? 0);
     return Array.from({ length: d }, (_, j) => flat.subarray(j * rows, (j + 1) * rows));
   }
   if (!Number.isInteger(rows) || rows < 0) throw new UsageError(`Expected a whole number of rows >= 0 but received ${rows}`);
@@ -123,15 +157,16 @@ export function sampleTree(tree: TreeModel, rows: number, seed: number, opts: { 
         const tmp = strata[i]; strata[i] = strata[k]; strata[k] = tmp;
       }
       const j = tree.order[t];
-      const p = tree.parent[j], q = tree.parent2 ? tree.parent2[j] : -1;
+      const ps = familyParents(tree, j);
       const s = tree.sizes[j];
-      const sq = q >= 0 ? tree.sizes[q] : 1;
       const th = thresholds[j];
       const dst = out[j];
-      const pc = p >= 0 ? out[p] : null;
-      const qc = q >= 0 ? out[q] : null;
+      const pcs = ps.map((q) => out[q]);
+      const psz = ps.map((q) => tree.sizes[q]);
       for (let i = r0; i < r1; i++) {
-        const base = pc ? (pc[i] * sq + (qc ? qc[i] : 0)) * s : 0;
+        let row = 0;
+        for (let k = 0; k < pcs.length; k++) row = row * psz[k] + pcs[k][i];
+        const base = row * s;
         const x = strata[i - r0];
         let k = 0;
         while (k < s - 1 && x >= th[base + k]) k++;

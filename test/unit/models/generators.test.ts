@@ -63,6 +63,30 @@ describe('marginal generator (MST)', () => {
     expect(checks.map((c) => c.id)).toEqual(['V1', 'V2', 'V3', 'V4', 'V5', 'V6', 'V7', 'V8', 'V9', 'V10', 'V11', 'V12', 'V13']);
     // every check found its columns and a population in the synthetic data (the pass count is reported by the bench)
     for (const c of checks) expect(c.n).toBeGreaterThan(0);
+    // A network with several parents per column, not a tree: LDH carries its association with
+    // Hb through reticulocytes and Hb (the MST tree, a hub on HbS%, gave r = -0.09, real -0.47).
+    const g = model.manifest.generator as { extraParents?: number[][] };
+    expect((g.extraParents ?? []).filter((e) => e.length >= 2).length).toBeGreaterThan(10);
+    const v5 = checks.find((c) => c.id === 'V5');
+    expect(v5?.statistics.r_ldh_hb).toBeLessThan(-0.2);
+  });
+
+  test('model files: a legacy second-parent manifest loads; parents after their node are refused by field', () => {
+    const two = trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, seed: 5, options: { maxParents: 2 } });
+    const g = two.manifest.generator as { extraParents: number[][] } & Record<string, unknown>;
+    expect(g.extraParents.every((e) => e.length <= 1)).toBe(true);
+    const { extraParents, ...rest } = g;
+    const legacy = { ...two, manifest: { ...two.manifest, generator: { ...rest, parent2: extraParents.map((e) => (e.length ? e[0] : -1)) } } };
+    const loaded = modelFromBytes(modelToBytes(legacy), 'legacy.hsm');
+    expect(treeOf(loaded)).toEqual(treeOf(two));
+    expect(readNumbers(sampleModel(loaded, { rows: 100, seed: 2 }), 'hb_g_dl')).toEqual(readNumbers(sampleModel(two, { rows: 100, seed: 2 }), 'hb_g_dl'));
+    // A parent placed after its node (the last column in the order as a parent of the first).
+    const order = (g.order as number[]);
+    const bad = extraParents.map((e) => [...e]);
+    const first = order.find((j) => (g.parent as number[])[j] >= 0) as number;
+    bad[first] = [...bad[first], order[order.length - 1]];
+    const broken = { ...two, manifest: { ...two.manifest, generator: { ...g, extraParents: bad } } };
+    expect(() => modelFromBytes(modelToBytes(broken), 'broken.hsm')).toThrow(/precede their node.*generator\.extraParents/);
   });
 
   test('deterministic with a seed: same training and sampling seed, same bytes; another seed differs', () => {

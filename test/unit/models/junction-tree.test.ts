@@ -1,6 +1,6 @@
-import { addSecondParents, secondParentCandidates } from '../../../src/models/marginal/second-parents';
-import { fitFromMeasurements, type TreeModel } from '../../../src/models/marginal/tree-estimation';
-import { conditionTree, sampleTree } from '../../../src/models/marginal/tree-sampler';
+import { fitFamilies, parentGroupsOf, penalisedGain, selectFamilies, shrunkTable } from '../../../src/models/marginal/family-selection';
+import { familyParents, fitFromMeasurements, parentViolation, type TreeModel } from '../../../src/models/marginal/tree-estimation';
+import { conditionTree, flattenTree, sampleTree } from '../../../src/models/marginal/tree-sampler';
 import { countCliqueReference } from '../../../src/models/marginal/contingency';
 import { marginalNative } from '../../../src/native/marginal';
 import { decodeColumn, outerBinTails } from '../../../src/transform/decode';
@@ -13,7 +13,7 @@ function requireNative() {
   return native;
 }
 
-/** Joint probability of every cell of a (tree or 2-parent) model, by enumeration (row-major over columns). */
+/** Joint probability of every cell of a network model, by enumeration (row-major over columns). */
 function jointOf(model: TreeModel): Float64Array {
   const d = model.sizes.length;
   const cells = model.sizes.reduce((a, b) => a * b, 1);
@@ -24,9 +24,7 @@ function jointOf(model: TreeModel): Float64Array {
     for (let j = d - 1; j >= 0; j--) { x[j] = r % model.sizes[j]; r = Math.floor(r / model.sizes[j]); }
     let p = 1;
     for (const j of model.order) {
-      const pa = model.parent[j], q = model.parent2 ? model.parent2[j] : -1;
-      const sq = q >= 0 ? model.sizes[q] : 1;
-      const row = pa >= 0 ? x[pa] * sq + (q >= 0 ? x[q] : 0) : 0;
+      const row = familyParents(model, j).reduce((r, q) => r * model.sizes[q] + x[q], 0);
       p *= model.tables[j][row * model.sizes[j] + x[j]];
     }
     out[c] = p;
@@ -34,7 +32,10 @@ function jointOf(model: TreeModel): Float64Array {
   return out;
 }
 
-/** A model over 4 columns (sizes 2, 3, 2, 3): 0 -> 1, 1 -> 2 with second parent 0, 1 -> 3 with second parent 2. */
+/**
+ * A network over 5 columns (sizes 2, 3, 2, 3, 2): 0 -> 1; 2 <- {1, 0}; 3 <- {1, 2}; 4 <- {3, 0, 2},
+ * whose parents are not a clique (0 and 3 are not adjacent), so conditioning must widen tables.
+ */
 function knownModel(): TreeModel {
   const rnd = new SamplingRandom(3, 0);
   const cpt = (rows: number, s: number) => {
@@ -47,18 +48,23 @@ function knownModel(): TreeModel {
     return t;
   };
   return {
-    sizes: [2, 3, 2, 3],
-    parent: [-1, 0, 1, 1],
-    parent2: [-1, -1, 0, 2],
-    order: [0, 1, 2, 3],
-    tables: [cpt(1, 2), cpt(2, 3), cpt(3 * 2, 2), cpt(3 * 2, 3)],
+    sizes: [2, 3, 2, 3, 2],
+    parent: [-1, 0, 1, 1, 3],
+    extraParents: [[], [], [0], [2], [0, 2]],
+    order: [0, 1, 2, 3, 4],
+    tables: [cpt(1, 2), cpt(2, 3), cpt(3 * 2, 2), cpt(3 * 2, 3), cpt(3 * 2 * 2, 2)],
     total: 1,
   };
 }
 
-describe('tree and junction-tree (3-way clique) models', () => {
+/** Column c of joint cell index `cell` (row-major over sizes). */
+function codeOf(sizes: readonly number[], cell: number, c: number): number {
+  return Math.floor(cell / sizes.slice(c + 1).reduce((a, b) => a * b, 1)) % sizes[c];
+}
+
+describe('tree and network (several parents) models', () => {
   test('fitFromMeasurements recovers a tree-factorised distribution exactly from its exact marginals', () => {
-    const truth: TreeModel = { ...knownModel(), parent2: undefined, parent: [-1, 0, 1, 1] };
+    const truth: TreeModel = { sizes: [2, 3, 2, 3], parent: [-1, 0, 1, 1], order: [0, 1, 2, 3], tables: [], total: 1 };
     truth.tables = [Float64Array.of(0.3, 0.7), Float64Array.of(0.2, 0.5, 0.3, 0.6, 0.1, 0.3), Float64Array.of(0.9, 0.1, 0.4, 0.6, 0.25, 0.75), Float64Array.of(0.1, 0.2, 0.7, 0.5, 0.25, 0.25, 0.3, 0.3, 0.4)];
     const joint = jointOf(truth);
     const n = 10000;
@@ -78,23 +84,29 @@ describe('tree and junction-tree (3-way clique) models', () => {
     got.forEach((p, c) => expect(Math.abs(p - joint[c])).toBeLessThan(1e-6));
   });
 
-  test('conditioning a 3-way-clique model is exact: every cell equals the joint times the evidence, renormalised', () => {
+  test('conditioning a network is exact: every cell equals the joint times the evidence, renormalised', () => {
     const model = knownModel();
     const joint = jointOf(model);
-    const evidence = new Map([[3, Float64Array.of(1, 0, 0.5)], [0, Float64Array.of(0.2, 1)]]);
-    const { tree, probability } = conditionTree(model, evidence);
-    let z = 0;
-    const post = joint.map((p, c) => {
-      const v = p * (evidence.get(0) as Float64Array)[Math.floor(c / 18)] * (evidence.get(3) as Float64Array)[c % 3];
-      z += v;
-      return v;
-    });
-    expect(probability).toBeCloseTo(z, 12);
-    const got = jointOf(tree);
-    got.forEach((p, c) => expect(p).toBeCloseTo(post[c] / z, 12));
+    // Evidence below non-adjacent parents (column 4) and at a root: tables must widen.
+    for (const evidence of [new Map([[4, Float64Array.of(1, 0.25)], [0, Float64Array.of(0.2, 1)]]), new Map([[3, Float64Array.of(1, 0, 0.5)]]), new Map([[1, Float64Array.of(0, 1, 0)], [4, Float64Array.of(0, 1)]])]) {
+      const { tree, probability } = conditionTree(model, evidence);
+      expect(parentViolation(tree)).toBeNull();
+      let z = 0;
+      const post = joint.map((p, c) => {
+        let v = p;
+        for (const [col, w] of evidence) v *= w[codeOf(model.sizes, c, col)];
+        z += v;
+        return v;
+      });
+      expect(probability).toBeCloseTo(z, 12);
+      const got = jointOf(tree);
+      got.forEach((p, c) => expect(p).toBeCloseTo(post[c] / z, 12));
+    }
+    // Column 4's evidence reaches 3, whose conditioned table gains parent 0 (from 4's parents).
+    expect(familyParents(conditionTree(model, new Map([[4, Float64Array.of(1, 0)]])).tree, 3).sort()).toEqual([0, 1, 2]);
   });
 
-  test('sampling a 3-way-clique model: native equals the TypeScript reference; frequencies match the model', () => {
+  test('sampling a network: native equals the TypeScript reference; frequencies match the model', () => {
     requireNative();
     const model = knownModel();
     const rows = 120000;
@@ -102,50 +114,86 @@ describe('tree and junction-tree (3-way clique) models', () => {
     const js = sampleTree(model, rows, 17, { engine: 'js' });
     js.forEach((col, j) => expect(Buffer.from(native[j].buffer, native[j].byteOffset, native[j].byteLength).equals(Buffer.from(col.buffer))).toBe(true));
     const joint = jointOf(model);
-    const counts = countCliqueReference({ codes: native, sizes: model.sizes, rows }, [0, 1, 2, 3]);
+    const counts = countCliqueReference({ codes: native, sizes: model.sizes, rows }, [0, 1, 2, 3, 4]);
     counts.forEach((k, c) => {
       const sd = Math.sqrt(rows * joint[c] * (1 - joint[c]));
       expect(Math.abs(k - rows * joint[c])).toBeLessThan(4.5 * sd + 1);
     });
   });
 
-  test('second parents: the candidate adjacent to the first parent that explains the data is chosen and its table recovered', () => {
+  test('the native sampler rejects a parent after its node and a table outside cpt', () => {
+    const native = requireNative();
     const model = knownModel();
-    // Rows of the known distribution, in proportion (24,000 rows): exact counts up to rounding.
-    const joint = jointOf(model);
-    const rowsPerCell = Array.from(joint, (p) => Math.round(p * 24000));
-    const n = rowsPerCell.reduce((a, b) => a + b, 0);
-    const codes = model.sizes.map(() => new Int32Array(n));
-    let i = 0;
-    rowsPerCell.forEach((k, c) => {
-      const x = [Math.floor(c / 18), Math.floor(c / 6) % 3, Math.floor(c / 3) % 2, c % 3];
-      // the cross-validation folds are every other row, so both see every cell
-      for (let r = 0; r < k; r++, i++) x.forEach((v, j) => { codes[j][i] = v; });
-    });
-    const enc = { codes, sizes: model.sizes, rows: n };
-    const measurements = [[0], [1], [2], [3], [0, 1], [1, 2], [1, 3]].map((clique) => ({ clique, counts: countCliqueReference(enc, clique), sigma: 0 }));
-    const tree = fitFromMeasurements(model.sizes, measurements);
-    expect(secondParentCandidates(tree)[2]).toContain(0);
-    const fitted = addSecondParents(tree, enc);
-    expect(fitted.parent2?.[2]).toBe(0);
-    expect(fitted.parent2?.[3]).toBe(2);
-    const got = jointOf(fitted);
-    got.forEach((p, c) => expect(Math.abs(p - joint[c])).toBeLessThan(0.004));
+    const { cpt, offsets } = flattenTree(model);
+    const start = Int32Array.of(0, 0, 1, 3, 5, 8);
+    const list = Int32Array.of(0, 1, 0, 1, 2, 3, 0, 2);
+    const call = (order: Int32Array, l: Int32Array, c: Float64Array) => native.marginalSampleTree(order, start, l, Int32Array.from(model.sizes), c, offsets, 10, 1, 1);
+    expect(call(Int32Array.of(0, 1, 2, 3, 4), list, cpt)).toHaveLength(50);
+    expect(() => call(Int32Array.of(0, 1, 3, 2, 4), list, cpt)).toThrow(/precedes its child/);
+    expect(() => call(Int32Array.of(0, 1, 2, 3, 4), Int32Array.of(0, 1, 0, 1, 2, 3, 0, 0), cpt)).toThrow(/distinct parents/);
+    expect(() => call(Int32Array.of(0, 1, 2, 3, 4), list, cpt.subarray(0, cpt.length - 1))).toThrow(/inside cpt/);
   });
 
-  test('an independent candidate is not added (held-out likelihood does not improve)', () => {
-    const rnd = new SamplingRandom(9, 1);
-    const n = 4000;
-    const codes = [0, 1, 2].map(() => new Int32Array(n));
+  test('penalisedGain: about 0 for an independent parent, n·I less the bias for a dependent one', () => {
+    // x independent of a: counts proportional to the margins.
+    expect(penalisedGain(Float64Array.of(20, 30, 40, 60), [2], 2)).toBeCloseTo(-0.5, 12);
+    // x = a: n·I = 100·ln 2, less (2 − 1)(2 − 1)/2.
+    expect(penalisedGain(Float64Array.of(50, 0, 0, 50), [2], 2)).toBeCloseTo(100 * Math.log(2) - 0.5, 10);
+  });
+
+  test('shrunkTable: exact conditionals for well-filled configurations, the lower level for empty ones', () => {
+    // Parents a (2 levels) then b (2 levels), x (2 codes); configuration (1, 1) is empty.
+    const counts = Float64Array.of(90, 10, 10, 90, 50, 50, 0, 0);
+    const t = shrunkTable(counts, [2, 2], 2, 0.5);
+    expect(t[0]).toBeCloseTo((90 + 0.5 * ((100 + 0.5 * 0.5) / 200.5)) / 100.5, 12);
+    // Empty configuration (1, 1): P(x | a = 1), itself P(x | a = 1) = 50/50 shrunk to the marginal (150/300).
+    expect(t[6]).toBeCloseTo(0.5, 12);
+    expect(t[6] + t[7]).toBeCloseTo(1, 12);
+  });
+
+  test('parentGroupsOf: ordered levels in runs of equal mass, missing its own group, categories and small columns untouched', () => {
+    const c = Float64Array.of(10, 10, 10, 10, 10, 10, 10, 10, 5);
+    expect(Array.from(parentGroupsOf([c], [true], [true], 4)[0] as Int32Array)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4]);
+    expect(parentGroupsOf([c], [false], [true], 4)[0]).toBeNull();
+    expect(parentGroupsOf([Float64Array.of(5, 5, 5, 5)], [true], [false], 4)[0]).toBeNull();
+  });
+
+  test('family selection: a column caused by two independent columns keeps both dependencies, and the joint is recovered', () => {
+    // P(c = 1) = 0.1, 0.5, 0.9 for a + b = 0, 1, 2: a tree keeps one of a and b, and a
+    // clique-constrained (decomposable) model cannot give c both, a and b being independent.
+    const rnd = new SamplingRandom(11, 2);
+    const n = 6000;
+    const codes = [0, 1, 2, 3].map(() => new Int32Array(n));
     for (let r = 0; r < n; r++) {
-      codes[0][r] = rnd.next() < 0.4 ? 1 : 0;
-      codes[1][r] = rnd.next() < (codes[0][r] ? 0.8 : 0.2) ? 1 : 0;
-      codes[2][r] = rnd.next() < (codes[1][r] ? 0.7 : 0.3) ? 1 : 0; // depends on 1 only
+      codes[0][r] = rnd.next() < 0.5 ? 1 : 0;
+      codes[1][r] = rnd.next() < 0.5 ? 1 : 0;
+      codes[2][r] = rnd.next() < [0.1, 0.5, 0.9][codes[0][r] + codes[1][r]] ? 1 : 0;
+      codes[3][r] = rnd.next() < 0.3 ? 1 : 0; // independent of everything
     }
-    const enc = { codes, sizes: [2, 2, 2], rows: n };
-    const m = [[0], [1], [2], [0, 1], [1, 2]].map((clique) => ({ clique, counts: countCliqueReference(enc, clique), sigma: 0 }));
-    const fitted = addSecondParents(fitFromMeasurements([2, 2, 2], m), enc);
-    expect(fitted.parent2?.[2]).toBe(-1);
+    const enc = { codes, sizes: [2, 2, 2, 2], rows: n };
+    const structure = selectFamilies(enc);
+    // The three dependent columns form one family of three (in whichever direction); column 3
+    // may take a spurious parent (the Miller–Madow score corrects the bias, not the variance).
+    expect(structure.parents.filter((ps, j) => j !== 3 && ps.length === 2 && !ps.includes(3))).toHaveLength(1);
+    const model = fitFamilies(enc, structure);
+    expect(parentViolation(model)).toBeNull();
+    const joint = jointOf(model);
+    // P(c = 1 | a, b) within sampling error (sd about 0.013 for 1,500 rows a cell); a ⟂ b.
+    for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) {
+      let pc1 = 0, pab = 0;
+      for (let cell = 0; cell < joint.length; cell++) {
+        if (codeOf(model.sizes, cell, 0) !== a || codeOf(model.sizes, cell, 1) !== b) continue;
+        pab += joint[cell];
+        if (codeOf(model.sizes, cell, 2) === 1) pc1 += joint[cell];
+      }
+      expect(Math.abs(pc1 / pab - [0.1, 0.5, 0.9][a + b])).toBeLessThan(0.045);
+      expect(Math.abs(pab - 0.25)).toBeLessThan(0.02);
+    }
+    // Column 3 stays (nearly) independent of the others in the model.
+    for (let cell = 0; cell < joint.length; cell += 2) {
+      const pair = joint[cell] + joint[cell + 1];
+      expect(Math.abs(joint[cell + 1] / pair - 0.3)).toBeLessThan(0.04);
+    }
   });
 });
 
