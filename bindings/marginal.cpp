@@ -60,25 +60,29 @@ static Napi::Value PairL1Scores(const Napi::CallbackInfo& info) {
   });
 }
 
-// marginalSampleTree(order, parentStart, parentList, sizes, cpt, cptOffsets, rows, seed, threads) -> Int32Array (rows x d, column-major)
+// marginalSampleTree(order, parentStart, parentList, sizes, levelMap, levels, cpt, cptOffsets, rows, seed, threads) -> Int32Array (rows x d, column-major)
 static Napi::Value SampleTree(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto order = i32_arg(info, 0, "order");
   auto parent_start = i32_arg(info, 1, "parentStart");
   auto parent_list = i32_arg(info, 2, "parentList");
   auto sizes = i32_arg(info, 3, "sizes");
-  auto cpt = f64_arg(info, 4, "cpt");
-  auto offsets = i32_arg(info, 5, "cptOffsets");
-  int64_t rows = int_arg(info, 6, "rows", 0, 2147483647);
-  int32_t seed = static_cast<int32_t>(int_arg(info, 7, "seed", -2147483648LL, 2147483647));
-  int threads = static_cast<int>(int_arg(info, 8, "threads", 0, 1024));
+  auto level_map = i32_arg(info, 4, "levelMap");
+  auto levels = i32_arg(info, 5, "levels");
+  auto cpt = f64_arg(info, 6, "cpt");
+  auto offsets = i32_arg(info, 7, "cptOffsets");
+  int64_t rows = int_arg(info, 8, "rows", 0, 2147483647);
+  int32_t seed = static_cast<int32_t>(int_arg(info, 9, "seed", -2147483648LL, 2147483647));
+  int threads = static_cast<int>(int_arg(info, 10, "threads", 0, 1024));
   return guarded(env, [&]() -> Napi::Value {
     size_t d = sizes.length;
     require_length(env, order.length, d, "order");
     require_length(env, parent_start.length, d + 1, "parentStart");
+    require_length(env, levels.length, d, "levels");
     require_length(env, offsets.length, d, "cptOffsets");
     auto out = hemasynth::marginal::sample_tree(order.data, parent_start.data, parent_list.data, static_cast<int64_t>(parent_list.length), sizes.data,
-                                                static_cast<int64_t>(d), cpt.data, static_cast<int64_t>(cpt.length), offsets.data, rows, seed, threads);
+                                                static_cast<int64_t>(d), level_map.data, static_cast<int64_t>(level_map.length), levels.data,
+                                                cpt.data, static_cast<int64_t>(cpt.length), offsets.data, rows, seed, threads);
     auto arr = Napi::Int32Array::New(env, out.size());
     std::copy(out.begin(), out.end(), arr.Data());
     return arr;

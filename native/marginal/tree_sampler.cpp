@@ -11,13 +11,21 @@
 namespace hemasynth::marginal {
 
 std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent_start, const int32_t* parent_list, int64_t parent_list_len,
-                                 const int32_t* sizes, int64_t d, const double* cpt, int64_t cpt_len, const int32_t* cpt_offsets,
+                                 const int32_t* sizes, int64_t d, const int32_t* level_map, int64_t level_map_len, const int32_t* levels,
+                                 const double* cpt, int64_t cpt_len, const int32_t* cpt_offsets,
                                  int64_t rows, int32_t seed, int threads) {
   if (parent_start[0] != 0 || parent_start[d] != parent_list_len) throw Error("parentStart", "Expected offsets from 0 to the length of parentList (" + std::to_string(parent_list_len) + ")");
+  std::vector<int64_t> map_at(static_cast<size_t>(d) + 1, 0);
   for (int64_t j = 0; j < d; ++j) {
     if (sizes[j] < 1) throw Error("sizes", "Expected sizes >= 1");
+    if (levels[j] < 1) throw Error("levels", "Expected levels >= 1");
     if (parent_start[j + 1] < parent_start[j]) throw Error("parentStart", "Expected non-decreasing offsets");
+    map_at[j + 1] = map_at[j] + sizes[j];
   }
+  if (map_at[d] != level_map_len) throw Error("levelMap", "Expected one level per code of every column (" + std::to_string(map_at[d]) + " values)");
+  for (int64_t j = 0; j < d; ++j)
+    for (int64_t k = map_at[j]; k < map_at[j + 1]; ++k)
+      if (level_map[k] < 0 || level_map[k] >= levels[j]) throw Error("levelMap", "Expected the levels of column " + std::to_string(j) + " in [0, " + std::to_string(levels[j]) + ")");
   std::vector<char> seen(static_cast<size_t>(d), 0);
   std::vector<int64_t> table_rows(static_cast<size_t>(d), 1);
   for (int64_t t = 0; t < d; ++t) {
@@ -28,7 +36,7 @@ std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent_sta
       if (p < 0 || p >= d || !seen[p]) throw Error("parentList", "Expected every parent to be a node that precedes its child in the order (node " + std::to_string(j) + ")");
       for (int32_t k2 = parent_start[j]; k2 < k; ++k2)
         if (parent_list[k2] == p) throw Error("parentList", "Expected distinct parents (node " + std::to_string(j) + ")");
-      table_rows[j] = static_cast<int64_t>(checked_mul(static_cast<size_t>(table_rows[j]), static_cast<size_t>(sizes[p]), "table rows"));
+      table_rows[j] = static_cast<int64_t>(checked_mul(static_cast<size_t>(table_rows[j]), static_cast<size_t>(levels[p]), "table rows"));
     }
     int64_t want = static_cast<int64_t>(checked_mul(static_cast<size_t>(table_rows[j]), static_cast<size_t>(sizes[j]), "table cells"));
     if (cpt_offsets[j] < 0 || static_cast<int64_t>(cpt_offsets[j]) + want > cpt_len) throw Error("cptOffsets", "Expected the table of node " + std::to_string(j) + " inside cpt");
@@ -77,11 +85,11 @@ std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent_sta
         int32_t* dst = out.data() + static_cast<int64_t>(j) * rows;
         const int32_t p0 = parent_start[j], np = parent_start[j + 1] - p0;
         for (int64_t i = r0; i < r1; ++i) {
-          // Row of the table: mixed radix over the parents' codes (first parent most significant).
+          // Row of the table: mixed radix over the parents' levels (first parent most significant).
           int64_t r = 0;
           for (int32_t k = 0; k < np; ++k) {
             const int32_t p = parent_list[p0 + k];
-            r = r * sizes[p] + out[static_cast<size_t>(static_cast<int64_t>(p) * rows + i)];
+            r = r * levels[p] + level_map[map_at[p] + out[static_cast<size_t>(static_cast<int64_t>(p) * rows + i)]];
           }
           const int64_t* row = base + r * s;
           const int64_t x = strata[static_cast<size_t>(i - r0)];

@@ -203,9 +203,17 @@ function booleanValue(v: string | number): number | null {
  */
 export function resolveCondition(text: string, encoders: readonly DiscreteColumnEncoder[]): ResolvedCondition {
   const expr = parseCondition(text, '--where');
-  const preds = expr.type === 'and' ? expr.items : [expr];
+  return resolvePredicates(expr.type === 'and' ? expr.items : [expr], text, encoders);
+}
+
+/**
+ * Resolves predicates joined by "and" (see {@link resolveCondition}); `text` names them in errors.
+ * @example resolvePredicates([parseCondition('age_years>=2')], 'age_years>=2', encoders)
+ */
+export function resolvePredicates(preds: readonly ConditionExpression[], text: string, encoders: readonly DiscreteColumnEncoder[]): ResolvedCondition {
   const evidence = new Map<number, Float64Array>();
   const intervals = new Map<number, ValueRestriction>();
+  const intervalWeights = new Map<number, Float64Array>();
   const names = new Map(encoders.map((e, i) => [e.column, i]));
   const predicateText = (p: ConditionExpression) => JSON.stringify(p.type === 'compare' ? `${p.column}${p.op}${p.value}` : (p as { column?: string }).column ?? '');
   for (const p of preds) {
@@ -277,13 +285,23 @@ export function resolveCondition(text: string, encoders: readonly DiscreteColumn
         }
       }
     }
+    // A numeric column's comparisons narrow one interval, whose weights replace the previous
+    // ones (multiplying them would count a bin's fraction once per comparison).
+    const numeric = enc.levels === 'bins' && base.type !== 'null';
+    if (numeric) intervalWeights.set(j, weights);
+    else for (let k = 0; k < enc.size; k++) w[k] *= weights[k];
+    const iw = intervalWeights.get(j);
     let any = false;
-    for (let k = 0; k < enc.size; k++) { w[k] *= weights[k]; if (w[k] > 0) any = true; }
+    for (let k = 0; k < enc.size; k++) if (w[k] * (iw ? iw[k] : 1) > 0) any = true;
     if (!any) {
       const range = enc.levels === 'bins' ? `values in [${enc.min ?? enc.edges?.[0]}, ${enc.max ?? enc.edges?.[enc.edges.length - 1]}]` : `one of ${JSON.stringify(enc.categories)}`;
       throw new UsageError(`Condition ${JSON.stringify(text)} can never hold: column "${column}" has ${range}${enc.nullable ? ' or missing' : ''}, and no value satisfies all its predicates`);
     }
     evidence.set(j, w);
+  }
+  for (const [j, iw] of intervalWeights) {
+    const w = evidence.get(j) as Float64Array;
+    for (let k = 0; k < w.length; k++) w[k] *= iw[k];
   }
   const restrictions = new Map<number, ValueRestriction>();
   for (const [j, r] of intervals) restrictions.set(j, r);

@@ -12,7 +12,8 @@ import type { Table } from 'apache-arrow';
 import type { TableSchema } from '../data/schema';
 import { UsageError } from '../errors';
 import { readLabels, readNumbers } from '../transform/column-values';
-import { ConditionColumns, ConditionExpression, conditionColumns, evaluateCondition, parseCondition } from './conditions';
+import { ComparisonOperator, ConditionColumns, ConditionExpression, ResolvedCondition, conditionColumns, evaluateCondition, parseCondition, resolvePredicates } from './conditions';
+import { DiscreteColumnEncoder, missingCode } from '../transform/discretiser';
 
 /** A parsed constraint. */
 export type Constraint =
@@ -54,6 +55,81 @@ export function constraintColumns(c: Constraint): string[] {
 export function applicableConstraints(schema: TableSchema, columns: readonly string[]): Constraint[] {
   const have = new Set(columns);
   return (schema.constraints ?? []).map(parseConstraint).filter((c) => constraintColumns(c).every((n) => have.has(n)));
+}
+
+/** A predicate of a negated condition, and whether it holds when its column is missing. */
+interface NegatedPredicate { predicate: ConditionExpression; trueOnMissing: boolean }
+
+/** The column of a simple predicate (a negated one included). */
+function predicateColumn(p: ConditionExpression): string {
+  return p.type === 'not' ? predicateColumn(p.item) : (p as { column: string }).column;
+}
+
+const OPPOSITE: Record<string, ComparisonOperator> = { '<': '>=', '<=': '>', '>': '<=', '>=': '<', '=': '!=', '!=': '=' };
+
+/**
+ * NOT e as predicates joined by "and", or null when it has no such form (e is a conjunction, or
+ * a negated predicate the conditional sampler cannot take, such as "x != 3" on a number).
+ * Comparisons are false on a missing value (SQL), so their negations hold there.
+ */
+function negatedPredicates(e: ConditionExpression): NegatedPredicate[] | null {
+  switch (e.type) {
+    case 'or': {
+      const parts = e.items.map(negatedPredicates);
+      return parts.every((p) => p !== null) ? (parts as NegatedPredicate[][]).flat() : null;
+    }
+    case 'compare': return e.op === '=' || e.op === '!=' ? null : [{ predicate: { ...e, op: OPPOSITE[e.op] }, trueOnMissing: true }];
+    case 'truthy': return [{ predicate: { type: 'not', item: e }, trueOnMissing: true }];
+    case 'null': return [{ predicate: { ...e, negated: !e.negated }, trueOnMissing: e.negated }];
+    case 'not': return e.item.type === 'truthy' ? [{ predicate: e.item, trueOnMissing: false }] : e.item.type === 'null' ? [{ predicate: e.item, trueOnMissing: !e.item.negated }] : null;
+    default: return null;
+  }
+}
+
+/**
+ * A `--where` condition with what the schema's "null when" constraints add to it: where the
+ * condition needs column x present (its missing code has weight 0) and a constraint says
+ * "x is null when W", rows must also satisfy NOT W (the repair would otherwise set x missing and
+ * break the condition). NOT W joins the condition's predicates when it is a conjunction of
+ * predicates; a column only NOT W mentions keeps its missing code where NOT W holds on a missing
+ * value.
+ * @example withConstraintEvidence(resolveCondition('tcd_velocity_cm_s>200', enc), constraints, enc) // adds age in [2, 17)
+ */
+export function withConstraintEvidence(condition: ResolvedCondition, constraints: readonly Constraint[], encoders: readonly DiscreteColumnEncoder[]): ResolvedCondition {
+  const index = new Map(encoders.map((e, j) => [e.column, j]));
+  const parsed = parseCondition(condition.text, '--where');
+  const own = parsed.type === 'and' ? parsed.items : [parsed];
+  const ownColumns = new Set(own.map(predicateColumn));
+  const derived: NegatedPredicate[] = [];
+  const applied: string[] = [];
+  let resolved = condition;
+  // Each constraint applies once; repeat while one applies (a derived "x is not null" can make
+  // another constraint apply).
+  for (let more = true; more;) {
+    more = false;
+    for (const c of constraints) {
+      if (c.type !== 'null-when' || applied.includes(c.text)) continue;
+      const j = index.get(c.column);
+      const w = j === undefined ? undefined : resolved.evidence.get(j);
+      const miss = j === undefined ? -1 : missingCode(encoders[j]);
+      if (miss < 0 || !w || w[miss] > 0) continue;
+      applied.push(c.text);
+      const negated = negatedPredicates(c.when);
+      if (!negated) continue;
+      derived.push(...negated);
+      more = true;
+    }
+    if (!more) break;
+    const text = `${condition.text} (with the schema constraint${applied.length > 1 ? 's' : ''} ${applied.map((t) => JSON.stringify(t)).join(', ')})`;
+    resolved = resolvePredicates([...own, ...derived.map((n) => n.predicate)], text, encoders);
+    // A column only the constraints mention may stay missing where their negation allows it.
+    for (const [k, w] of resolved.evidence) {
+      const col = encoders[k].column;
+      const kMiss = missingCode(encoders[k]);
+      if (kMiss >= 0 && !ownColumns.has(col) && derived.filter((n) => predicateColumn(n.predicate) === col).every((n) => n.trueOnMissing)) w[kMiss] = 1;
+    }
+  }
+  return { text: condition.text, evidence: resolved.evidence, restrictions: resolved.restrictions };
 }
 
 /** Mutable row columns repaired in place: numbers (NaN = missing) per numeric column, labels per categorical. */

@@ -18,7 +18,7 @@ import { DecodedColumn, decodeColumn, decodedTable, outerBinTails } from '../tra
 import { DiscreteColumnEncoder, isModelledColumn, missingCode } from '../transform/discretiser';
 import { VERSION } from '../version';
 import { evaluateCondition, resolveCondition } from './conditions';
-import { applicableConstraints, constraintColumns, repairRows, RepairColumns } from './constraints';
+import { applicableConstraints, constraintColumns, repairRows, RepairColumns, withConstraintEvidence } from './constraints';
 import type { HemasynthModel, ModelManifest, SampleModelOptions, TrainModelOptions } from './generator';
 import { MODEL_FORMAT_VERSION } from './model-file';
 import { PrivacyPlanner } from './privacy-plan';
@@ -160,12 +160,13 @@ export function sampleModel(model: HemasynthModel, opts: SampleModelOptions): Ta
     throw new UsageError(`Expected an engine the ${model.manifest.model} model supports (${generator.engines.join(', ')}) but received "${engine}": ${model.manifest.model} models have no ONNX graph; use --engine native`);
   }
   const encoders = model.manifest.encoders as DiscreteColumnEncoder[];
-  const condition = opts.where ? resolveCondition(opts.where, encoders) : null;
+  // Constraints: repair rows in place on the decoded arrays (their numeric columns stay float64).
+  const constraints = applicableConstraints(model.manifest.schema, encoders.map((e) => e.column));
+  // The condition with what the constraints imply, so that their repair cannot break it.
+  const condition = opts.where ? withConstraintEvidence(resolveCondition(opts.where, encoders), constraints, encoders) : null;
   const seed = samplingSeed(opts.seed);
   const threads = opts.threads ?? 0;
   const request = { rows, seed, condition, engine, threads };
-  // Constraints: repair rows in place on the decoded arrays (their numeric columns stay float64).
-  const constraints = applicableConstraints(model.manifest.schema, encoders.map((e) => e.column));
   const constrained = new Set(constraints.flatMap(constraintColumns));
   const decoded = generator.sampleColumns ? generator.sampleColumns(model, request) : decodeAll(encoders, generator.sampleCodes(model, request), seed, condition?.restrictions ?? new Map(), threads, constrained);
   if (constraints.length) {

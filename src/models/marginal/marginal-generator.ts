@@ -222,8 +222,9 @@ export function treeParts(tree: TreeModel, edges: Array<[number, number]>, noise
   const tables = new Float32Array(at);
   tree.tables.forEach((t, j) => tables.set(t, offsets[j]));
   const extra = tree.extraParents && tree.extraParents.some((e) => e.length > 0) ? { extraParents: tree.extraParents } : {};
+  const groups = tree.parentGroups && tree.parentGroups.some((g) => g) ? { parentGroups: tree.parentGroups } : {};
   return {
-    generator: { structure: 'tree', sizes: tree.sizes, parent: tree.parent, ...extra, order: tree.order, offsets, total: tree.total, edges, noise },
+    generator: { structure: 'tree', sizes: tree.sizes, parent: tree.parent, ...extra, ...groups, order: tree.order, offsets, total: tree.total, edges, noise },
     weights: { tables },
   };
 }
@@ -237,10 +238,10 @@ function extraParentsOf(g: { parent2?: unknown; extraParents?: unknown }): numbe
 
 /** Rebuilds the tree of a marginal model from its config and weights. */
 export function treeOf(model: HemasynthModel): TreeModel {
-  const g = model.manifest.generator as { sizes: number[]; parent: number[]; parent2?: number[]; extraParents?: number[][]; order: number[]; offsets: number[]; total: number };
+  const g = model.manifest.generator as { sizes: number[]; parent: number[]; parent2?: number[]; extraParents?: number[][]; parentGroups?: Array<number[] | null>; order: number[]; offsets: number[]; total: number };
   const w = model.weights.tables;
   const extra = extraParentsOf(g);
-  const shape = { sizes: g.sizes, parent: g.parent, ...(extra ? { extraParents: extra } : {}) };
+  const shape = { sizes: g.sizes, parent: g.parent, ...(extra ? { extraParents: extra } : {}), ...(g.parentGroups ? { parentGroups: g.parentGroups } : {}) };
   const tables = g.sizes.map((s, j) => {
     const len = familyRows(shape, j) * s;
     return Float64Array.from(w.subarray(g.offsets[j], g.offsets[j] + len));
@@ -266,7 +267,17 @@ function validateMarginal(model: HemasynthModel, file: string): void {
     const e = g.extraParents;
     if (!(Array.isArray(e) && e.length === d && e.every((ps) => Array.isArray(ps) && ps.every((q) => Number.isInteger(q))))) throw bad('extraParents', `${d} lists of column indices`, e);
   }
-  const shape = { sizes, parent: g.parent as number[], order: g.order as number[], extraParents: extraParentsOf(g) };
+  if (g.parentGroups !== undefined) {
+    const pg = g.parentGroups;
+    if (!(Array.isArray(pg) && pg.length === d)) throw bad('parentGroups', `${d} entries (null or one group per code)`, pg);
+    pg.forEach((m, j) => {
+      if (m === null) return;
+      // Groups are 0..G-1, each used, one per code of the column.
+      const ok = Array.isArray(m) && m.length === sizes[j] && m.every((v) => Number.isInteger(v) && v >= 0 && v < sizes[j]) && new Set(m).size === Math.max(...(m as number[])) + 1;
+      if (!ok) throw bad(`parentGroups[${j}]`, `null or ${sizes[j]} group numbers 0..G-1, each used`, m);
+    });
+  }
+  const shape = { sizes, parent: g.parent as number[], order: g.order as number[], extraParents: extraParentsOf(g), parentGroups: g.parentGroups as Array<number[] | null> | undefined };
   (shape.extraParents ?? []).forEach((ps, j) => { if (ps.length > 0 && shape.parent[j] < 0) throw bad(`extraParents[${j}]`, 'no further parents for a root', ps); });
   const broken = parentViolation(shape);
   if (broken) throw bad(g.extraParents !== undefined ? 'extraParents' : g.parent2 !== undefined ? 'parent2' : 'parent', 'distinct parents that precede their node in the order', broken);

@@ -39,9 +39,14 @@ export interface TreeModel {
    * (tree-sampler.ts).
    */
   extraParents?: number[][];
+  /**
+   * Optional parent groups: where `parentGroups[c]` is set, column c enters the tables of its
+   * children (and conditioning messages) through the group of its code, not the code itself.
+   */
+  parentGroups?: Array<number[] | null>;
   /** Topological order (parents first). */
   order: number[];
-  /** Per node: P(node) for roots, P(node | parents) row-major (mixed radix over the parents' codes, `parent` most significant, then node code) otherwise. */
+  /** Per node: P(node) for roots, P(node | parents) row-major (mixed radix over the parents' levels, `parent` most significant, then node code) otherwise. */
   tables: Float64Array[];
   /** Estimated total count N̂ (a DP estimate). */
   total: number;
@@ -58,9 +63,23 @@ export function familyParents(tree: Pick<TreeModel, 'parent' | 'extraParents'>, 
   return extra && extra.length > 0 ? [p, ...extra] : [p];
 }
 
-/** Rows of node j's table: the product of its parents' sizes. */
-export function familyRows(tree: Pick<TreeModel, 'parent' | 'extraParents' | 'sizes'>, j: number): number {
-  return familyParents(tree, j).reduce((r, q) => r * tree.sizes[q], 1);
+/** Levels of column c as a parent: its number of groups, or its size where it has none. */
+export function parentLevels(tree: Pick<TreeModel, 'sizes' | 'parentGroups'>, c: number): number {
+  const g = tree.parentGroups?.[c];
+  return g ? g.reduce((m, v) => Math.max(m, v + 1), 0) : tree.sizes[c];
+}
+
+/** Per column, the level of each code as a parent (the identity where it has no groups). */
+export function parentLevelMaps(tree: Pick<TreeModel, 'sizes' | 'parentGroups'>): Int32Array[] {
+  return tree.sizes.map((s, c) => {
+    const g = tree.parentGroups?.[c];
+    return g ? Int32Array.from(g) : Int32Array.from({ length: s }, (_, k) => k);
+  });
+}
+
+/** Rows of node j's table: the product of its parents' levels. */
+export function familyRows(tree: Pick<TreeModel, 'parent' | 'extraParents' | 'sizes' | 'parentGroups'>, j: number): number {
+  return familyParents(tree, j).reduce((r, q) => r * parentLevels(tree, q), 1);
 }
 
 /**

@@ -9,11 +9,13 @@
  * it draws exactly from P(· | evidence), with no rejection. A node with no evidence below it
  * sends no message (its Z is 1), so only the ancestors of the evidence change. P(evidence) is the
  * product of the messages left at no column; zero means the condition cannot hold.
+ * Columns with parent groups enter tables and messages through their groups, so a message over
+ * several coarsened columns stays small.
  */
 import { UsageError } from '../../errors';
 import { marginalNative } from '../../native/marginal';
 import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
-import { familyParents, type TreeModel } from './tree-estimation';
+import { familyParents, parentLevelMaps, parentLevels, type TreeModel } from './tree-estimation';
 
 /** Largest table a conditioned node may get: evidence on many descendants widens its parents. */
 export const MAX_CONDITIONED_CELLS = 1 << 24;
@@ -21,10 +23,10 @@ export const MAX_CONDITIONED_CELLS = 1 << 24;
 /** A message over `scope` (columns before the receiving node, or the node itself), row-major. */
 interface Message { scope: number[]; m: Float64Array }
 
-/** Row-major strides of a scope. */
-function stridesOf(scope: readonly number[], sizes: readonly number[]): number[] {
+/** Row-major strides of a scope, each column with `levels[c]` values. */
+function stridesOf(scope: readonly number[], levels: readonly number[]): number[] {
   const out = new Array<number>(scope.length);
-  for (let k = scope.length - 1, acc = 1; k >= 0; k--) { out[k] = acc; acc *= sizes[scope[k]]; }
+  for (let k = scope.length - 1, acc = 1; k >= 0; k--) { out[k] = acc; acc *= levels[scope[k]]; }
   return out;
 }
 
@@ -35,6 +37,8 @@ function stridesOf(scope: readonly number[], sizes: readonly number[]): number[]
 export function conditionTree(tree: TreeModel, evidence: ReadonlyMap<number, Float64Array>): { tree: TreeModel; probability: number } {
   const d = tree.sizes.length;
   const sizes = tree.sizes;
+  const levels = sizes.map((_, c) => parentLevels(tree, c)); // a column's levels as a parent or in a message
+  const levelOf = parentLevelMaps(tree);
   const incoming: Message[][] = Array.from({ length: d }, () => []);
   const pos = new Int32Array(d);
   tree.order.forEach((j, t) => { pos[j] = t; });
@@ -56,19 +60,17 @@ export function conditionTree(tree: TreeModel, evidence: ReadonlyMap<number, Flo
       if (!scope.includes(c)) scope.push(c);
     }
     const s = sizes[j];
-    const rows = scope.reduce((r, c) => r * sizes[c], 1);
+    const rows = scope.reduce((r, c) => r * levels[c], 1);
     if (rows * s > MAX_CONDITIONED_CELLS) throw new UsageError(`Condition too complex for exact conditioning: column ${j} would need a table of ${rows * s} cells (at most ${MAX_CONDITIONED_CELLS}); condition on fewer or less dependent columns`);
     const own = tables[j];
-    const ownStride = stridesOf(ps, sizes).map((st) => st * s); // a parent's stride in the node's table
-    const ms = msgs.map(({ scope: sc, m }) => {
-      const st = stridesOf(sc, sizes);
-      return { place: sc.map((c) => (c === j ? -1 : scope.indexOf(c))), st, m };
-    });
+    const ownStride = stridesOf(ps, levels).map((st) => st * s); // a parent's stride in the node's table
+    const ms = msgs.map(({ scope: sc, m }) => ({ place: sc.map((c) => (c === j ? -1 : scope.indexOf(c))), st: stridesOf(sc, levels), m }));
+    const jLevel = levelOf[j];
     const codes = new Int32Array(scope.length);
     const tab = new Float64Array(rows * s);
     const z = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
-      for (let k = scope.length - 1, rr = r; k >= 0; k--) { codes[k] = rr % sizes[scope[k]]; rr = Math.floor(rr / sizes[scope[k]]); }
+      for (let k = scope.length - 1, rr = r; k >= 0; k--) { codes[k] = rr % levels[scope[k]]; rr = Math.floor(rr / levels[scope[k]]); }
       let ownRow = 0;
       for (let k = 0; k < ps.length; k++) ownRow += codes[k] * ownStride[k];
       const offs = ms.map(({ place, st }) => place.reduce((o, k, i) => (k >= 0 ? o + codes[k] * st[i] : o), 0));
@@ -76,7 +78,8 @@ export function conditionTree(tree: TreeModel, evidence: ReadonlyMap<number, Flo
       let zr = 0;
       for (let x = 0; x < s; x++) {
         let v = own[ownRow + x] * (phi ? phi[x] : 1);
-        for (let k = 0; k < ms.length; k++) v *= ms[k].m[offs[k] + x * xStride[k]];
+        // In a message, node j itself is at its parent level.
+        for (let k = 0; k < ms.length; k++) v *= ms[k].m[offs[k] + jLevel[x] * xStride[k]];
         tab[r * s + x] = v;
         zr += v;
       }
@@ -90,6 +93,7 @@ export function conditionTree(tree: TreeModel, evidence: ReadonlyMap<number, Flo
     if (scope.length === 0) probability *= z[0];
     else {
       const latest = scope.reduce((a, b) => (pos[b] > pos[a] ? b : a));
+      // Z over the scope's levels; the receiver sums it back over its own codes by level.
       incoming[latest].push({ scope, m: z });
     }
   }
@@ -123,7 +127,11 @@ export function sampleTree(tree: TreeModel, rows: number, seed: number, opts: { 
     const parentStart = new Int32Array(d + 1);
     const lists = tree.sizes.map((_, j) => familyParents(tree, j));
     lists.forEach((ps, j) => { parentStart[j + 1] = parentStart[j] + ps.length; });
-    const flat = native.marginalSampleTree(Int32Array.from(tree.order), parentStart, Int32Array.from(lists.flat()), Int32Array.from(tree.sizes), cpt, offsets, rows, seed, opts.threads ?? 0);
+    const maps = parentLevelMaps(tree);
+    const levelMap = new Int32Array(tree.sizes.reduce((a, b) => a + b, 0));
+    maps.reduce((at, m) => { levelMap.set(m, at); return at + m.length; }, 0);
+    const levels = Int32Array.from(tree.sizes, (_, c) => parentLevels(tree, c));
+    const flat = native.marginalSampleTree(Int32Array.from(tree.order), parentStart, Int32Array.from(lists.flat()), Int32Array.from(tree.sizes), levelMap, levels, cpt, offsets, rows, seed, opts.threads ?? 0);
     return Array.from({ length: d }, (_, j) => flat.subarray(j * rows, (j + 1) * rows));
   }
   if (!Number.isInteger(rows) || rows < 0) throw new UsageError(`Expected a whole number of rows >= 0 but received ${rows}`);
@@ -143,6 +151,8 @@ export function sampleTree(tree: TreeModel, rows: number, seed: number, opts: { 
     }
     return t;
   });
+  const levelMaps = parentLevelMaps(tree);
+  const levelCounts = tree.sizes.map((_, c) => parentLevels(tree, c));
   const strata = new Float64Array(SAMPLING_BLOCK_ROWS);
   for (let r0 = 0, blk = 0; r0 < rows; r0 += SAMPLING_BLOCK_ROWS, blk++) {
     const rng = new SamplingRandom(seed, blk);
@@ -162,10 +172,11 @@ export function sampleTree(tree: TreeModel, rows: number, seed: number, opts: { 
       const th = thresholds[j];
       const dst = out[j];
       const pcs = ps.map((q) => out[q]);
-      const psz = ps.map((q) => tree.sizes[q]);
+      const plv = ps.map((q) => levelMaps[q]);
+      const psz = ps.map((q) => levelCounts[q]);
       for (let i = r0; i < r1; i++) {
         let row = 0;
-        for (let k = 0; k < pcs.length; k++) row = row * psz[k] + pcs[k][i];
+        for (let k = 0; k < pcs.length; k++) row = row * psz[k] + plv[k][pcs[k][i]];
         const base = row * s;
         const x = strata[i - r0];
         let k = 0;

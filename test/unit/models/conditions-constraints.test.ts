@@ -1,5 +1,5 @@
 import { parseCondition, resolveCondition, evaluateCondition } from '../../../src/models/conditions';
-import { parseConstraint, repairRows, applicableConstraints } from '../../../src/models/constraints';
+import { parseConstraint, repairRows, applicableConstraints, withConstraintEvidence } from '../../../src/models/constraints';
 import type { DiscreteColumnEncoder } from '../../../src/transform/discretiser';
 
 const genotype: DiscreteColumnEncoder = { column: 'genotype', kind: 'categorical', output: 'dictionary', levels: 'categories', categories: ['SS', 'SC'], integer: false, nullable: false, size: 2, source: 'schema' };
@@ -36,6 +36,9 @@ describe('conditions', () => {
     const v = r.evidence.get(2)!;
     expect(Array.from(v)).toEqual([0, 2 / 3, 1]); // {2,3,4}: 3 and 4 allowed
     expect(r.restrictions.get(1)).toMatchObject({ hi: 15, hiOpen: true });
+    // Two comparisons on one column weigh a bin by the fraction of the intersection, once.
+    const twice = resolveCondition('age_years>12 and age_years<15 and age_years is not null', [age]).evidence.get(0)!;
+    expect(Array.from(twice)).toEqual([0, expect.closeTo(0.3, 12), 0, 0]);
   });
 
   test('an unsatisfiable condition fails at once with a clear message', () => {
@@ -48,6 +51,30 @@ describe('conditions', () => {
 });
 
 describe('constraints', () => {
+  test('a condition that needs a column present takes the negation of its "null when" constraints', () => {
+    const tcd: DiscreteColumnEncoder = { column: 'tcd', kind: 'continuous', output: 'float64', levels: 'bins', edges: [40, 200, 320], integer: false, min: 40, max: 320, nullable: true, size: 3, source: 'schema' };
+    const treated: DiscreteColumnEncoder = { column: 'treated', kind: 'boolean', output: 'bool', levels: 'categories', categories: ['false', 'true'], integer: false, nullable: true, size: 3, source: 'schema' };
+    const enc = [age, tcd, treated];
+    const constraints = ['tcd is null when age_years < 2 or age_years >= 15', 'age_years is null when not treated'].map(parseConstraint);
+    const r = withConstraintEvidence(resolveCondition('tcd > 200', enc), constraints, enc);
+    // NOT (age < 2 or age >= 15) = age >= 2 and age < 15; a missing age satisfies the constraint's
+    // negation (comparisons are false on missing), so the missing code stays.
+    const a = r.evidence.get(0)!;
+    expect(a[0]).toBeCloseTo(8 / 9, 12); // [1, 10) ∩ [2, 15)
+    expect(a[1]).toBeCloseTo(0.5, 12); // [10, 20) ∩ [2, 15)
+    expect(a[2]).toBe(0);
+    expect(a[3]).toBe(1);
+    expect(r.restrictions.get(0)).toMatchObject({ lo: 2, hi: 15, hiOpen: true });
+    expect(r.evidence.has(2)).toBe(false); // age may be missing, so "age is null when not treated" does not apply
+    // Asking for age present brings in "treated" (true, not missing), and the constraint chain stops there.
+    const both = withConstraintEvidence(resolveCondition('tcd > 200 and age_years > 5', enc), constraints, enc);
+    expect(Array.from(both.evidence.get(2)!)).toEqual([0, 1, 0]);
+    expect(both.evidence.get(0)![3]).toBe(0);
+    expect(() => withConstraintEvidence(resolveCondition('tcd > 200 and age_years > 16', enc), constraints, enc)).toThrow(/tcd is null when age_years < 2.*can never hold: column "age_years"/);
+    // A condition that allows tcd missing adds nothing.
+    expect(withConstraintEvidence(resolveCondition('age_years > 5', enc), constraints.slice(0, 1), enc).evidence.size).toBe(1);
+  });
+
   test('parses the simulator schema forms and refuses unknown ones', () => {
     expect(parseConstraint('hbs_pct + hbf_pct + hba2_pct <= 100')).toMatchObject({ type: 'sum', columns: ['hbs_pct', 'hbf_pct', 'hba2_pct'], op: '<=', bound: 100 });
     expect(parseConstraint('stroke_age_years <= age_years')).toMatchObject({ type: 'compare-columns', left: 'stroke_age_years', right: 'age_years' });

@@ -87,6 +87,12 @@ describe('marginal generator (MST)', () => {
     bad[first] = [...bad[first], order[order.length - 1]];
     const broken = { ...two, manifest: { ...two.manifest, generator: { ...g, extraParents: bad } } };
     expect(() => modelFromBytes(modelToBytes(broken), 'broken.hsm')).toThrow(/precede their node.*generator\.extraParents/);
+    // Parent groups: one group per code, groups 0..G-1 each used.
+    const pg = model.manifest.generator.parentGroups as Array<number[] | null>;
+    const j = pg.findIndex((m) => m !== null);
+    const gaps = pg.map((m, c) => (c === j ? (m as number[]).map((v) => (v === 0 ? 0 : v + 1)) : m));
+    const gapped = { ...model, manifest: { ...model.manifest, generator: { ...model.manifest.generator, parentGroups: gaps } } };
+    expect(() => modelFromBytes(modelToBytes(gapped), 'gapped.hsm')).toThrow(new RegExp(`generator\\.parentGroups\\[${j}\\]`));
   });
 
   test('deterministic with a seed: same training and sampling seed, same bytes; another seed differs', () => {
@@ -112,6 +118,13 @@ describe('marginal generator (MST)', () => {
     expect(new Set(readLabels(syn, 'genotype'))).toEqual(new Set(['SC']));
     for (const a of readNumbers(syn, 'age_years')) expect(a).toBeLessThan(18);
     checkOutputConstraintsOnly(syn);
+    // Evidence on many dependent columns: exact too (messages over coarsened parents stay small).
+    const many = sampleModel(model, { rows: 300, seed: 4, where: 'sex=F and stroke=true and voc_12m>5 and acs_count>1 and hb_g_dl<7 and tcd_velocity_cm_s>200' });
+    expect(many.numRows).toBe(300);
+    expect(new Set(readLabels(many, 'sex'))).toEqual(new Set(['F']));
+    for (const v of readNumbers(many, 'voc_12m')) expect(v).toBeGreaterThan(5);
+    for (const v of readNumbers(many, 'hb_g_dl')) expect(v).toBeLessThan(7);
+    for (const v of readNumbers(many, 'tcd_velocity_cm_s')) expect(v).toBeGreaterThan(200);
     const t0 = Date.now();
     expect(() => sampleModel(model, { rows: 10, where: 'age_years<0' })).toThrow(/can never hold/);
     expect(() => sampleModel(model, { rows: 10, where: 'genotype=HbXX' })).toThrow(/can never hold/);

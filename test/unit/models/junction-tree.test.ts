@@ -1,5 +1,5 @@
 import { fitFamilies, parentGroupsOf, penalisedGain, selectFamilies, shrunkTable } from '../../../src/models/marginal/family-selection';
-import { familyParents, fitFromMeasurements, parentViolation, type TreeModel } from '../../../src/models/marginal/tree-estimation';
+import { familyParents, fitFromMeasurements, parentLevels, parentViolation, type TreeModel } from '../../../src/models/marginal/tree-estimation';
 import { conditionTree, flattenTree, sampleTree } from '../../../src/models/marginal/tree-sampler';
 import { countCliqueReference } from '../../../src/models/marginal/contingency';
 import { marginalNative } from '../../../src/native/marginal';
@@ -24,7 +24,7 @@ function jointOf(model: TreeModel): Float64Array {
     for (let j = d - 1; j >= 0; j--) { x[j] = r % model.sizes[j]; r = Math.floor(r / model.sizes[j]); }
     let p = 1;
     for (const j of model.order) {
-      const row = familyParents(model, j).reduce((r, q) => r * model.sizes[q] + x[q], 0);
+      const row = familyParents(model, j).reduce((r, q) => r * parentLevels(model, q) + (model.parentGroups?.[q] ? (model.parentGroups[q] as number[])[x[q]] : x[q]), 0);
       p *= model.tables[j][row * model.sizes[j] + x[j]];
     }
     out[c] = p;
@@ -36,7 +36,7 @@ function jointOf(model: TreeModel): Float64Array {
  * A network over 5 columns (sizes 2, 3, 2, 3, 2): 0 -> 1; 2 <- {1, 0}; 3 <- {1, 2}; 4 <- {3, 0, 2},
  * whose parents are not a clique (0 and 3 are not adjacent), so conditioning must widen tables.
  */
-function knownModel(): TreeModel {
+function knownModel(grouped = false): TreeModel {
   const rnd = new SamplingRandom(3, 0);
   const cpt = (rows: number, s: number) => {
     const t = new Float64Array(rows * s);
@@ -47,12 +47,15 @@ function knownModel(): TreeModel {
     }
     return t;
   };
+  // Grouped: columns 1 and 3 enter their children's tables at 2 levels ({0, 1} and {2}; {0} and {1, 2}).
+  const l1 = grouped ? 2 : 3, l3 = grouped ? 2 : 3;
   return {
     sizes: [2, 3, 2, 3, 2],
     parent: [-1, 0, 1, 1, 3],
     extraParents: [[], [], [0], [2], [0, 2]],
+    ...(grouped ? { parentGroups: [null, [0, 0, 1], null, [0, 1, 1], null] } : {}),
     order: [0, 1, 2, 3, 4],
-    tables: [cpt(1, 2), cpt(2, 3), cpt(3 * 2, 2), cpt(3 * 2, 3), cpt(3 * 2 * 2, 2)],
+    tables: [cpt(1, 2), cpt(2, 3), cpt(l1 * 2, 2), cpt(l1 * 2, 3), cpt(l3 * 2 * 2, 2)],
     total: 1,
   };
 }
@@ -84,8 +87,8 @@ describe('tree and network (several parents) models', () => {
     got.forEach((p, c) => expect(Math.abs(p - joint[c])).toBeLessThan(1e-6));
   });
 
-  test('conditioning a network is exact: every cell equals the joint times the evidence, renormalised', () => {
-    const model = knownModel();
+  test.each([['plain', false], ['with parent groups', true]])('conditioning a network (%s) is exact: every cell equals the joint times the evidence, renormalised', (_, grouped) => {
+    const model = knownModel(grouped as boolean);
     const joint = jointOf(model);
     // Evidence below non-adjacent parents (column 4) and at a root: tables must widen.
     for (const evidence of [new Map([[4, Float64Array.of(1, 0.25)], [0, Float64Array.of(0.2, 1)]]), new Map([[3, Float64Array.of(1, 0, 0.5)]]), new Map([[1, Float64Array.of(0, 1, 0)], [4, Float64Array.of(0, 1)]])]) {
@@ -104,11 +107,13 @@ describe('tree and network (several parents) models', () => {
     }
     // Column 4's evidence reaches 3, whose conditioned table gains parent 0 (from 4's parents).
     expect(familyParents(conditionTree(model, new Map([[4, Float64Array.of(1, 0)]])).tree, 3).sort()).toEqual([0, 1, 2]);
+    // With groups, the conditioned table of 3 is over the parents' levels: 1 (2 levels), 2 and 0.
+    if (grouped) expect(conditionTree(model, new Map([[4, Float64Array.of(1, 0)]])).tree.tables[3]).toHaveLength(2 * 2 * 2 * 3);
   });
 
-  test('sampling a network: native equals the TypeScript reference; frequencies match the model', () => {
+  test.each([['plain', false], ['with parent groups', true]])('sampling a network (%s): native equals the TypeScript reference; frequencies match the model', (_, grouped) => {
     requireNative();
-    const model = knownModel();
+    const model = knownModel(grouped as boolean);
     const rows = 120000;
     const native = sampleTree(model, rows, 17);
     const js = sampleTree(model, rows, 17, { engine: 'js' });
@@ -127,8 +132,11 @@ describe('tree and network (several parents) models', () => {
     const { cpt, offsets } = flattenTree(model);
     const start = Int32Array.of(0, 0, 1, 3, 5, 8);
     const list = Int32Array.of(0, 1, 0, 1, 2, 3, 0, 2);
-    const call = (order: Int32Array, l: Int32Array, c: Float64Array) => native.marginalSampleTree(order, start, l, Int32Array.from(model.sizes), c, offsets, 10, 1, 1);
+    const identity = Int32Array.of(0, 1, 0, 1, 2, 0, 1, 0, 1, 2, 0, 1);
+    const call = (order: Int32Array, l: Int32Array, c: Float64Array, map = identity) => native.marginalSampleTree(order, start, l, Int32Array.from(model.sizes), map, Int32Array.from(model.sizes), c, offsets, 10, 1, 1);
     expect(call(Int32Array.of(0, 1, 2, 3, 4), list, cpt)).toHaveLength(50);
+    expect(() => call(Int32Array.of(0, 1, 2, 3, 4), list, cpt, Int32Array.of(0, 1, 0, 1, 3, 0, 1, 0, 1, 2, 0, 1))).toThrow(/levels of column 1 in \[0, 3\)/);
+    expect(() => call(Int32Array.of(0, 1, 2, 3, 4), list, cpt, identity.subarray(1))).toThrow(/one level per code/);
     expect(() => call(Int32Array.of(0, 1, 3, 2, 4), list, cpt)).toThrow(/precedes its child/);
     expect(() => call(Int32Array.of(0, 1, 2, 3, 4), Int32Array.of(0, 1, 0, 1, 2, 3, 0, 0), cpt)).toThrow(/distinct parents/);
     expect(() => call(Int32Array.of(0, 1, 2, 3, 4), list, cpt.subarray(0, cpt.length - 1))).toThrow(/inside cpt/);
