@@ -17,8 +17,9 @@ import { marginalNative } from '../native/marginal';
 import { DecodedColumn, decodeColumn, decodedTable, outerBinTails } from '../transform/decode';
 import { DiscreteColumnEncoder, isModelledColumn, missingCode } from '../transform/discretiser';
 import { VERSION } from '../version';
-import { evaluateCondition, resolveCondition } from './conditions';
-import { applicableConstraints, constraintColumns, repairRows, RepairColumns, withConstraintEvidence } from './constraints';
+import { evaluateCondition, parseCondition, resolveCondition } from './conditions';
+import { rowsMeetingCondition } from './condition-after-repair';
+import { applicableConstraints, Constraint, constraintColumns, repairRows, RepairColumns, withConstraintEvidence } from './constraints';
 import type { HemasynthModel, ModelManifest, SampleModelOptions, TrainModelOptions } from './generator';
 import { MODEL_FORMAT_VERSION } from './model-file';
 import { PrivacyPlanner } from './privacy-plan';
@@ -166,35 +167,47 @@ export function sampleModel(model: HemasynthModel, opts: SampleModelOptions): Ta
   const condition = opts.where ? withConstraintEvidence(resolveCondition(opts.where, encoders), constraints, encoders) : null;
   const seed = samplingSeed(opts.seed);
   const threads = opts.threads ?? 0;
-  const request = { rows, seed, condition, engine, threads };
   const constrained = new Set(constraints.flatMap(constraintColumns));
-  const decoded = generator.sampleColumns ? generator.sampleColumns(model, request) : decodeAll(encoders, generator.sampleCodes(model, request), seed, condition?.restrictions ?? new Map(), threads, constrained);
-  if (constraints.length) {
-    const cols: RepairColumns = { numbers: new Map(), validity: new Map(), conditionColumns: new Map() };
-    const used = new Set(constraints.flatMap(constraintColumns));
-    decoded.forEach((d) => {
-      const e = d.encoder;
-      if (!used.has(e.column)) return;
-      cols.validity.set(e.column, d.valid);
-      if (e.levels === 'bins' || e.output === 'bool') {
-        const numbers = new Float64Array(rows);
-        for (let i = 0; i < rows; i++) numbers[i] = d.valid[i] ? d.values[i] : NaN;
-        if (e.levels === 'bins') cols.numbers.set(e.column, { values: d.values, valid: d.valid, integer: e.integer, min: e.min, max: e.max });
-        cols.conditionColumns.set(e.column, { numbers });
-      } else {
-        const cats = e.categories as string[];
-        const labels = new Array<string | null>(rows);
-        for (let i = 0; i < rows; i++) labels[i] = d.valid[i] ? cats[d.values[i]] : null;
-        cols.conditionColumns.set(e.column, { labels });
-      }
-    });
-    const missingBefore = new Map<string, number>();
-    for (const c of constraints) if (c.type === 'null-when') missingBefore.set(c.column, countMissing(cols.validity.get(c.column) as Uint8Array));
-    repairRows(constraints, cols, rows);
-    restoreMissingRates(constraints, cols, decoded, missingBefore, seed);
+  const sampleAndRepair = (n: number, batchSeed: number): DecodedColumn[] => {
+    const request = { rows: n, seed: batchSeed, condition, engine, threads };
+    const decoded = generator.sampleColumns ? generator.sampleColumns(model, request) : decodeAll(encoders, generator.sampleCodes(model, request), batchSeed, condition?.restrictions ?? new Map(), threads, constrained);
+    if (constraints.length) repairDecoded(constraints, decoded, n, batchSeed);
+    return decoded;
+  };
+  let decoded = sampleAndRepair(rows, seed);
+  // A repair can break the condition (a sum scaled down, a missing rate restored): such rows are replaced.
+  if (condition && constraints.length > 0) {
+    decoded = rowsMeetingCondition(parseCondition(condition.text, '--where'), condition.text, constraints.map((c) => c.text), decoded, rows,
+      (n, k) => sampleAndRepair(n, Number(BigInt.asIntN(32, BigInt(seed) + BigInt(k) * 0x9e3779b9n))));
   }
   const meta = new Map([[SYNTHETIC_METADATA_KEY, JSON.stringify({ model: model.manifest.model, epsilon: model.manifest.privacy.epsilon, delta: model.manifest.privacy.delta, nonPrivate: model.manifest.privacy.nonPrivate, notice: model.manifest.privacy.notice, where: opts.where ?? null })]]);
   return decodedTable(decoded, meta);
+}
+
+/** Repairs decoded rows in place so every constraint holds, keeping the model's missing rates. */
+function repairDecoded(constraints: Constraint[], decoded: DecodedColumn[], rows: number, seed: number): void {
+  const cols: RepairColumns = { numbers: new Map(), validity: new Map(), conditionColumns: new Map() };
+  const used = new Set(constraints.flatMap(constraintColumns));
+  decoded.forEach((d) => {
+    const e = d.encoder;
+    if (!used.has(e.column)) return;
+    cols.validity.set(e.column, d.valid);
+    if (e.levels === 'bins' || e.output === 'bool') {
+      const numbers = new Float64Array(rows);
+      for (let i = 0; i < rows; i++) numbers[i] = d.valid[i] ? d.values[i] : NaN;
+      if (e.levels === 'bins') cols.numbers.set(e.column, { values: d.values, valid: d.valid, integer: e.integer, min: e.min, max: e.max });
+      cols.conditionColumns.set(e.column, { numbers });
+    } else {
+      const cats = e.categories as string[];
+      const labels = new Array<string | null>(rows);
+      for (let i = 0; i < rows; i++) labels[i] = d.valid[i] ? cats[d.values[i]] : null;
+      cols.conditionColumns.set(e.column, { labels });
+    }
+  });
+  const missingBefore = new Map<string, number>();
+  for (const c of constraints) if (c.type === 'null-when') missingBefore.set(c.column, countMissing(cols.validity.get(c.column) as Uint8Array));
+  repairRows(constraints, cols, rows);
+  restoreMissingRates(constraints, cols, decoded, missingBefore, seed);
 }
 
 function countMissing(valid: Uint8Array): number {

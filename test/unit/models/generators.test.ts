@@ -125,7 +125,14 @@ describe('marginal generator (MST)', () => {
     for (const v of readNumbers(many, 'voc_12m')) expect(v).toBeGreaterThan(5);
     for (const v of readNumbers(many, 'hb_g_dl')) expect(v).toBeLessThan(7);
     for (const v of readNumbers(many, 'tcd_velocity_cm_s')) expect(v).toBeGreaterThan(200);
+    // The constraints' repair (sums scaled down, a column lowered to another) cannot break the condition.
+    const hbs = sampleModel(model, { rows: 1000, seed: 5, where: 'hbs_pct>85 and stroke_age_years>10' });
+    expect(hbs.numRows).toBe(1000);
+    for (const v of readNumbers(hbs, 'hbs_pct')) expect(v).toBeGreaterThan(85);
+    for (const v of readNumbers(hbs, 'stroke_age_years')) expect(v).toBeGreaterThan(10);
+    checkOutputConstraintsOnly(hbs);
     const t0 = Date.now();
+    expect(() => sampleModel(model, { rows: 10, where: 'hbs_pct>85 and hbf_pct>20' })).toThrow(/"hbs_pct>85 and hbf_pct>20" and the schema constraints .*cannot hold together/);
     expect(() => sampleModel(model, { rows: 10, where: 'age_years<0' })).toThrow(/can never hold/);
     expect(() => sampleModel(model, { rows: 10, where: 'genotype=HbXX' })).toThrow(/can never hold/);
     expect(Date.now() - t0).toBeLessThan(2000);
