@@ -66,6 +66,8 @@ std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent_sta
   // node by node, as the TypeScript reference does.
   parallel_for(static_cast<size_t>(blocks), threads, 1, [&](size_t b0, size_t b1, int) {
     std::vector<uint32_t> strata(static_cast<size_t>(kSamplingBlockRows));
+    std::vector<const int32_t*> pcodes, pmaps;
+    std::vector<int64_t> plevels;
     for (size_t blk = b0; blk < b1; ++blk) {
       SamplingRng rng(seed, static_cast<int64_t>(blk));
       const int64_t r0 = static_cast<int64_t>(blk) * kSamplingBlockRows, r1 = std::min(rows, r0 + kSamplingBlockRows);
@@ -84,13 +86,20 @@ std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent_sta
         const int64_t* base = thr.data() + cpt_offsets[j];
         int32_t* dst = out.data() + static_cast<int64_t>(j) * rows;
         const int32_t p0 = parent_start[j], np = parent_start[j + 1] - p0;
+        // The parents' sampled codes and level maps, resolved once per node and block.
+        pcodes.resize(static_cast<size_t>(np));
+        pmaps.resize(static_cast<size_t>(np));
+        plevels.resize(static_cast<size_t>(np));
+        for (int32_t k = 0; k < np; ++k) {
+          const int32_t p = parent_list[p0 + k];
+          pcodes[k] = out.data() + static_cast<int64_t>(p) * rows;
+          pmaps[k] = level_map + map_at[p];
+          plevels[k] = levels[p];
+        }
         for (int64_t i = r0; i < r1; ++i) {
           // Row of the table: mixed radix over the parents' levels (first parent most significant).
           int64_t r = 0;
-          for (int32_t k = 0; k < np; ++k) {
-            const int32_t p = parent_list[p0 + k];
-            r = r * levels[p] + level_map[map_at[p] + out[static_cast<size_t>(static_cast<int64_t>(p) * rows + i)]];
-          }
+          for (int32_t k = 0; k < np; ++k) r = r * plevels[k] + pmaps[k][pcodes[k][i]];
           const int64_t* row = base + r * s;
           const int64_t x = strata[static_cast<size_t>(i - r0)];
           int32_t k = 0;
