@@ -32,8 +32,12 @@ import { VERSION } from '../version';
 import type { HemasynthModel, ModelManifest } from './generator';
 import { generatorByName, KNOWN_GENERATORS } from './registry';
 
-/** The model-file format version this build writes and the newest it reads. */
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * The model-file format version this build writes and the newest it reads. 2: marginal models
+ * may be networks (`extraParents`, `parentGroups`) that version-1 readers cannot sample; a
+ * version-1 marginal model's `parent2` is read as one extra parent.
+ */
+export const MODEL_FORMAT_VERSION = 2;
 const MAGIC = Buffer.from([0x89, 0x48, 0x53, 0x4d, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** A model file written by a newer, incompatible hemasynth. */
