@@ -232,7 +232,7 @@ function setsWith(h: number, others: readonly number[], k: number): number[][] {
  */
 export function selectFamilies(encAll: EncodedColumns, opts: FamilySelectionOptions = {}): FamilyStructure {
   const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS;
-  if (!(Number.isInteger(o.maxParents) && o.maxParents >= 0)) throw new UsageError(`Expected option maxParents to be a whole number >= 0 but received ${o.maxParents}`);
+  if (!(Number.isInteger(o.maxParents) && o.maxParents >= 0)) throw new UsageError(`Expected option maxParents to be a whole number >= 0 but received ${JSON.stringify(o.maxParents)}`);
   const d = encAll.sizes.length;
   const groups = opts.parentGroups ?? new Array<Int32Array | null>(d).fill(null);
   // Columns d..2d-1: the parent groups (a parent q is counted as column d + q).

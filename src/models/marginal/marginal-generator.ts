@@ -78,6 +78,13 @@ const TAIL_BINS_FROM = 8;
 
 type Shares = typeof MARGINAL_SHARES;
 
+/** Option `parentLevels`: a whole number >= 2 (default {@link PARENT_LEVELS}). */
+function parentLevelsOption(v: unknown): number {
+  if (v === undefined) return PARENT_LEVELS;
+  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 2)) throw new UsageError(`Expected option parentLevels to be a whole number >= 2 but received ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** Numeric bins for a DP training: round(√(N̂/σ₁)) in [2, default] (see the header). */
 export function adaptiveBins(rowsEstimate: number, sigmaOneWay: number): number {
   if (!(sigmaOneWay > 0)) return DEFAULT_NUMERIC_BINS;
@@ -172,11 +179,11 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
     return out;
   };
   if (!ctx.privacy) {
-    // Non-private: a junction tree with up to maxParents parents per column, from exact counts.
+    // Non-private: a Bayesian network with up to maxParents parents per column, from exact counts.
     ctx.progress(0.3, 'select families');
-    const maxParents = typeof ctx.options.maxParents === 'number' ? ctx.options.maxParents : undefined;
+    const maxParents = ctx.options.maxParents as number | undefined; // validated by selectFamilies
     const oneWay = measureMarginals(enc, encoders.map((_, j) => [j]), { flat });
-    const parentGroups = parentGroupsOf(oneWay, encoders.map((e) => e.levels === 'bins'), encoders.map((e) => e.nullable), typeof ctx.options.parentLevels === 'number' ? ctx.options.parentLevels : PARENT_LEVELS);
+    const parentGroups = parentGroupsOf(oneWay, encoders.map((e) => e.levels === 'bins'), encoders.map((e) => e.nullable), parentLevelsOption(ctx.options.parentLevels));
     const tree = fitFamilies(enc, selectFamilies(enc, { ...(ctx.options.familySearch as object | undefined), maxParents, parentGroups }));
     ctx.progress(0.9, 'fit tables');
     const edges = tree.parent.flatMap((p, j) => (p >= 0 ? [[p, j] as [number, number]] : []));

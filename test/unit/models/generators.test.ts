@@ -224,6 +224,8 @@ describe('marginal generator (MST)', () => {
   test('unavailable models and engines are refused clearly', () => {
     expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'gan', epsilon: 1 })).toThrow(/Expected a model name \(marginal, copula, tvae, ctgan\) but received "gan"/);
     expect(() => sampleModel(model, { rows: 5, engine: 'onnx' })).toThrow(/no ONNX graph/);
+    expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, options: { maxParents: '3' } })).toThrow(/option maxParents to be a whole number >= 0 but received "3"/);
+    expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, options: { parentLevels: 1 } })).toThrow(/option parentLevels to be a whole number >= 2 but received 1/);
   });
 });
 
