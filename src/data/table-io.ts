@@ -57,8 +57,11 @@ export interface ConvertResult {
   schema: TableSchema;
 }
 
-/** A table whose Arrow schema metadata carries `schema` (batches re-wrapped, data shared). */
-function withEmbeddedSchema(table: Table, schema: TableSchema): Table {
+/**
+ * A table whose Arrow schema metadata carries `schema` (batches re-wrapped, data shared).
+ * @example writeArrowFile('patients.arrow', withEmbeddedSchema(table, schema))
+ */
+export function withEmbeddedSchema(table: Table, schema: TableSchema): Table {
   const md = new Map(table.schema.metadata);
   md.set(SCHEMA_METADATA_KEY, JSON.stringify(schema));
   const s = new Schema(table.schema.fields, md);

@@ -17,7 +17,7 @@ import { marginalNative } from '../native/marginal';
 import { DecodedColumn, decodeColumn, decodedTable, outerBinTails } from '../transform/decode';
 import { DiscreteColumnEncoder, isModelledColumn, missingCode } from '../transform/discretiser';
 import { VERSION } from '../version';
-import { evaluateCondition, parseCondition, resolveCondition } from './conditions';
+import { conditionColumns, evaluateCondition, parseCondition, resolveCondition } from './conditions';
 import { rowsMeetingCondition } from './condition-after-repair';
 import { applicableConstraints, Constraint, constraintColumns, repairRows, RepairColumns, withConstraintEvidence } from './constraints';
 import type { HemasynthModel, ModelManifest, SampleModelOptions, TrainModelOptions } from './generator';
@@ -177,7 +177,10 @@ export function sampleModel(model: HemasynthModel, opts: SampleModelOptions): Ta
   let decoded = sampleAndRepair(rows, seed);
   // A repair can break the condition (a sum scaled down, a missing rate restored): such rows are replaced.
   if (condition && constraints.length > 0) {
-    decoded = rowsMeetingCondition(parseCondition(condition.text, '--where'), condition.text, constraints.map((c) => c.text), decoded, rows,
+    const parsed = parseCondition(condition.text, '--where');
+    const mentioned = new Set(conditionColumns(parsed));
+    const related = constraints.filter((c) => constraintColumns(c).some((n) => mentioned.has(n)));
+    decoded = rowsMeetingCondition(parsed, condition.text, (related.length ? related : constraints).map((c) => c.text), decoded, rows,
       (n, k) => sampleAndRepair(n, Number(BigInt.asIntN(32, BigInt(seed) + BigInt(k) * 0x9e3779b9n))));
   }
   const meta = new Map([[SYNTHETIC_METADATA_KEY, JSON.stringify({ model: model.manifest.model, epsilon: model.manifest.privacy.epsilon, delta: model.manifest.privacy.delta, nonPrivate: model.manifest.privacy.nonPrivate, notice: model.manifest.privacy.notice, where: opts.where ?? null })]]);

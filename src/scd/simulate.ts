@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { Table } from 'apache-arrow';
 import type { ColumnSchema, TableSchema } from '../data/schema';
 import { writeArrowFile } from '../data/arrow-file';
+import { withEmbeddedSchema } from '../data/table-io';
 import { UsageError, HemasynthError } from '../errors';
 import { HBF_QTLS, LAB_COLUMNS, simulateClinical, type ClinicalCohort } from './clinical-model';
 import { ColumnStore, type ColumnData } from './column-store';
@@ -243,19 +244,21 @@ export function writeSimulation(outDir: string, result: SimulationResult): strin
   }
   const written: string[] = [];
   const file = (name: string) => path.join(outDir, name);
-  const arrow = (name: string, table: Table) => {
-    writeArrowFile(file(name), table);
+  // The schema travels inside each file (roles, bounds, constraints), so `hemasynth train
+  // --data patients.arrow` keeps the constraints without --schema.
+  const arrow = (name: string, table: Table, schema: TableSchema) => {
+    writeArrowFile(file(name), withEmbeddedSchema(table, schema));
     written.push(file(name));
   };
   const json = (name: string, data: unknown) => {
     fs.writeFileSync(file(name), JSON.stringify(data, null, 2) + '\n');
     written.push(file(name));
   };
-  arrow('patients.arrow', result.patients);
-  arrow('visits.arrow', result.visits);
+  arrow('patients.arrow', result.patients, result.schema);
+  arrow('visits.arrow', result.visits, result.visitsSchema);
   for (const s of result.perSite) {
-    arrow(`site-${s.site}.arrow`, s.patients);
-    arrow(`visits-${s.site}.arrow`, s.visits);
+    arrow(`site-${s.site}.arrow`, s.patients, result.schema);
+    arrow(`visits-${s.site}.arrow`, s.visits, result.visitsSchema);
   }
   json('schema.json', result.schema);
   json('visits.schema.json', result.visitsSchema);

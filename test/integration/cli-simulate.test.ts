@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readArrowFile } from '../../src/data/arrow-file';
+import { embeddedSchema } from '../../src/data/arrow-types';
 import { runCli } from '../support/run-cli';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-cli-simulate-'));
@@ -31,6 +32,9 @@ describe('hemasynth simulate', () => {
     expect(perSite).toBe(300);
     const schema = JSON.parse(fs.readFileSync(path.join(a, 'schema.json'), 'utf8'));
     expect(schema.columns.map((c: { name: string }) => c.name)).toEqual(pooled.schema.fields.map((f) => f.name));
+    // Each Arrow file carries the schema (roles, constraints), so training without --schema keeps them.
+    expect(embeddedSchema(pooled.schema)).toEqual(schema);
+    expect((embeddedSchema(readArrowFile(path.join(a, 'site-IT1.arrow')).schema) as { constraints: string[] }).constraints).toContain('hbs_pct + hbf_pct + hba2_pct + hba_pct <= 100');
   });
 
   it('exits 2 with the option named for a bad value, 1 naming the field for bad parameters', async () => {
