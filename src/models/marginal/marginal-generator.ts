@@ -302,7 +302,7 @@ function validateMarginal(model: HemasynthModel, file: string): void {
 /** The marginal (MST graphical-model) generator. */
 export const marginalGenerator: GeneratorDefinition = {
   name: 'marginal',
-  description: 'DP graphical model over 1- and 2-way marginals (MST: noisy marginals, private maximum spanning tree, consistent tree model)',
+  description: 'graphical model: under DP, MST (noisy 1- and 2-way marginals, private spanning tree, consistent tree model); non-private, a Bayesian network with up to three parents per column',
   engines: ['native'],
   train: trainMarginal,
   validate: validateMarginal,
