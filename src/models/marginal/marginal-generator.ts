@@ -45,7 +45,7 @@ import { DEFAULT_NUMERIC_BINS, DiscreteColumnEncoder, encodeTable, fitDiscretisa
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { calibratedMechanisms, MechanismShare } from '../privacy-plan';
 import { EncodedColumns, flattenCodes, measureMarginals, pairL1Scores } from './contingency';
-import { selectShallowTree, selectSpanningTree, shallowTreeSelections } from './mst-selection';
+import { selectShallowTree, shallowTreeSelections } from './mst-selection';
 import { MarginalMeasurement, TreeModel, parentViolation, familyRows, fitFromMeasurements, projectToSimplex } from './tree-estimation';
 import { fitFamilies, parentGroupsOf, selectFamilies } from './family-selection';
 import { compressCodes, compressCounts, compressDomains, expandTree } from './domain-compression';
@@ -172,12 +172,7 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
   const encoders = fitDiscretisation(ctx.table, ctx.schema, { quantileEpsilonEach: ctx.privacy ? qEps ?? 1 : null, rng: ctx.noise }, discretisation);
   const enc: EncodedColumns = { codes: encodeTable(ctx.table, encoders), sizes: encoders.map((e) => e.size), rows: ctx.table.numRows };
   const flat = flattenCodes(enc);
-  const noisy = (counts: Float64Array, sigma: number) => {
-    if (!ctx.privacy) return counts;
-    const out = new Float64Array(counts.length);
-    for (let k = 0; k < counts.length; k++) out[k] = counts[k] + discreteGaussian(ctx.noise, sigma);
-    return out;
-  };
+  const noise = { sigma1, sigma2, selectionEpsilon: selEps, quantileEpsilon: qEps, countSigma: sigmaCount, bins, tails: tails ? 1 : 0, equalWidthEdges: numericEdges === 'equal-width' ? 1 : 0 };
   if (!ctx.privacy) {
     // Non-private: a Bayesian network with up to maxParents parents per column, from exact counts.
     ctx.progress(0.3, 'select families');
@@ -187,15 +182,21 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
     const tree = fitFamilies(enc, selectFamilies(enc, { ...(ctx.options.familySearch as object | undefined), maxParents, parentGroups }));
     ctx.progress(0.9, 'fit tables');
     const edges = tree.parent.flatMap((p, j) => (p >= 0 ? [[p, j] as [number, number]] : []));
-    return { encoders, ...treeParts(tree, edges, { sigma1: 0, sigma2: 0, selectionEpsilon: null, quantileEpsilon: null, countSigma: null, bins, tails: tails ? 1 : 0, equalWidthEdges: numericEdges === 'equal-width' ? 1 : 0 }) };
+    return { encoders, ...treeParts(tree, edges, noise) };
   }
+  // DP from here on: every measurement is noisy.
+  const noisy = (counts: Float64Array, sigma: number) => {
+    const out = new Float64Array(counts.length);
+    for (let k = 0; k < counts.length; k++) out[k] = counts[k] + discreteGaussian(ctx.noise, sigma);
+    return out;
+  };
   ctx.progress(0.3, 'measure 1-way marginals');
   const singles = measureMarginals(enc, encoders.map((_, j) => [j]), { flat });
   const measurements: MarginalMeasurement[] = singles.map((c, j) => ({ clique: [j], counts: noisy(c, sigma1), sigma: sigma1 }));
   const total = Math.max(1, measurements.reduce((s, m) => s + m.counts.reduce((a, b) => a + b, 0), 0) / d);
   const probs = measurements.map((m) => projectToSimplex(m.counts, total).map((x) => x / total));
-  // MST's domain compression (domain-compression.ts): DP only, cells under 3σ₁ merged.
-  const compress = ctx.privacy && ctx.options.compress !== false ? compressDomains(measurements.map((m) => m.counts), COMPRESSION_SIGMAS * sigma1) : null;
+  // MST's domain compression (domain-compression.ts): cells under 3σ₁ merged.
+  const compress = ctx.options.compress !== false ? compressDomains(measurements.map((m) => m.counts), COMPRESSION_SIGMAS * sigma1) : null;
   const work = compress ? compressCodes(enc, compress) : enc;
   const workFlat = compress ? flattenCodes(work) : flat;
   const workMeasurements: MarginalMeasurement[] = compress
@@ -203,13 +204,10 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
     : measurements;
   const workProbs = compress ? workMeasurements.map((m) => projectToSimplex(m.counts, total).map((x) => x / total)) : probs;
   ctx.progress(0.45, 'select 2-way marginals');
-  const wantEdges = ctx.privacy ? nEdges : d - 1;
   let edges: Array<[number, number]> = [];
-  if (d > 1 && wantEdges > 0) {
+  if (d > 1 && nEdges > 0) {
     const scores = pairL1Scores(work, workProbs, total, { flat: workFlat });
-    edges = ctx.privacy
-      ? selectShallowTree(d, scores, selEps, ctx.noise, { depthPenalty: (typeof ctx.options.depthPenalty === 'number' ? ctx.options.depthPenalty : DEPTH_PENALTY_SIGMAS) * sigma2, maxEdges: nEdges, maxDepth })
-      : selectSpanningTree(d, scores, null, ctx.noise);
+    edges = selectShallowTree(d, scores, selEps, ctx.noise, { depthPenalty: (typeof ctx.options.depthPenalty === 'number' ? ctx.options.depthPenalty : DEPTH_PENALTY_SIGMAS) * sigma2, maxEdges: nEdges, maxDepth });
   }
   ctx.progress(0.7, 'measure 2-way marginals');
   const pairs = measureMarginals(work, edges, { flat: workFlat });
@@ -217,7 +215,6 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
   ctx.progress(0.85, 'estimate graphical model');
   let tree = fitFromMeasurements(work.sizes, workMeasurements);
   if (compress) tree = expandTree(tree, compress, probs, enc.sizes);
-  const noise = { sigma1, sigma2, selectionEpsilon: selEps, quantileEpsilon: qEps, countSigma: sigmaCount, bins, tails: tails ? 1 : 0, equalWidthEdges: numericEdges === 'equal-width' ? 1 : 0 };
   return { encoders, ...treeParts(tree, edges, noise) };
 }
 
