@@ -183,6 +183,8 @@ export function evaluateCondition(e: ConditionExpression, cols: ConditionColumns
 /** A `--where` condition resolved against the model's encoders: per-code weights and value restrictions. */
 export interface ResolvedCondition {
   text: string;
+  /** The condition's predicates (joined by "and"), as parsed. */
+  predicates: ConditionExpression[];
   /** Column index → weight of each code in [0, 1] (fraction of the code's interval allowed). */
   evidence: Map<number, Float64Array>;
   /** Column index → interval the decoded value must fall in. */
@@ -305,5 +307,5 @@ export function resolvePredicates(preds: readonly ConditionExpression[], text: s
   }
   const restrictions = new Map<number, ValueRestriction>();
   for (const [j, r] of intervals) restrictions.set(j, r);
-  return { text, evidence, restrictions };
+  return { text, predicates: [...preds], evidence, restrictions };
 }

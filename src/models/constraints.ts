@@ -97,8 +97,7 @@ function negatedPredicates(e: ConditionExpression): NegatedPredicate[] | null {
  */
 export function withConstraintEvidence(condition: ResolvedCondition, constraints: readonly Constraint[], encoders: readonly DiscreteColumnEncoder[]): ResolvedCondition {
   const index = new Map(encoders.map((e, j) => [e.column, j]));
-  const parsed = parseCondition(condition.text, '--where');
-  const own = parsed.type === 'and' ? parsed.items : [parsed];
+  const own = condition.predicates;
   const ownColumns = new Set(own.map(predicateColumn));
   const derived: NegatedPredicate[] = [];
   const applied: string[] = [];
@@ -129,7 +128,7 @@ export function withConstraintEvidence(condition: ResolvedCondition, constraints
       if (kMiss >= 0 && !ownColumns.has(col) && derived.filter((n) => predicateColumn(n.predicate) === col).every((n) => n.trueOnMissing)) w[kMiss] = 1;
     }
   }
-  return { text: condition.text, evidence: resolved.evidence, restrictions: resolved.restrictions };
+  return { text: condition.text, predicates: own, evidence: resolved.evidence, restrictions: resolved.restrictions };
 }
 
 /** Mutable row columns repaired in place: numbers (NaN = missing) per numeric column, labels per categorical. */

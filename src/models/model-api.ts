@@ -17,7 +17,7 @@ import { marginalNative } from '../native/marginal';
 import { DecodedColumn, decodeColumn, decodedTable, outerBinTails } from '../transform/decode';
 import { DiscreteColumnEncoder, isModelledColumn, missingCode } from '../transform/discretiser';
 import { VERSION } from '../version';
-import { conditionColumns, evaluateCondition, parseCondition, resolveCondition } from './conditions';
+import { ConditionExpression, conditionColumns, evaluateCondition, resolveCondition } from './conditions';
 import { rowsMeetingCondition } from './condition-after-repair';
 import { applicableConstraints, Constraint, constraintColumns, repairRows, RepairColumns, withConstraintEvidence } from './constraints';
 import type { HemasynthModel, ModelManifest, SampleModelOptions, TrainModelOptions } from './generator';
@@ -177,7 +177,7 @@ export function sampleModel(model: HemasynthModel, opts: SampleModelOptions): Ta
   let decoded = sampleAndRepair(rows, seed);
   // A repair can break the condition (a sum scaled down, a missing rate restored): such rows are replaced.
   if (condition && constraints.length > 0) {
-    const parsed = parseCondition(condition.text, '--where');
+    const parsed: ConditionExpression = { type: 'and', items: condition.predicates };
     const mentioned = new Set(conditionColumns(parsed));
     const related = constraints.filter((c) => constraintColumns(c).some((n) => mentioned.has(n)));
     decoded = rowsMeetingCondition(parsed, condition.text, (related.length ? related : constraints).map((c) => c.text), decoded, rows,

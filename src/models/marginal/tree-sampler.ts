@@ -64,22 +64,33 @@ export function conditionTree(tree: TreeModel, evidence: ReadonlyMap<number, Flo
     if (rows * s > MAX_CONDITIONED_CELLS) throw new UsageError(`Condition too complex for exact conditioning: column ${j} would need a table of ${rows * s} cells (at most ${MAX_CONDITIONED_CELLS}); condition on fewer or less dependent columns`);
     const own = tables[j];
     const ownStride = stridesOf(ps, levels).map((st) => st * s); // a parent's stride in the node's table
-    const ms = msgs.map(({ scope: sc, m }) => ({ place: sc.map((c) => (c === j ? -1 : scope.indexOf(c))), st: stridesOf(sc, levels), m }));
+    // Per message: each scope column's place in this node's scope (-1: the node itself) and stride.
+    const ms = msgs.map(({ scope: sc, m }) => {
+      const place = sc.map((c) => (c === j ? -1 : scope.indexOf(c)));
+      const st = stridesOf(sc, levels);
+      const self = place.indexOf(-1);
+      return { place, st, m, xStride: self >= 0 ? st[self] : 0 };
+    });
     const jLevel = levelOf[j];
     const codes = new Int32Array(scope.length);
+    const offs = new Int32Array(ms.length);
     const tab = new Float64Array(rows * s);
     const z = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
       for (let k = scope.length - 1, rr = r; k >= 0; k--) { codes[k] = rr % levels[scope[k]]; rr = Math.floor(rr / levels[scope[k]]); }
       let ownRow = 0;
       for (let k = 0; k < ps.length; k++) ownRow += codes[k] * ownStride[k];
-      const offs = ms.map(({ place, st }) => place.reduce((o, k, i) => (k >= 0 ? o + codes[k] * st[i] : o), 0));
-      const xStride = ms.map(({ place, st }) => { const i = place.indexOf(-1); return i >= 0 ? st[i] : 0; });
+      for (let k = 0; k < ms.length; k++) {
+        const { place, st } = ms[k];
+        let o = 0;
+        for (let i = 0; i < place.length; i++) if (place[i] >= 0) o += codes[place[i]] * st[i];
+        offs[k] = o;
+      }
       let zr = 0;
       for (let x = 0; x < s; x++) {
         let v = own[ownRow + x] * (phi ? phi[x] : 1);
         // In a message, node j itself is at its parent level.
-        for (let k = 0; k < ms.length; k++) v *= ms[k].m[offs[k] + jLevel[x] * xStride[k]];
+        for (let k = 0; k < ms.length; k++) v *= ms[k].m[offs[k] + jLevel[x] * ms[k].xStride];
         tab[r * s + x] = v;
         zr += v;
       }
