@@ -10,9 +10,9 @@
  * over rows, so a federation measures them as it measures everything else: a `missingness` round
  * in which every site sends the exact sums of its own rows ({@link siteMissingnessVector}), each
  * adds its share of the distributed discrete Gaussian noise, and the coordinator reads the noisy
- * sum ({@link FederatedMissingness.marginals}). The central model divides a group's sum by the
- * table's row count; the coordinator has no row count, so the round also releases one (one more
- * sensitivity-1 Gaussian release, of the same σ, in the same round: n̂ moves a rate by about σ/n).
+ * sum ({@link FederatedMissingness.marginals}). As in the central model, a group's sum is divided
+ * by a noisy row count released in the same round (one more sensitivity-1 Gaussian release of the
+ * same σ: n̂ moves a rate by about σ/n).
  *
  * Why a round of its own. One round carries one σ (the runtime adds one noise scale per vector)
  * and one mechanism to charge; the calibration releases have their own share of ε
@@ -54,7 +54,7 @@ export interface MissingnessRoundPlan {
 export class FederatedMissingness {
   /** The releases the central model would make, known from the schema alone. */
   readonly plan: DpMarginalPlan;
-  /** Gaussian releases of the round: the plan's, plus the row count; 0 when there is nothing to calibrate. */
+  /** Gaussian releases of the round: the plan's (the row count included); 0 when there is nothing to calibrate. */
   readonly releases: number;
 
   /**
@@ -63,7 +63,7 @@ export class FederatedMissingness {
    */
   constructor(readonly schema: TableSchema, modelled: readonly string[], calibrate: boolean) {
     this.plan = planDpMarginals(schema, modelled);
-    this.releases = calibrate && this.plan.releases > 0 ? this.plan.releases + 1 : 0;
+    this.releases = calibrate ? this.plan.releases : 0;
   }
 
   /** Whether the federation has a `missingness` round. */

@@ -72,17 +72,6 @@ export function missingnessGroupCount(schema: TableSchema, modelled: readonly st
 }
 
 /**
- * Missing rate of each group: exact (noise null) or from the Gaussian mechanism on the sum of the
- * rows' missing fractions (σ = noise.sigma, sensitivity 1), clamped to [0, 1].
- * @example groupMissingRates(groups, codes, encoders, n, { sigma: 21, rng })
- */
-export function groupMissingRates(groups: readonly MissingnessGroup[], codes: readonly Int32Array[], encoders: readonly DiscreteColumnEncoder[], n: number, noise: { sigma: number; rng: CryptoRandom } | null): Float64Array {
-  if (!(n > 0)) throw new UsageError(`Expected a positive row count for missing rates but received ${n}`);
-  const sums = groupMissingSums(groups, codes, encoders);
-  return Float64Array.from(sums, (sum) => missingRateOf(noise ? sum + noise.rng.gaussian(0, noise.sigma) : sum, n));
-}
-
-/**
  * The exact statistic behind each group's missing rate: Σ_rows (fraction of the group's columns
  * missing in the row), sensitivity 1 under add/remove of a row. Additive over row subsets, so the
  * federated generators sum it across sites (src/federated/tasks/federated-missingness.ts).
@@ -145,22 +134,6 @@ export function constraintConditionColumns(schema: TableSchema, modelled: readon
 }
 
 /**
- * Exact (noise null) or noisy (Gaussian, σ = noise.sigma per count) code frequencies of the
- * given columns, clamped at 0 and normalised.
- * @example columnFrequencies([3, 7], codes, encoders, n, { sigma: 12, rng })
- */
-export function columnFrequencies(columns: readonly number[], codes: readonly Int32Array[], encoders: readonly DiscreteColumnEncoder[], noise: { sigma: number; rng: CryptoRandom } | null): Map<number, Float64Array> {
-  const out = new Map<number, Float64Array>();
-  for (const j of columns) {
-    const c = new Float64Array(encoders[j].size);
-    for (const k of codes[j]) c[k]++;
-    if (noise) for (let k = 0; k < c.length; k++) c[k] += noise.rng.gaussian(0, noise.sigma);
-    out.set(j, frequenciesOf(c, noiseFloor(encoders[j], noise ? noise.sigma : 0)));
-  }
-  return out;
-}
-
-/**
  * Noisy cells of a count column's histogram under this many σ are taken as empty, as MST merges
  * 1-way cells under 3σ: a count's upper codes are wide and nearly empty, and clamping their noise
  * at 0 alone left about 5% of the mass there (σ = 35 on 1,500 rows), decoded at tens of crises.
@@ -182,7 +155,11 @@ function frequenciesOf(c: Float64Array, floor: number): Float64Array {
 
 /** What a DP neural training releases for calibration, known from the schema alone. */
 export interface DpMarginalPlan {
-  /** Sensitivity-1 Gaussian releases: one per missingness group and one histogram per condition column. */
+  /**
+   * Sensitivity-1 Gaussian releases: one per missingness group, one histogram per condition
+   * column, and the row count the rates are divided by (the exact count is private under
+   * add/remove neighbours); 0 when there is nothing to calibrate.
+   */
   releases: number;
   groups: number;
   conditionColumns: string[];
@@ -195,7 +172,8 @@ export interface DpMarginalPlan {
 export function planDpMarginals(schema: TableSchema, modelled: readonly string[]): DpMarginalPlan {
   const groups = missingnessGroupCount(schema, modelled);
   const conditionColumns = histogramColumns(schema, modelled);
-  return { releases: groups + conditionColumns.length, groups, conditionColumns };
+  const measured = groups + conditionColumns.length;
+  return { releases: measured > 0 ? measured + 1 : 0, groups, conditionColumns };
 }
 
 /**
@@ -221,12 +199,15 @@ export interface DpMarginals {
 
 /**
  * Measures the planned releases (call only after the ledger was charged for `plan.releases`
- * Gaussian releases of σ = noise.sigma).
+ * Gaussian releases of σ = noise.sigma): the statistics of {@link dpMarginalSums} and the row
+ * count, each with Gaussian noise, read as a federation reads its sum ({@link dpMarginalsFromSums}).
  * @example measureDpMarginals(plan, encoders, schema, codes, n, { sigma, rng })
  */
 export function measureDpMarginals(plan: DpMarginalPlan, encoders: readonly DiscreteColumnEncoder[], schema: TableSchema, codes: readonly Int32Array[], n: number, noise: { sigma: number; rng: CryptoRandom }): DpMarginals {
   const layout = dpMarginalLayout(plan, encoders, schema);
-  return { groups: layout.groups, rates: groupMissingRates(layout.groups, codes, encoders, n, noise), full: columnFrequencies(layout.condition, codes, encoders, noise) };
+  const sums = dpMarginalSums(layout, encoders, codes);
+  for (let k = 0; k < sums.length; k++) sums[k] += noise.rng.gaussian(0, noise.sigma);
+  return dpMarginalsFromSums(layout, encoders, sums, n + noise.rng.gaussian(0, noise.sigma), noise.sigma);
 }
 
 /** Where a plan's releases come from, by encoder index (public: from the schema and the encoders). */

@@ -8,7 +8,7 @@ import { tableFromArrays, type Table } from 'apache-arrow';
 import type { TableSchema } from '../../../src/data/schema';
 import { PrivacyLedger } from '../../../src/dp/ledger';
 import { sampleModel, trainModel } from '../../../src/models/model-api';
-import { constraintConditionColumns, dpMarginalsFromSums, groupMissingRates, missingOnlyTargets, missingnessGroupCount, missingnessGroups, planDpMarginals } from '../../../src/models/neural/missingness-groups';
+import { constraintConditionColumns, dpMarginalsFromSums, groupMissingSums, missingOnlyTargets, missingnessGroupCount, missingnessGroups, planDpMarginals } from '../../../src/models/neural/missingness-groups';
 import { calibrateOutputBias, codeCounts, meanCodeProbabilities } from '../../../src/models/neural/output-calibration';
 import type { RawOutputLayout } from '../../../src/models/neural/row-layout';
 import type { GeneratorNetworkSpec } from '../../../src/models/neural/generator-network';
@@ -118,8 +118,11 @@ describe('missingness groups', () => {
     const encoders = fitDiscretisation(table, schema, { quantileEpsilonEach: null });
     const codes = encodeTable(withNulls, encoders);
     expect(codeCounts(encoders, codes)[0]).toEqual([1, 0, 1, 2]);
-    const rates = groupMissingRates(missingnessGroups(encoders, schema), codes, encoders, 4, null);
-    expect(Array.from(rates)).toEqual([(2 + 1) / 2 / 4, 1 / 4]);
+    const groups = missingnessGroups(encoders, schema);
+    const sums = groupMissingSums(groups, codes, encoders);
+    expect(Array.from(sums)).toEqual([(2 + 1) / 2, 1]);
+    // Read with a row count of 4 (exact: σ = 0), as the DP release is read with its noisy count.
+    expect(Array.from(dpMarginalsFromSums({ groups, condition: [] }, encoders, sums, 4, 0).rates)).toEqual([(2 + 1) / 2 / 4, 1 / 4]);
   });
 
   test('a count column\'s released histogram drops cells under 2σ (a wide upper code holding only noise); others keep them', () => {
@@ -141,7 +144,8 @@ describe('missingness groups', () => {
     const plan = planDpMarginals(scd, modelled);
     // plus the two count columns (integers from 0 with more than 32 values): crises and ACS episodes
     expect(plan.conditionColumns).toEqual(['acs_count', 'age_years', 'chronic_transfusion', 'voc_12m']);
-    expect(plan.releases).toBe(plan.groups + 4);
+    // one release per group and histogram, and the row count the rates are divided by
+    expect(plan.releases).toBe(plan.groups + 4 + 1);
     expect(constraintConditionColumns(scd, modelled.filter((c) => c !== 'age_years'))).toEqual(['chronic_transfusion']);
   });
 });
