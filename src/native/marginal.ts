@@ -1,5 +1,6 @@
 /** Declarations of bindings/marginal.cpp. One method per exported native function. */
 import { tryLoadAddon } from './addon';
+import { BackendUnavailableError, UsageError } from '../errors';
 
 export interface MarginalBindings {
   /** wraps hemasynth::marginal::count_cliques (codes column-major rows x d; threads 0 = all cores) */
@@ -16,14 +17,35 @@ export interface MarginalBindings {
   marginalPackValidity(bytes: Uint8Array, bitmap: Uint8Array): number;
 }
 
+/** The engine a {@link withMarginalBackend} call forces, while it runs. */
+let forced: 'js' | 'native' | null = null;
+
 /**
  * The marginal kernels of the addon, or null when the addon is not loaded (or was built without
- * them, or HEMASYNTH_BACKEND=js asks for the TypeScript reference): callers then use their
- * TypeScript reference loops.
+ * them, or HEMASYNTH_MARGINAL_ENGINE=js or a `js` backend asks for the TypeScript reference):
+ * callers then use their TypeScript reference loops.
  */
 export function marginalNative(): MarginalBindings | null {
-  if (process.env.HEMASYNTH_MARGINAL_ENGINE === 'js') return null;
+  if (forced === 'js' || process.env.HEMASYNTH_MARGINAL_ENGINE === 'js') return null;
   const r = tryLoadAddon();
   const a = r.addon as Partial<MarginalBindings> | undefined;
   return a && typeof a.marginalSampleTree === 'function' ? (a as MarginalBindings) : null;
+}
+
+/**
+ * Runs a synchronous computation (a marginal or copula training) on the requested backend:
+ * `js` the TypeScript reference loops, `cpu` the native kernels (an error when the addon is not
+ * loaded), `auto` or undefined the native kernels when loaded. These generators have no CUDA
+ * kernels, so `cuda` is an error rather than a silent fallback.
+ * @example withMarginalBackend('js', () => trainModel({ ... }))
+ */
+export function withMarginalBackend<T>(backend: unknown, what: string, fn: () => T): T {
+  if (backend === undefined || backend === 'auto') return fn();
+  if (backend === 'cuda') throw new BackendUnavailableError(`Expected backend js, cpu or auto for ${what} but received "cuda": ${what} has no CUDA kernels`);
+  if (backend !== 'js' && backend !== 'cpu') throw new UsageError(`Expected backend js, cpu, cuda or auto for ${what} but received ${JSON.stringify(backend)}`);
+  const engine = backend === 'js' ? 'js' : 'native';
+  if (engine === 'native' && !marginalNative()) throw new BackendUnavailableError(`Expected the native addon for backend cpu (${what}) but it is not loaded: ${tryLoadAddon().error ?? 'build it with npm run build:native'}`);
+  const before = forced;
+  forced = engine;
+  try { return fn(); } finally { forced = before; }
 }

@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .option('--schema <file>', 'schema JSON (default: the schema embedded in the data file, else inferred)')
     .option('--ledger <file>', 'privacy ledger (default: <data>.ledger.json; created with budget --epsilon/--delta if absent)')
     .option('--bins <n>', 'equal-frequency bins per numeric column (marginal, copula; default 12)', parseIntOption('--bins', 2, 64))
-    .option('--backend <name>', 'tvae, ctgan: compute backend js | cpu | cuda | auto (default auto)')
+    .option('--backend <name>', 'compute backend js | cpu | cuda | auto (default auto; marginal and copula have no CUDA kernels: js or cpu)')
     .option('--epochs <n>', 'tvae, ctgan: training epochs (default 300)', parseIntOption('--epochs', 1, 100000))
     .option('--batch-size <n>', 'tvae, ctgan: batch size, or the expected Poisson batch under DP (default 500)', parseIntOption('--batch-size', 1, 1000000))
     .option('--threads <n>', 'tvae, ctgan: native threads (default all cores)', parseIntOption('--threads', 0, 1024))

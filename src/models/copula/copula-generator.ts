@@ -19,7 +19,7 @@
 import { discreteGaussian } from '../../dp/discrete-noise';
 import { InputError, UsageError } from '../../errors';
 import { normalCdf, normalQuantile } from '../../evaluate/statistics/normal';
-import { marginalNative } from '../../native/marginal';
+import { marginalNative, withMarginalBackend } from '../../native/marginal';
 import { DiscreteColumnEncoder, encodeTable, fitDiscretisation, levelCount, missingCode, planDiscretisation } from '../../transform/discretiser';
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
@@ -330,7 +330,7 @@ export const copulaGenerator: GeneratorDefinition = {
   name: 'copula',
   description: 'Gaussian copula with DP marginal histograms and a DP normal-scores correlation (fast baseline)',
   engines: ['native'],
-  train: trainCopula,
+  train: (ctx) => withMarginalBackend(ctx.options.backend, 'the copula generator', () => trainCopula(ctx)),
   validate: validateCopula,
   sampleCodes(model, req) {
     return sampleCopulaCodes(model, { rows: req.rows, seed: req.seed, threads: req.threads, evidence: req.condition && req.condition.evidence.size ? req.condition.evidence : null, text: req.condition?.text });

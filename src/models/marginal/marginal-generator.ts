@@ -51,6 +51,7 @@ import { fitFamilies, parentGroupsOf, selectFamilies } from './family-selection'
 import { compressCodes, compressCounts, compressDomains, expandTree } from './domain-compression';
 import { conditionTree, sampleTree } from './tree-sampler';
 import { UsageError } from '../../errors';
+import { withMarginalBackend } from '../../native/marginal';
 
 /** Budget shares of the marginal generator (of ρ; the row count's share comes first). */
 export const MARGINAL_SHARES = { count: 0.01, quantiles: 0.05, oneWay: 0.4, selection: 0.12, twoWay: 0.4 };
@@ -301,7 +302,7 @@ export const marginalGenerator: GeneratorDefinition = {
   name: 'marginal',
   description: 'graphical model: under DP, MST (noisy 1- and 2-way marginals, private spanning tree, consistent tree model); non-private, a Bayesian network with up to three parents per column',
   engines: ['native'],
-  train: trainMarginal,
+  train: (ctx) => withMarginalBackend(ctx.options.backend, 'the marginal generator', () => trainMarginal(ctx)),
   validate: validateMarginal,
   sampleCodes(model, req) {
     let tree = treeOf(model);

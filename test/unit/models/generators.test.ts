@@ -226,6 +226,15 @@ describe('marginal generator (MST)', () => {
     expect(() => sampleModel(model, { rows: 5, engine: 'onnx' })).toThrow(/no ONNX graph/);
     expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, options: { maxParents: '3' } })).toThrow(/option maxParents to be a whole number >= 0 but received "3"/);
     expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, options: { parentLevels: 1 } })).toThrow(/option parentLevels to be a whole number >= 2 but received 1/);
+    expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, options: { backend: 'cuda' } })).toThrow(/backend js, cpu or auto for the marginal generator but received "cuda": the marginal generator has no CUDA kernels/);
+    expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'copula', epsilon: Infinity, options: { backend: 'gpu' } })).toThrow(/backend js, cpu, cuda or auto for the copula generator but received "gpu"/);
+  });
+
+  test('backend js (the TypeScript reference loops) trains the same model as the native kernels', () => {
+    const js = trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, seed: 5, options: { backend: 'js' } });
+    const cpu = trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, seed: 5, options: { backend: 'cpu' } });
+    expect(Buffer.from(js.weights.tables.buffer).equals(Buffer.from(model.weights.tables.buffer))).toBe(true);
+    expect(Buffer.from(cpu.weights.tables.buffer).equals(Buffer.from(model.weights.tables.buffer))).toBe(true);
   });
 });
 
