@@ -21,12 +21,16 @@ export const MIN_CONDITION_PASS_RATE = 1e-3;
 /** Most extra batches drawn to replace repaired rows that broke the condition. */
 const MAX_EXTRA_BATCHES = 32;
 
-/** The condition's columns of decoded rows, as the condition evaluator reads them. */
-function conditionView(decoded: readonly DecodedColumn[], names: readonly string[]): ConditionColumns {
+/**
+ * The named columns of decoded rows as conditions read them: numbers (NaN missing) for numeric
+ * and boolean columns, labels (null missing) for categories.
+ * @example evaluateCondition(expr, conditionView(decoded, new Set(['age_years'])), 0)
+ */
+export function conditionView(decoded: readonly DecodedColumn[], names: ReadonlySet<string>): ConditionColumns {
   const cols: ConditionColumns = new Map();
   for (const d of decoded) {
     const e = d.encoder;
-    if (!names.includes(e.column)) continue;
+    if (!names.has(e.column)) continue;
     const n = d.valid.length;
     if (e.levels === 'bins' || e.output === 'bool') cols.set(e.column, { numbers: Float64Array.from({ length: n }, (_, i) => (d.valid[i] ? d.values[i] : NaN)) });
     else {
@@ -57,7 +61,7 @@ function takeRows(decoded: readonly DecodedColumn[], take: ReadonlyArray<{ batch
  * @example rowsMeetingCondition(parseCondition(where), where, constraintTexts, first, 1000, (n, k) => sampleAndRepair(n, k))
  */
 export function rowsMeetingCondition(condition: ConditionExpression, text: string, constraintTexts: readonly string[], first: DecodedColumn[], rows: number, sampleBatch: (rows: number, k: number) => DecodedColumn[]): DecodedColumn[] {
-  const names = conditionColumns(condition);
+  const names = new Set(conditionColumns(condition));
   const batches: DecodedColumn[][] = [first];
   const take: Array<{ batch: number; row: number }> = [];
   let drawn = 0;

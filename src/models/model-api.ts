@@ -18,7 +18,7 @@ import { DecodedColumn, decodeColumn, decodedTable, outerBinTails } from '../tra
 import { DiscreteColumnEncoder, isModelledColumn, missingCode } from '../transform/discretiser';
 import { VERSION } from '../version';
 import { ConditionExpression, conditionColumns, evaluateCondition, resolveCondition } from './conditions';
-import { rowsMeetingCondition } from './condition-after-repair';
+import { conditionView, rowsMeetingCondition } from './condition-after-repair';
 import { applicableConstraints, Constraint, constraintColumns, repairRows, RepairColumns, withConstraintEvidence } from './constraints';
 import type { HemasynthModel, ModelManifest, SampleModelOptions, TrainModelOptions } from './generator';
 import { MODEL_FORMAT_VERSION } from './model-file';
@@ -171,7 +171,7 @@ export function sampleModel(model: HemasynthModel, opts: SampleModelOptions): Ta
   const sampleAndRepair = (n: number, batchSeed: number): DecodedColumn[] => {
     const request = { rows: n, seed: batchSeed, condition, engine, threads };
     const decoded = generator.sampleColumns ? generator.sampleColumns(model, request) : decodeAll(encoders, generator.sampleCodes(model, request), batchSeed, condition?.restrictions ?? new Map(), threads, constrained);
-    if (constraints.length) repairDecoded(constraints, decoded, n, batchSeed);
+    if (constraints.length) repairDecoded(constraints, decoded, batchSeed);
     return decoded;
   };
   let decoded = sampleAndRepair(rows, seed);
@@ -188,28 +188,18 @@ export function sampleModel(model: HemasynthModel, opts: SampleModelOptions): Ta
 }
 
 /** Repairs decoded rows in place so every constraint holds, keeping the model's missing rates. */
-function repairDecoded(constraints: Constraint[], decoded: DecodedColumn[], rows: number, seed: number): void {
-  const cols: RepairColumns = { numbers: new Map(), validity: new Map(), conditionColumns: new Map() };
+function repairDecoded(constraints: Constraint[], decoded: DecodedColumn[], seed: number): void {
   const used = new Set(constraints.flatMap(constraintColumns));
-  decoded.forEach((d) => {
+  const cols: RepairColumns = { numbers: new Map(), validity: new Map(), conditionColumns: conditionView(decoded, used) };
+  for (const d of decoded) {
     const e = d.encoder;
-    if (!used.has(e.column)) return;
+    if (!used.has(e.column)) continue;
     cols.validity.set(e.column, d.valid);
-    if (e.levels === 'bins' || e.output === 'bool') {
-      const numbers = new Float64Array(rows);
-      for (let i = 0; i < rows; i++) numbers[i] = d.valid[i] ? d.values[i] : NaN;
-      if (e.levels === 'bins') cols.numbers.set(e.column, { values: d.values, valid: d.valid, integer: e.integer, min: e.min, max: e.max });
-      cols.conditionColumns.set(e.column, { numbers });
-    } else {
-      const cats = e.categories as string[];
-      const labels = new Array<string | null>(rows);
-      for (let i = 0; i < rows; i++) labels[i] = d.valid[i] ? cats[d.values[i]] : null;
-      cols.conditionColumns.set(e.column, { labels });
-    }
-  });
+    if (e.levels === 'bins') cols.numbers.set(e.column, { values: d.values, valid: d.valid, integer: e.integer, min: e.min, max: e.max });
+  }
   const missingBefore = new Map<string, number>();
   for (const c of constraints) if (c.type === 'null-when') missingBefore.set(c.column, countMissing(cols.validity.get(c.column) as Uint8Array));
-  repairRows(constraints, cols, rows);
+  repairRows(constraints, cols, decoded.length ? decoded[0].valid.length : 0);
   restoreMissingRates(constraints, cols, decoded, missingBefore, seed);
 }
 
