@@ -17,3 +17,4 @@ export * from './backend';
 export * from './federated';
 export * from './models';
 export * from './transform';
+export * from './visits';

@@ -1,3 +1,4 @@
+import type { VisitModelSpec } from '../visits/visit-model';
 /**
  * The generator interface every model implements (marginal, copula; tvae and ctgan plug in the
  * same way), the in-memory model and its manifest. A generator registers itself in
@@ -48,6 +49,8 @@ export interface ModelManifest {
   };
   /** SHA-256 of the training table (tableFingerprint). */
   dataFingerprint: string;
+  /** The longitudinal visits model, when the training had a visits table (src/visits). */
+  visits?: VisitModelSpec;
 }
 
 /** A trained model in memory: manifest plus named float32 weight arrays. */
@@ -126,6 +129,11 @@ export interface TrainModelOptions {
   options?: Record<string, unknown>;
   /** Progress: fraction done, stage, ε spent so far. */
   onProgress?: (fraction: number, stage: string, epsilonSpent: number) => void;
+  /**
+   * A longitudinal visits table to model conditionally on the patient rows (src/visits): linked
+   * by `key` (default `patient_id`); under DP it takes `share` of ε (default 0.1).
+   */
+  visits?: { table: Table; schema?: TableSchema; key?: string; share?: number };
 }
 
 /** Options of sampleModel. */

@@ -22,6 +22,7 @@ import { conditionView, rowsMeetingCondition } from './condition-after-repair';
 import { applicableConstraints, Constraint, constraintColumns, repairRows, RepairColumns, withConstraintEvidence } from './constraints';
 import type { HemasynthModel, ModelManifest, SampleModelOptions, TrainModelOptions } from './generator';
 import { MODEL_FORMAT_VERSION } from './model-file';
+import { fitVisitModel } from '../visits/visit-model';
 import { PrivacyPlanner } from './privacy-plan';
 import { generatorByName } from './registry';
 import { samplingSeed, SamplingRandom } from './sampling-random';
@@ -65,6 +66,11 @@ export function trainModel(opts: TrainModelOptions): HemasynthModel {
   const noise = opts.seed !== undefined ? CryptoRandom.fromSeed(`hemasynth-train:${opts.model}:${opts.seed}`) : new CryptoRandom();
   const progress = (f: number, stage: string) => opts.onProgress?.(f, stage, planner ? planner.spentEpsilon : nonPrivate ? Infinity : 0);
   progress(0, 'plan');
+  // The visits first: under DP their share is charged before the generator calibrates the rest.
+  const visits = opts.visits ? fitVisitModel({
+    patients: opts.table, patientsSchema: schema, visits: opts.visits.table, visitsSchema: resolveSchema(opts.visits.table, opts.visits.schema),
+    key: opts.visits.key, share: opts.visits.share, privacy: planner, noise,
+  }) : null;
   const parts = generator.train({ table: opts.table, schema, privacy: planner, noise, seed: opts.seed ?? null, options: opts.options ?? {}, progress });
   const encoders = parts.encoders as DiscreteColumnEncoder[];
   const columns = encoders.map((e) => e.column);
@@ -84,6 +90,7 @@ export function trainModel(opts: TrainModelOptions): HemasynthModel {
     schema: outSchema,
     encoders: parts.encoders,
     generator: parts.generator,
+    ...(visits ? { visits } : {}),
     training: {
       epsilon: nonPrivate ? 'inf' : epsilon,
       delta: nonPrivate ? null : delta,

@@ -31,6 +31,7 @@ import { PrivacyLedger } from '../dp/ledger';
 import { VERSION } from '../version';
 import type { HemasynthModel, ModelManifest } from './generator';
 import { generatorByName, KNOWN_GENERATORS } from './registry';
+import { validateVisitModel } from '../visits/visit-model';
 
 /**
  * The model-file format version this build writes and the newest it reads. 2: marginal models
@@ -170,6 +171,7 @@ export function modelFromBytes(bytes: Buffer, file = 'model'): HemasynthModel {
   void _files;
   const model: HemasynthModel = { manifest: manifest as ModelManifest, weights, ...(files ? { files } : {}) };
   generatorByName(model.manifest.model).validate(model, file);
+  if (model.manifest.visits !== undefined) validateVisitModel(model.manifest.visits, file);
   return model;
 }
 

@@ -1,6 +1,7 @@
 /** `hemasynth sample`: draws synthetic rows from a .hsm model (optionally conditioned with --where). */
 import { Command } from 'commander';
 import { writeTable } from '../../data/table-io';
+import { sampleModelVisits } from '../../visits/visit-model';
 import { UsageError } from '../../errors';
 import { loadModel } from '../../models/model-file';
 import { NON_PRIVATE_NOTICE, sampleModel } from '../../models/model-api';
@@ -12,6 +13,7 @@ interface SampleCliOptions {
   seed?: number;
   out: string;
   where?: string;
+  visitsOut?: string;
   engine: string;
   json?: boolean;
 }
@@ -26,6 +28,7 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'output table (.arrow, .csv or .parquet)')
     .option('--where <condition>', 'condition, e.g. "genotype=SC and age_years<18"')
     .option('--engine <engine>', 'native | onnx (onnx: neural generators only)', 'native')
+    .option('--visits-out <file>', 'also write the synthetic patients\' visits (model trained with --visits; patient_row links to --out)')
     .option('--json', 'print a JSON summary')
     .action(action(async (opts: SampleCliOptions) => {
       if (opts.engine !== 'native' && opts.engine !== 'onnx') throw new UsageError(`Expected --engine native or onnx but received ${JSON.stringify(opts.engine)}`);
@@ -33,11 +36,14 @@ export function register(program: Command): void {
       const t0 = process.hrtime.bigint();
       const table = sampleModel(model, { rows: opts.rows, seed: opts.seed, where: opts.where, engine: opts.engine as 'native' | 'onnx' });
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      // Visits: checked before anything is written, so a model without them writes nothing.
+      const visits = opts.visitsOut ? sampleModelVisits(model, table, { seed: opts.seed }) : null;
       await writeTable(opts.out, table);
+      if (visits && opts.visitsOut) await writeTable(opts.visitsOut, visits);
       const p = model.manifest.privacy;
-      const summary = { model: model.manifest.model, rows: table.numRows, columns: table.numCols, out: opts.out, seconds, rowsPerSecond: seconds > 0 ? table.numRows / seconds : null, where: opts.where ?? null, nonPrivate: p.nonPrivate, epsilon: p.epsilon, delta: p.delta, notice: p.notice };
+      const summary = { model: model.manifest.model, rows: table.numRows, columns: table.numCols, out: opts.out, seconds, rowsPerSecond: seconds > 0 ? table.numRows / seconds : null, where: opts.where ?? null, visits: visits ? { rows: visits.numRows, out: opts.visitsOut } : null, nonPrivate: p.nonPrivate, epsilon: p.epsilon, delta: p.delta, notice: p.notice };
       if (opts.json) return printJson(summary);
       if (p.nonPrivate) process.stderr.write(`\n*** ${NON_PRIVATE_NOTICE} ***\n\n`);
-      process.stdout.write(`sampled ${table.numRows} rows x ${table.numCols} columns from ${model.manifest.model} (${p.nonPrivate ? 'NON-PRIVATE' : `epsilon ${Number(p.epsilon).toFixed(4)}, delta ${p.delta}`}) in ${seconds.toFixed(2)} s -> ${opts.out}\n`);
+      process.stdout.write(`sampled ${table.numRows} rows x ${table.numCols} columns from ${model.manifest.model} (${p.nonPrivate ? 'NON-PRIVATE' : `epsilon ${Number(p.epsilon).toFixed(4)}, delta ${p.delta}`}) in ${seconds.toFixed(2)} s -> ${opts.out}${visits ? `; ${visits.numRows} visits -> ${opts.visitsOut}` : ''}\n`);
     }));
 }

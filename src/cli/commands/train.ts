@@ -23,6 +23,8 @@ interface TrainCliOptions {
   epochs?: number;
   batchSize?: number;
   threads?: number;
+  visits?: string;
+  visitsSchema?: string;
   json?: boolean;
 }
 
@@ -43,6 +45,8 @@ export function register(program: Command): void {
     .option('--epochs <n>', 'tvae, ctgan: training epochs (default 300)', parseIntOption('--epochs', 1, 100000))
     .option('--batch-size <n>', 'tvae, ctgan: batch size, or the expected Poisson batch under DP (default 500)', parseIntOption('--batch-size', 1, 1000000))
     .option('--threads <n>', 'tvae, ctgan: native threads (default all cores)', parseIntOption('--threads', 0, 1024))
+    .option('--visits <file>', 'longitudinal visits table (linked by patient_id) to model conditionally on the patient rows; under DP it takes 10% of epsilon')
+    .option('--visits-schema <file>', 'schema JSON of the visits table (default: embedded in the file, else inferred)')
     .option('--json', 'print a JSON summary')
     .action(action(async (opts: TrainCliOptions) => {
       generatorByName(opts.model); // refuses unknown or unavailable models before reading anything
@@ -60,11 +64,13 @@ export function register(program: Command): void {
         process.stderr.write(`\n*** ${NON_PRIVATE_NOTICE} ***\n\n`);
       }
       const table = await readTable(opts.data, schema ? { schema } : {});
+      const visitsSchema = opts.visitsSchema ? loadSchema(opts.visitsSchema) : undefined;
+      const visits = opts.visits ? { table: await readTable(opts.visits, visitsSchema ? { schema: visitsSchema } : {}), ...(visitsSchema ? { schema: visitsSchema } : {}) } : undefined;
       const bar = startProgress(`train ${opts.model}`, 100, !opts.json);
       let model;
       try {
         model = trainModel({
-          table, schema, model: opts.model, epsilon: opts.epsilon, delta, seed: opts.seed, ledger, datasetFingerprint,
+          table, schema, model: opts.model, epsilon: opts.epsilon, delta, seed: opts.seed, ledger, datasetFingerprint, ...(visits ? { visits } : {}),
           options: {
             ...(opts.bins ? { bins: opts.bins } : {}),
             ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
