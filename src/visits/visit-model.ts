@@ -170,14 +170,18 @@ export function fitVisitModel(o: FitVisitOptions): VisitModelSpec {
         if (Number.isFinite(prev)) { c2 += d * prev; pairs++; }
         prev = d;
       }
-      missing += m / list.length;
+      // P(missing | the patient's value is present): a patient without it gets no value anyway.
+      if (Number.isFinite(anchor[i])) missing += m / list.length;
       if (present > 0) { sq += Math.min(s2 / present, C2) / (dp ? C2 : 1); withDev++; }
       if (pairs > 0) { lag += Math.max(-C2, Math.min(C2, c2 / pairs)) / (dp ? C2 : 1); withPair++; }
     }
     const scale = dp ? C2 : 1;
-    const variance = Math.max(0, (release(sq) * scale) / Math.max(1, release(withDev)));
+    const anchored = Math.max(1, release(withDev));
+    const variance = Math.max(0, (release(sq) * scale) / anchored);
     const covariance = (release(lag) * scale) / Math.max(1, release(withPair));
-    const missingRate = Math.max(0, Math.min(1, release(missing) / visited));
+    // Patients with the value and a present visit stand in for those with the value (they
+    // differ by the patients whose every visit is missing).
+    const missingRate = Math.max(0, Math.min(1, release(missing) / anchored));
     return {
       column: c.name, spread: Math.sqrt(variance),
       autocorrelation: variance > 0 ? Math.max(-0.99, Math.min(0.99, covariance / variance)) : 0,

@@ -17,13 +17,14 @@ const visitsParams = sim.params.simulator.visits; // per_year 2 (clamped to [2, 
 const fit = (privacy: PrivacyPlanner | null, noise = new CryptoRandom()) =>
   fitVisitModel({ patients: sim.patients, patientsSchema: sim.schema, visits: sim.visits, visitsSchema: sim.visitsSchema, privacy, noise });
 
-/** Lag-1 correlation of consecutive visits' deviations from the patient value, and the missing rate, of one lab. */
+/** Lag-1 correlation of consecutive visits' deviations from the patient value, and the missing rate where the patient has the value, of one lab. */
 function serialStatistics(patients: ReturnType<typeof sampleModel>, visits: ReturnType<typeof sampleVisits>, lab: string): { rho: number; missing: number } {
   const owner = readNumbers(visits, 'patient_row');
   const v = readNumbers(visits, lab);
   const anchor = readNumbers(patients, lab);
-  let sxy = 0, sxx = 0, pairs = 0, present = 0, missing = 0;
+  let sxy = 0, sxx = 0, pairs = 0, present = 0, missing = 0, anchored = 0;
   for (let r = 0; r < owner.length; r++) {
+    if (Number.isFinite(anchor[owner[r]])) anchored++;
     if (!Number.isFinite(v[r])) { if (Number.isFinite(anchor[owner[r]])) missing++; continue; }
     const d = v[r] - anchor[owner[r]];
     sxx += d * d;
@@ -31,7 +32,7 @@ function serialStatistics(patients: ReturnType<typeof sampleModel>, visits: Retu
     if (r > 0 && owner[r - 1] === owner[r] && Number.isFinite(v[r - 1])) { sxy += d * (v[r - 1] - anchor[owner[r]]); pairs++; }
   }
   // mean lagged product over mean square (each over its own count: a patient has one pair fewer than visits)
-  return { rho: sxy / pairs / (sxx / present), missing: missing / owner.length };
+  return { rho: sxy / pairs / (sxx / present), missing: missing / anchored };
 }
 
 describe('visits model (per-visit conditional on the patient row)', () => {
