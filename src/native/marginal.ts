@@ -11,7 +11,7 @@ export interface MarginalBindings {
   marginalSampleTree(order: Int32Array, parentStart: Int32Array, parentList: Int32Array, sizes: Int32Array, levelMap: Int32Array, levels: Int32Array, cpt: Float64Array, cptOffsets: Int32Array, rows: number, seed: number, threads: number): Int32Array;
   /** wraps hemasynth::marginal::sample_copula (z = B·zc + L·g with ziggurat normals; codes column-major rows x outColumns) */
   marginalSampleCopula(L: Float64Array, d: number, B: Float64Array, k: number, zc: Float64Array, thresholds: Float64Array, thresholdOffsets: Int32Array, codeOf: Int32Array, targets: Int32Array, outColumns: number, rows: number, seed: number, threads: number): Int32Array;
-  /** wraps hemasynth::marginal::decode_columns (10 spec values per column; writes values[c] and valid[c] in place) */
+  /** wraps hemasynth::marginal::decode_columns (14 spec values per column; writes values[c] and valid[c] in place) */
   marginalDecodeColumns(codes: Int32Array[], rows: number, specs: Float64Array, edges: Float64Array, edgeOffsets: Int32Array, streams: Int32Array, seed: number, threads: number, values: Array<Float64Array | Int32Array>, valid: Uint8Array[]): void;
   /** wraps hemasynth::marginal::pack_validity (bytes to an LSB-first Arrow bitmap; returns the null count) */
   marginalPackValidity(bytes: Uint8Array, bitmap: Uint8Array): number;

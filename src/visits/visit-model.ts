@@ -13,10 +13,10 @@
  * which DP can measure with little noise where a network's weights could not be.
  *
  * Privacy unit: the patient with all their visits. Under DP each patient's statistics are
- * clipped (visits per patient to `maxVisits`, follow-up to its schema bound, squared and lagged
- * deviations to C², C a quarter of the lab's schema range), every sum is released once with the
- * Gaussian mechanism at sensitivity 1 after dividing by its clip, and the releases are charged to
- * the patients' ledger with the rest of the training.
+ * clipped (visits per year of follow-up at VISIT_RATE_CAP; mean squared and mean lagged
+ * deviations at C², C = DEVIATION_CLIP_FRACTION of the lab's schema range), every sum is released
+ * once with the Gaussian mechanism at sensitivity 1 after dividing by its clip, and the releases
+ * are charged to the patients' ledger before the patient generator calibrates the rest.
  */
 import { Float64, Table, Utf8, type Vector, vectorFromArray } from 'apache-arrow';
 import type { TableSchema } from '../data/schema';
@@ -24,7 +24,8 @@ import type { CryptoRandom } from '../dp/noise';
 import { InputError, UsageError } from '../errors';
 import type { PrivacyPlanner } from '../models/privacy-plan';
 import { readLabels, readNumbers } from '../transform/column-values';
-import { SamplingRandom, samplingSeed } from '../models/sampling-random';
+import { samplingSeed } from '../models/sampling-random';
+import { SeededRandom } from '../scd/random';
 
 /** A fitted visits model (JSON in the model manifest). */
 export interface VisitModelSpec {
@@ -199,14 +200,6 @@ export function fitVisitModel(o: FitVisitOptions): VisitModelSpec {
   };
 }
 
-/** A Poisson draw (Knuth's product of uniforms; λ here is tens at most). */
-function poisson(rng: SamplingRandom, lambda: number): number {
-  const limit = Math.exp(-Math.min(lambda, 500));
-  let k = 0, p = rng.next();
-  while (p > limit) { k++; p *= rng.next(); }
-  return k;
-}
-
 /**
  * Samples the visits of synthetic patients (the rows of `patients`, in order): a table with
  * `patient_row` (the 0-based row of the patient in `patients`), the visit counter, the copied
@@ -217,7 +210,8 @@ export function sampleVisits(spec: VisitModelSpec, patients: Table, seed: number
   for (const name of [spec.followupColumn, ...spec.labs.map((l) => l.column), ...spec.copied]) {
     if (!patients.schema.fields.some((f) => f.name === name)) throw new InputError({ column: name }, `a column "${name}" in the synthetic patients (the visits model reads it)`, 'none');
   }
-  const rng = new SamplingRandom(seed, 0x56495354);
+  // The simulator's seeded generator: it already has an exact Poisson sampler for large means.
+  const rng = new SeededRandom(seed, 'visits');
   const followup = readNumbers(patients, spec.followupColumn);
   const anchors = spec.labs.map((l) => readNumbers(patients, l.column));
   const copied = spec.copied.map((c) => readLabels(patients, c));
@@ -226,7 +220,7 @@ export function sampleVisits(spec: VisitModelSpec, patients: Table, seed: number
   const z = new Float64Array(spec.labs.length);
   for (let i = 0; i < patients.numRows; i++) {
     const fu = Number.isFinite(followup[i]) && followup[i] > 0 ? followup[i] : 0;
-    const k = Math.max(spec.minVisits, Math.min(spec.maxVisits, poisson(rng, spec.perYear * fu)));
+    const k = Math.max(spec.minVisits, Math.min(spec.maxVisits, rng.poisson(spec.perYear * fu)));
     for (let t = 0; t < k; t++) {
       owner.push(i);
       counter.push(t + 1);
@@ -234,7 +228,7 @@ export function sampleVisits(spec: VisitModelSpec, patients: Table, seed: number
         const innovation = rng.normal();
         z[j] = t === 0 ? innovation : l.autocorrelation * z[j] + Math.sqrt(1 - l.autocorrelation * l.autocorrelation) * innovation;
         const a = anchors[j][i];
-        if (!Number.isFinite(a) || rng.next() < l.missingRate) { labValues[j].push(null); return; }
+        if (!Number.isFinite(a) || rng.uniform() < l.missingRate) { labValues[j].push(null); return; }
         const f = 10 ** l.decimals;
         labValues[j].push(Math.round(Math.min(l.max, Math.max(l.min, a + l.spread * z[j])) * f) / f);
       });
