@@ -41,20 +41,27 @@ test('federated copula across 4 site processes matches the central copula on the
   const centralRatio = fidelityRatio({ training: pooled, synthetic: centralRows, fresh, schema });
   process.stdout.write(`federated copula fidelity ratio ${fedRatio.ratio.toFixed(3)}, central ${centralRatio.ratio.toFixed(3)}\n`);
   expect(fedRatio.ratio).toBeLessThan(centralRatio.ratio * 1.25 + 0.1);
-  // The correlation was learned: ferritin rises with HbA (transfused patients) in the synthetic rows as in the data.
+  // The correlation was learned: HbF rises with hydroxyurea in the synthetic rows as in the data.
+  // (Ferritin-HbA, Pearson 0.67 in the data, was the pair checked before; it is a mixture effect
+  // of the transfused that a Gaussian copula keeps only as a weak rank correlation, ~0.1 in the
+  // synthetic rows, so a noise draw of the DP sums crossed any threshold that meant "learned" in
+  // about 1 run in 13. HU-HbF is a rank effect the copula does keep: 0.40-0.46 central.)
   const corr = (t: typeof pooled) => {
-    const a = Array.from(t.getChild('ferritin_ug_l')!.toArray() as ArrayLike<number>), b = Array.from(t.getChild('hba_pct')!.toArray() as ArrayLike<number>);
-    const keep = a.map((x, i) => Number.isFinite(x) && Number.isFinite(b[i]) && x !== null && b[i] !== null);
-    const xs = a.filter((_, i) => keep[i]), ys = b.filter((_, i) => keep[i]);
+    const a = t.getChild('hbf_pct')!, b = t.getChild('hydroxyurea')!;
+    const xs: number[] = [], ys: number[] = [];
+    for (let i = 0; i < t.numRows; i++) {
+      const x = a.get(i), y = b.get(i);
+      if (x !== null && y !== null) { xs.push(Number(x)); ys.push(Number(y)); }
+    }
     const mx = xs.reduce((s, x) => s + x, 0) / xs.length, my = ys.reduce((s, y) => s + y, 0) / ys.length;
     let sxy = 0, sxx = 0, syy = 0;
     xs.forEach((x, i) => { sxy += (x - mx) * (ys[i] - my); sxx += (x - mx) ** 2; syy += (ys[i] - my) ** 2; });
     return sxy / Math.sqrt(sxx * syy);
   };
   const real = corr(pooled), synthetic = corr(fedRows), centralSynthetic = corr(centralRows);
-  process.stdout.write(`corr(ferritin, HbA) real ${real.toFixed(3)}, federated synthetic ${synthetic.toFixed(3)}, central synthetic ${centralSynthetic.toFixed(3)}\n`);
+  process.stdout.write(`corr(HbF, hydroxyurea) real ${real.toFixed(3)}, federated synthetic ${synthetic.toFixed(3)}, central synthetic ${centralSynthetic.toFixed(3)}\n`);
   // The copula attenuates it (coarse codes, DP thresholding and shrinkage) the same way centrally and federated.
-  expect(real).toBeGreaterThan(0.4);
-  expect(synthetic).toBeGreaterThan(0.05); // no correlation learned: 0 ± 0.02 at 3,000 rows
+  expect(real).toBeGreaterThan(0.5);
+  expect(synthetic).toBeGreaterThan(0.25); // no correlation learned: 0 ± 0.02 at 3,000 rows
   expect(Math.abs(synthetic - centralSynthetic)).toBeLessThan(0.15);
 });
