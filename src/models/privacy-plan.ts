@@ -70,6 +70,11 @@ export class PrivacyPlanner {
   spentEpsilon = 0;
   private charged: Mechanism[] = [];
 
+  /** Mechanisms this planner has charged so far (e.g. the visits before a generator's plan). */
+  get chargedMechanisms(): readonly Mechanism[] {
+    return this.charged;
+  }
+
   constructor(readonly ledger: PrivacyLedger, readonly target: { epsilon: number; delta: number }, readonly datasetFingerprint?: string) {
     if (!(Number.isFinite(target.epsilon) && target.epsilon > 0)) throw new UsageError(`Expected a finite epsilon > 0 for a DP training but received ${target.epsilon}`);
     if (!(target.delta > 0 && target.delta < 1)) throw new UsageError(`Expected a delta in (0, 1) for a DP training but received ${target.delta}`);

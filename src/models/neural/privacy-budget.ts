@@ -115,18 +115,27 @@ export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequ
     }
   }
   const sgd = (sigma: number): Mechanism => ({ kind: 'subsampled-gaussian', noiseMultiplier: sigma, sampleRate: req.sampleRate, steps: req.steps });
-  const total = (sigma: number) => composeEpsilon({ accountant, delta, mechanisms: [...pre.map((m) => m.mechanism), sgd(sigma)] }).epsilon;
-  let sigma = calibrateNoiseMultiplier({ accountant, targetEpsilon: (1 - (pre.length ? share : 0)) * epsilon, delta, sampleRate: req.sampleRate, steps: req.steps }).noiseMultiplier;
-  // The calibration above ignores the preprocessing; composition is sub-additive, so shrink σ
+  // What this training charged before (the visits model) composes with the plan: the whole
+  // training stays within its ε.
+  const prior = planner.chargedMechanisms;
+  const priorEpsilon = prior.length ? composeEpsilon({ accountant, delta, mechanisms: [...prior] }).epsilon : 0;
+  const total = (sigma: number) => composeEpsilon({ accountant, delta, mechanisms: [...prior, ...pre.map((m) => m.mechanism), sgd(sigma)] }).epsilon;
+  const sgdTarget = (1 - (pre.length ? share : 0)) * epsilon - priorEpsilon;
+  if (!(sgdTarget > 0)) throw new UsageError(`Expected epsilon left for DP-SGD after the earlier charges of this training (epsilon=${Number(priorEpsilon.toPrecision(4))}) and the preprocessing share ${share} of epsilon=${epsilon} but none is left`);
+  let sigma = calibrateNoiseMultiplier({ accountant, targetEpsilon: sgdTarget, delta, sampleRate: req.sampleRate, steps: req.steps }).noiseMultiplier;
+  // The calibration above ignores the rest of the plan; composition is sub-additive, so shrink σ
   // while the whole plan still fits, and grow it if it does not (rare: the PRV error margin).
   let eps = total(sigma);
   for (let i = 0; eps > epsilon && i < 200; i++) { sigma *= 1.02; eps = total(sigma); }
   if (!(eps <= epsilon)) throw new UsageError(`Expected a DP-SGD noise multiplier meeting epsilon=${epsilon} but received none up to ${sigma.toPrecision(4)}`);
-  for (let i = 0; i < 12; i++) {
-    const s = sigma * 0.97;
-    const e = total(s);
-    if (!(e <= epsilon)) break;
-    sigma = s; eps = e;
+  // Then the smallest σ that fits, by bisection in log space (to 0.7%; each step is one
+  // composition, about a second for thousands of steps).
+  let bad = sigma * 0.97;
+  for (let i = 0, e = total(bad); i < 60 && e <= epsilon; i++, e = total(bad)) { sigma = bad; eps = e; bad *= 0.9; }
+  for (let i = 0; i < 4; i++) {
+    const mid = Math.sqrt(sigma * bad);
+    const e = total(mid);
+    if (e <= epsilon) { sigma = mid; eps = e; } else bad = mid;
   }
   const mechanisms = [...pre, { mechanism: sgd(sigma), note: `${req.model}: DP-SGD (σ=${sigma.toPrecision(4)}, q=${req.sampleRate.toPrecision(4)}, ${req.steps} steps)` }];
   const ledger = planner.ledger;
@@ -138,7 +147,8 @@ export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequ
         `spent so far epsilon=${Number(before.toPrecision(6))}; this ${req.model} training (epsilon=${epsilon}) would bring it to epsilon=${Number(after.toPrecision(6))}. Refused before reading any data.`,
     );
   }
-  for (const m of mechanisms) ledger.charge({ mechanism: m.mechanism, datasetFingerprint: planner.datasetFingerprint ?? ledger.datasetFingerprint, note: m.note });
-  planner.spentEpsilon = eps;
-  return { quantileEpsilonEach, countSigma, missingnessSigma, noiseMultiplier: sigma, epsilon: eps, mechanisms };
+  // Charged through the planner, which records them with the earlier charges (its spentEpsilon
+  // is the whole training's).
+  planner.chargeMechanisms(mechanisms);
+  return { quantileEpsilonEach, countSigma, missingnessSigma, noiseMultiplier: sigma, epsilon: planner.spentEpsilon, mechanisms };
 }
