@@ -15,6 +15,7 @@ import { createFederationPki, loadPartyCredentials } from './pki';
 import { defaultThreshold, parseSecureAggregationMode, SecureAggregationMode } from './secure-aggregation';
 import { ShareHelperServer } from './share-helper';
 import { federatedModel } from './task';
+import { federatedCoordinator } from './tasks/visits-round';
 import type { RunSiteOptions } from './site-runner';
 import './tasks';
 
@@ -44,6 +45,12 @@ export interface FederatedSimulationOptions {
   schema?: unknown;
   /** Model options (e.g. { bins, maxCandidatePairs }). */
   options?: Record<string, unknown>;
+  /**
+   * Train a visits model too (tasks/visits-round.ts): each site's visits are the file
+   * `visits-<SITE>.arrow` beside its `site-<SITE>.arrow` (what `hemasynth simulate` writes); the
+   * visits schema defaults to DIR/visits.schema.json, else the first visits file's embedded one.
+   */
+  visits?: boolean | { schema?: unknown; share?: number };
   /** Where each site keeps its ledger (default: next to its data, `<file>.ledger.json`). */
   ledgerDir?: string;
   /** Budget of site ledgers created by the run (default: epsilon and delta). */
@@ -89,6 +96,16 @@ export function siteFilesIn(dir: string): string[] {
 /** The site name of a file: `site-IT1.arrow` → `IT1`. */
 export function siteNameOf(file: string): string {
   return path.basename(file).replace(/\.[^.]+$/, '').replace(/^site-/, '').replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+/**
+ * The visits file of a site file: `visits-IT1.arrow` beside `site-IT1.arrow`.
+ * @example siteVisitsFile('cohort/site-IT1.arrow') // 'cohort/visits-IT1.arrow'
+ */
+export function siteVisitsFile(file: string): string {
+  const visits = path.join(path.dirname(file), `visits-${path.basename(file).replace(/\.[^.]+$/, '').replace(/^site-/, '')}.arrow`);
+  if (!fs.existsSync(visits)) throw new UsageError(`Expected the visits file ${JSON.stringify(visits)} of site file ${JSON.stringify(file)} (a federation with visits reads visits-<SITE>.arrow beside site-<SITE>.arrow) but it does not exist`);
+  return visits;
 }
 
 /** How to start a site process: the compiled entry, or (from the TypeScript sources) through the test transpiler. */
@@ -146,10 +163,15 @@ export async function runFederatedSimulation(o: FederatedSimulationOptions): Pro
   if (!(Number.isInteger(threshold) && threshold >= 2 && threshold <= files.length)) throw new UsageError(`Expected a threshold in [2, ${files.length}] but received ${describeValue(threshold)}`);
   const log = o.log ?? (() => undefined);
   const schemaHint = o.schema ?? (o.dataDir && fs.existsSync(path.join(o.dataDir, 'schema.json')) ? path.join(o.dataDir, 'schema.json') : files[0]);
-  const task = federatedModel(o.model).coordinator({
+  const visitsFiles = o.visits ? files.map(siteVisitsFile) : undefined;
+  const visitsSchema = typeof o.visits === 'object' && o.visits.schema !== undefined ? o.visits.schema
+    : visitsFiles && (o.dataDir && fs.existsSync(path.join(o.dataDir, 'visits.schema.json')) ? path.join(o.dataDir, 'visits.schema.json') : visitsFiles[0]);
+  const task = federatedCoordinator(o.model, {
     rounds: o.rounds ?? federatedModel(o.model).defaultRounds ?? 1, epsilon: o.epsilon, delta: o.delta, sites: names, threshold, distributedDp: mode !== 'none', schemaHint,
     options: { ...(o.options ?? {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) },
-  });
+  }, o.visits ? { schema: visitsSchema, share: typeof o.visits === 'object' ? o.visits.share : undefined } : undefined);
+  // The sites' ledgers are created there on their first charge.
+  if (o.ledgerDir) fs.mkdirSync(o.ledgerDir, { recursive: true });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-federation-'));
   let helper: ShareHelperServer | undefined;
   let coordinator: FederationCoordinator | undefined;
@@ -169,7 +191,7 @@ export async function runFederatedSimulation(o: FederatedSimulationOptions): Pro
     });
     const port = await coordinator.start();
     const procs = files.map((file, i) => siteProcess(children, {
-      coordinator: `127.0.0.1:${port}`, pki, name: names[i], data: path.resolve(file), dropout: o.dropout,
+      coordinator: `127.0.0.1:${port}`, pki, name: names[i], data: path.resolve(file), dropout: o.dropout, ...(visitsFiles ? { visits: path.resolve(visitsFiles[i]) } : {}),
       ledgerFile: o.ledgerDir ? path.join(o.ledgerDir, `${path.basename(file)}.ledger.json`) : undefined,
       budget: o.siteBudget, connectTimeoutMs: 30_000,
     }, log));

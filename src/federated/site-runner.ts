@@ -5,6 +5,7 @@
  * first use.
  */
 import { randomInt } from 'node:crypto';
+import * as fs from 'node:fs';
 import { HemasynthError, UsageError, describeValue } from '../errors';
 import { loadPartyCredentials, checkSiteName } from './pki';
 import { FederationSite, SiteFaultPoint } from './site';
@@ -13,6 +14,7 @@ import { stderrLog } from './coordinator';
 import { federatedModel } from './task';
 import type { SiteRoundContext, SiteTask, SiteTaskOptions } from './task';
 import './tasks';
+import { VisitsSiteTask } from './tasks/visits-round';
 
 /** Options of {@link runSite}. */
 export interface RunSiteOptions {
@@ -20,6 +22,8 @@ export interface RunSiteOptions {
   pki: string;
   name: string;
   data: string;
+  /** This site's visits table, for a federation that trains a visits model. */
+  visits?: string;
   ledgerFile?: string;
   budget?: { epsilon: number; delta: number };
   /** Drill: probability that the site drops its connection at a random phase of each round attempt. */
@@ -35,9 +39,15 @@ export interface RunSiteOptions {
 /** A site task that builds the task of whichever model the coordinator's plan names. */
 export class ModelDispatchSiteTask implements SiteTask {
   private tasks = new Map<string, SiteTask>();
+  private visits?: VisitsSiteTask;
   constructor(readonly options: SiteTaskOptions) {}
 
   localVector(plan: unknown, ctx: SiteRoundContext): Promise<Float64Array> | Float64Array {
+    // The visits round of a federation with visits (tasks/visits-round.ts), whatever the model;
+    // the model's own rounds then come with the offset of that round.
+    if ((plan as { task?: unknown })?.task === 'visits') return (this.visits ??= new VisitsSiteTask(this.options)).localVector(plan, ctx);
+    const offset = (plan as { roundOffset?: unknown })?.roundOffset ?? 0;
+    if (!(Number.isInteger(offset) && (offset as number) >= 0 && (offset as number) <= ctx.round)) throw new HemasynthError(`round plan with a bad round offset (received ${describeValue(offset)})`);
     const model = (plan as { model?: unknown })?.model;
     if (typeof model !== 'string') throw new HemasynthError(`round plan without a model name (received ${describeValue(model)})`);
     let task = this.tasks.get(model);
@@ -45,7 +55,7 @@ export class ModelDispatchSiteTask implements SiteTask {
       task = federatedModel(model).site(this.options);
       this.tasks.set(model, task);
     }
-    return task.localVector(plan, ctx);
+    return task.localVector(plan, { ...ctx, round: ctx.round - (offset as number) });
   }
 }
 
@@ -57,9 +67,10 @@ const POINTS: SiteFaultPoint[] = ['advertise', 'share', 'mask', 'unmask'];
  */
 export async function runSite(o: RunSiteOptions): Promise<{ contributed: number[] }> {
   checkSiteName(o.name, '--name');
+  if (o.visits !== undefined && !fs.existsSync(o.visits)) throw new UsageError(`Expected a readable visits file for --visits but received ${JSON.stringify(o.visits)} (not found)`);
   if (o.dropout !== undefined && !(o.dropout >= 0 && o.dropout < 1)) throw new UsageError(`Expected a probability in [0, 1) for --dropout but received ${describeValue(o.dropout)}`);
   const log: FederationLog = o.quiet ? () => undefined : stderrLog;
-  const task = new ModelDispatchSiteTask({ site: o.name, dataFile: o.data, ledgerFile: o.ledgerFile, budget: o.budget });
+  const task = new ModelDispatchSiteTask({ site: o.name, dataFile: o.data, visitsFile: o.visits, ledgerFile: o.ledgerFile, budget: o.budget });
   // Drop-out drill: per round attempt, with probability p, one phase (drawn uniformly) drops the connection.
   const drops = new Map<string, SiteFaultPoint | null>();
   const fault = (point: SiteFaultPoint, round: number, attempt: number) => {

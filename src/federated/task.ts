@@ -5,6 +5,7 @@
  * numbers per site per round": marginal counts, weighted model updates, anything additive.
  */
 import { UsageError, describeValue } from '../errors';
+import type { Mechanism } from '../dp/accountants/mechanisms';
 import type { FixedPointFormat } from './ring-codec';
 
 /** What every site must produce in one round. */
@@ -69,6 +70,11 @@ export interface CoordinatorTaskOptions {
   /** The first site data file, when the coordinator may read a schema from it (simulate mode); never its rows. */
   schemaHint?: unknown;
   options?: Record<string, unknown>;
+  /**
+   * Mechanisms of this federation charged before the model's own plan (the visits round,
+   * tasks/visits-round.ts): the model calibrates its plan on top of them (federationPlanner).
+   */
+  earlierCharges?: Array<{ mechanism: Mechanism; note: string }>;
 }
 
 /** Options every site task factory receives. */
@@ -81,6 +87,8 @@ export interface SiteTaskOptions {
   budget?: { epsilon: number; delta: number };
   /** Task-specific options (the same as the coordinator's). */
   options?: Record<string, unknown>;
+  /** This site's visits table (Arrow IPC), for a federation that trains a visits model. */
+  visitsFile?: string;
 }
 
 /** A registered learning protocol. */

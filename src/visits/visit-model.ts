@@ -83,81 +83,118 @@ function decimalsOf(values: Float64Array): number {
 }
 
 /**
- * Fits the visits model (see the header). Under DP the releases are charged before any visit is read.
- * @example const spec = fitVisitModel({ patients, patientsSchema, visits, visitsSchema, privacy: null, noise })
+ * What a visits fit measures, from the schemas alone (public): the laboratory columns with their
+ * bounds and DP clips, the copied columns, the visit counter and the number of sums released.
  */
-export function fitVisitModel(o: FitVisitOptions): VisitModelSpec {
-  const key = o.key ?? 'patient_id';
-  const pCols = new Map(o.patientsSchema.columns.map((c) => [c.name, c]));
-  const vCols = o.visitsSchema.columns;
-  const need = (table: Table, name: string, what: string) => {
-    if (!table.schema.fields.some((f) => f.name === name)) throw new InputError({ column: name }, `a column "${name}" in the ${what} table`, 'none');
-  };
-  need(o.patients, key, 'patients');
-  need(o.visits, key, 'visits');
-  const followupColumn = o.followupColumn ?? 'followup_years';
-  need(o.patients, followupColumn, 'patients');
+export interface VisitLayout {
+  key: string;
+  followupColumn: string;
+  /** Schema maximum of the follow-up (years), the DP stand-in for the most visits. */
+  followupMax: number;
+  labs: Array<{ column: string; min: number; max: number }>;
+  copied: string[];
+  numberColumn: string | null;
+  /** Sums a fit releases: patients with visits, Σ visit rate, then five per lab. */
+  releases: number;
+}
+
+/**
+ * The layout of a visits fit from the two schemas (see {@link VisitLayout}).
+ * @example visitLayout(sim.schema, sim.visitsSchema).releases // 32 on the SCD cohort
+ */
+export function visitLayout(patientsSchema: TableSchema, visitsSchema: TableSchema, opts: { key?: string; followupColumn?: string } = {}): VisitLayout {
+  const key = opts.key ?? 'patient_id';
+  const followupColumn = opts.followupColumn ?? 'followup_years';
+  const pCols = new Map(patientsSchema.columns.map((c) => [c.name, c]));
+  const vCols = visitsSchema.columns;
+  const followup = pCols.get(followupColumn);
+  if (!followup || (followup.kind !== 'continuous' && followup.kind !== 'integer')) throw new UsageError(`Expected a numeric follow-up column "${followupColumn}" (years) in the patients schema, which the number of visits is drawn from, but received ${followup ? `a ${followup.kind} column` : 'none'}`);
   const labCols = vCols.filter((c) => c.kind === 'continuous' && c.name !== key && pCols.get(c.name)?.kind === 'continuous');
   if (labCols.length === 0) throw new UsageError('Expected per-visit continuous columns with a patient column of the same name (the anchor) but found none');
   for (const c of labCols) if (!(typeof c.min === 'number' && typeof c.max === 'number' && c.max > c.min)) throw new UsageError(`Expected schema bounds (min < max) for the visit column "${c.name}" but received ${c.min}, ${c.max}`);
-  const copied = vCols.filter((c) => c.kind === 'categorical' && pCols.get(c.name)?.kind === 'categorical').map((c) => c.name);
-  const numberColumn = vCols.some((c) => c.name === 'visit_number' && c.kind === 'integer') ? 'visit_number' : null;
-  const dp = o.privacy;
-  // Public clips (DP): a patient's mean squared deviation and mean lagged product at C², C a
-  // twentieth of the lab's schema range (about 1.5–3.5 within-patient SDs on the SCD labs, so
-  // a patient's mean is rarely clipped); visits per year at VISIT_RATE_CAP.
-  const clip2 = labCols.map((c) => (((c.max as number) - (c.min as number)) * DEVIATION_CLIP_FRACTION) ** 2);
+  return {
+    key, followupColumn, followupMax: typeof followup.max === 'number' ? followup.max : 40,
+    labs: labCols.map((c) => ({ column: c.name, min: c.min as number, max: c.max as number })),
+    copied: vCols.filter((c) => c.kind === 'categorical' && pCols.get(c.name)?.kind === 'categorical').map((c) => c.name),
+    numberColumn: vCols.some((c) => c.name === 'visit_number' && c.kind === 'integer') ? 'visit_number' : null,
+    releases: 2 + 5 * labCols.length,
+  };
+}
 
-  // DP releases, each a sum with sensitivity 1 under add/remove of a patient: patients with
-  // visits, Σ clipped visit rate; per lab Σ clipped mean squared deviation, patients with one,
-  // Σ clipped mean lagged product, patients with one, Σ missing fraction.
-  const releases = 2 + 5 * labCols.length;
-  let sigma = 0;
-  if (dp) {
-    const share = o.share ?? VISITS_SHARE;
-    if (!(share > 0 && share < 1)) throw new UsageError(`Expected a visits share of epsilon in (0, 1) but received ${share}`);
-    const rho = dp.calibrate([{ kind: 'gaussian', share: 1, count: releases, note: 'visits' }], dp.target.epsilon * share);
-    sigma = Math.sqrt(releases / (2 * rho));
-    dp.chargeMechanisms([{ mechanism: { kind: 'gaussian', noiseMultiplier: sigma, count: releases }, note: `visits: ${releases} clipped per-patient sums (visit rate, lab spread, serial correlation, missing rates)` }]);
-  }
-  const release = (v: number) => (dp ? v + o.noise.gaussian(0, sigma) : v);
+/**
+ * DP clip of a lab's per-patient mean squared and mean lagged deviation: C², C a twentieth of the
+ * lab's schema range (about 1.5–3.5 within-patient SDs on the SCD labs, so a patient's mean is
+ * rarely clipped).
+ */
+function deviationClip(lab: { min: number; max: number }): number {
+  return ((lab.max - lab.min) * DEVIATION_CLIP_FRACTION) ** 2;
+}
 
-  // Only now are the tables read. Visits by patient, in visit-number order where there is one.
-  const keys = readLabels(o.patients, key);
+/** The sums of a visits fit (see {@link visitSums}) and, for a non-private fit, exact extras. */
+export interface VisitSums {
+  /**
+   * In order: patients with visits, Σ visit rate; per lab Σ mean squared deviation, patients with
+   * one, Σ mean lagged product, patients with one, Σ missing fraction. Clipped: each term is
+   * clipped and divided by its clip, so that every sum has sensitivity 1 under add/remove of a
+   * patient with all their visits.
+   */
+  sums: Float64Array;
+  /** Exact visits, years of follow-up, fewest and most visits, and each lab's decimals (non-private only). */
+  visits: number;
+  years: number;
+  fewest: number;
+  most: number;
+  decimals: number[];
+}
+
+/**
+ * The per-patient sums a visits fit reads from the tables: central training releases them with
+ * Gaussian noise, a federation sums them across sites with secure aggregation.
+ * @example const { sums } = visitSums(layout, patients, visits, true) // sensitivity 1 each
+ */
+export function visitSums(layout: VisitLayout, patients: Table, visitsTable: Table, clipped: boolean): VisitSums {
+  const { key } = layout;
+  const need = (table: Table, name: string, what: string) => {
+    if (!table.schema.fields.some((f) => f.name === name)) throw new InputError({ column: name }, `a column "${name}" in the ${what} table`, 'none');
+  };
+  need(patients, key, 'patients');
+  need(visitsTable, key, 'visits');
+  need(patients, layout.followupColumn, 'patients');
+  // Visits by patient, in visit-number order where there is one.
+  const keys = readLabels(patients, key);
   const rowOf = new Map<string, number>();
   keys.forEach((k, i) => { if (k !== null) rowOf.set(k, i); });
-  const followup = readNumbers(o.patients, followupColumn);
-  const vKeys = readLabels(o.visits, key);
-  const n = o.patients.numRows;
+  const followup = readNumbers(patients, layout.followupColumn);
+  const vKeys = readLabels(visitsTable, key);
+  const n = patients.numRows;
   const byPatient: number[][] = Array.from({ length: n }, () => []);
   vKeys.forEach((k, r) => {
     const i = k === null ? undefined : rowOf.get(k);
     if (i === undefined) throw new InputError({ row: r + 1, column: key }, 'the key of a patient in the patients table', k === null ? 'a missing value' : JSON.stringify(k));
     byPatient[i].push(r);
   });
-  const number = numberColumn ? readNumbers(o.visits, numberColumn) : null;
+  const number = layout.numberColumn ? readNumbers(visitsTable, layout.numberColumn) : null;
   if (number) for (const list of byPatient) list.sort((a, b) => number[a] - number[b]);
 
-  let withVisits = 0, rateSum = 0, visits = 0, years = 0, fewest = Infinity, most = 0;
+  const sums = new Float64Array(layout.releases);
+  let visits = 0, years = 0, fewest = Infinity, most = 0;
   for (let i = 0; i < n; i++) {
     const k = byPatient[i].length;
     if (k === 0) continue;
-    withVisits++;
+    sums[0]++;
     fewest = Math.min(fewest, k);
     most = Math.max(most, k);
     const fu = Number.isFinite(followup[i]) ? Math.max(followup[i], MIN_FOLLOWUP_YEARS) : MIN_FOLLOWUP_YEARS;
-    rateSum += Math.min(k / fu, VISIT_RATE_CAP) / VISIT_RATE_CAP;
+    sums[1] += Math.min(k / fu, VISIT_RATE_CAP) / VISIT_RATE_CAP;
     visits += k;
     years += fu;
   }
-  // Non-private: visits per year of follow-up over the cohort; DP: the mean clipped rate.
-  const visited = Math.max(1, release(withVisits));
-  const perYear = dp ? Math.max(0, (release(rateSum) * VISIT_RATE_CAP) / visited) : visits / Math.max(1e-9, years);
-  const labs = labCols.map((c, l) => {
-    const anchor = readNumbers(o.patients, c.name);
-    const value = readNumbers(o.visits, c.name);
-    const C2 = dp ? clip2[l] : Infinity;
-    let sq = 0, lag = 0, withDev = 0, withPair = 0, missing = 0;
+  const decimals = layout.labs.map((lab, l) => {
+    const anchor = readNumbers(patients, lab.column);
+    const value = readNumbers(visitsTable, lab.column);
+    const C2 = clipped ? deviationClip(lab) : Infinity;
+    const scale = clipped ? C2 : 1;
+    const at = 2 + 5 * l;
     for (let i = 0; i < n; i++) {
       const list = byPatient[i];
       if (list.length === 0) continue;
@@ -171,33 +208,84 @@ export function fitVisitModel(o: FitVisitOptions): VisitModelSpec {
         if (Number.isFinite(prev)) { c2 += d * prev; pairs++; }
         prev = d;
       }
+      if (present > 0) { sums[at] += Math.min(s2 / present, C2) / scale; sums[at + 1]++; }
+      if (pairs > 0) { sums[at + 2] += Math.max(-C2, Math.min(C2, c2 / pairs)) / scale; sums[at + 3]++; }
       // P(missing | the patient's value is present): a patient without it gets no value anyway.
-      if (Number.isFinite(anchor[i])) missing += m / list.length;
-      if (present > 0) { sq += Math.min(s2 / present, C2) / (dp ? C2 : 1); withDev++; }
-      if (pairs > 0) { lag += Math.max(-C2, Math.min(C2, c2 / pairs)) / (dp ? C2 : 1); withPair++; }
+      if (Number.isFinite(anchor[i])) sums[at + 4] += m / list.length;
     }
-    const scale = dp ? C2 : 1;
-    const anchored = Math.max(1, release(withDev));
-    const variance = Math.max(0, (release(sq) * scale) / anchored);
-    const covariance = (release(lag) * scale) / Math.max(1, release(withPair));
+    return clipped ? 2 : decimalsOf(value);
+  });
+  return { sums, visits, years, fewest, most, decimals };
+}
+
+/**
+ * The visits model from its (noisy) sums: `exact` holds the non-private extras of
+ * {@link visitSums}, null under DP (where the sums are clipped and the public bounds stand in).
+ * @example const spec = visitModelFromSums(layout, noisySums, null)
+ */
+export function visitModelFromSums(layout: VisitLayout, sums: ArrayLike<number>, exact: Omit<VisitSums, 'sums'> | null): VisitModelSpec {
+  if (sums.length !== layout.releases) throw new UsageError(`Expected ${layout.releases} visit sums but received ${sums.length}`);
+  const dp = exact === null;
+  // Non-private: visits per year of follow-up over the cohort; DP: the mean clipped rate.
+  const visited = Math.max(1, sums[0]);
+  const perYear = dp ? Math.max(0, (sums[1] * VISIT_RATE_CAP) / visited) : exact.visits / Math.max(1e-9, exact.years);
+  const labs = layout.labs.map((lab, l) => {
+    const at = 2 + 5 * l;
+    const scale = dp ? deviationClip(lab) : 1;
+    const anchored = Math.max(1, sums[at + 1]);
+    const variance = Math.max(0, (sums[at] * scale) / anchored);
+    const covariance = (sums[at + 2] * scale) / Math.max(1, sums[at + 3]);
     // Patients with the value and a present visit stand in for those with the value (they
     // differ by the patients whose every visit is missing).
-    const missingRate = Math.max(0, Math.min(1, release(missing) / anchored));
+    const missingRate = Math.max(0, Math.min(1, sums[at + 4] / anchored));
     return {
-      column: c.name, spread: Math.sqrt(variance),
+      column: lab.column, spread: Math.sqrt(variance),
       autocorrelation: variance > 0 ? Math.max(-0.99, Math.min(0.99, covariance / variance)) : 0,
-      missingRate, min: c.min as number, max: c.max as number,
+      missingRate, min: lab.min, max: lab.max,
       // Rounding: read off the data when non-private; under DP a public 2 decimals.
-      decimals: dp ? 2 : decimalsOf(value),
+      decimals: dp ? 2 : exact.decimals[l],
     };
   });
   // The fewest and most visits are data: under DP the public bounds stand in for them.
   return {
-    format: 'hemasynth-visits', version: 1, followupColumn, perYear,
-    minVisits: dp ? 1 : Number.isFinite(fewest) ? fewest : 1,
-    maxVisits: dp ? Math.ceil(VISIT_RATE_CAP * ((pCols.get(followupColumn)?.max as number | undefined) ?? 40)) : Math.max(1, most),
-    labs, copied, numberColumn,
+    format: 'hemasynth-visits', version: 1, followupColumn: layout.followupColumn, perYear,
+    minVisits: dp ? 1 : Number.isFinite(exact.fewest) ? exact.fewest : 1,
+    maxVisits: dp ? Math.ceil(VISIT_RATE_CAP * layout.followupMax) : Math.max(1, exact.most),
+    labs, copied: layout.copied, numberColumn: layout.numberColumn,
   };
+}
+
+/** The ledger note of a visits fit's releases. */
+export function visitsNote(releases: number): string {
+  return `visits: ${releases} clipped per-patient sums (visit rate, lab spread, serial correlation, missing rates)`;
+}
+
+/**
+ * Fits the visits model (see the header). Under DP the releases are charged before any visit is read.
+ * @example const spec = fitVisitModel({ patients, patientsSchema, visits, visitsSchema, privacy: null, noise })
+ */
+export function fitVisitModel(o: FitVisitOptions): VisitModelSpec {
+  const layout = visitLayout(o.patientsSchema, o.visitsSchema, { key: o.key, followupColumn: o.followupColumn });
+  const dp = o.privacy;
+  if (!dp) {
+    const { sums, ...exact } = visitSums(layout, o.patients, o.visits, false);
+    return visitModelFromSums(layout, sums, exact);
+  }
+  const sigma = visitsSigma(dp, layout.releases, o.share);
+  dp.chargeMechanisms([{ mechanism: { kind: 'gaussian', noiseMultiplier: sigma, count: layout.releases }, note: visitsNote(layout.releases) }]);
+  // Only now are the tables read.
+  const { sums } = visitSums(layout, o.patients, o.visits, true);
+  return visitModelFromSums(layout, sums.map((v) => v + o.noise.gaussian(0, sigma)), null);
+}
+
+/**
+ * σ of the visits releases (sensitivity 1 each) at `share` of the planner's ε, by its accountant.
+ * @example const sigma = visitsSigma(planner, 32, 0.1)
+ */
+export function visitsSigma(planner: PrivacyPlanner, releases: number, share = VISITS_SHARE): number {
+  if (!(share > 0 && share < 1)) throw new UsageError(`Expected a visits share of epsilon in (0, 1) but received ${share}`);
+  const rho = planner.calibrate([{ kind: 'gaussian', share: 1, count: releases, note: 'visits' }], planner.target.epsilon * share);
+  return Math.sqrt(releases / (2 * rho));
 }
 
 /**

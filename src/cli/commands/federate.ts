@@ -15,6 +15,7 @@ import { ShareHelperServer } from '../../federated/share-helper';
 import { federatedModel, federatedModels } from '../../federated/task';
 import { runSite } from '../../federated/site-runner';
 import { runFederatedSimulation } from '../../federated/simulation';
+import { federatedCoordinator } from '../../federated/tasks/visits-round';
 import { action, parseIntOption, parseNumberOption, printJson } from '../runtime';
 import { UsageError } from '../../errors';
 
@@ -68,17 +69,18 @@ export function register(program: Command): void {
     .option('--threshold <t>', 'Shamir threshold: sites needed at every phase (default: a strict majority)', parseIntOption('--threshold', 2, 10_000))
     .option('--phase-timeout <ms>', 'how long a phase waits for a silent site', parseIntOption('--phase-timeout', 100, 86_400_000), 30_000)
     .option('--options <json>', 'model options as JSON, e.g. {"bins": 8}')
+    .option('--visits-schema <file>', 'also train a visits model (10% of epsilon, one extra round; every site runs with --visits): the visits table\'s schema JSON or an Arrow file with one embedded')
     .option('--json', 'print the summary as JSON')
-    .action(action(async (opts: { listen: string; pki: string; sites: string; model: string; out: string; epsilon: number; delta: number; rounds?: number; schema?: string; secureAgg: string; helper?: string; threshold?: number; phaseTimeout: number; options?: string; json?: boolean }) => {
+    .action(action(async (opts: { listen: string; pki: string; sites: string; model: string; out: string; epsilon: number; delta: number; rounds?: number; schema?: string; secureAgg: string; helper?: string; threshold?: number; phaseTimeout: number; options?: string; visitsSchema?: string; json?: boolean }) => {
       const sites = parseSiteList(opts.sites);
       const mode = parseSecureAggregationMode(opts.secureAgg);
       if (mode === 'two-server' && !opts.helper) throw new UsageError('Expected --helper HOST:PORT with --secure-agg two-server but received none');
       const threshold = opts.threshold ?? defaultThreshold(sites.length);
       if (threshold > sites.length) throw new UsageError(`Expected a threshold of at most ${sites.length} (the number of sites) for --threshold but received ${threshold}`);
-      const task = federatedModel(opts.model).coordinator({
+      const task = federatedCoordinator(opts.model, {
         rounds: opts.rounds ?? federatedModel(opts.model).defaultRounds ?? 1, epsilon: opts.epsilon, delta: opts.delta, sites, threshold, distributedDp: mode !== 'none',
         schemaHint: opts.schema, options: parseModelOptions(opts.options),
-      });
+      }, opts.visitsSchema ? { schema: opts.visitsSchema } : undefined);
       const c = new FederationCoordinator({
         listen: parseAddress(opts.listen, '--listen'), credentials: loadPartyCredentials({ dir: opts.pki, party: 'coordinator' }), sites, threshold, task,
         secureAggregation: mode, out: opts.out, helperAddress: opts.helper && parseAddress(opts.helper, '--helper'), phaseTimeoutMs: opts.phaseTimeout, log: stderrLog,
@@ -100,15 +102,16 @@ export function register(program: Command): void {
     .requiredOption('--pki <dir>', 'folder with ca.crt, <name>.crt and <name>.key')
     .requiredOption('--name <name>', 'this site\'s name (its certificate CN)')
     .requiredOption('--data <file>', 'this site\'s data (Arrow IPC)')
+    .option('--visits <file>', 'this site\'s visits table (Arrow IPC, linked by patient_id), when the federation trains a visits model')
     .option('--ledger <file>', 'privacy ledger of the data (default <data>.ledger.json)')
     .option('--budget-epsilon <e>', 'budget ε of a ledger created now (default: the federation\'s ε)', parseNumberOption('--budget-epsilon', { min: 0 }))
     .option('--budget-delta <d>', 'budget δ of a ledger created now (default: the federation\'s δ)', parseNumberOption('--budget-delta', { min: 0, max: 1 }))
     .option('--server-name <name>', 'TLS name of the coordinator when it differs from the host')
     .option('--json', 'print the rounds this site contributed to as JSON')
-    .action(action(async (opts: { coordinator: string; pki: string; name: string; data: string; ledger?: string; budgetEpsilon?: number; budgetDelta?: number; serverName?: string; json?: boolean }) => {
+    .action(action(async (opts: { coordinator: string; pki: string; name: string; data: string; visits?: string; ledger?: string; budgetEpsilon?: number; budgetDelta?: number; serverName?: string; json?: boolean }) => {
       if ((opts.budgetEpsilon === undefined) !== (opts.budgetDelta === undefined)) throw new UsageError('Expected both --budget-epsilon and --budget-delta (or neither) but received one');
       const r = await runSite({
-        coordinator: parseAddress(opts.coordinator, '--coordinator'), pki: opts.pki, name: opts.name, data: opts.data, ledgerFile: opts.ledger,
+        coordinator: parseAddress(opts.coordinator, '--coordinator'), pki: opts.pki, name: opts.name, data: opts.data, visits: opts.visits, ledgerFile: opts.ledger,
         budget: opts.budgetEpsilon !== undefined ? { epsilon: opts.budgetEpsilon, delta: opts.budgetDelta as number } : undefined, serverName: opts.serverName,
       });
       if (opts.json) return printJson(r);
@@ -148,11 +151,15 @@ export function register(program: Command): void {
     .option('--ledger-dir <dir>', 'where the sites keep their ledgers (default: next to each data file)')
     .option('--seed <n>', 'seed of the protocol\'s public randomness (DP noise always comes from the OS CSPRNG)', parseIntOption('--seed', 0, 2 ** 31 - 1))
     .option('--options <json>', 'model options as JSON, e.g. {"bins": 8}')
+    .option('--visits', 'also train a visits model from each site\'s visits-<SITE>.arrow (10% of epsilon, one extra round)')
+    .option('--visits-schema <file>', 'schema of the visits table (default: DIR/visits.schema.json, else the first visits file\'s embedded schema)')
     .option('--json', 'print the result as JSON')
-    .action(action(async (opts: { data: string; model: string; out: string; epsilon: number; delta: number; rounds?: number; secureAgg: string; dropout: number; threshold?: number; schema?: string; ledgerDir?: string; seed?: number; options?: string; json?: boolean }) => {
+    .action(action(async (opts: { data: string; model: string; out: string; epsilon: number; delta: number; rounds?: number; secureAgg: string; dropout: number; threshold?: number; schema?: string; ledgerDir?: string; seed?: number; options?: string; visits?: boolean; visitsSchema?: string; json?: boolean }) => {
+      if (opts.visitsSchema && !opts.visits) throw new UsageError('Expected --visits with --visits-schema but received --visits-schema alone');
       const r = await runFederatedSimulation({
         dataDir: opts.data, model: opts.model, out: opts.out, epsilon: opts.epsilon, delta: opts.delta, rounds: opts.rounds,
         secureAggregation: parseSecureAggregationMode(opts.secureAgg), dropout: opts.dropout, threshold: opts.threshold, schema: opts.schema,
+        ...(opts.visits ? { visits: opts.visitsSchema ? { schema: opts.visitsSchema } : true } : {}),
         ledgerDir: opts.ledgerDir, seed: opts.seed, options: parseModelOptions(opts.options),
         log: opts.json ? undefined : (event, f) => { if (/^(round-complete|round-aborted|refused|timeout|left|joined)$/.test(event)) stderrLog(event, f); },
       });

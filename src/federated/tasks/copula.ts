@@ -28,11 +28,10 @@ import { COPULA_SHARES } from '../../models/copula/copula-generator';
 import { CopulaMarginals, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum } from '../../models/copula/copula-fit';
 import { measureMarginals } from '../../models/marginal/contingency';
 import { saveModel } from '../../models/model-file';
-import { PrivacyPlanner } from '../../models/privacy-plan';
 import { DiscreteColumnEncoder, encodeTable, DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
 import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, numberOption, scaleFor, siteHistograms, splitByColumn } from './federated-discretisation';
-import { federatedModelFile, openFederationLedger } from './federated-model';
+import { federatedModelFile, federationPlanner, openFederationLedger } from './federated-model';
 import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 
 /** Fixed-point scale of the score sums (2^-10 resolution, far below their noise). */
@@ -85,7 +84,7 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     const h = this.discretisation.histograms.length;
     this.stages = [...(h ? ['histograms' as const] : []), 'one-way', 'correlation'];
     this.rounds = this.stages.length;
-    const charged = new PrivacyPlanner(this.ledger, { epsilon: o.epsilon, delta: o.delta }).chargePlan([
+    const charged = federationPlanner(this.ledger, o).chargePlan([
       { kind: 'gaussian', share: COPULA_SHARES.quantiles, count: h, note: `federated copula: noisy histograms for quantile edges (${h})` },
       { kind: 'gaussian', share: COPULA_SHARES.oneWay, count: this.discretisation.columns, note: `federated copula: noisy 1-way histograms (${this.discretisation.columns})` },
       { kind: 'gaussian', share: COPULA_SHARES.correlation, count: 1, note: 'federated copula: noisy normal-scores correlation' },

@@ -50,7 +50,6 @@ import { CALIBRATION_ROWS } from '../../models/neural/output-calibration';
 import { chargeNeuralPlan } from '../../models/neural/privacy-budget';
 import { encodeRows, rowLayout } from '../../models/neural/row-layout';
 import { saveModel } from '../../models/model-file';
-import { PrivacyPlanner } from '../../models/privacy-plan';
 import { SamplingRandom, samplingSeed } from '../../models/sampling-random';
 import { createTrainer } from '../../nn/create';
 import type { Trainer } from '../../nn/trainer';
@@ -58,7 +57,7 @@ import { DiscreteColumnEncoder, DEFAULT_NUMERIC_BINS } from '../../transform/dis
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
 import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, checkRounds, federationSchema, optionReaders, scaleFor, siteHistograms, splitByColumn } from './federated-discretisation';
 import { FEDERATED_CALIBRATION_SEED, FederatedMissingness, calibrateToMarginals, siteMissingnessVector, type MissingnessRoundPlan } from './federated-missingness';
-import { federatedModelFile, openFederationLedger } from './federated-model';
+import { federatedModelFile, federationPlanner, openFederationLedger } from './federated-model';
 import { SecureDpSgdCoordinatorTask, SecureDpSgdSiteTask } from './secure-dp-sgd';
 import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 
@@ -146,7 +145,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     this.rng = new SamplingRandom(samplingSeed(this.seed ?? undefined), 0x6000);
     this.ops = resolveBackend('auto', { purpose: 'training' }).backend;
     // The whole plan (histograms, counts, missingness round, critic steps) composes to the federation's (ε, δ).
-    const dp = chargeNeuralPlan(new PrivacyPlanner(this.ledger, { epsilon: o.epsilon, delta: o.delta }), {
+    const dp = chargeNeuralPlan(federationPlanner(this.ledger, o), {
       model: 'federated ctgan', quantiles: 0, countReleases: h + this.discretisation.columns, countNote: 'noisy histograms for the quantile edges and code counts of every column',
       missingnessReleases: this.missingness.releases, missingnessShare: real('missingnessShare', 0.25, 0, 0.5),
       sampleRate: this.sampleRate, steps: o.rounds, preprocessingShare: real('preprocessingShare', 0.1, 0, 0.9),

@@ -11,6 +11,7 @@ import { UsageError, describeValue } from '../../errors';
 import { applicableConstraints } from '../../models/constraints';
 import type { HemasynthModel, ModelManifest, TrainedParts } from '../../models/generator';
 import { MODEL_FORMAT_VERSION } from '../../models/model-file';
+import { PrivacyPlanner } from '../../models/privacy-plan';
 import { VERSION } from '../../version';
 import type { CoordinatorTaskOptions } from '../task';
 
@@ -75,4 +76,15 @@ export function openFederationLedger(model: string, o: CoordinatorTaskOptions): 
   const federation = randomBytes(12).toString('hex');
   const fingerprint = createHash('sha256').update(`hemasynth-federation:${federation}:${o.sites.join(',')}`).digest('hex');
   return { federation, ledger: PrivacyLedger.create({ datasetFingerprint: fingerprint, budget: { epsilon: o.epsilon, delta: o.delta } }) };
+}
+
+/**
+ * The planner of a federated model's privacy plan on the federation's ledger: it starts from the
+ * federation's earlier charges (the visits round), so the model's plan is calibrated on top of them.
+ * @example const charged = federationPlanner(this.ledger, o).chargePlan(shares)
+ */
+export function federationPlanner(ledger: PrivacyLedger, o: CoordinatorTaskOptions): PrivacyPlanner {
+  const planner = new PrivacyPlanner(ledger, { epsilon: o.epsilon, delta: o.delta });
+  if (o.earlierCharges?.length) planner.chargeMechanisms(o.earlierCharges);
+  return planner;
 }

@@ -39,12 +39,11 @@ import { EncodedColumns, flattenCodes, measureMarginals } from '../../models/mar
 import { treeParts } from '../../models/marginal/marginal-generator';
 import { MarginalMeasurement, fitFromMeasurements, projectToSimplex } from '../../models/marginal/tree-estimation';
 import { saveModel } from '../../models/model-file';
-import { PrivacyPlanner } from '../../models/privacy-plan';
 import { DiscreteColumnEncoder, encodeTable, DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
 import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, numberOption, scaleFor, siteHistograms } from './federated-discretisation';
 import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
-import { federatedModelFile, openFederationLedger } from './federated-model';
+import { federatedModelFile, federationPlanner, openFederationLedger } from './federated-model';
 
 /** Budget shares (zCDP) of the federated marginal generator: those of the central one. */
 export const FEDERATED_MARGINAL_SHARES = { quantiles: 0.1, oneWay: 0.3, selection: 0.3, twoWay: 0.3 };
@@ -118,7 +117,7 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
     this.rounds = this.stages.length;
     const rng = typeof o.options?.seed === 'number' ? CryptoRandom.fromSeed(`hemasynth-federated-marginal:${o.options.seed}`) : new CryptoRandom();
     const candidates = this.candidatePairs(Math.min(pairs, maxPairs), rng);
-    const planner = new PrivacyPlanner(this.ledger, { epsilon: o.epsilon, delta: o.delta });
+    const planner = federationPlanner(this.ledger, o);
     const S = FEDERATED_MARGINAL_SHARES;
     const charged = planner.chargePlan([
       { kind: 'gaussian', share: S.quantiles, count: this.histogramSpecs.length, note: `federated marginal: noisy histograms for quantile edges (${this.histogramSpecs.length})` },

@@ -48,7 +48,6 @@ import { dpMarginalTargets, type DpMarginals } from '../../models/neural/missing
 import { noiseRows } from '../../models/neural/neural-sampling';
 import { CALIBRATION_ROWS, startBiases } from '../../models/neural/output-calibration';
 import { encodeRows, rowLayout, type RowLayout } from '../../models/neural/row-layout';
-import { PrivacyPlanner } from '../../models/privacy-plan';
 import { TVAE_DEFAULTS, tvaeDecoderNetwork, tvaeModelSpec, tvaeParts } from '../../models/tvae/tvae-generator';
 import { createTrainer } from '../../nn/create';
 import type { DiscreteColumnEncoder } from '../../transform/discretiser';
@@ -58,7 +57,7 @@ import { FedAvgCoordinatorTask, FedAvgSiteTask } from './fedavg';
 import { SecureDpSgdCoordinatorTask, SecureDpSgdSiteTask } from './secure-dp-sgd';
 import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, checkRounds, federationSchema, optionReaders, scaleFor, siteHistograms } from './federated-discretisation';
 import { FEDERATED_CALIBRATION_SEED, FederatedMissingness, calibrateToMarginals, siteMissingnessVector, type MissingnessRoundPlan } from './federated-missingness';
-import { federatedModelFile, openFederationLedger } from './federated-model';
+import { federatedModelFile, federationPlanner, openFederationLedger } from './federated-model';
 import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 
 /** Defaults of the federated TVAE (the network's are the central TVAE's). */
@@ -196,7 +195,7 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     this.maxSiteRows = int('maxSiteRows', FEDERATED_TVAE_DEFAULTS.maxSiteRows, 1, 10_000_000);
     this.parameterClip = real('parameterClip', FEDERATED_TVAE_DEFAULTS.parameterClip, 0, 1e4);
     this.seed = typeof opts.seed === 'number' ? opts.seed : null;
-    const planner = new PrivacyPlanner(this.ledger, { epsilon: o.epsilon, delta: o.delta });
+    const planner = federationPlanner(this.ledger, o);
     // The whole plan (histograms, missingness round, DP-SGD) composes to the federation's (ε, δ).
     const dp = chargeNeuralPlan(planner, {
       model: 'federated tvae', quantiles: 0, countReleases: this.discretisation.histograms.length, countNote: 'noisy histograms for the quantile edges',

@@ -36,4 +36,21 @@ describe('hemasynth federate pki', () => {
     expect(r3.code).toBe(2);
     expect(r3.stderr).toMatch(/HOST:PORT for --coordinator/);
   });
+
+  test('visits: a site whose --visits file is missing, and a coordinator whose patients schema has no follow-up column, exit 2 with the reason', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-fedvisits-cli-'));
+    try {
+      const r = await runCli(['federate', 'site', '--coordinator', '127.0.0.1:1', '--pki', dir, '--name', 'a', '--data', path.join(dir, 'a.arrow'), '--visits', path.join(dir, 'visits-a.arrow')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/visits file for --visits .*visits-a\.arrow/);
+      const schema = path.join(dir, 'patients.schema.json'), visitsSchema = path.join(dir, 'visits.schema.json');
+      fs.writeFileSync(schema, JSON.stringify({ version: 1, columns: [{ name: 'hb_g_dl', kind: 'continuous', min: 3, max: 17 }] }));
+      fs.writeFileSync(visitsSchema, JSON.stringify({ version: 1, columns: [{ name: 'patient_id', kind: 'identifier' }, { name: 'hb_g_dl', kind: 'continuous', min: 3, max: 17 }] }));
+      const r2 = await runCli(['federate', 'coordinator', '--listen', '127.0.0.1:0', '--pki', dir, '--sites', 'a,b', '--model', 'copula', '--epsilon', '1', '--out', path.join(dir, 'x.hsm'), '--schema', schema, '--visits-schema', visitsSchema]);
+      expect(r2.code).toBe(2);
+      expect(r2.stderr).toMatch(/follow-up column "followup_years"/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
