@@ -40,7 +40,7 @@ test('federate simulate --visits: a visits model from secure sums, charged first
   expect(spec.perYear).toBeGreaterThan(0.5 * central.perYear);
   expect(spec.perYear).toBeLessThan(2 * central.perYear);
   // The visits charge first, then the copula's plan calibrated on top of it: within ε everywhere.
-  const entries = model.manifest.privacy.ledger.entries as Array<{ note: string }>;
+  const entries = model.manifest.privacy.ledger!.entries as Array<{ note: string }>;
   expect(entries[0].note).toMatch(/^federated visits: 12 clipped per-patient sums/);
   expect(entries.length).toBe(4);
   expect(model.manifest.privacy.epsilon).toBeLessThanOrEqual(10 + 1e-9);
