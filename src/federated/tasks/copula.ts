@@ -25,7 +25,7 @@ import type { TableSchema } from '../../data/schema';
 import { PrivacyLedger } from '../../dp/ledger';
 import { HemasynthError } from '../../errors';
 import { COPULA_SHARES } from '../../models/copula/copula-generator';
-import { CopulaMarginals, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum } from '../../models/copula/copula-fit';
+import { CopulaMarginals, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum, tiedMissingness } from '../../models/copula/copula-fit';
 import { measureMarginals } from '../../models/marginal/contingency';
 import { saveModel } from '../../models/model-file';
 import { DiscreteColumnEncoder, encodeTable, DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
@@ -164,7 +164,8 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
   finish(out: string): unknown {
     const { encoders, margins, scores } = this.state;
     if (!encoders || !margins || !scores) throw new HemasynthError('federated copula: the correlation round has not completed; no model to write');
-    const corr = copulaCorrelation(Float64Array.from(scores.sum), scores.dl, scores.noiseSd);
+    // A panel's missingness latents tied by the schema's sources, as centrally (no data read).
+    const corr = copulaCorrelation(Float64Array.from(scores.sum), scores.dl, scores.noiseSd, tiedMissingness(encoders, this.schema, margins, null));
     const parts = copulaParts(encoders, margins, corr, Math.sqrt(scores.dl), { sigma1: this.sigma['one-way'], sigmaCorrelation: this.sigma.correlation, quantileSigma: this.discretisation.histograms.length ? this.sigma.histograms : null });
     saveModel(out, federatedModelFile({
       model: 'copula', schema: this.schema, parts, epsilon: this.o.epsilon, delta: this.o.delta, seed: null, options: this.o.options ?? {},

@@ -9,7 +9,9 @@
  */
 import { normalQuantile } from '../../evaluate/statistics/normal';
 import { DiscreteColumnEncoder, levelCount, missingCode } from '../../transform/discretiser';
+import type { TableSchema } from '../../data/schema';
 import type { TrainedParts } from '../generator';
+import { missingnessGroups } from '../neural/missingness-groups';
 import { projectToSimplex } from '../marginal/tree-estimation';
 
 /** Cholesky factor (row-major lower) of a symmetric matrix, or null when not positive definite. */
@@ -41,8 +43,9 @@ export interface CopulaMarginals {
 /**
  * Latents and their CDFs from the (noisy) 1-way counts of every column's codes.
  * @example copulaMarginals(encoders, measureMarginals(enc, encoders.map((_, j) => [j])))
+ * @param missingColumns the columns with a missingness latent (default: the nullable ones whose noisy missing rate is above 0.1%)
  */
-export function copulaMarginals(encoders: readonly DiscreteColumnEncoder[], oneWay: readonly Float64Array[]): CopulaMarginals {
+export function copulaMarginals(encoders: readonly DiscreteColumnEncoder[], oneWay: readonly Float64Array[], missingColumns?: readonly number[]): CopulaMarginals {
   const d = encoders.length;
   const total = Math.max(1, oneWay.reduce((s, c) => s + c.reduce((a, b) => a + b, 0), 0) / d);
   // Latents: one value latent per column over its present levels (in order), then one
@@ -51,6 +54,8 @@ export function copulaMarginals(encoders: readonly DiscreteColumnEncoder[], oneW
   // missingness latents only: with missing as the lowest cell of a single latent, the joint
   // missingness forced correlations near 1 onto the values as well (28,830 of the 39,060 column
   // pairs of the 1,500-patient cohort had |r| > 0.1, and the copula's 2-way fidelity ratio was ~6).
+  // `missingColumns` fixes the list instead (the components of a stratified copula share one
+  // latent layout).
   const cdfOffsets = [0];
   const cdfs: number[] = [];
   const missingLatents: number[] = [];
@@ -64,7 +69,7 @@ export function copulaMarginals(encoders: readonly DiscreteColumnEncoder[], oneW
     let acc = 0;
     for (let c = 0; c < present; c++) { acc += mass > 0 ? p[c] / mass : 1 / present; cdfs.push(c === present - 1 ? 1 : Math.min(1, acc)); }
     cdfOffsets.push(cdfs.length);
-    if (miss >= 0 && p[miss] / total > 0.001) { missingLatents.push(j); missingProb.push(Math.min(1, p[miss] / total)); }
+    if (missingColumns ? missingColumns.includes(j) : miss >= 0 && p[miss] / total > 0.001) { missingLatents.push(j); missingProb.push(miss >= 0 ? Math.min(1, p[miss] / total) : 0); }
   });
   missingLatents.forEach((_, t) => { cdfs.push(1 - missingProb[t], 1); cdfOffsets.push(cdfs.length); });
   return { cdfOffsets, cdfs, missingLatents, total };
@@ -120,9 +125,18 @@ export function copulaScoreSum(encoders: readonly DiscreteColumnEncoder[], codes
  * A positive-definite correlation matrix from the (noisy) score sum: normalised, entries within
  * twice the noise hard-thresholded to 0 (Bickel & Levina 2008) when noiseSd is given, then shrunk
  * towards I until the Cholesky factorisation succeeds.
+ *
+ * `tied`: groups of latents that are one latent (the missingness latents of columns measured by
+ * one assay, e.g. a SNP panel, which are missing together). Pairwise correlations of binary
+ * latents are attenuated by their thresholds (two panel columns missing together in 98.5% of
+ * the rows that miss either came out together in 90% of the synthetic rows), and a block of
+ * hundreds of them near 1 is not positive definite once estimated pair by pair. A tied group is
+ * one row of the matrix, the mean of its members' rows (under DP that also averages their noise),
+ * and every member's row of the factor is its group's: members are perfectly correlated and,
+ * with their own missing rates as thresholds, the columns of a panel are missing together.
  * @example const { cholesky, shrinkage } = copulaCorrelation(sum, dl, null)
  */
-export function copulaCorrelation(S: Float64Array, dl: number, noiseSd: number | null): { cholesky: Float64Array; shrinkage: number } {
+export function copulaCorrelation(S: Float64Array, dl: number, noiseSd: number | null, tied: readonly number[][] = []): { cholesky: Float64Array; shrinkage: number } {
   const R = new Float64Array(dl * dl);
   for (let a = 0; a < dl; a++) {
     R[a * dl + a] = 1;
@@ -134,15 +148,47 @@ export function copulaCorrelation(S: Float64Array, dl: number, noiseSd: number |
       R[b * dl + a] = r;
     }
   }
-  let L: Float64Array | null = null;
+  // Groups of the reduced matrix: the tied groups (first member representing), then singletons,
+  // in the order of their first latent so that the expanded factor stays lower triangular.
+  const groupOf = new Int32Array(dl).fill(-1);
+  const groups: number[][] = [];
+  for (const g of tied) {
+    const members = [...new Set(g)].filter((t) => Number.isInteger(t) && t >= 0 && t < dl && groupOf[t] < 0).sort((x, y) => x - y);
+    if (members.length < 2) continue;
+    for (const t of members) groupOf[t] = groups.length;
+    groups.push(members);
+  }
+  for (let t = 0; t < dl; t++) if (groupOf[t] < 0) { groupOf[t] = groups.length; groups.push([t]); }
+  groups.sort((x, y) => x[0] - y[0]);
+  groups.forEach((g, u) => { for (const t of g) groupOf[t] = u; });
+  const r = groups.length;
+  const reduced = new Float64Array(r * r);
+  for (let u = 0; u < r; u++) {
+    reduced[u * r + u] = 1;
+    for (let v = u + 1; v < r; v++) {
+      let s = 0;
+      for (const a of groups[u]) for (const b of groups[v]) s += R[a * dl + b];
+      const mean = s / (groups[u].length * groups[v].length);
+      reduced[u * r + v] = mean;
+      reduced[v * r + u] = mean;
+    }
+  }
+  let Lr: Float64Array | null = null;
   let lambda = 0;
   for (const l of [0, 0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1]) {
-    const M = R.map((v, idx) => (Math.floor(idx / dl) === idx % dl ? 1 : (1 - l) * v));
-    L = cholesky(M, dl);
+    const M = reduced.map((v, idx) => (Math.floor(idx / r) === idx % r ? 1 : (1 - l) * v));
+    Lr = cholesky(M, r);
     lambda = l;
-    if (L) break;
+    if (Lr) break;
   }
-  return { cholesky: L as Float64Array, shrinkage: lambda };
+  if (r === dl) return { cholesky: Lr as Float64Array, shrinkage: lambda };
+  // Expand: latent t's row is its group's, in the columns of the groups' first latents.
+  const L = new Float64Array(dl * dl);
+  for (let t = 0; t < dl; t++) {
+    const u = groupOf[t];
+    for (let v = 0; v <= u; v++) L[t * dl + groups[v][0]] = (Lr as Float64Array)[u * r + v];
+  }
+  return { cholesky: L, shrinkage: lambda };
 }
 
 /**
@@ -155,4 +201,71 @@ export function copulaParts(encoders: DiscreteColumnEncoder[], m: CopulaMarginal
     generator: { structure: 'gaussian-copula', sizes: encoders.map((e) => e.size), cdfOffsets: m.cdfOffsets, missingLatents: m.missingLatents, shrinkage: corr.shrinkage, rowClip: clip, total: m.total, noise },
     weights: { cholesky: Float32Array.from(corr.cholesky), cdf: Float32Array.from(m.cdfs) },
   };
+}
+
+/** One component of a stratified copula: its level of the stratifying column, weight and fit. */
+export interface CopulaComponentFit {
+  level: number;
+  weight: number;
+  margins: CopulaMarginals;
+  corr: { cholesky: Float64Array; shrinkage: number };
+}
+
+/**
+ * A stratified copula's configuration and weights (copula-strata.ts): the components share the
+ * latent layout (cdfOffsets, missingLatents); their Cholesky factors and CDFs follow each other in
+ * the weight blobs, in the order of `strata.levels`.
+ * @example copulaMixtureParts(encoders, genotypeIndex, components, clip, { sigma1: 0 })
+ */
+export function copulaMixtureParts(encoders: DiscreteColumnEncoder[], column: number, components: readonly CopulaComponentFit[], clip: number, noise: Record<string, number | null>): TrainedParts {
+  const first = components[0].margins;
+  const strata = { column, levels: components.map((c) => c.level), weights: components.map((c) => c.weight), shrinkage: components.map((c) => c.corr.shrinkage) };
+  const concat = (parts: ArrayLike<number>[]) => {
+    const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+    let at = 0;
+    for (const p of parts) { out.set(p, at); at += p.length; }
+    return out;
+  };
+  return {
+    encoders,
+    generator: {
+      structure: 'gaussian-copula', sizes: encoders.map((e) => e.size), cdfOffsets: first.cdfOffsets, missingLatents: first.missingLatents,
+      shrinkage: Math.max(...strata.shrinkage), rowClip: clip, total: components.reduce((s, c) => s + c.margins.total, 0), noise, strata,
+    },
+    weights: { cholesky: concat(components.map((c) => c.corr.cholesky)), cdf: concat(components.map((c) => c.margins.cdfs)) },
+  };
+}
+
+/** Without DP a panel column is tied to its panel only if they are missing together this often (Jaccard index of their missing rows). */
+export const TIE_MIN_JACCARD = 0.9;
+
+/**
+ * Groups of missingness latents to tie (copulaCorrelation): the columns of one schema `source`
+ * (an assay or sub-study: public metadata, so usable under DP) that have missingness latents.
+ * Given the codes (training without DP), a column joins its source's group only if its missing
+ * rows and the group's first column's overlap by at least TIE_MIN_JACCARD.
+ * @example tiedMissingness(encoders, schema, margins, codes) // [[d + 20, d + 21, ...]] for a SNP panel
+ */
+export function tiedMissingness(encoders: readonly DiscreteColumnEncoder[], schema: TableSchema, m: CopulaMarginals, codes: readonly Int32Array[] | null): number[][] {
+  const d = encoders.length;
+  const latentOf = new Map(m.missingLatents.map((j, t) => [j, d + t]));
+  const out: number[][] = [];
+  for (const group of missingnessGroups(encoders, schema)) {
+    const cols = group.columns.filter((j) => latentOf.has(j));
+    if (cols.length < 2) continue;
+    const lead = cols[0];
+    const members = codes ? cols.filter((j) => j === lead || jaccardOfMissing(codes[lead], missingCode(encoders[lead]), codes[j], missingCode(encoders[j])) >= TIE_MIN_JACCARD) : cols;
+    if (members.length >= 2) out.push(members.map((j) => latentOf.get(j) as number));
+  }
+  return out;
+}
+
+function jaccardOfMissing(a: Int32Array, ma: number, b: Int32Array, mb: number): number {
+  let both = 0, either = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] === ma, y = b[i] === mb;
+    if (x && y) both++;
+    if (x || y) either++;
+  }
+  return either > 0 ? both / either : 1;
 }

@@ -24,7 +24,8 @@ import { DiscreteColumnEncoder, encodeTable, fitDiscretisation, levelCount, miss
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
 import { measureMarginals } from '../marginal/contingency';
-import { cholesky, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum } from './copula-fit';
+import { cholesky, copulaCorrelation, copulaMarginals, copulaMixtureParts, copulaParts, copulaScoreSum, tiedMissingness } from './copula-fit';
+import { MAX_STRATA, resolveStratum, rowsByLevel } from './copula-strata';
 
 export const COPULA_SHARES = { quantiles: 0.1, oneWay: 0.3, correlation: 0.6 };
 
@@ -43,6 +44,8 @@ function trainCopula(ctx: TrainContext): TrainedParts {
   const quantiles = plan.reduce((s, p) => s + p.quantiles, 0);
   let qEps: number | null = null, sigma1 = 0, sigmaC = 0;
   if (ctx.privacy) {
+    // The same plan with or without strata: each row is in one stratum, so the strata's
+    // histograms (and score sums) together have the sensitivity of one set (copula-strata.ts).
     for (const m of ctx.privacy.chargePlan([
       { kind: 'exponential', share: COPULA_SHARES.quantiles, count: quantiles, note: `copula: DP quantile bin edges (${quantiles} quantiles)` },
       { kind: 'gaussian', share: COPULA_SHARES.oneWay, count: d, note: `copula: noisy 1-way histograms (${d})` },
@@ -58,17 +61,39 @@ function trainCopula(ctx: TrainContext): TrainedParts {
   const codes = encodeTable(ctx.table, encoders);
   const n = ctx.table.numRows;
   const sizes = encoders.map((e) => e.size);
+  const stratum = resolveStratum(ctx.options.stratifyBy, ctx.schema, encoders, codes, n, ctx.privacy !== null);
+  // Rows of each stratum (all levels under DP: which levels occur is data).
+  const groups = stratum < 0 ? [{ level: -1, rows: null as Int32Array | null }] : rowsByLevel(codes[stratum], sizes[stratum]).map((rows, level) => ({ level, rows })).filter((g) => ctx.privacy || (g.rows as Int32Array).length > 0);
+  const groupCodes = groups.map((g) => (g.rows ? codes.map((c) => Int32Array.from(g.rows as Int32Array, (i) => c[i])) : codes));
   ctx.progress(0.3, 'measure 1-way histograms');
-  const singles = measureMarginals({ codes, sizes, rows: n }, encoders.map((_, j) => [j]));
-  const noisy = singles.map((c) => (ctx.privacy ? c.map((x) => x + discreteGaussian(ctx.noise, sigma1)) : c));
-  const margins = copulaMarginals(encoders, noisy);
-  ctx.progress(0.5, 'normal-scores correlation');
-  const scores = copulaScoreSum(encoders, codes, n, margins);
-  const noiseSd = sigmaC * scores.clip * scores.clip;
-  if (ctx.privacy) for (let a = 0; a < scores.dl; a++) for (let b = a; b < scores.dl; b++) scores.sum[a * scores.dl + b] += ctx.noise.gaussian(0, noiseSd);
+  const noisy = groups.map((g, x) => {
+    const rows = g.rows ? g.rows.length : n;
+    const singles = measureMarginals({ codes: groupCodes[x], sizes, rows }, encoders.map((_, j) => [j]));
+    return singles.map((c) => (ctx.privacy ? c.map((v) => v + discreteGaussian(ctx.noise, sigma1)) : c));
+  });
+  // One latent layout for all strata: missingness latents from the pooled (noisy) histograms.
+  const pooled = encoders.map((_, j) => noisy.reduce((acc, h) => { h[j].forEach((v, c) => { acc[c] += v; }); return acc; }, new Float64Array(sizes[j])));
+  const missingColumns = copulaMarginals(encoders, pooled).missingLatents;
+  const fits = groups.map((g, x) => {
+    // Mean (noisy) count of the stratum over its columns' histograms: its weight.
+    const count = noisy[x].reduce((s, h) => s + h.reduce((a, b) => a + b, 0), 0) / d;
+    // The stratifying column is that level in its stratum: by construction, not a measurement.
+    if (stratum >= 0) noisy[x][stratum] = Float64Array.from({ length: sizes[stratum] }, (_, c) => (c === g.level ? Math.max(1, count) : 0));
+    const margins = copulaMarginals(encoders, noisy[x], missingColumns);
+    ctx.progress(0.5 + (0.3 * x) / groups.length, 'normal-scores correlation');
+    const scores = copulaScoreSum(encoders, groupCodes[x], g.rows ? g.rows.length : n, margins);
+    const noiseSd = sigmaC * scores.clip * scores.clip;
+    if (ctx.privacy) for (let a = 0; a < scores.dl; a++) for (let b = a; b < scores.dl; b++) scores.sum[a * scores.dl + b] += ctx.noise.gaussian(0, noiseSd);
+    const corr = copulaCorrelation(scores.sum, scores.dl, ctx.privacy ? noiseSd : null, tiedMissingness(encoders, ctx.schema, margins, ctx.privacy ? null : groupCodes[x]));
+    return { level: g.level, weight: Math.max(0, count), margins, corr, clip: scores.clip };
+  });
   ctx.progress(0.8, 'positive-definite projection');
-  const corr = copulaCorrelation(scores.sum, scores.dl, ctx.privacy ? noiseSd : null);
-  return copulaParts(encoders, margins, corr, scores.clip, { sigma1, sigmaCorrelation: sigmaC, quantileEpsilon: qEps });
+  const noise = { sigma1, sigmaCorrelation: sigmaC, quantileEpsilon: qEps };
+  if (stratum < 0) return copulaParts(encoders, fits[0].margins, fits[0].corr, fits[0].clip, noise);
+  const total = fits.reduce((s, f) => s + f.weight, 0);
+  const kept = fits.filter((f) => f.weight > 0);
+  if (kept.length === 0) throw new InputError({ column: encoders[stratum].column }, 'strata with rows (the noisy counts of every level were 0 or below)', 'none');
+  return copulaMixtureParts(encoders, stratum, kept.map((f) => ({ ...f, weight: f.weight / total })), fits[0].clip, noise);
 }
 
 function solve(A: Float64Array, k: number, Bm: Float64Array, m: number): Float64Array {
@@ -126,61 +151,180 @@ function latentLayout(encoders: DiscreteColumnEncoder[], g: { cdfOffsets: number
   };
 }
 
-function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: number; threads: number; evidence: ReadonlyMap<number, Float64Array> | null; text?: string }): Int32Array[] {
-  const encoders = model.manifest.encoders as DiscreteColumnEncoder[];
-  const g = model.manifest.generator as { sizes: number[]; cdfOffsets: number[]; missingLatents?: number[] };
-  const d = encoders.length;
-  const layout = latentLayout(encoders, g);
-  const dl = layout.count;
-  const L = Float64Array.from(model.weights.cholesky);
-  const cdf = Float64Array.from(model.weights.cdf);
+/** A copula's generator configuration (a stratified one has `strata`, copula-strata.ts). */
+interface CopulaConfig {
+  sizes: number[];
+  cdfOffsets: number[];
+  missingLatents?: number[];
+  strata?: { column: number; levels: number[]; weights: number[] };
+}
+
+/** One Gaussian copula: its Cholesky factor (dl × dl) and its latents' CDFs. */
+interface CopulaComponent {
+  L: Float64Array;
+  cdf: Float64Array;
+}
+
+/** The components of a model: one, or one per stratum (their blobs follow each other). */
+function copulaComponents(model: HemasynthModel): CopulaComponent[] {
+  const g = model.manifest.generator as unknown as CopulaConfig;
+  const count = g.strata ? g.strata.levels.length : 1;
+  const Lall = model.weights.cholesky, cdfAll = model.weights.cdf;
+  const nl = Lall.length / count, nc = cdfAll.length / count;
+  return Array.from({ length: count }, (_, s) => ({ L: Float64Array.from(Lall.subarray(s * nl, (s + 1) * nl)), cdf: Float64Array.from(cdfAll.subarray(s * nc, (s + 1) * nc)) }));
+}
+
+/** The correlation matrix L Lᵀ of a component. */
+function correlationOf(L: Float64Array, dl: number): Float64Array {
   const R = new Float64Array(dl * dl);
   for (let i = 0; i < dl; i++) for (let j = 0; j <= i; j++) {
     let s = 0;
     for (let t = 0; t <= j; t++) s += L[i * dl + t] * L[j * dl + t];
     R[i * dl + j] = s; R[j * dl + i] = s;
   }
+  return R;
+}
+
+/**
+ * The conditioned latents of a component and, per latent, its allowed cells in latent space and
+ * their positions; null when some conditioned column has no mass under this component.
+ */
+function allowedCells(encoders: DiscreteColumnEncoder[], g: CopulaConfig, cdf: Float64Array, evidence: ReadonlyMap<number, Float64Array> | null): { cond: number[]; free: number[]; allowed: Array<{ cells: Array<[number, number]>; positions: number[] }>; empty: number } | { cond: number[]; free: number[]; allowed: null; empty: number } {
+  const d = encoders.length;
+  const layout = latentLayout(encoders, g);
+  const dl = layout.count;
   // A conditioned column conditions all its latents (value and missingness).
-  const condColumns = new Set(req.evidence ? [...req.evidence.keys()] : []);
+  const condColumns = new Set(evidence ? [...evidence.keys()] : []);
   const cond = Array.from({ length: dl }, (_, t) => t).filter((t) => condColumns.has(layout.column[t]));
   const free = Array.from({ length: dl }, (_, t) => t).filter((t) => !condColumns.has(layout.column[t]));
-  const k = cond.length, f = free.length;
-  const rows = req.rows;
   const cellBounds = (t: number, pos: number): [number, number] => {
     const lo = pos === 0 ? 0 : cdf[g.cdfOffsets[t] + pos - 1], hi = cdf[g.cdfOffsets[t] + pos];
     return [lo <= 0 ? -Infinity : normalQuantile(Math.min(1, lo)), hi >= 1 ? Infinity : normalQuantile(hi)];
   };
+  const hasMissingLatent = new Set(cond.filter((t) => t >= d).map((t) => layout.column[t]));
+  const allowed: Array<{ cells: Array<[number, number]>; positions: number[] }> = [];
+  for (const t of cond) {
+    const j = layout.column[t];
+    const w = evidence!.get(j) as Float64Array;
+    const e = encoders[j];
+    const cells: Array<[number, number]> = [];
+    const positions: number[] = [];
+    const cellsOf = t < g.cdfOffsets.length - 1 ? g.cdfOffsets[t + 1] - g.cdfOffsets[t] : 0;
+    for (let pos = 0; pos < cellsOf; pos++) {
+      let ok: boolean;
+      if (!g.missingLatents) ok = w[codeAt(e, pos)] > 0;
+      else if (t >= d) ok = pos === 1 ? w[missingCode(e)] > 0 : Array.from(w.subarray(0, levelCount(e))).some((x) => x > 0);
+      else ok = w[pos] > 0;
+      if (!ok) continue;
+      const [a, b] = cellBounds(t, pos);
+      if (b > a) { cells.push([a, b]); positions.push(pos); }
+    }
+    if (cells.length === 0) {
+      // Only "missing" allowed: the value latent is unconstrained (its code is overridden).
+      if (g.missingLatents && t < d && hasMissingLatent.has(j) && w[missingCode(e)] > 0) { allowed.push({ cells: [[-Infinity, Infinity]], positions: [0] }); continue; }
+      return { cond, free, allowed: null, empty: j };
+    }
+    allowed.push({ cells, positions });
+  }
+  return { cond, free, allowed, empty: -1 };
+}
+
+/**
+ * P(conditioned latents in their allowed cells) under a component: exact for one conditioned
+ * latent, else the GHK simulator (Geweke 1991; Keane 1994) over `draws` sequences, each an
+ * unbiased estimate: the latents drawn one by one from the truncated conditional normal, the
+ * weight the product of the allowed masses.
+ */
+function conditionProbability(R: Float64Array, dl: number, cond: number[], allowed: Array<{ cells: Array<[number, number]> }>, rng: SamplingRandom, draws = 2000): number {
+  const k = cond.length;
+  if (k === 0) return 1;
+  const mass = (mu: number, sd: number, cells: Array<[number, number]>) => cells.reduce((s, [a, b]) => s + Math.max(0, normalCdf((b - mu) / sd) - normalCdf((a - mu) / sd)), 0);
+  if (k === 1) return mass(0, 1, allowed[0].cells);
+  const Rcc = new Float64Array(k * k);
+  cond.forEach((a, x) => cond.forEach((b, y) => { Rcc[x * k + y] = R[a * dl + b]; }));
+  let Lc: Float64Array | null = null;
+  for (const jit of [0, 1e-9, 1e-6, 1e-4, 1e-2]) {
+    Lc = cholesky(Rcc.map((v, idx) => (Math.floor(idx / k) === idx % k ? v + jit : v)), k);
+    if (Lc) break;
+  }
+  if (!Lc) throw new UsageError('Expected a positive-definite correlation of the conditioned columns in the copula but received a singular one');
+  const e = new Float64Array(k);
+  let total = 0;
+  for (let m = 0; m < draws; m++) {
+    let w = 1;
+    for (let x = 0; x < k && w > 0; x++) {
+      let mu = 0;
+      for (let y = 0; y < x; y++) mu += Lc[x * k + y] * e[y];
+      const sd = Lc[x * k + x];
+      w *= mass(mu, sd, allowed[x].cells);
+      if (w > 0) e[x] = (truncatedNormal(mu, sd, allowed[x].cells, rng) - mu) / sd;
+    }
+    total += w;
+  }
+  return total / draws;
+}
+
+function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: number; threads: number; evidence: ReadonlyMap<number, Float64Array> | null; text?: string }): Int32Array[] {
+  const encoders = model.manifest.encoders as DiscreteColumnEncoder[];
+  const g = model.manifest.generator as unknown as CopulaConfig;
+  const components = copulaComponents(model);
+  if (!g.strata) return sampleComponent(encoders, g, components[0], req);
+  // A mixture: each row's stratum from the weights times the condition's probability under the
+  // stratum's copula (P(stratum | condition)), then each stratum's rows from its own copula.
+  const dl = latentLayout(encoders, g).count;
+  const rng = new SamplingRandom(req.seed, 0x50000000);
+  let empty = -1;
+  const weights = components.map((c, s) => {
+    if (!req.evidence) return g.strata!.weights[s];
+    const a = allowedCells(encoders, g, c.cdf, req.evidence);
+    if (!a.allowed) { empty = a.empty; return 0; }
+    return g.strata!.weights[s] * conditionProbability(correlationOf(c.L, dl), dl, a.cond, a.allowed, rng);
+  });
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (!(sum > 0)) throw new UsageError(`Condition ${JSON.stringify(req.text ?? '')} has probability 0 under the model${empty >= 0 ? `: the allowed values of "${encoders[empty].column}" have no mass` : ''}`);
+  const owner = new Int32Array(req.rows);
+  const counts = new Int32Array(components.length);
+  for (let i = 0; i < req.rows; i++) {
+    let u = rng.next() * sum, s = 0;
+    while (s < components.length - 1 && (u >= weights[s] || weights[s] === 0)) { u -= weights[s]; s++; }
+    owner[i] = s;
+    counts[s]++;
+  }
+  const out = encoders.map(() => new Int32Array(req.rows));
+  components.forEach((c, s) => {
+    if (counts[s] === 0) return;
+    const codes = sampleComponent(encoders, g, c, { ...req, rows: counts[s], seed: req.seed ^ Math.imul(s + 1, 0x9e3779b1) });
+    let r = 0;
+    for (let i = 0; i < req.rows; i++) {
+      if (owner[i] !== s) continue;
+      for (let j = 0; j < out.length; j++) out[j][i] = codes[j][r];
+      r++;
+    }
+  });
+  return out;
+}
+
+function sampleComponent(encoders: DiscreteColumnEncoder[], g: CopulaConfig, component: CopulaComponent, req: { rows: number; seed: number; threads: number; evidence: ReadonlyMap<number, Float64Array> | null; text?: string }): Int32Array[] {
+  const d = encoders.length;
+  const layout = latentLayout(encoders, g);
+  const dl = layout.count;
+  const { L, cdf } = component;
+  const { cond, free, allowed, empty } = allowedCells(encoders, g, cdf, req.evidence);
+  if (!allowed) throw new UsageError(`Condition ${JSON.stringify(req.text ?? '')} has probability 0 under the model: the allowed values of "${encoders[empty].column}" have no mass`);
+  const k = cond.length, f = free.length;
+  // Unconditioned: the free latents' covariance is R itself, whose Cholesky factor is L.
+  const R = k > 0 ? correlationOf(L, dl) : new Float64Array(0);
+  const rows = req.rows;
+  const condColumns = new Set(cond.map((t) => layout.column[t]));
   const zc = new Float64Array(rows * k);
   // Free columns are filled below with views of the sampler's output.
   const out: Int32Array[] = Array.from({ length: d }, (_, j) => (condColumns.has(j) ? new Int32Array(rows) : new Int32Array(0)));
+  // Tied latents (a panel's missingness, copulaCorrelation) conditioned together make R_CC
+  // singular: a jitter on its diagonal keeps them (almost) equal and the solves finite.
+  const Rcc = new Float64Array(k * k);
+  cond.forEach((a, x) => cond.forEach((b, y) => { Rcc[x * k + y] = R[a * dl + b]; }));
+  if (k > 0 && !cholesky(Rcc, k)) for (let x = 0; x < k; x++) Rcc[x * k + x] += 1e-6;
   if (k > 0) {
-    const probabilityZero = (j: number) => new UsageError(`Condition ${JSON.stringify(req.text ?? '')} has probability 0 under the model: the allowed values of "${encoders[j].column}" have no mass`);
-    const hasMissingLatent = new Set(cond.filter((t) => t >= d).map((t) => layout.column[t]));
-    const allowed = cond.map((t) => {
-      const j = layout.column[t];
-      const w = req.evidence!.get(j) as Float64Array;
-      const e = encoders[j];
-      const cells: Array<[number, number]> = [];
-      const positions: number[] = [];
-      const cellsOf = t < g.cdfOffsets.length - 1 ? g.cdfOffsets[t + 1] - g.cdfOffsets[t] : 0;
-      for (let pos = 0; pos < cellsOf; pos++) {
-        let ok: boolean;
-        if (!g.missingLatents) ok = w[codeAt(e, pos)] > 0;
-        else if (t >= d) ok = pos === 1 ? w[missingCode(e)] > 0 : Array.from(w.subarray(0, levelCount(e))).some((x) => x > 0);
-        else ok = w[pos] > 0;
-        if (!ok) continue;
-        const [a, b] = cellBounds(t, pos);
-        if (b > a) { cells.push([a, b]); positions.push(pos); }
-      }
-      if (cells.length === 0) {
-        // Only "missing" allowed: the value latent is unconstrained (its code is overridden).
-        if (g.missingLatents && t < d && hasMissingLatent.has(j) && w[missingCode(e)] > 0) return { cells: [[-Infinity, Infinity]] as Array<[number, number]>, positions: [0] };
-        throw probabilityZero(j);
-      }
-      return { cells, positions };
-    });
-    const Rcc = new Float64Array(k * k);
-    cond.forEach((a, x) => cond.forEach((b, y) => { Rcc[x * k + y] = R[a * dl + b]; }));
     const eye = new Float64Array(k * k);
     for (let i = 0; i < k; i++) eye[i * k + i] = 1;
     const Q = solve(Rcc, k, eye, k);
@@ -210,11 +354,9 @@ function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: num
   const Rfc = new Float64Array(f * k);
   free.forEach((a, x) => cond.forEach((b, y) => { Rfc[x * k + y] = R[a * dl + b]; }));
   let B = new Float64Array(0);
-  const Sigma = new Float64Array(f * f);
-  free.forEach((a, x) => free.forEach((b, y) => { Sigma[x * f + y] = R[a * dl + b]; }));
+  const Sigma = new Float64Array(k > 0 ? f * f : 0);
   if (k > 0) {
-    const Rcc = new Float64Array(k * k);
-    cond.forEach((a, x) => cond.forEach((b, y) => { Rcc[x * k + y] = R[a * dl + b]; }));
+    free.forEach((a, x) => free.forEach((b, y) => { Sigma[x * f + y] = R[a * dl + b]; }));
     const Rcf = new Float64Array(k * f);
     for (let x = 0; x < f; x++) for (let y = 0; y < k; y++) Rcf[y * f + x] = Rfc[x * k + y];
     const X = solve(Rcc, k, Rcf, f); // R_CC⁻¹ R_CF (k × f)
@@ -226,8 +368,8 @@ function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: num
       Sigma[x * f + y] -= s;
     }
   }
-  let Lf: Float64Array | null = null;
-  for (const jit of [0, 1e-9, 1e-6, 1e-4, 1e-2]) {
+  let Lf: Float64Array | null = k > 0 ? null : L;
+  for (const jit of k > 0 ? [0, 1e-9, 1e-6, 1e-4, 1e-2] : []) {
     Lf = cholesky(Sigma.map((v, idx) => (Math.floor(idx / f) === idx % f ? v + jit : v)), f);
     if (Lf) break;
   }
@@ -318,9 +460,20 @@ function validateCopula(model: HemasynthModel, file: string): void {
   const dl = cells.length;
   const offs = g.cdfOffsets as number[];
   if (!Array.isArray(offs) || offs.length !== dl + 1 || offs[0] !== 0 || offs.some((o, j) => !Number.isInteger(o) || (j > 0 && o - offs[j - 1] !== cells[j - 1]))) throw bad('generator.cdfOffsets', `${dl + 1} offsets of the latents' cell counts`, offs);
+  // Components: one, or one per level of a stratifying column (copula-strata.ts).
+  let count = 1;
+  const st = (g as { strata?: unknown }).strata as { column?: unknown; levels?: unknown; weights?: unknown; shrinkage?: unknown } | undefined;
+  if (st !== undefined) {
+    const j = st.column as number;
+    if (!(Number.isInteger(j) && j >= 0 && j < d && encoders[j].levels === 'categories' && !encoders[j].nullable)) throw bad('generator.strata.column', 'the index of a categorical column without missing values', st.column);
+    const levels = st.levels, weights = st.weights;
+    if (!Array.isArray(levels) || levels.length === 0 || levels.length > MAX_STRATA || new Set(levels).size !== levels.length || levels.some((c) => !Number.isInteger(c) || c < 0 || c >= encoders[j].size)) throw bad('generator.strata.levels', `1-${MAX_STRATA} distinct codes of "${encoders[j].column}"`, levels);
+    if (!Array.isArray(weights) || weights.length !== levels.length || weights.some((w) => !(typeof w === 'number' && w >= 0 && w <= 1)) || Math.abs(weights.reduce((a: number, b: number) => a + b, 0) - 1) > 1e-6) throw bad('generator.strata.weights', `${levels.length} probabilities summing to 1`, weights);
+    count = levels.length;
+  }
   const L = model.weights.cholesky, cdf = model.weights.cdf;
-  if (!(L instanceof Float32Array) || L.length !== dl * dl) throw bad('weights.cholesky', `a float32 blob of ${dl * dl} values`, L?.length);
-  if (!(cdf instanceof Float32Array) || cdf.length !== offs[dl]) throw bad('weights.cdf', `a float32 blob of ${offs[dl]} values`, cdf?.length);
+  if (!(L instanceof Float32Array) || L.length !== count * dl * dl) throw bad('weights.cholesky', `a float32 blob of ${count * dl * dl} values`, L?.length);
+  if (!(cdf instanceof Float32Array) || cdf.length !== count * offs[dl]) throw bad('weights.cdf', `a float32 blob of ${count * offs[dl]} values`, cdf?.length);
   for (let i = 0; i < cdf.length; i++) if (!(cdf[i] >= 0 && cdf[i] <= 1)) throw bad(`weights.cdf[${i}]`, 'a probability', cdf[i]);
   for (let i = 0; i < L.length; i++) if (!Number.isFinite(L[i])) throw bad(`weights.cholesky[${i}]`, 'a finite number', L[i]);
 }

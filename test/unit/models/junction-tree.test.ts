@@ -319,7 +319,9 @@ describe('copula missingness latents', () => {
     // share of rows missing one of the two that miss both: near 1 in the simulator's panels
     const real = joint(sim.patients);
     expect(real).toBeGreaterThan(0.9);
-    expect(joint(syn)).toBeGreaterThan(real - 0.08);
+    // the panel's missingness latents are tied (one row of the correlation, copulaCorrelation):
+    // pairwise correlations of binary latents gave 0.90
+    expect(Math.abs(joint(syn) - real)).toBeLessThan(0.03);
     // conditioning on missingness is honoured
     const cond = sampleModel(model, { rows: 300, seed: 3, where: 'snp_001 is null' });
     expect(readNumbers(cond, 'snp_001').every((v: number) => Number.isNaN(v))).toBe(true);

@@ -1,0 +1,123 @@
+/**
+ * The stratified Gaussian copula (src/models/copula/copula-strata.ts): the choice of the
+ * stratifying column, the mixture model file, the genotype contrasts it keeps that one copula
+ * loses, conditioning through the strata, DP with a named column; and the tied missingness
+ * latents of a panel (copulaCorrelation).
+ */
+import { simulateCohort } from '../../../src/scd';
+import { modelFromBytes, modelToBytes, sampleModel, trainModel } from '../../../src/models';
+import { copulaCorrelation } from '../../../src/models/copula/copula-fit';
+import { excessDependence, resolveStratum, rowsByLevel } from '../../../src/models/copula/copula-strata';
+import { encodeTable, fitDiscretisation } from '../../../src/transform/discretiser';
+import { readLabels, readNumbers } from '../../../src/transform/column-values';
+import { SCD_CHECK_COLUMNS } from '../../../src/evaluate/clinical/scd-checks';
+
+const sim = simulateCohort({ patients: 1500, sites: 4, seed: 21 });
+
+/** Mean of a numeric column per level of a categorical one. */
+function meansBy(t: ReturnType<typeof sampleModel>, by: string, value: string): Record<string, number> {
+  const g = readLabels(t, by), v = readNumbers(t, value);
+  const acc: Record<string, [number, number]> = {};
+  g.forEach((k, i) => { if (k === null || !Number.isFinite(v[i])) return; acc[k] ??= [0, 0]; acc[k][0] += v[i]; acc[k][1]++; });
+  return Object.fromEntries(Object.entries(acc).map(([k, [s, n]]) => [k, s / n]));
+}
+
+describe('stratified copula', () => {
+  const model = trainModel({ table: sim.patients, schema: sim.schema, model: 'copula', epsilon: Infinity, seed: 3 });
+  const strata = (model.manifest.generator as { strata: { column: number; levels: number[]; weights: number[] } }).strata;
+
+  test('excess dependence: ~0 for monotone or independent tables, large for a non-monotone one', () => {
+    expect(excessDependence(Float64Array.of(50, 0, 0, 50), 2, 2)).toBeLessThan(0.01);
+    expect(excessDependence(Float64Array.of(25, 25, 25, 25), 2, 2)).toBe(0);
+    // level 1 of s goes with the high cell of j, levels 0 and 2 with the low one: no monotone copula carries it
+    expect(excessDependence(Float64Array.of(100, 0, 0, 100, 100, 0), 3, 2)).toBeGreaterThan(0.2);
+  });
+
+  test('the column: auto picks genotype without DP and nothing under DP; a named column is checked', () => {
+    const encoders = fitDiscretisation(sim.patients, sim.schema, { quantileEpsilonEach: null });
+    const codes = encodeTable(sim.patients, encoders);
+    const n = sim.patients.numRows;
+    const genotype = encoders.findIndex((e) => e.column === 'genotype');
+    expect(resolveStratum('auto', sim.schema, encoders, codes, n, false)).toBe(genotype);
+    expect(resolveStratum(undefined, sim.schema, encoders, codes, n, true)).toBe(-1);
+    expect(resolveStratum('none', sim.schema, encoders, codes, n, false)).toBe(-1);
+    expect(resolveStratum('hydroxyurea', sim.schema, encoders, codes, n, true)).toBe(encoders.findIndex((e) => e.column === 'hydroxyurea'));
+    // site is a quasi-identifier, hb_g_dl numeric, alpha_thal_deletions has missing values
+    for (const bad of ['site', 'hb_g_dl', 'alpha_thal_deletions', 'nope', 3]) expect(() => resolveStratum(bad, sim.schema, encoders, codes, n, false)).toThrow(/option stratifyBy .*genotype/);
+    expect(rowsByLevel(Int32Array.of(1, 0, 1, 2), 3).map((r) => Array.from(r))).toEqual([[1], [0, 2], [3]]);
+  });
+
+  test('the model: one copula per genotype, weights the genotype frequencies; the file round-trips and bad strata are refused by field', () => {
+    expect(model.manifest.encoders[strata.column].column).toBe('genotype');
+    const genotypes = readLabels(sim.patients, 'genotype');
+    const categories = (model.manifest.encoders[strata.column] as { categories: string[] }).categories;
+    strata.levels.forEach((c, s) => expect(strata.weights[s]).toBeCloseTo(genotypes.filter((g) => g === categories[c]).length / genotypes.length, 9));
+    const loaded = modelFromBytes(modelToBytes(model), 'strata.hsm');
+    expect(readNumbers(sampleModel(loaded, { rows: 300, seed: 4 }), 'hb_g_dl')).toEqual(readNumbers(sampleModel(model, { rows: 300, seed: 4 }), 'hb_g_dl'));
+    const tamper = (f: (g: { strata: { levels: number[]; weights: number[] } }) => void) => {
+      const copy = modelFromBytes(modelToBytes(model), 'copy.hsm');
+      f(copy.manifest.generator as { strata: { levels: number[]; weights: number[] } });
+      return () => modelFromBytes(modelToBytes(copy), 'bad.hsm');
+    };
+    // A version-2 file (one copula, no strata) still loads and samples the same.
+    const single = trainModel({ table: sim.patients, schema: sim.schema, model: 'copula', epsilon: Infinity, seed: 3, options: { stratifyBy: 'none' } });
+    const v2 = modelFromBytes(modelToBytes({ ...single, manifest: { ...single.manifest, formatVersion: 2 } }), 'v2.hsm');
+    expect(readNumbers(sampleModel(v2, { rows: 100, seed: 4 }), 'hb_g_dl')).toEqual(readNumbers(sampleModel(single, { rows: 100, seed: 4 }), 'hb_g_dl'));
+    expect(tamper((g) => { g.strata.weights = g.strata.weights.map((w) => w * 2); })).toThrow(/generator\.strata\.weights/);
+    expect(tamper((g) => { g.strata.levels[0] = 99; })).toThrow(/generator\.strata\.levels/);
+    expect(tamper((g) => { g.strata.levels.pop(); g.strata.weights.pop(); g.strata.weights[0] += 1 - g.strata.weights.reduce((a, b) => a + b, 0); })).toThrow(/weights\.cholesky/);
+  });
+
+  test('genotype contrasts kept: Hb of SC above SS as in the data, which one copula over the cohort loses', () => {
+    const real = meansBy(sim.patients, 'genotype', 'hb_g_dl');
+    const stratified = meansBy(sampleModel(model, { rows: 15000, seed: 1 }), 'genotype', 'hb_g_dl');
+    const single = meansBy(sampleModel(trainModel({ table: sim.patients, schema: sim.schema, model: 'copula', epsilon: Infinity, seed: 3, options: { stratifyBy: 'none' } }), { rows: 15000, seed: 1 }), 'genotype', 'hb_g_dl');
+    const contrast = (m: Record<string, number>) => m.SC - m.SS;
+    expect(contrast(real)).toBeGreaterThan(1.5);
+    expect(Math.abs(contrast(stratified) - contrast(real))).toBeLessThan(0.4);
+    expect(Math.abs(contrast(single) - contrast(real))).toBeGreaterThan(0.8);
+    for (const g of ['SS', 'SC', 'Sb0', 'Sb+']) expect(Math.abs(stratified[g] - real[g])).toBeLessThan(0.4);
+  });
+
+  test('conditions go through the strata: the stratum column restricts them, others weigh them by the condition\'s probability', () => {
+    const sc = sampleModel(model, { rows: 400, seed: 2, where: 'genotype=SC and age_years<18' });
+    expect(new Set(readLabels(sc, 'genotype'))).toEqual(new Set(['SC']));
+    for (const a of readNumbers(sc, 'age_years')) expect(a).toBeLessThan(18);
+    // P(genotype | Hb > 10.5) from the conditioned sampler against rejection from the model.
+    const conditioned = readLabels(sampleModel(model, { rows: 4000, seed: 5, where: 'hb_g_dl>10.5' }), 'genotype');
+    const all = sampleModel(model, { rows: 40000, seed: 6 });
+    const hb = readNumbers(all, 'hb_g_dl');
+    const accepted = readLabels(all, 'genotype').filter((_, i) => hb[i] > 10.5);
+    const share = (v: Array<string | null>, g: string) => v.filter((x) => x === g).length / v.length;
+    for (const g of ['SS', 'SC', 'Sb+']) expect(Math.abs(share(conditioned, g) - share(accepted, g))).toBeLessThan(0.05);
+    expect(share(conditioned, 'SC')).toBeGreaterThan(share(readLabels(all, 'genotype'), 'SC') + 0.1);
+  });
+
+  test('DP: a named column costs the same plan (parallel composition); auto trains one copula', () => {
+    const names = new Set<string>([...SCD_CHECK_COLUMNS, 'site', 'country']);
+    const schema = { ...sim.schema, columns: sim.schema.columns.filter((c) => names.has(c.name)) };
+    const named = trainModel({ table: sim.patients, schema, model: 'copula', epsilon: 3, delta: 1e-6, seed: 2, options: { stratifyBy: 'genotype' } });
+    const plain = trainModel({ table: sim.patients, schema, model: 'copula', epsilon: 3, delta: 1e-6, seed: 2 });
+    expect(named.manifest.privacy.ledger!.entries.map((e) => e.parameters)).toEqual(plain.manifest.privacy.ledger!.entries.map((e) => e.parameters));
+    expect(named.manifest.privacy.epsilon).toBeLessThanOrEqual(3);
+    const w = (named.manifest.generator as { strata: { weights: number[] } }).strata.weights;
+    expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    expect((plain.manifest.generator as { strata?: unknown }).strata).toBeUndefined();
+    expect(sampleModel(named, { rows: 200, seed: 1 }).numRows).toBe(200);
+  });
+});
+
+describe('tied missingness latents', () => {
+  test('a tied group is one row of the correlation: members perfectly correlated, the others see the group mean', () => {
+    // latents 0, 1 tied (r 0.9 between them); latent 2 correlates 0.4 and 0.2 with them
+    const S = Float64Array.of(1, 0.9, 0.4, 0, 1, 0.2, 0, 0, 1);
+    const { cholesky } = copulaCorrelation(S, 3, null, [[0, 1]]);
+    const R = (a: number, b: number) => [0, 1, 2].reduce((s, t) => s + cholesky[a * 3 + t] * cholesky[b * 3 + t], 0);
+    expect(R(0, 1)).toBeCloseTo(1, 12);
+    expect(R(0, 2)).toBeCloseTo(0.3, 12);
+    expect(R(1, 2)).toBeCloseTo(0.3, 12);
+    for (let t = 0; t < 3; t++) expect(R(t, t)).toBeCloseTo(1, 12);
+    // lower triangular
+    expect([cholesky[1], cholesky[2], cholesky[5]]).toEqual([0, 0, 0]);
+  });
+});
