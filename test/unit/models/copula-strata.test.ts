@@ -11,6 +11,9 @@ import { excessDependence, resolveStratum, rowsByLevel } from '../../../src/mode
 import { encodeTable, fitDiscretisation } from '../../../src/transform/discretiser';
 import { readLabels, readNumbers } from '../../../src/transform/column-values';
 import { SCD_CHECK_COLUMNS } from '../../../src/evaluate/clinical/scd-checks';
+import { SamplingRandom } from '../../../src/models/sampling-random';
+import type { TableSchema } from '../../../src/data/schema';
+import { tableFromArrays } from 'apache-arrow';
 
 const sim = simulateCohort({ patients: 1500, sites: 4, seed: 21 });
 
@@ -45,6 +48,27 @@ describe('stratified copula', () => {
     // site is a quasi-identifier, hb_g_dl numeric, alpha_thal_deletions has missing values
     for (const bad of ['site', 'hb_g_dl', 'alpha_thal_deletions', 'nope', 3]) expect(() => resolveStratum(bad, sim.schema, encoders, codes, n, false)).toThrow(/option stratifyBy .*genotype/);
     expect(rowsByLevel(Int32Array.of(1, 0, 1, 2), 3).map((r) => Array.from(r))).toEqual([[1], [0, 2], [3]]);
+  });
+
+  test('auto stratifies only beyond chance: a level that moves ten columns up is picked, an unrelated column is not', () => {
+    const n = 3000;
+    const rng = new SamplingRandom(11, 0);
+    const g = Array.from({ length: n }, (_, i) => ['a', 'b', 'c'][i % 3]);
+    const columns: TableSchema['columns'] = [{ name: 'g', kind: 'categorical', role: 'feature', nullable: false, categories: ['a', 'b', 'c'] }];
+    const data: Record<string, unknown[]> = { g };
+    for (let c = 0; c < 10; c++) {
+      columns.push({ name: `x${c}`, kind: 'continuous', role: 'feature', nullable: false, min: -10, max: 20 });
+      // level b lifts x, levels a and c do not: not monotone in the level order
+      data[`x${c}`] = g.map((v) => (v === 'b' ? 5 : 0) + rng.zigguratNormal());
+    }
+    const schema: TableSchema = { version: 1, columns };
+    const table = tableFromArrays(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, k === 'g' ? v : Float64Array.from(v as number[])])) as never);
+    const encoders = fitDiscretisation(table, schema, { quantileEpsilonEach: null });
+    expect(resolveStratum('auto', schema, encoders, encodeTable(table, encoders), n, false)).toBe(0);
+    // the same level column with x drawn independently of it
+    const flat = tableFromArrays({ ...Object.fromEntries(columns.slice(1).map((c) => [c.name, Float64Array.from({ length: n }, () => rng.zigguratNormal())])), g } as never);
+    const flatEncoders = fitDiscretisation(flat, schema, { quantileEpsilonEach: null });
+    expect(resolveStratum('auto', schema, flatEncoders, encodeTable(flat, flatEncoders), n, false)).toBe(-1);
   });
 
   test('the model: one copula per genotype, weights the genotype frequencies; the file round-trips and bad strata are refused by field', () => {
