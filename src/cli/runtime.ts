@@ -93,3 +93,18 @@ export function parseNumberOption(name: string, opts: { min?: number; max?: numb
 
 /** Registers a command module: each file in src/cli/commands exports `register`. */
 export type RegisterCommand = (program: Command) => void;
+
+/**
+ * Parses `--options` (a JSON object of model options).
+ * @example parseModelOptions('{"stratifyBy": "genotype"}') // { stratifyBy: 'genotype' }
+ */
+export function parseModelOptions(text: string | undefined): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const o = JSON.parse(text) as unknown;
+    if (typeof o === 'object' && o !== null && !Array.isArray(o)) return o as Record<string, unknown>;
+  } catch {
+    /* reported below */
+  }
+  throw new UsageError(`Expected a JSON object for --options but received ${JSON.stringify(text)}`);
+}

@@ -99,6 +99,8 @@ export interface GeneratorDefinition {
   description: string;
   /** Sampling engines it supports. */
   engines: ReadonlyArray<'native' | 'onnx'>;
+  /** The training options it reads (`TrainModelOptions.options`): any other is refused by name. */
+  options: readonly string[];
   train(ctx: TrainContext): TrainedParts;
   /** Validates a loaded model's generator config and weights; throws InputError naming the field. */
   validate(model: HemasynthModel, file: string): void;

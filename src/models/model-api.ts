@@ -49,6 +49,10 @@ function resolveSchema(table: Table, schema?: TableSchema): TableSchema {
 export function trainModel(opts: TrainModelOptions): HemasynthModel {
   const t0 = process.hrtime.bigint();
   const generator = generatorByName(opts.model);
+  // A misspelt or foreign option would otherwise be ignored without a word.
+  for (const key of Object.keys(opts.options ?? {})) {
+    if (!generator.options.includes(key)) throw new UsageError(`Expected an option of the ${generator.name} generator (${generator.options.join(', ')}) but received ${JSON.stringify(key)}`);
+  }
   const schema = resolveSchema(opts.table, opts.schema);
   const epsilon = opts.epsilon;
   if (typeof epsilon !== 'number' || Number.isNaN(epsilon) || !(epsilon > 0)) throw new UsageError(`Expected epsilon > 0 (or Infinity for an explicitly non-private model) for epsilon but received ${describeValue(epsilon)}`);

@@ -16,19 +16,9 @@ import { federatedModel, federatedModels } from '../../federated/task';
 import { runSite } from '../../federated/site-runner';
 import { runFederatedSimulation } from '../../federated/simulation';
 import { federatedCoordinator } from '../../federated/tasks/visits-round';
-import { action, parseIntOption, parseNumberOption, printJson } from '../runtime';
+import { action, parseIntOption, parseNumberOption, printJson, parseModelOptions } from '../runtime';
 import { UsageError } from '../../errors';
 
-function parseModelOptions(text: string | undefined): Record<string, unknown> {
-  if (!text) return {};
-  try {
-    const o = JSON.parse(text) as unknown;
-    if (typeof o === 'object' && o !== null && !Array.isArray(o)) return o as Record<string, unknown>;
-  } catch {
-    /* reported below */
-  }
-  throw new UsageError(`Expected a JSON object for --options but received ${JSON.stringify(text)}`);
-}
 
 function parseAddress(v: string, flag: string): string {
   if (!/^[^\s:]+:\d{1,5}$/.test(v) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v)) throw new UsageError(`Expected HOST:PORT for ${flag} but received ${JSON.stringify(v)}`);

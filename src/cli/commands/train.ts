@@ -7,7 +7,7 @@ import { UsageError } from '../../errors';
 import { KNOWN_GENERATORS, generatorByName } from '../../models/registry';
 import { NON_PRIVATE_NOTICE, trainModel } from '../../models/model-api';
 import { saveModel } from '../../models/model-file';
-import { action, parseIntOption, parseNumberOption, printJson, startProgress } from '../runtime';
+import { action, parseIntOption, parseModelOptions, parseNumberOption, printJson, startProgress } from '../runtime';
 
 interface TrainCliOptions {
   data: string;
@@ -25,6 +25,7 @@ interface TrainCliOptions {
   threads?: number;
   visits?: string;
   visitsSchema?: string;
+  options?: string;
   json?: boolean;
 }
 
@@ -47,9 +48,11 @@ export function register(program: Command): void {
     .option('--threads <n>', 'tvae, ctgan: native threads (default all cores)', parseIntOption('--threads', 0, 1024))
     .option('--visits <file>', 'longitudinal visits table (linked by patient_id) to model conditionally on the patient rows; under DP it takes 10% of epsilon')
     .option('--visits-schema <file>', 'schema JSON of the visits table (default: embedded in the file, else inferred)')
+    .option('--options <json>', 'model options as JSON, e.g. {"stratifyBy": "genotype"} (copula) or {"maxParents": 2} (marginal); see docs/models.md')
     .option('--json', 'print a JSON summary')
     .action(action(async (opts: TrainCliOptions) => {
       generatorByName(opts.model); // refuses unknown or unavailable models before reading anything
+      const modelOptions = parseModelOptions(opts.options);
       if (!(opts.epsilon > 0)) throw new UsageError(`Expected --epsilon > 0 or "inf" but received ${opts.epsilon}`);
       const nonPrivate = opts.epsilon === Infinity;
       const delta = opts.delta ?? 1e-6;
@@ -72,6 +75,7 @@ export function register(program: Command): void {
         model = trainModel({
           table, schema, model: opts.model, epsilon: opts.epsilon, delta, seed: opts.seed, ledger, datasetFingerprint, ...(visits ? { visits } : {}),
           options: {
+            ...modelOptions,
             ...(opts.bins ? { bins: opts.bins } : {}),
             ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
             ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),

@@ -481,6 +481,7 @@ function validateCopula(model: HemasynthModel, file: string): void {
 /** The Gaussian-copula generator. */
 export const copulaGenerator: GeneratorDefinition = {
   name: 'copula',
+  options: ['backend', 'bins', 'stratifyBy'],
   description: 'Gaussian copula with DP marginal histograms and a DP normal-scores correlation (fast baseline)',
   engines: ['native'],
   train: (ctx) => withMarginalBackend(ctx.options.backend, 'the copula generator', () => trainCopula(ctx)),

@@ -45,7 +45,7 @@ import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } 
 import { SamplingRandom, samplingSeed } from '../sampling-random';
 import { encodeRows, rowLayout, type RawOutputLayout, type RowLayout } from '../neural/row-layout';
 import { chargeNeuralPlan } from '../neural/privacy-budget';
-import { intOption, neuralOptions } from '../neural/training-options';
+import { NEURAL_OPTIONS, intOption, neuralOptions } from '../neural/training-options';
 import { networkModelSpec, type GeneratorNetworkSpec } from '../neural/generator-network';
 import { noiseRows, sampleNeuralColumns, type NeuralSamplingPlan } from '../neural/neural-sampling';
 import { attachOnnxGraph } from '../onnx/onnx-export';
@@ -454,6 +454,7 @@ function validateCtgan(model: HemasynthModel, file: string): void {
 /** The CTGAN generator. */
 export const ctganGenerator: GeneratorDefinition = {
   name: 'ctgan',
+  options: [...NEURAL_OPTIONS, 'embeddingDim', 'pac'],
   description: 'conditional tabular GAN (Xu et al. 2019) with a WGAN-GP critic trained by DP-SGD; conditional vector, training-by-sampling; sampling native or ONNX',
   engines: ['native', 'onnx'],
   train: trainCtgan,

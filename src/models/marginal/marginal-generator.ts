@@ -300,6 +300,7 @@ function validateMarginal(model: HemasynthModel, file: string): void {
 /** The marginal (MST graphical-model) generator. */
 export const marginalGenerator: GeneratorDefinition = {
   name: 'marginal',
+  options: ['backend', 'bins', 'compress', 'depthPenalty', 'familySearch', 'maxDepth', 'maxEdges', 'maxParents', 'numericEdges', 'parentLevels', 'shares'],
   description: 'graphical model: under DP, MST (noisy 1- and 2-way marginals, private spanning tree, consistent tree model); non-private, a Bayesian network with up to three parents per column',
   engines: ['native'],
   train: (ctx) => withMarginalBackend(ctx.options.backend, 'the marginal generator', () => trainMarginal(ctx)),

@@ -39,6 +39,9 @@ function pick<T>(o: Record<string, unknown>, key: string, fallback: T, ok: (v: u
 const isInt = (min: number, max: number) => (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 const isNum = (min: number, max: number) => (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > min && v <= max;
 
+/** The options neuralOptions reads (each neural generator adds its own). */
+export const NEURAL_OPTIONS = ['backend', 'threads', 'epochs', 'batchSize', 'learningRate', 'maxGradNorm', 'bins', 'preprocessingShare', 'missingnessShare', 'maxSteps', 'calibrate'] as const;
+
 /**
  * Reads the common options with per-model defaults.
  * @example neuralOptions({ epochs: 20 }, 'tvae', { epochs: 300, batchSize: 500, learningRate: 1e-3 })
@@ -62,4 +65,12 @@ export function neuralOptions(o: Record<string, unknown>, model: string, default
 /** Reads an integer option. */
 export function intOption(o: Record<string, unknown>, key: string, fallback: number, min: number, max: number, model: string): number {
   return pick(o, key, fallback, isInt(min, max), `an integer in [${min}, ${max}]`, model);
+}
+
+/**
+ * A number option in (min, max], or its default when absent; anything else is refused by name.
+ * @example numberOption(ctx.options, 'lossFactor', 2, 0, 1e6, 'tvae')
+ */
+export function numberOption(o: Record<string, unknown>, key: string, fallback: number, min: number, max: number, model: string): number {
+  return pick(o, key, fallback, isNum(min, max), `a number in (${min}, ${max}]`, model);
 }

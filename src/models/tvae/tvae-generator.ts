@@ -43,7 +43,7 @@ import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } 
 import { SamplingRandom } from '../sampling-random';
 import { encodeRows, rowLayout, type RawOutputLayout, type RowLayout } from '../neural/row-layout';
 import { chargeNeuralPlan } from '../neural/privacy-budget';
-import { neuralOptions, intOption } from '../neural/training-options';
+import { NEURAL_OPTIONS, intOption, neuralOptions, numberOption } from '../neural/training-options';
 import { networkParameterCount, type GeneratorNetworkSpec } from '../neural/generator-network';
 import { noiseRows, sampleNeuralColumns, type NeuralSamplingPlan } from '../neural/neural-sampling';
 import { attachOnnxGraph } from '../onnx/onnx-export';
@@ -126,8 +126,8 @@ function trainTvae(ctx: TrainContext): TrainedParts {
   // DP, noisy group missing rates with it.
   const counts = calibrate && !dp ? codeCounts(encoders, codes) : null;
   const released = dp && dpMarginals && dpMarginals.releases > 0 ? measureDpMarginals(dpMarginals, encoders, ctx.schema, codes, n, { sigma: dp.missingnessSigma as number, rng: ctx.noise }) : null;
-  const lossFactor = typeof ctx.options.lossFactor === 'number' && ctx.options.lossFactor > 0 ? ctx.options.lossFactor : TVAE_DEFAULTS.lossFactor;
-  const alphaSigma = typeof ctx.options.alphaSigma === 'number' && ctx.options.alphaSigma > 0 ? ctx.options.alphaSigma : TVAE_DEFAULTS.alphaSigma;
+  const lossFactor = numberOption(ctx.options, 'lossFactor', TVAE_DEFAULTS.lossFactor, 0, 1e6, 'tvae');
+  const alphaSigma = numberOption(ctx.options, 'alphaSigma', TVAE_DEFAULTS.alphaSigma, 0, 1e6, 'tvae');
   const { spec, decoder, raw } = tvaeModelSpec(layout, embedding, undefined, lossFactor, 1, alphaSigma);
   const trainer = createTrainer(spec, {
     backend: o.backend,
@@ -240,6 +240,7 @@ export function validateNeuralModel(model: HemasynthModel, file: string, weightN
 /** The TVAE generator. */
 export const tvaeGenerator: GeneratorDefinition = {
   name: 'tvae',
+  options: [...NEURAL_OPTIONS, 'embeddingDim', 'lossFactor', 'alphaSigma'],
   description: 'tabular variational autoencoder (Xu et al. 2019) with DP-SGD on encoder and decoder; sampling native or ONNX',
   engines: ['native', 'onnx'],
   train: trainTvae,

@@ -13,7 +13,14 @@ import { readLabels, readNumbers } from '../../../src/transform/column-values';
 import { SCD_CHECK_COLUMNS } from '../../../src/evaluate/clinical/scd-checks';
 import { SamplingRandom } from '../../../src/models/sampling-random';
 import type { TableSchema } from '../../../src/data/schema';
-import { tableFromArrays } from 'apache-arrow';
+import { tableFromArrays, type Table } from 'apache-arrow';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../../support/run-cli';
+import { writeArrowFile } from '../../../src/data/arrow-file';
+import { withEmbeddedSchema } from '../../../src/data/table-io';
+import { loadModel } from '../../../src/models';
 
 const sim = simulateCohort({ patients: 1500, sites: 4, seed: 21 });
 
@@ -62,11 +69,11 @@ describe('stratified copula', () => {
       data[`x${c}`] = g.map((v) => (v === 'b' ? 5 : 0) + rng.zigguratNormal());
     }
     const schema: TableSchema = { version: 1, columns };
-    const table = tableFromArrays(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, k === 'g' ? v : Float64Array.from(v as number[])])) as never);
+    const table = tableFromArrays(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, k === 'g' ? v : Float64Array.from(v as number[])])) as never) as unknown as Table;
     const encoders = fitDiscretisation(table, schema, { quantileEpsilonEach: null });
     expect(resolveStratum('auto', schema, encoders, encodeTable(table, encoders), n, false)).toBe(0);
     // the same level column with x drawn independently of it
-    const flat = tableFromArrays({ ...Object.fromEntries(columns.slice(1).map((c) => [c.name, Float64Array.from({ length: n }, () => rng.zigguratNormal())])), g } as never);
+    const flat = tableFromArrays({ ...Object.fromEntries(columns.slice(1).map((c) => [c.name, Float64Array.from({ length: n }, () => rng.zigguratNormal())])), g } as never) as unknown as Table;
     const flatEncoders = fitDiscretisation(flat, schema, { quantileEpsilonEach: null });
     expect(resolveStratum('auto', schema, flatEncoders, encodeTable(flat, flatEncoders), n, false)).toBe(-1);
   });
@@ -129,6 +136,27 @@ describe('stratified copula', () => {
     expect((plain.manifest.generator as { strata?: unknown }).strata).toBeUndefined();
     expect(sampleModel(named, { rows: 200, seed: 1 }).numRows).toBe(200);
   });
+});
+
+test('CLI: train --options names the stratifying column; bad JSON and unknown options exit 2', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-strata-cli-'));
+  try {
+    const data = path.join(dir, 'cohort.arrow');
+    writeArrowFile(data, withEmbeddedSchema(simulateCohort({ patients: 400, sites: 2, seed: 4 }).patients, sim.schema));
+    const out = path.join(dir, 'c.hsm');
+    const r = await runCli(['train', '--data', data, '--model', 'copula', '--epsilon', 'inf', '--out', out, '--options', '{"stratifyBy": "hydroxyurea"}', '--json']);
+    expect(r.code).toBe(0);
+    const m = loadModel(out);
+    expect(m.manifest.encoders[(m.manifest.generator as { strata: { column: number } }).strata.column].column).toBe('hydroxyurea');
+    const bad = await runCli(['train', '--data', data, '--model', 'copula', '--epsilon', 'inf', '--out', out, '--options', '{stratifyBy: genotype}']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/JSON object for --options/);
+    const unknown = await runCli(['train', '--data', data, '--model', 'copula', '--epsilon', 'inf', '--out', out, '--options', '{"strata": "genotype"}']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/option of the copula generator .* but received "strata"/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('tied missingness latents', () => {

@@ -226,6 +226,14 @@ describe('marginal generator (MST)', () => {
     expect(() => sampleModel(model, { rows: 5, engine: 'onnx' })).toThrow(/no ONNX graph/);
     expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, options: { maxParents: '3' } })).toThrow(/option maxParents to be a whole number >= 0 but received "3"/);
     expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, options: { parentLevels: 1 } })).toThrow(/option parentLevels to be a whole number >= 2 but received 1/);
+    // An option the generator does not read is refused by name (a typo used to be ignored), before any charge.
+    const ledger = PrivacyLedger.create({ datasetFingerprint: 'e'.repeat(64), budget: { epsilon: 3, delta: 1e-6 } });
+    expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: 1, ledger, options: { maxparents: 2 } })).toThrow(/option of the marginal generator \(backend, bins, .*maxParents.*\) but received "maxparents"/);
+    expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'copula', epsilon: 1, ledger, options: { epochs: 5 } })).toThrow(/option of the copula generator \(backend, bins, stratifyBy\) but received "epochs"/);
+    expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'tvae', epsilon: 1, ledger, options: { stratifyBy: 'genotype' } })).toThrow(/option of the tvae generator .* but received "stratifyBy"/);
+    expect(ledger.entries).toHaveLength(0);
+    // and a bad value of one it reads is no longer replaced by the default
+    expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'tvae', epsilon: Infinity, options: { lossFactor: -1, epochs: 1 } })).toThrow(/lossFactor/);
     expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, options: { backend: 'cuda' } })).toThrow(/backend js, cpu or auto for the marginal generator but received "cuda": the marginal generator has no CUDA kernels/);
     expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'copula', epsilon: Infinity, options: { backend: 'gpu' } })).toThrow(/backend js, cpu, cuda or auto for the copula generator but received "gpu"/);
   });
