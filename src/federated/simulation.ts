@@ -95,7 +95,12 @@ export function siteFilesIn(dir: string): string[] {
 
 /** The site name of a file: `site-IT1.arrow` → `IT1`. */
 export function siteNameOf(file: string): string {
-  return path.basename(file).replace(/\.[^.]+$/, '').replace(/^site-/, '').replace(/[^A-Za-z0-9_.-]/g, '_');
+  return siteStem(file).replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+/** A site file's name without its folder, extension and `site-` prefix. */
+function siteStem(file: string): string {
+  return path.basename(file).replace(/\.[^.]+$/, '').replace(/^site-/, '');
 }
 
 /**
@@ -103,7 +108,7 @@ export function siteNameOf(file: string): string {
  * @example siteVisitsFile('cohort/site-IT1.arrow') // 'cohort/visits-IT1.arrow'
  */
 export function siteVisitsFile(file: string): string {
-  const visits = path.join(path.dirname(file), `visits-${path.basename(file).replace(/\.[^.]+$/, '').replace(/^site-/, '')}.arrow`);
+  const visits = path.join(path.dirname(file), `visits-${siteStem(file)}.arrow`);
   if (!fs.existsSync(visits)) throw new UsageError(`Expected the visits file ${JSON.stringify(visits)} of site file ${JSON.stringify(file)} (a federation with visits reads visits-<SITE>.arrow beside site-<SITE>.arrow) but it does not exist`);
   return visits;
 }

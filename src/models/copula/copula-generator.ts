@@ -159,10 +159,11 @@ interface CopulaConfig {
   strata?: { column: number; levels: number[]; weights: number[] };
 }
 
-/** One Gaussian copula: its Cholesky factor (dl × dl) and its latents' CDFs. */
+/** One Gaussian copula: its Cholesky factor (dl × dl), its latents' CDFs and, once needed, L Lᵀ. */
 interface CopulaComponent {
   L: Float64Array;
   cdf: Float64Array;
+  R?: Float64Array;
 }
 
 /** The components of a model: one, or one per stratum (their blobs follow each other). */
@@ -174,14 +175,17 @@ function copulaComponents(model: HemasynthModel): CopulaComponent[] {
   return Array.from({ length: count }, (_, s) => ({ L: Float64Array.from(Lall.subarray(s * nl, (s + 1) * nl)), cdf: Float64Array.from(cdfAll.subarray(s * nc, (s + 1) * nc)) }));
 }
 
-/** The correlation matrix L Lᵀ of a component. */
-function correlationOf(L: Float64Array, dl: number): Float64Array {
+/** The correlation matrix L Lᵀ of a component (computed once: conditioning a mixture reads it twice). */
+function correlationOf(c: CopulaComponent, dl: number): Float64Array {
+  if (c.R) return c.R;
+  const L = c.L;
   const R = new Float64Array(dl * dl);
   for (let i = 0; i < dl; i++) for (let j = 0; j <= i; j++) {
     let s = 0;
     for (let t = 0; t <= j; t++) s += L[i * dl + t] * L[j * dl + t];
     R[i * dl + j] = s; R[j * dl + i] = s;
   }
+  c.R = R;
   return R;
 }
 
@@ -278,7 +282,7 @@ function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: num
     if (!req.evidence) return g.strata!.weights[s];
     const a = allowedCells(encoders, g, c.cdf, req.evidence);
     if (!a.allowed) { empty = a.empty; return 0; }
-    return g.strata!.weights[s] * conditionProbability(correlationOf(c.L, dl), dl, a.cond, a.allowed, rng);
+    return g.strata!.weights[s] * conditionProbability(correlationOf(c, dl), dl, a.cond, a.allowed, rng);
   });
   const sum = weights.reduce((a, b) => a + b, 0);
   if (!(sum > 0)) throw new UsageError(`Condition ${JSON.stringify(req.text ?? '')} has probability 0 under the model${empty >= 0 ? `: the allowed values of "${encoders[empty].column}" have no mass` : ''}`);
@@ -313,7 +317,7 @@ function sampleComponent(encoders: DiscreteColumnEncoder[], g: CopulaConfig, com
   if (!allowed) throw new UsageError(`Condition ${JSON.stringify(req.text ?? '')} has probability 0 under the model: the allowed values of "${encoders[empty].column}" have no mass`);
   const k = cond.length, f = free.length;
   // Unconditioned: the free latents' covariance is R itself, whose Cholesky factor is L.
-  const R = k > 0 ? correlationOf(L, dl) : new Float64Array(0);
+  const R = k > 0 ? correlationOf(component, dl) : new Float64Array(0);
   const rows = req.rows;
   const condColumns = new Set(cond.map((t) => layout.column[t]));
   const zc = new Float64Array(rows * k);
