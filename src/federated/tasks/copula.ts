@@ -25,7 +25,7 @@ import type { TableSchema } from '../../data/schema';
 import { PrivacyLedger } from '../../dp/ledger';
 import { HemasynthError } from '../../errors';
 import { COPULA_SHARES } from '../../models/copula/copula-generator';
-import { CopulaMarginals, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum, tiedMissingness } from '../../models/copula/copula-fit';
+import { CopulaMarginals, averageTiedMissingness, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum, tiedMissingness } from '../../models/copula/copula-fit';
 import { measureMarginals } from '../../models/marginal/contingency';
 import { saveModel } from '../../models/model-file';
 import { DiscreteColumnEncoder, encodeTable, DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
@@ -137,6 +137,8 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     const encoders = this.state.encoders!;
     if (stage === 'one-way') {
       this.state.margins = copulaMarginals(encoders, splitByColumn(sum, encoders));
+      // A panel's columns at the panel's mean noisy missing rate, as centrally under DP.
+      averageTiedMissingness(this.state.margins, tiedMissingness(encoders, this.schema, this.state.margins, null));
       return { stage, columns: encoders.length, latents: latentCount(encoders, this.state.margins), contributors: info.contributors.length };
     }
     const dl = latentCount(encoders, this.state.margins!);

@@ -24,7 +24,7 @@ import { DiscreteColumnEncoder, encodeTable, fitDiscretisation, levelCount, miss
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
 import { measureMarginals } from '../marginal/contingency';
-import { cholesky, copulaCorrelation, copulaMarginals, copulaMixtureParts, copulaParts, copulaScoreSum, tiedMissingness } from './copula-fit';
+import { averageTiedMissingness, cholesky, copulaCorrelation, copulaMarginals, copulaMixtureParts, copulaParts, copulaScoreSum, tiedMissingness } from './copula-fit';
 import { MAX_STRATA, resolveStratum, rowsByLevel } from './copula-strata';
 
 export const COPULA_SHARES = { quantiles: 0.1, oneWay: 0.3, correlation: 0.6 };
@@ -80,11 +80,13 @@ function trainCopula(ctx: TrainContext): TrainedParts {
     // The stratifying column is that level in its stratum: by construction, not a measurement.
     if (stratum >= 0) noisy[x][stratum] = Float64Array.from({ length: sizes[stratum] }, (_, c) => (c === g.level ? Math.max(1, count) : 0));
     const margins = copulaMarginals(encoders, noisy[x], missingColumns);
+    const tied = tiedMissingness(encoders, ctx.schema, margins, ctx.privacy ? null : groupCodes[x]);
+    if (ctx.privacy) averageTiedMissingness(margins, tied);
     ctx.progress(0.5 + (0.3 * x) / groups.length, 'normal-scores correlation');
     const scores = copulaScoreSum(encoders, groupCodes[x], g.rows ? g.rows.length : n, margins);
     const noiseSd = sigmaC * scores.clip * scores.clip;
     if (ctx.privacy) for (let a = 0; a < scores.dl; a++) for (let b = a; b < scores.dl; b++) scores.sum[a * scores.dl + b] += ctx.noise.gaussian(0, noiseSd);
-    const corr = copulaCorrelation(scores.sum, scores.dl, ctx.privacy ? noiseSd : null, tiedMissingness(encoders, ctx.schema, margins, ctx.privacy ? null : groupCodes[x]));
+    const corr = copulaCorrelation(scores.sum, scores.dl, ctx.privacy ? noiseSd : null, tied);
     return { level: g.level, weight: Math.max(0, count), margins, corr, clip: scores.clip };
   });
   ctx.progress(0.8, 'positive-definite projection');

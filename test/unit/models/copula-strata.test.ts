@@ -160,6 +160,23 @@ test('CLI: train --options names the stratifying column; bad JSON and unknown op
 });
 
 describe('tied missingness latents', () => {
+  test('DP: a panel takes its mean noisy missing rate, so every panel column is within 2.5 points of its real rate at ε = 3', () => {
+    const m = trainModel({ table: sim.patients, schema: sim.schema, model: 'copula', epsilon: 3, delta: 1e-6, seed: 2 });
+    const g = m.manifest.generator as { cdfOffsets: number[]; missingLatents: number[] };
+    const d = m.manifest.encoders.length;
+    const names = m.manifest.encoders.map((e) => (e as { column: string }).column);
+    const cdf = m.weights.cdf;
+    const rateOf = (name: string) => 1 - cdf[g.cdfOffsets[d + g.missingLatents.indexOf(names.indexOf(name))]];
+    const snps = names.filter((n) => /^snp_\d+$/.test(n)), mets = names.filter((n) => /^met_\d+$/.test(n));
+    expect(snps.length).toBe(200);
+    for (const panel of [snps, mets]) expect(new Set(panel.map(rateOf)).size).toBe(1);
+    const syn = sampleModel(m, { rows: 15000, seed: 1 });
+    for (const c of [...snps, ...mets]) {
+      const real = sim.patients.getChild(c)!.nullCount / sim.patients.numRows;
+      expect(Math.abs(syn.getChild(c)!.nullCount / syn.numRows - real)).toBeLessThan(0.025);
+    }
+  });
+
   test('a tied group is one row of the correlation: members perfectly correlated, the others see the group mean', () => {
     // latents 0, 1 tied (r 0.9 between them); latent 2 correlates 0.4 and 0.2 with them
     const S = Float64Array.of(1, 0.9, 0.4, 0, 1, 0.2, 0, 0, 1);
