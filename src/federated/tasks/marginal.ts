@@ -44,6 +44,7 @@ import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan,
 import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, numberOption, scaleFor, siteHistograms } from './federated-discretisation';
 import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 import { federatedModelFile, federationPlanner, openFederationLedger } from './federated-model';
+import { shareAssayMissingCounts } from '../../models/marginal/assay-missingness';
 
 /** Budget shares (zCDP) of the federated marginal generator: those of the central one. */
 export const FEDERATED_MARGINAL_SHARES = { quantiles: 0.1, oneWay: 0.3, selection: 0.3, twoWay: 0.3 };
@@ -220,7 +221,11 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
       tables.push({ counts: Array.from(sum.subarray(at, at + cells)), sigma });
       at += cells;
     }
-    if (stage === 'one-way') this.state.oneWay = tables;
+    if (stage === 'one-way') {
+      // An assay's columns share their mean noisy missing count, as centrally (post-processing).
+      shareAssayMissingCounts(tables.map((t) => t.counts), enc, this.schema);
+      this.state.oneWay = tables;
+    }
     if (stage === 'candidates') {
       this.state.candidateCounts = tables;
       this.state.edges = this.selectTree();

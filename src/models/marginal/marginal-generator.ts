@@ -42,6 +42,7 @@
 import { discreteGaussian } from '../../dp/discrete-noise';
 import { InputError } from '../../errors';
 import { DEFAULT_NUMERIC_BINS, DiscreteColumnEncoder, encodeTable, fitDiscretisation, planDiscretisation } from '../../transform/discretiser';
+import { shareAssayMissingCounts } from './assay-missingness';
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { calibratedMechanisms, MechanismShare } from '../privacy-plan';
 import { EncodedColumns, flattenCodes, measureMarginals, pairL1Scores } from './contingency';
@@ -194,6 +195,7 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
   ctx.progress(0.3, 'measure 1-way marginals');
   const singles = measureMarginals(enc, encoders.map((_, j) => [j]), { flat });
   const measurements: MarginalMeasurement[] = singles.map((c, j) => ({ clique: [j], counts: noisy(c, sigma1), sigma: sigma1 }));
+  shareAssayMissingCounts(measurements.map((m) => m.counts), encoders, ctx.schema);
   const total = Math.max(1, measurements.reduce((s, m) => s + m.counts.reduce((a, b) => a + b, 0), 0) / d);
   const probs = measurements.map((m) => projectToSimplex(m.counts, total).map((x) => x / total));
   // MST's domain compression (domain-compression.ts): cells under 3σ₁ merged.
