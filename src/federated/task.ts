@@ -95,6 +95,8 @@ export interface SiteTaskOptions {
 export interface FederatedModelDefinition {
   /** Rounds when none are asked for (iterative protocols); fixed-round protocols ignore `rounds`. */
   defaultRounds?: number;
+  /** The model options it reads; when given, any other is refused by name (checkFederatedOptions). */
+  options?: readonly string[];
   coordinator(o: CoordinatorTaskOptions): CoordinatorTask;
   site(o: SiteTaskOptions): SiteTask;
 }
@@ -119,4 +121,16 @@ export function federatedModel(name: string): FederatedModelDefinition {
 /** Names of the registered learning protocols. */
 export function federatedModels(): string[] {
   return [...registry.keys()];
+}
+
+/**
+ * Refuses a model option the protocol does not read (a misspelt one would otherwise be ignored).
+ * @example checkFederatedOptions('copula', { bins: 8 })
+ */
+export function checkFederatedOptions(name: string, options: Record<string, unknown> | undefined): void {
+  const known = federatedModel(name).options;
+  if (!known) return;
+  for (const key of Object.keys(options ?? {})) {
+    if (!known.includes(key)) throw new UsageError(`Expected an option of the federated ${name} model (${known.join(', ')}) but received ${JSON.stringify(key)}`);
+  }
 }

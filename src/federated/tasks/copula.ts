@@ -226,6 +226,7 @@ export class CopulaSiteTask implements SiteTask {
 
 /** The federated copula protocol's definition for the task registry. */
 export const federatedCopula = {
+  options: ['bins', 'histogramBins', 'maxSiteRows', 'seed'],
   coordinator: (o: CoordinatorTaskOptions) => new CopulaCoordinatorTask(o),
   site: (o: SiteTaskOptions) => new CopulaSiteTask(o),
 };

@@ -372,6 +372,7 @@ export class CtganSiteTask implements SiteTask {
 
 /** The federated CTGAN protocol's definition for the task registry. */
 export const federatedCtgan = {
+  options: ['bins', 'calibrate', 'embeddingDim', 'histogramBins', 'maxGradNorm', 'maxSiteRows', 'missingnessShare', 'pac', 'preprocessingShare', 'sampleRate', 'seed'],
   defaultRounds: FEDERATED_CTGAN_DEFAULTS.rounds,
   coordinator: (o: CoordinatorTaskOptions) => new CtganCoordinatorTask(o),
   site: (o: SiteTaskOptions) => new CtganSiteTask(o),

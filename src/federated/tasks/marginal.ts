@@ -342,6 +342,7 @@ export class MarginalSiteTask implements SiteTask {
 
 /** The federated marginal protocol's definition for the task registry. */
 export const federatedMarginal = {
+  options: ['bins', 'histogramBins', 'maxCandidatePairs', 'maxSiteRows', 'seed'],
   coordinator: (o: CoordinatorTaskOptions) => new MarginalCoordinatorTask(o),
   site: (o: SiteTaskOptions) => new MarginalSiteTask(o),
 };

@@ -394,6 +394,7 @@ export class TvaeSiteTask implements SiteTask {
 
 /** The federated TVAE protocol's definition for the task registry. */
 export const federatedTvae = {
+  options: ['alphaSigma', 'bins', 'calibrate', 'compressDims', 'decompressDims', 'embeddingDim', 'histogramBins', 'learningRate', 'localSteps', 'lossFactor', 'maxGradNorm', 'maxSiteRows', 'missingnessShare', 'parameterClip', 'preprocessingShare', 'protocol', 'sampleRate', 'seed'],
   defaultRounds: FEDERATED_TVAE_DEFAULTS.rounds,
   coordinator: (o: CoordinatorTaskOptions) => new TvaeCoordinatorTask(o),
   site: (o: SiteTaskOptions) => new TvaeSiteTask(o),

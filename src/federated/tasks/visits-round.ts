@@ -22,7 +22,7 @@ import { HemasynthError, UsageError } from '../../errors';
 import { loadModel, saveModel } from '../../models/model-file';
 import { PrivacyPlanner } from '../../models/privacy-plan';
 import { VISITS_SHARE, VisitLayout, VisitModelSpec, visitLayout, visitModelFromSums, visitSums, visitsNote, visitsSigma } from '../../visits/visit-model';
-import { federatedModel } from '../task';
+import { checkFederatedOptions, federatedModel } from '../task';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
 import { federationSchema } from './federated-discretisation';
 import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
@@ -110,6 +110,7 @@ export class VisitsFirstCoordinatorTask implements CoordinatorTask {
  */
 export function federatedCoordinator(model: string, o: CoordinatorTaskOptions, visits?: FederatedVisitsOptions): CoordinatorTask {
   const def = federatedModel(model);
+  checkFederatedOptions(model, o.options);
   if (!visits) return def.coordinator(o);
   const layout = visitLayout(federationSchema(o.schemaHint), federationSchema(visits.schema), { key: visits.key });
   // σ at the visits' share of ε alone (a planner on a scratch ledger: nothing is charged here).

@@ -37,7 +37,7 @@ describe('hemasynth federate pki', () => {
     expect(r3.stderr).toMatch(/HOST:PORT for --coordinator/);
   });
 
-  test('visits: a site whose --visits file is missing, and a coordinator whose patients schema has no follow-up column, exit 2 with the reason', async () => {
+  test('visits: a site whose --visits file is missing, a coordinator whose patients schema has no follow-up column, and an unknown model option exit 2 with the reason', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-fedvisits-cli-'));
     try {
       const r = await runCli(['federate', 'site', '--coordinator', '127.0.0.1:1', '--pki', dir, '--name', 'a', '--data', path.join(dir, 'a.arrow'), '--visits', path.join(dir, 'visits-a.arrow')]);
@@ -49,6 +49,10 @@ describe('hemasynth federate pki', () => {
       const r2 = await runCli(['federate', 'coordinator', '--listen', '127.0.0.1:0', '--pki', dir, '--sites', 'a,b', '--model', 'copula', '--epsilon', '1', '--out', path.join(dir, 'x.hsm'), '--schema', schema, '--visits-schema', visitsSchema]);
       expect(r2.code).toBe(2);
       expect(r2.stderr).toMatch(/follow-up column "followup_years"/);
+      // An option the federated model does not read is refused by name (it used to be ignored).
+      const r3 = await runCli(['federate', 'coordinator', '--listen', '127.0.0.1:0', '--pki', dir, '--sites', 'a,b', '--model', 'copula', '--epsilon', '1', '--out', path.join(dir, 'x.hsm'), '--schema', schema, '--options', '{"stratifyBy": "genotype"}']);
+      expect(r3.code).toBe(2);
+      expect(r3.stderr).toMatch(/option of the federated copula model \(bins, histogramBins, maxSiteRows, seed\) but received "stratifyBy"/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
