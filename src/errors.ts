@@ -88,3 +88,14 @@ export function describeValue(v: unknown): string {
 export function expectArg(ok: boolean, expected: string, name: string, received: unknown): asserts ok {
   if (!ok) throw new UsageError(`Expected ${expected} for ${name} but received ${describeValue(received)}`);
 }
+
+/**
+ * Refuses an option its owner does not read (a misspelt one would otherwise be ignored without a
+ * word), naming the ones it does.
+ * @example refuseUnknownOptions('copula generator', ['backend', 'bins'], { bnis: 8 }) // throws UsageError
+ */
+export function refuseUnknownOptions(owner: string, known: readonly string[], options: Record<string, unknown> | undefined): void {
+  for (const key of Object.keys(options ?? {})) {
+    if (!known.includes(key)) throw new UsageError(`Expected an option of the ${owner} (${known.join(', ')}) but received ${JSON.stringify(key)}`);
+  }
+}

@@ -4,7 +4,7 @@
  * data and the round's plan into one real vector. The runtime is generic over "a vector of
  * numbers per site per round": marginal counts, weighted model updates, anything additive.
  */
-import { UsageError, describeValue } from '../errors';
+import { UsageError, describeValue, refuseUnknownOptions } from '../errors';
 import type { Mechanism } from '../dp/accountants/mechanisms';
 import type { FixedPointFormat } from './ring-codec';
 
@@ -129,8 +129,5 @@ export function federatedModels(): string[] {
  */
 export function checkFederatedOptions(name: string, options: Record<string, unknown> | undefined): void {
   const known = federatedModel(name).options;
-  if (!known) return;
-  for (const key of Object.keys(options ?? {})) {
-    if (!known.includes(key)) throw new UsageError(`Expected an option of the federated ${name} model (${known.join(', ')}) but received ${JSON.stringify(key)}`);
-  }
+  if (known) refuseUnknownOptions(`federated ${name} model`, known, options);
 }

@@ -12,7 +12,7 @@ import { validateSchema } from '../data/schema-validation';
 import type { TableSchema } from '../data/schema';
 import { PrivacyLedger } from '../dp/ledger';
 import { CryptoRandom, SEEDED_NOISE_WARNING } from '../dp/noise';
-import { UsageError, describeValue } from '../errors';
+import { UsageError, describeValue, refuseUnknownOptions } from '../errors';
 import { marginalNative } from '../native/marginal';
 import { DecodedColumn, decodeColumn, decodedTable, outerBinTails } from '../transform/decode';
 import { DiscreteColumnEncoder, isModelledColumn, missingCode } from '../transform/discretiser';
@@ -49,10 +49,7 @@ function resolveSchema(table: Table, schema?: TableSchema): TableSchema {
 export function trainModel(opts: TrainModelOptions): HemasynthModel {
   const t0 = process.hrtime.bigint();
   const generator = generatorByName(opts.model);
-  // A misspelt or foreign option would otherwise be ignored without a word.
-  for (const key of Object.keys(opts.options ?? {})) {
-    if (!generator.options.includes(key)) throw new UsageError(`Expected an option of the ${generator.name} generator (${generator.options.join(', ')}) but received ${JSON.stringify(key)}`);
-  }
+  refuseUnknownOptions(`${generator.name} generator`, generator.options, opts.options);
   const schema = resolveSchema(opts.table, opts.schema);
   const epsilon = opts.epsilon;
   if (typeof epsilon !== 'number' || Number.isNaN(epsilon) || !(epsilon > 0)) throw new UsageError(`Expected epsilon > 0 (or Infinity for an explicitly non-private model) for epsilon but received ${describeValue(epsilon)}`);

@@ -196,11 +196,7 @@ export function copulaCorrelation(S: Float64Array, dl: number, noiseSd: number |
  * @example copulaParts(encoders, margins, copulaCorrelation(sum, dl, null), clip, { sigma1: 0 })
  */
 export function copulaParts(encoders: DiscreteColumnEncoder[], m: CopulaMarginals, corr: { cholesky: Float64Array; shrinkage: number }, clip: number, noise: Record<string, number | null>): TrainedParts {
-  return {
-    encoders,
-    generator: { structure: 'gaussian-copula', sizes: encoders.map((e) => e.size), cdfOffsets: m.cdfOffsets, missingLatents: m.missingLatents, shrinkage: corr.shrinkage, rowClip: clip, total: m.total, noise },
-    weights: { cholesky: Float32Array.from(corr.cholesky), cdf: Float32Array.from(m.cdfs) },
-  };
+  return copulaMixtureParts(encoders, -1, [{ level: -1, weight: 1, margins: m, corr }], clip, noise);
 }
 
 /** One component of a stratified copula: its level of the stratifying column, weight and fit. */
@@ -214,12 +210,13 @@ export interface CopulaComponentFit {
 /**
  * A stratified copula's configuration and weights (copula-strata.ts): the components share the
  * latent layout (cdfOffsets, missingLatents); their Cholesky factors and CDFs follow each other in
- * the weight blobs, in the order of `strata.levels`.
+ * the weight blobs, in the order of `strata.levels`. Column -1: one copula, no `strata`.
  * @example copulaMixtureParts(encoders, genotypeIndex, components, clip, { sigma1: 0 })
  */
 export function copulaMixtureParts(encoders: DiscreteColumnEncoder[], column: number, components: readonly CopulaComponentFit[], clip: number, noise: Record<string, number | null>): TrainedParts {
   const first = components[0].margins;
-  const strata = { column, levels: components.map((c) => c.level), weights: components.map((c) => c.weight), shrinkage: components.map((c) => c.corr.shrinkage) };
+  const shrinkage = components.map((c) => c.corr.shrinkage);
+  const strata = column >= 0 ? { strata: { column, levels: components.map((c) => c.level), weights: components.map((c) => c.weight), shrinkage } } : {};
   const concat = (parts: ArrayLike<number>[]) => {
     const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
     let at = 0;
@@ -230,7 +227,7 @@ export function copulaMixtureParts(encoders: DiscreteColumnEncoder[], column: nu
     encoders,
     generator: {
       structure: 'gaussian-copula', sizes: encoders.map((e) => e.size), cdfOffsets: first.cdfOffsets, missingLatents: first.missingLatents,
-      shrinkage: Math.max(...strata.shrinkage), rowClip: clip, total: components.reduce((s, c) => s + c.margins.total, 0), noise, strata,
+      shrinkage: Math.max(...shrinkage), rowClip: clip, total: components.reduce((s, c) => s + c.margins.total, 0), noise, ...strata,
     },
     weights: { cholesky: concat(components.map((c) => c.corr.cholesky)), cdf: concat(components.map((c) => c.margins.cdfs)) },
   };
