@@ -167,7 +167,7 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     const { encoders, margins, scores } = this.state;
     if (!encoders || !margins || !scores) throw new HemasynthError('federated copula: the correlation round has not completed; no model to write');
     // A panel's missingness latents tied by the schema's sources, as centrally (no data read).
-    const corr = copulaCorrelation(Float64Array.from(scores.sum), scores.dl, scores.noiseSd, tiedMissingness(encoders, this.schema, margins, null));
+    const corr = copulaCorrelation(Float64Array.from(scores.sum), margins, scores.noiseSd, tiedMissingness(encoders, this.schema, margins, null));
     const parts = copulaParts(encoders, margins, corr, Math.sqrt(scores.dl), { sigma1: this.sigma['one-way'], sigmaCorrelation: this.sigma.correlation, quantileSigma: this.discretisation.histograms.length ? this.sigma.histograms : null });
     saveModel(out, federatedModelFile({
       model: 'copula', schema: this.schema, parts, epsilon: this.o.epsilon, delta: this.o.delta, seed: null, options: this.o.options ?? {},

@@ -6,10 +6,12 @@
  * simplex (the value CDF is the histogram of the present levels). Dependence: the normal scores
  * z = Φ⁻¹(F(code-) + p(code)/2) of each row (the middle of the code's CDF cell), each row scaled
  * to L2 norm at most C = sqrt(d), summed as Σ z zᵀ with Gaussian noise (the upper triangle has L2
- * sensitivity ||z||² <= C² under add/remove), normalised to a correlation matrix; small noisy
- * entries are hard-thresholded (Bickel & Levina 2008) and the matrix is shrunk towards I until it
- * is positive definite (Cholesky succeeds). Budget (zCDP shares): 10% quantile edges, 30% 1-way
- * histograms, 60% correlation.
+ * sensitivity ||z||² <= C² under add/remove); from it and the CDFs each pair's latent correlation
+ * (the coarse scores' attenuation undone by Mehler's expansion, on the rows where both are
+ * defined; small noisy entries hard-thresholded, Bickel & Levina 2008; latent-correlation.ts),
+ * then the nearest positive-definite correlation matrix by spectral projection
+ * (nearest-correlation.ts). Budget (zCDP shares): 10% quantile edges, 30% 1-way histograms, 60%
+ * correlation.
  *
  * Conditional sampling is the conditional Gaussian: conditioned columns' latents are drawn from
  * the truncated multivariate normal on the allowed CDF cells by Gibbs sampling (Geweke 1991), the
@@ -86,7 +88,7 @@ function trainCopula(ctx: TrainContext): TrainedParts {
     const scores = copulaScoreSum(encoders, groupCodes[x], g.rows ? g.rows.length : n, margins);
     const noiseSd = sigmaC * scores.clip * scores.clip;
     if (ctx.privacy) for (let a = 0; a < scores.dl; a++) for (let b = a; b < scores.dl; b++) scores.sum[a * scores.dl + b] += ctx.noise.gaussian(0, noiseSd);
-    const corr = copulaCorrelation(scores.sum, scores.dl, ctx.privacy ? noiseSd : null, tied);
+    const corr = copulaCorrelation(scores.sum, margins, ctx.privacy ? noiseSd : null, tied);
     return { level: g.level, weight: Math.max(0, count), margins, corr, clip: scores.clip };
   });
   ctx.progress(0.8, 'positive-definite projection');
