@@ -24,7 +24,6 @@ import { readArrowFile } from '../../data/arrow-file';
 import type { TableSchema } from '../../data/schema';
 import { PrivacyLedger } from '../../dp/ledger';
 import { HemasynthError } from '../../errors';
-import { COPULA_SHARES } from '../../models/copula/copula-generator';
 import { CopulaMarginals, averageTiedMissingness, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum, tiedMissingness } from '../../models/copula/copula-fit';
 import { measureMarginals } from '../../models/marginal/contingency';
 import { saveModel } from '../../models/model-file';
@@ -36,6 +35,12 @@ import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 
 /** Fixed-point scale of the score sums (2^-10 resolution, far below their noise). */
 const SCORE_SCALE = 2 ** 10;
+/**
+ * Budget shares of the federated copula. The central copula also spends 10% on a clipped release
+ * of the assays' missing counts (assay-missingness.ts); the federation does not have that round
+ * yet and keeps its earlier shares.
+ */
+export const FEDERATED_COPULA_SHARES = { quantiles: 0.1, oneWay: 0.3, correlation: 0.6 };
 
 type Stage = 'histograms' | 'one-way' | 'correlation';
 
@@ -85,9 +90,9 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     this.stages = [...(h ? ['histograms' as const] : []), 'one-way', 'correlation'];
     this.rounds = this.stages.length;
     const charged = federationPlanner(this.ledger, o).chargePlan([
-      { kind: 'gaussian', share: COPULA_SHARES.quantiles, count: h, note: `federated copula: noisy histograms for quantile edges (${h})` },
-      { kind: 'gaussian', share: COPULA_SHARES.oneWay, count: this.discretisation.columns, note: `federated copula: noisy 1-way histograms (${this.discretisation.columns})` },
-      { kind: 'gaussian', share: COPULA_SHARES.correlation, count: 1, note: 'federated copula: noisy normal-scores correlation' },
+      { kind: 'gaussian', share: FEDERATED_COPULA_SHARES.quantiles, count: h, note: `federated copula: noisy histograms for quantile edges (${h})` },
+      { kind: 'gaussian', share: FEDERATED_COPULA_SHARES.oneWay, count: this.discretisation.columns, note: `federated copula: noisy 1-way histograms (${this.discretisation.columns})` },
+      { kind: 'gaussian', share: FEDERATED_COPULA_SHARES.correlation, count: 1, note: 'federated copula: noisy normal-scores correlation' },
     ]);
     const sigma = (tag: string) => charged.find((m) => m.note.includes(tag))?.sigma ?? 0;
     this.sigma = { histograms: sigma('quantile edges'), 'one-way': sigma('1-way'), correlation: sigma('correlation') };

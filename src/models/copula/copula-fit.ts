@@ -7,7 +7,6 @@
  *  3. copulaCorrelation: the (noisy) sum to a positive-definite correlation matrix;
  *  4. copulaParts: the model's configuration and weights.
  */
-import { normalQuantile } from '../../evaluate/statistics/normal';
 import { DiscreteColumnEncoder, levelCount, missingCode } from '../../transform/discretiser';
 import type { TableSchema } from '../../data/schema';
 import type { TrainedParts } from '../generator';
@@ -106,9 +105,10 @@ export function copulaScoreSum(encoders: readonly DiscreteColumnEncoder[], codes
 }
 
 /**
- * A positive-definite correlation matrix from the (noisy) score sum: normalised, entries within
- * twice the noise hard-thresholded to 0 (Bickel & Levina 2008) when noiseSd is given, then shrunk
- * towards I until the Cholesky factorisation succeeds.
+ * A positive-definite correlation matrix from the (noisy) score sum and the CDFs: the pairwise
+ * latent correlations (latent-correlation.ts; entries within twice the noise hard-thresholded to 0
+ * when noiseSd is given), then the nearest correlation matrix by spectral projection
+ * (nearest-correlation.ts), shrunk towards I only if rounding leaves it short of positive definite.
  *
  * `tied`: groups of latents that are one latent (the missingness latents of columns measured by
  * one assay, e.g. a SNP panel, which are missing together). Pairwise correlations of binary
@@ -118,7 +118,7 @@ export function copulaScoreSum(encoders: readonly DiscreteColumnEncoder[], codes
  * one row of the matrix, the mean of its members' rows (under DP that also averages their noise),
  * and every member's row of the factor is its group's: members are perfectly correlated and,
  * with their own missing rates as thresholds, the columns of a panel are missing together.
- * @example const { cholesky, shrinkage } = copulaCorrelation(sum, dl, null)
+ * @example const { cholesky, shrinkage } = copulaCorrelation(sum, margins, null)
  */
 export function copulaCorrelation(S: Float64Array, m: CopulaMarginals, noiseSd: number | null, tied: readonly number[][] = []): { cholesky: Float64Array; shrinkage: number } {
   const dl = m.cdfOffsets.length - 1;

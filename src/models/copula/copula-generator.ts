@@ -28,8 +28,9 @@ import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
 import { measureMarginals } from '../marginal/contingency';
 import { averageTiedMissingness, cholesky, copulaCorrelation, copulaMarginals, copulaMixtureParts, copulaParts, copulaScoreSum, tiedMissingness } from './copula-fit';
 import { MAX_STRATA, resolveStratum, rowsByLevel } from './copula-strata';
+import { combineGroupMissingCounts, MISSING_ROW_CLIP, releaseGroupMissing } from '../marginal/assay-missingness';
 
-export const COPULA_SHARES = { quantiles: 0.1, oneWay: 0.3, correlation: 0.6 };
+export const COPULA_SHARES = { quantiles: 0.1, oneWay: 0.3, missing: 0.1, correlation: 0.5 };
 
 /** Code of a cell of a legacy model's latent (missing first, then the levels). */
 function codeAt(e: DiscreteColumnEncoder, pos: number): number {
@@ -44,17 +45,19 @@ function trainCopula(ctx: TrainContext): TrainedParts {
   const d = plan.length;
   if (d === 0) throw new UsageError('Expected at least one modelled column but received none');
   const quantiles = plan.reduce((s, p) => s + p.quantiles, 0);
-  let qEps: number | null = null, sigma1 = 0, sigmaC = 0;
+  let qEps: number | null = null, sigma1 = 0, sigmaM = 0, sigmaC = 0;
   if (ctx.privacy) {
     // The same plan with or without strata: each row is in one stratum, so the strata's
     // histograms (and score sums) together have the sensitivity of one set (copula-strata.ts).
     for (const m of ctx.privacy.chargePlan([
       { kind: 'exponential', share: COPULA_SHARES.quantiles, count: quantiles, note: `copula: DP quantile bin edges (${quantiles} quantiles)` },
       { kind: 'gaussian', share: COPULA_SHARES.oneWay, count: d, note: `copula: noisy 1-way histograms (${d})` },
+      { kind: 'gaussian', share: COPULA_SHARES.missing, count: 1, note: 'copula: noisy missing counts by assay (rows clipped)' },
       { kind: 'gaussian', share: COPULA_SHARES.correlation, count: 1, note: 'copula: noisy normal-scores correlation' },
     ])) {
       if (m.note.includes('quantile')) qEps = m.epsilonEach as number;
       else if (m.note.includes('1-way')) sigma1 = m.sigma as number;
+      else if (m.note.includes('missing')) sigmaM = m.sigma as number;
       else sigmaC = m.sigma as number;
     }
   }
@@ -71,7 +74,13 @@ function trainCopula(ctx: TrainContext): TrainedParts {
   const noisy = groups.map((g, x) => {
     const rows = g.rows ? g.rows.length : n;
     const singles = measureMarginals({ codes: groupCodes[x], sizes, rows }, encoders.map((_, j) => [j]));
-    return singles.map((c) => (ctx.privacy ? c.map((v) => v + discreteGaussian(ctx.noise, sigma1)) : c));
+    if (!ctx.privacy) return singles;
+    const hist = singles.map((c) => c.map((v) => v + discreteGaussian(ctx.noise, sigma1)));
+    // Each assay's missing count, released apart with far less noise (assay-missingness.ts).
+    const total = Math.max(1, hist.reduce((s, h) => s + h.reduce((a, b) => a + b, 0), 0) / d);
+    const rate = (j: number) => Math.max(0, hist[j][missingCode(encoders[j])]) / total;
+    combineGroupMissingCounts(hist, encoders, ctx.schema, sigma1, releaseGroupMissing(groupCodes[x], rows, encoders, ctx.schema, rate, sigmaM, ctx.noise, total));
+    return hist;
   });
   // One latent layout for all strata: missingness latents from the pooled (noisy) histograms.
   const pooled = encoders.map((_, j) => noisy.reduce((acc, h) => { h[j].forEach((v, c) => { acc[c] += v; }); return acc; }, new Float64Array(sizes[j])));
@@ -92,7 +101,7 @@ function trainCopula(ctx: TrainContext): TrainedParts {
     return { level: g.level, weight: Math.max(0, count), margins, corr, clip: scores.clip };
   });
   ctx.progress(0.8, 'positive-definite projection');
-  const noise = { sigma1, sigmaCorrelation: sigmaC, quantileEpsilon: qEps };
+  const noise = { sigma1, sigmaMissing: sigmaM * MISSING_ROW_CLIP, sigmaCorrelation: sigmaC, quantileEpsilon: qEps };
   if (stratum < 0) return copulaParts(encoders, fits[0].margins, fits[0].corr, fits[0].clip, noise);
   const total = fits.reduce((s, f) => s + f.weight, 0);
   const kept = fits.filter((f) => f.weight > 0);

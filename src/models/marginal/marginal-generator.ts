@@ -8,15 +8,17 @@
  *    bins below 8 bins, and buys DP quantile edges only where they would be accurate (see
  *    {@link QUANTILE_RANK_FACTOR}; otherwise equal-width bins between the schema bounds, free);
  * 2. spends the rest (zCDP shares of ρ, see privacy-plan.ts, calibrated against the ledger's PRV
- *    accountant): 5% DP quantiles, 40% noisy 1-way marginals, 12% exponential-mechanism selection
- *    of a tree of 2-way marginals, 40% noisy 2-way marginals;
+ *    accountant): 5% DP quantiles, 40% noisy 1-way marginals, 8% the assays' missing counts (one
+ *    release with rows clipped, assay-missingness.ts), 12% exponential-mechanism selection of a
+ *    tree of 2-way marginals, 32% noisy 2-way marginals;
  * 3. compresses each column's domain (MST: 1-way cells under 3σ₁ merged, domain-compression.ts);
  * 4. selects a tree of depth ≤ 2 (hubs and leaves) Prim-style with a depth penalty of 3σ₂ per
  *    level (mst-selection.ts): dependence is lost a little at every noisy edge, so long chains
  *    lose it all (the cohort's 240 omics columns share one missingness pattern);
  * 5. fits the tree by generalised least squares on the node marginals and a Euclidean projection
  *    of each noisy edge table onto its node margins, which keeps structural zeros
- *    (tree-estimation.ts), and expands it back to the full codes.
+ *    (tree-estimation.ts), expands it back to the full codes and calibrates each column's missing
+ *    rate to the assays' released counts (missing-calibration.ts).
  * Noise on counts is the exact discrete Gaussian (Canonne, Kamath & Steinke 2020), whose privacy
  * is at least that of the continuous Gaussian of the same σ, so it is accounted as the Gaussian
  * mechanism (sensitivity 1, add/remove). A non-private training (ε = ∞) reads exact quantile
@@ -42,8 +44,9 @@
  */
 import { discreteGaussian } from '../../dp/discrete-noise';
 import { InputError } from '../../errors';
-import { DEFAULT_NUMERIC_BINS, DiscreteColumnEncoder, encodeTable, fitDiscretisation, planDiscretisation } from '../../transform/discretiser';
-import { shareAssayMissingCounts } from './assay-missingness';
+import { DEFAULT_NUMERIC_BINS, DiscreteColumnEncoder, encodeTable, fitDiscretisation, missingCode, planDiscretisation } from '../../transform/discretiser';
+import { combineGroupMissingCounts, MISSING_ROW_CLIP, releaseGroupMissing } from './assay-missingness';
+import { calibrateTreeMissing } from './missing-calibration';
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { calibratedMechanisms, MechanismShare } from '../privacy-plan';
 import { EncodedColumns, flattenCodes, measureMarginals, pairL1Scores } from './contingency';
@@ -56,7 +59,7 @@ import { UsageError } from '../../errors';
 import { withMarginalBackend } from '../../native/marginal';
 
 /** Budget shares of the marginal generator (of ρ; the row count's share comes first). */
-export const MARGINAL_SHARES = { count: 0.01, quantiles: 0.05, oneWay: 0.4, selection: 0.12, twoWay: 0.4 };
+export const MARGINAL_SHARES = { count: 0.01, quantiles: 0.05, oneWay: 0.4, missing: 0.08, selection: 0.12, twoWay: 0.32 };
 /** Deepest level of the selected tree in a DP training (root 0): hubs and their leaves. */
 export const DP_TREE_DEPTH = 2;
 /**
@@ -98,6 +101,7 @@ function planShares(S: Shares, quantiles: number, d: number, nEdges: number, nSe
   return ([
     { kind: 'exponential', share: S.quantiles, count: quantiles, note: `marginal: DP quantile bin edges (${quantiles} quantiles)` },
     { kind: 'gaussian', share: S.oneWay, count: d, note: `marginal: noisy 1-way marginals (${d})` },
+    { kind: 'gaussian', share: S.missing, count: 1, note: 'marginal: noisy missing counts by assay (rows clipped)' },
     { kind: 'exponential', share: S.selection, count: nSelections, note: `marginal: selection of a tree of 2-way marginals (${nSelections} choices)` },
     { kind: 'gaussian', share: S.twoWay, count: nEdges, note: `marginal: noisy 2-way marginals (${nEdges})` },
   ] as MechanismShare[]).filter((m) => m.share > 0 && m.count > 0);
@@ -129,7 +133,7 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
   }
   let bins = binsOption ?? DEFAULT_NUMERIC_BINS;
   let tails = true;
-  let qEps: number | null = null, sigma1 = 0, sigma2 = 0, selEps: number | null = null, sigmaCount: number | null = null;
+  let qEps: number | null = null, sigma1 = 0, sigmaM = 0, sigma2 = 0, selEps: number | null = null, sigmaCount: number | null = null;
   let rhoHint: number | undefined;
   if (ctx.privacy) {
     if (binsOption === undefined && S.count > 0) {
@@ -139,7 +143,7 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
       // Three PRV steps: ρ within 15% below the best (σ within 7%), enough to size the count and
       // the bins, and a bracket for the final calibration.
       const rhoRef = ctx.privacy.calibrate([{ kind: 'gaussian', share: S.count, count: 1, note: 'count' }, ...planShares(S, defaultQuantiles, d, nEdges, nSelections)], undefined, { prvSteps: 3 });
-      const total = S.count + S.quantiles + S.oneWay + S.selection + S.twoWay;
+      const total = S.count + S.quantiles + S.oneWay + S.missing + S.selection + S.twoWay;
       sigmaCount = Math.sqrt(total / (2 * S.count * rhoRef));
       // The final plan (without the count) gets about the reference's ρ less the count's share.
       rhoHint = (rhoRef * (total - S.count)) / total;
@@ -160,6 +164,7 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
     for (const m of charged) {
       if (m.note.includes('quantile')) qEps = m.epsilonEach as number;
       else if (m.note.includes('1-way')) sigma1 = m.sigma as number;
+      else if (m.note.includes('missing')) sigmaM = m.sigma as number;
       else if (m.note.includes('selection')) selEps = m.epsilonEach as number;
       else sigma2 = m.sigma as number;
     }
@@ -175,7 +180,7 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
   const encoders = fitDiscretisation(ctx.table, ctx.schema, { quantileEpsilonEach: ctx.privacy ? qEps ?? 1 : null, rng: ctx.noise }, discretisation);
   const enc: EncodedColumns = { codes: encodeTable(ctx.table, encoders), sizes: encoders.map((e) => e.size), rows: ctx.table.numRows };
   const flat = flattenCodes(enc);
-  const noise = { sigma1, sigma2, selectionEpsilon: selEps, quantileEpsilon: qEps, countSigma: sigmaCount, bins, tails: tails ? 1 : 0, equalWidthEdges: numericEdges === 'equal-width' ? 1 : 0 };
+  const noise = { sigma1, sigmaMissing: sigmaM * MISSING_ROW_CLIP, sigma2, selectionEpsilon: selEps, quantileEpsilon: qEps, countSigma: sigmaCount, bins, tails: tails ? 1 : 0, equalWidthEdges: numericEdges === 'equal-width' ? 1 : 0 };
   if (!ctx.privacy) {
     // Non-private: a Bayesian network with up to maxParents parents per column, from exact counts.
     ctx.progress(0.3, 'select families');
@@ -196,8 +201,12 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
   ctx.progress(0.3, 'measure 1-way marginals');
   const singles = measureMarginals(enc, encoders.map((_, j) => [j]), { flat });
   const measurements: MarginalMeasurement[] = singles.map((c, j) => ({ clique: [j], counts: noisy(c, sigma1), sigma: sigma1 }));
-  shareAssayMissingCounts(measurements.map((m) => m.counts), encoders, ctx.schema);
   const total = Math.max(1, measurements.reduce((s, m) => s + m.counts.reduce((a, b) => a + b, 0), 0) / d);
+  // Each assay's missing count: the histograms' missing cells shared within the assay and, with a
+  // budget share, combined with a release of its own (assay-missingness.ts).
+  const rate = (j: number) => Math.max(0, measurements[j].counts[missingCode(encoders[j])]) / total;
+  const release = sigmaM > 0 ? releaseGroupMissing(enc.codes, enc.rows, encoders, ctx.schema, rate, sigmaM, ctx.noise, total) : null;
+  combineGroupMissingCounts(measurements.map((m) => m.counts), encoders, ctx.schema, sigma1, release);
   const probs = measurements.map((m) => projectToSimplex(m.counts, total).map((x) => x / total));
   // MST's domain compression (domain-compression.ts): cells under 3σ₁ merged.
   const compress = ctx.options.compress !== false ? compressDomains(measurements.map((m) => m.counts), COMPRESSION_SIGMAS * sigma1) : null;
@@ -219,6 +228,8 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
   ctx.progress(0.85, 'estimate graphical model');
   let tree = fitFromMeasurements(work.sizes, workMeasurements);
   if (compress) tree = expandTree(tree, compress, probs, enc.sizes);
+  // The fitted rates drift from the released missing counts (missing-calibration.ts).
+  if (release) calibrateTreeMissing(tree, encoders, encoders.map((e, j) => (e.nullable ? Math.min(1, Math.max(0, measurements[j].counts[missingCode(e)] / total)) : undefined)));
   return { encoders, ...treeParts(tree, edges, noise) };
 }
 

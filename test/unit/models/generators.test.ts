@@ -143,10 +143,12 @@ describe('marginal generator (MST)', () => {
     const ledger = PrivacyLedger.create({ datasetFingerprint: fingerprintBytes('cohort-21'), budget: { epsilon: 2, delta: 1e-6 } });
     const dp = trainModel({ table: sim.patients, schema: clinicalSchema, model: 'marginal', epsilon: 2, delta: 1e-6, seed: 4, ledger });
     expect(dp.manifest.privacy.nonPrivate).toBe(false);
-    expect(ledger.entries.length).toBe(4);
+    // row count, 1-way marginals, the assays' missing counts, tree selection, 2-way marginals
+    expect(ledger.entries.length).toBe(5);
+    expect(ledger.entries.map((e) => e.note).filter((n) => /missing counts by assay/.test(n ?? ''))).toHaveLength(1);
     expect(ledger.spent().epsilon).toBeLessThanOrEqual(2);
     expect(ledger.spent().epsilon).toBeGreaterThan(1.5);
-    expect(dp.manifest.privacy.ledger?.entries.length).toBe(4);
+    expect(dp.manifest.privacy.ledger?.entries.length).toBe(5);
     const syn = sampleModel(dp, { rows: 1500, seed: 1 });
     checkOutput(syn, 'marginal eps=2');
     const before = ledger.entries.length;
