@@ -90,9 +90,16 @@ export function groupMissingSums(groups: readonly MissingnessGroup[], codes: rea
   });
 }
 
-/** A group's missing rate from its (noisy) Σ-fraction sum over n rows, clamped to [0, 1]. */
-function missingRateOf(sum: number, n: number): number {
-  return Math.max(0, Math.min(1, sum / n));
+/**
+ * A group's missing rate from its (noisy) Σ-fraction sum over n rows, kept at least one noise SD
+ * (σ/n) inside [0, 1]. A noisy sum beyond a bound said the rate is near it, not at it: clamped to
+ * 1, a column missing in 93% of the rows (stroke age) came out missing in all of them, at ε = 3
+ * with σ = 36 counts on 1,500 rows (the sum was 2.7 σ high), and a column clamped to 0 would lose
+ * its missingness altogether.
+ */
+export function missingRateOf(sum: number, n: number, sigma = 0): number {
+  const margin = Math.min(0.5, Math.max(0, sigma) / n);
+  return Math.max(margin, Math.min(1 - margin, sum / n));
 }
 
 /**
@@ -265,7 +272,7 @@ export function dpMarginalsFromSums(layout: DpMarginalLayout, encoders: readonly
   const length = dpMarginalSumsLength(layout, encoders);
   if (sums.length !== length) throw new UsageError(`Expected ${length} summed missingness and condition-column counts but received ${sums.length}`);
   const rows = Math.max(1, n);
-  const rates = Float64Array.from(layout.groups, (_, i) => missingRateOf(sums[i], rows));
+  const rates = Float64Array.from(layout.groups, (_, i) => missingRateOf(sums[i], rows, sigma));
   const full = new Map<number, Float64Array>();
   let at = layout.groups.length;
   for (const j of layout.condition) {

@@ -8,7 +8,7 @@ import { tableFromArrays, type Table } from 'apache-arrow';
 import type { TableSchema } from '../../../src/data/schema';
 import { PrivacyLedger } from '../../../src/dp/ledger';
 import { sampleModel, trainModel } from '../../../src/models/model-api';
-import { constraintConditionColumns, dpMarginalsFromSums, groupMissingSums, missingOnlyTargets, missingnessGroupCount, missingnessGroups, planDpMarginals } from '../../../src/models/neural/missingness-groups';
+import { constraintConditionColumns, dpMarginalsFromSums, groupMissingSums, missingOnlyTargets, missingRateOf, missingnessGroupCount, missingnessGroups, planDpMarginals } from '../../../src/models/neural/missingness-groups';
 import { calibrateOutputBias, codeCounts, meanCodeProbabilities } from '../../../src/models/neural/output-calibration';
 import type { RawOutputLayout } from '../../../src/models/neural/row-layout';
 import type { GeneratorNetworkSpec } from '../../../src/models/neural/generator-network';
@@ -147,5 +147,16 @@ describe('missingness groups', () => {
     // one release per group and histogram, and the row count the rates are divided by
     expect(plan.releases).toBe(plan.groups + 4 + 1);
     expect(constraintConditionColumns(scd, modelled.filter((c) => c !== 'age_years'))).toEqual(['chronic_transfusion']);
+  });
+});
+
+describe('noisy missing rates near 0 and 1', () => {
+  test('a noisy sum beyond a bound gives a rate one noise SD inside it, never exactly 0 or 1', () => {
+    // 1,500 rows, σ = 36: a sum of 1,540 (real rate 0.93, noise +2.7σ) is 1 − 36/1500, not 1
+    expect(missingRateOf(1540, 1500, 36)).toBeCloseTo(1 - 36 / 1500, 12);
+    expect(missingRateOf(-20, 1500, 36)).toBeCloseTo(36 / 1500, 12);
+    expect(missingRateOf(700, 1500, 36)).toBeCloseTo(700 / 1500, 12);
+    // without noise (federation tests pass σ) the bounds are the plain clamp
+    expect(missingRateOf(1540, 1500)).toBe(1);
   });
 });
