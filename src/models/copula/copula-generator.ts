@@ -10,7 +10,8 @@
  * (the coarse scores' attenuation undone by Mehler's expansion, on the rows where both are
  * defined; small noisy entries hard-thresholded, Bickel & Levina 2008; latent-correlation.ts),
  * then the nearest positive-definite correlation matrix by spectral projection
- * (nearest-correlation.ts). Budget (zCDP shares): 10% quantile edges, 30% 1-way histograms, 60%
+ * (nearest-correlation.ts). Budget (zCDP shares): 10% quantile edges, 30% 1-way histograms, 10%
+ * the assays' missing counts (one release with rows clipped, marginal/assay-missingness.ts), 50%
  * correlation.
  *
  * Conditional sampling is the conditional Gaussian: conditioned columns' latents are drawn from

@@ -50,7 +50,8 @@ import { networkModelSpec, type GeneratorNetworkSpec } from '../neural/generator
 import { noiseRows, sampleNeuralColumns, type NeuralSamplingPlan } from '../neural/neural-sampling';
 import { attachOnnxGraph } from '../onnx/onnx-export';
 import { CALIBRATION_ROWS, calibrateOutputBias } from '../neural/output-calibration';
-import { dpMarginalTargets, measureDpMarginals, planDpMarginals } from '../neural/missingness-groups';
+import { dpMarginalTargets } from '../neural/missingness-groups';
+import { measureCentralDpMarginals, planCentralDpMarginals } from '../neural/central-missing-release';
 
 /** Sampling seed of the calibration inputs (post-processing: any fixed seed). */
 const CALIBRATION_SEED = 0xc7a5ca1;
@@ -263,8 +264,9 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
   const q = batch / n;
   // Noisy code counts of every column (one histogram per column): the conditional vector's
   // frequencies and the generator's initial output biases.
-  // Under DP the missing rates are also released per missingness group (neural/missingness-groups.ts).
-  const dpMarginals = o.calibrate ? planDpMarginals(ctx.schema, plan.map((p) => p.column.name)) : null;
+  // Under DP the missing rates are also released per missingness group (neural/missingness-groups.ts),
+  // as one clipped vector where that is cheaper (neural/central-missing-release.ts).
+  const dpMarginals = o.calibrate ? planCentralDpMarginals(ctx.schema, plan.map((p) => p.column.name)) : null;
   const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'ctgan', quantiles, countReleases: plan.length, missingnessReleases: dpMarginals?.releases ?? 0, missingnessShare: o.missingnessShare, sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
   // Only now is the table read.
   ctx.progress(0.02, 'mode-specific normalisation');
@@ -276,7 +278,7 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
     for (const k of codes[j]) c[k]++;
     return dp ? c.map((x) => x + ctx.noise.gaussian(0, dp.countSigma as number)) : c;
   });
-  const released = dp && dpMarginals && dpMarginals.releases > 0 ? measureDpMarginals(dpMarginals, encoders, ctx.schema, codes, n, { sigma: dp.missingnessSigma as number, rng: ctx.noise }) : null;
+  const released = dp && dpMarginals && dpMarginals.releases > 0 ? measureCentralDpMarginals(dpMarginals, encoders, ctx.schema, codes, n, { sigma: dp.missingnessSigma as number, rng: ctx.noise }) : null;
   const cv = conditionalVector(encoders, (j) => counts[j]);
   const D = layout.width, C = cv.width, R = pac * (D + C);
   const network = ctganGeneratorNetwork(embedding, C, D);

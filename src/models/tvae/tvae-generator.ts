@@ -48,7 +48,8 @@ import { networkParameterCount, type GeneratorNetworkSpec } from '../neural/gene
 import { noiseRows, sampleNeuralColumns, type NeuralSamplingPlan } from '../neural/neural-sampling';
 import { attachOnnxGraph } from '../onnx/onnx-export';
 import { CALIBRATION_ROWS, calibrateOutputBias, codeCounts, startBiases } from '../neural/output-calibration';
-import { dpMarginalTargets, measureDpMarginals, planDpMarginals, type DpMarginals } from '../neural/missingness-groups';
+import { dpMarginalTargets, type DpMarginals } from '../neural/missingness-groups';
+import { measureCentralDpMarginals, planCentralDpMarginals } from '../neural/central-missing-release';
 
 /** Sampling seed of the calibration noise (post-processing: any fixed seed). */
 const CALIBRATION_SEED = 0x7ae5ca1;
@@ -114,8 +115,9 @@ function trainTvae(ctx: TrainContext): TrainedParts {
   const quantiles = plan.reduce((s, p) => s + p.quantiles, 0);
   const q = batch / n;
   const calibrate = o.calibrate;
-  // Under DP the missing rates are released per missingness group (neural/missingness-groups.ts).
-  const dpMarginals = calibrate ? planDpMarginals(ctx.schema, plan.map((p) => p.column.name)) : null;
+  // Under DP the missing rates are released per missingness group (neural/missingness-groups.ts),
+  // as one clipped vector where that is cheaper (neural/central-missing-release.ts).
+  const dpMarginals = calibrate ? planCentralDpMarginals(ctx.schema, plan.map((p) => p.column.name)) : null;
   const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'tvae', quantiles, countReleases: 0, missingnessReleases: dpMarginals?.releases ?? 0, missingnessShare: o.missingnessShare, sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
   // Only now is the table read.
   ctx.progress(0.02, 'mode-specific normalisation');
@@ -125,7 +127,7 @@ function trainTvae(ctx: TrainContext): TrainedParts {
   // Calibration targets, computed now (the data is read once): exact code frequencies without
   // DP, noisy group missing rates with it.
   const counts = calibrate && !dp ? codeCounts(encoders, codes) : null;
-  const released = dp && dpMarginals && dpMarginals.releases > 0 ? measureDpMarginals(dpMarginals, encoders, ctx.schema, codes, n, { sigma: dp.missingnessSigma as number, rng: ctx.noise }) : null;
+  const released = dp && dpMarginals && dpMarginals.releases > 0 ? measureCentralDpMarginals(dpMarginals, encoders, ctx.schema, codes, n, { sigma: dp.missingnessSigma as number, rng: ctx.noise }) : null;
   const lossFactor = numberOption(ctx.options, 'lossFactor', TVAE_DEFAULTS.lossFactor, 0, 1e6, 'tvae');
   const alphaSigma = numberOption(ctx.options, 'alphaSigma', TVAE_DEFAULTS.alphaSigma, 0, 1e6, 'tvae');
   const { spec, decoder, raw } = tvaeModelSpec(layout, embedding, undefined, lossFactor, 1, alphaSigma);
