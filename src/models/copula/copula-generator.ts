@@ -29,7 +29,7 @@ import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
 import { measureMarginals } from '../marginal/contingency';
 import { averageTiedMissingness, cholesky, copulaCorrelation, copulaMarginals, copulaMixtureParts, copulaParts, copulaScoreSum, tiedMissingness } from './copula-fit';
 import { MAX_STRATA, resolveStratum, rowsByLevel } from './copula-strata';
-import { combineGroupMissingCounts, MISSING_ROW_CLIP, releaseGroupMissing } from '../marginal/assay-missingness';
+import { MISSING_ROW_CLIP, refineMissingCounts } from '../marginal/assay-missingness';
 
 export const COPULA_SHARES = { quantiles: 0.1, oneWay: 0.3, missing: 0.1, correlation: 0.5 };
 
@@ -78,9 +78,7 @@ function trainCopula(ctx: TrainContext): TrainedParts {
     if (!ctx.privacy) return singles;
     const hist = singles.map((c) => c.map((v) => v + discreteGaussian(ctx.noise, sigma1)));
     // Each assay's missing count, released apart with far less noise (assay-missingness.ts).
-    const total = Math.max(1, hist.reduce((s, h) => s + h.reduce((a, b) => a + b, 0), 0) / d);
-    const rate = (j: number) => Math.max(0, hist[j][missingCode(encoders[j])]) / total;
-    combineGroupMissingCounts(hist, encoders, ctx.schema, sigma1, releaseGroupMissing(groupCodes[x], rows, encoders, ctx.schema, rate, sigmaM, ctx.noise, total));
+    refineMissingCounts(hist, groupCodes[x], rows, encoders, ctx.schema, sigma1, sigmaM, ctx.noise);
     return hist;
   });
   // One latent layout for all strata: missingness latents from the pooled (noisy) histograms.

@@ -96,6 +96,21 @@ export function combineGroupMissingCounts(counts: ReadonlyArray<Float64Array | n
 }
 
 /**
+ * Releases the assays' missing counts ({@link releaseGroupMissing}, rarer states read off the noisy
+ * histograms `counts`) and combines them into the histograms' missing cells, in place
+ * ({@link combineGroupMissingCounts}); returns the release. `sigmaUnit` 0: no release, the
+ * groups only share their cells' mean.
+ * @example refineMissingCounts(noisy, codes, rows, encoders, schema, sigma1, sigmaM, rng)
+ */
+export function refineMissingCounts(counts: readonly Float64Array[], codes: readonly Int32Array[], rows: number, encoders: readonly DiscreteColumnEncoder[], schema: TableSchema, sigma1: number, sigmaUnit: number, rng: CryptoRandom): GroupMissingRelease | null {
+  const total = Math.max(1, counts.reduce((s, h) => s + h.reduce((a, b) => a + b, 0), 0) / Math.max(1, counts.length));
+  const rate = (j: number) => Math.max(0, counts[j][missingCode(encoders[j])]) / total;
+  const release = sigmaUnit > 0 ? releaseGroupMissing(codes, rows, encoders, schema, rate, sigmaUnit, rng, total) : null;
+  combineGroupMissingCounts(counts, encoders, schema, sigma1, release);
+  return release;
+}
+
+/**
  * Sets each grouped column's missing cell to its group's mean, in place (1-way counts per column,
  * indexed by code): {@link combineGroupMissingCounts} without a release.
  * @example shareAssayMissingCounts(oneWay.map((m) => m.counts), encoders, schema)

@@ -47,7 +47,7 @@
 import { discreteGaussian } from '../../dp/discrete-noise';
 import { InputError } from '../../errors';
 import { DEFAULT_NUMERIC_BINS, DiscreteColumnEncoder, encodeTable, fitDiscretisation, missingCode, planDiscretisation } from '../../transform/discretiser';
-import { combineGroupMissingCounts, MISSING_ROW_CLIP, releaseGroupMissing } from './assay-missingness';
+import { MISSING_ROW_CLIP, refineMissingCounts } from './assay-missingness';
 import { calibrateTreeMissing } from './missing-calibration';
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { calibratedMechanisms, MechanismShare } from '../privacy-plan';
@@ -203,12 +203,10 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
   ctx.progress(0.3, 'measure 1-way marginals');
   const singles = measureMarginals(enc, encoders.map((_, j) => [j]), { flat });
   const measurements: MarginalMeasurement[] = singles.map((c, j) => ({ clique: [j], counts: noisy(c, sigma1), sigma: sigma1 }));
-  const total = Math.max(1, measurements.reduce((s, m) => s + m.counts.reduce((a, b) => a + b, 0), 0) / d);
   // Each assay's missing count: the histograms' missing cells shared within the assay and, with a
   // budget share, combined with a release of its own (assay-missingness.ts).
-  const rate = (j: number) => Math.max(0, measurements[j].counts[missingCode(encoders[j])]) / total;
-  const release = sigmaM > 0 ? releaseGroupMissing(enc.codes, enc.rows, encoders, ctx.schema, rate, sigmaM, ctx.noise, total) : null;
-  combineGroupMissingCounts(measurements.map((m) => m.counts), encoders, ctx.schema, sigma1, release);
+  const release = refineMissingCounts(measurements.map((m) => m.counts), enc.codes, enc.rows, encoders, ctx.schema, sigma1, sigmaM, ctx.noise);
+  const total = Math.max(1, measurements.reduce((s, m) => s + m.counts.reduce((a, b) => a + b, 0), 0) / d);
   const probs = measurements.map((m) => projectToSimplex(m.counts, total).map((x) => x / total));
   // MST's domain compression (domain-compression.ts): cells under 3σ₁ merged.
   const compress = ctx.options.compress !== false ? compressDomains(measurements.map((m) => m.counts), COMPRESSION_SIGMAS * sigma1) : null;
