@@ -19,7 +19,7 @@ import type { TableSchema } from '../../data/schema';
 import type { CryptoRandom } from '../../dp/noise';
 import type { DiscreteColumnEncoder } from '../../transform/discretiser';
 import { MISSING_ROW_CLIP, releaseGroupMissing } from '../marginal/assay-missingness';
-import { dpMarginalLayout, dpMarginalSums, dpMarginalsFromSums, groupMissingSums, measureDpMarginals, planDpMarginals, type DpMarginalPlan, type DpMarginals } from './missingness-groups';
+import { dpMarginalLayout, dpMarginalSums, dpMarginalsFromSums, measureDpMarginals, planDpMarginals, type DpMarginalPlan, type DpMarginals } from './missingness-groups';
 
 /** Budget units of the clipped vector: its L2 sensitivity squared. */
 const VECTOR_UNITS = MISSING_ROW_CLIP * MISSING_ROW_CLIP;
@@ -52,13 +52,14 @@ export function measureCentralDpMarginals(plan: CentralDpMarginalPlan, encoders:
   const layout = dpMarginalLayout(plan, encoders, schema);
   const rows = n + rng.gaussian(0, sigma);
   const G = layout.groups.length;
+  // The exact sums: the groups' Σ-fraction sums first, then the histograms.
+  const sums = dpMarginalSums(layout, encoders, codes);
   // Pilot: one unit at sensitivity √G.
-  const pilot = groupMissingSums(layout.groups, codes, encoders).map((s) => (s + rng.gaussian(0, sigma * Math.sqrt(G))) / Math.max(1, rows));
+  const pilot = Array.from(sums.subarray(0, G), (s) => (s + rng.gaussian(0, sigma * Math.sqrt(G))) / Math.max(1, rows));
   const groupOf = new Map<number, number>();
   layout.groups.forEach((g, k) => g.columns.forEach((j) => groupOf.set(j, k)));
   // The clipped vector: VECTOR_UNITS units, so its entries carry noise σ.
   const release = releaseGroupMissing(codes, n, encoders, schema, (j) => pilot[groupOf.get(j) as number], sigma / MISSING_ROW_CLIP, rng, rows);
-  const sums = dpMarginalSums(layout, encoders, codes);
   for (let k = 0; k < sums.length; k++) sums[k] = k < G ? release.missing[k] : sums[k] + rng.gaussian(0, sigma);
   return dpMarginalsFromSums(layout, encoders, sums, rows, sigma);
 }
