@@ -58,7 +58,12 @@ function federationTrial(model, epsilon, cfg) {
       const central = s.l.api.trainModel({ table: pooled, schema: s.schema, model, epsilon, delta: 1e-6, seed: 3, options: cfg.central });
       const fresh = s.l.scd.simulateCohort({ patients: PATIENTS, sites: 4, seed: 99 }).patients.select(columns);
       const ratio = (m) => s.l.fid.fidelityRatio({ training: pooled, synthetic: s.l.api.sampleModel(m, { rows: PATIENTS, seed: 1 }), fresh, schema: s.schema }).ratio;
-      const out = { rounds: cfg.rounds ?? null, epsilonSpent: fed.manifest.privacy.epsilon, fidelityRatioFederated: ratio(fed), fidelityRatioCentral: ratio(central) };
+      // Largest gap between a column's synthetic and real missing rate (15,000 synthetic rows).
+      const missingGap = (m) => {
+        const syn = s.l.api.sampleModel(m, { rows: 15000, seed: 2 });
+        return Math.max(...columns.map((c) => Math.abs(syn.getChild(c).nullCount / syn.numRows - pooled.getChild(c).nullCount / pooled.numRows)));
+      };
+      const out = { rounds: cfg.rounds ?? null, epsilonSpent: fed.manifest.privacy.epsilon, fidelityRatioFederated: ratio(fed), fidelityRatioCentral: ratio(central), missingMaxGapFederated: missingGap(fed), missingMaxGapCentral: missingGap(central) };
       if (!cfg.visits) return out;
       const v = fed.manifest.visits;
       const real = s.l.visits.fitVisitModel({ patients: s.sim.patients, patientsSchema: s.sim.schema, visits: s.sim.visits, visitsSchema: s.sim.visitsSchema, privacy: null, noise: new s.l.noise.CryptoRandom() });

@@ -6,14 +6,19 @@
  * Rounds (each one Gaussian mechanism under add/remove of one record of any site):
  *  1. `histograms` (only when some numeric column needs data-dependent bin edges): the encoders
  *     (tasks/federated-discretisation.ts).
- *  2. `one-way`: every column's 1-way counts (sensitivity 1 per column); the coordinator derives
- *     the latents and their CDFs (copulaMarginals) and sends them back.
- *  3. `correlation`: Σ z zᵀ (upper triangle) of the rows' clipped normal scores, L2 sensitivity
+ *  2. `one-way`: every column's 1-way counts (sensitivity 1 per column).
+ *  3. `missing`: the assays' missing counts as one vector with rows clipped
+ *     (models/marginal/assay-missingness.ts; the coordinator sends each group's columns and rarer
+ *     state, read off the noisy histograms), L2 sensitivity MISSING_ROW_CLIP, fixed point at
+ *     scale S; the coordinator combines them with the histograms, derives the latents and their
+ *     CDFs (copulaMarginals) and sends them back.
+ *  4. `correlation`: Σ z zᵀ (upper triangle) of the rows' clipped normal scores, L2 sensitivity
  *     C² = dl (the number of latents); encoded with scale S and deterministic rounding, so the
  *     encoded sensitivity is S·dl + sqrt(length). The coordinator forms the correlation matrix
  *     (copulaCorrelation) and writes an ordinary `.hsm` copula model.
  *
- * Budget: the central copula's zCDP shares (10% edges, 30% 1-way, 60% correlation), charged once
+ * Budget: the central copula's zCDP shares (10% edges, 30% 1-way, 10% missing counts, 50%
+ * correlation), charged once
  * on the federation's ledger (embedded in the model) and, round by round before any data is read,
  * on each site's own ledger. Noise: each site adds σ/√t of every round's noise under distributed
  * DP (any ≥ t contributors give the sum at least σ), all of it with `--secure-agg none`.
@@ -26,8 +31,11 @@ import { PrivacyLedger } from '../../dp/ledger';
 import { HemasynthError } from '../../errors';
 import { CopulaMarginals, averageTiedMissingness, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum, tiedMissingness } from '../../models/copula/copula-fit';
 import { measureMarginals } from '../../models/marginal/contingency';
+import { clippedRareSums, combineGroupMissingCounts, MISSING_ROW_CLIP, missingFromRareSums, rarerStates } from '../../models/marginal/assay-missingness';
+import { COPULA_SHARES } from '../../models/copula/copula-generator';
+import { missingnessGroupCount, missingnessGroups, type MissingnessGroup } from '../../models/neural/missingness-groups';
 import { saveModel } from '../../models/model-file';
-import { DiscreteColumnEncoder, encodeTable, DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
+import { DiscreteColumnEncoder, encodeTable, DEFAULT_NUMERIC_BINS, missingCode } from '../../transform/discretiser';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
 import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, numberOption, scaleFor, siteHistograms, splitByColumn } from './federated-discretisation';
 import { federatedModelFile, federationPlanner, openFederationLedger } from './federated-model';
@@ -35,25 +43,24 @@ import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 
 /** Fixed-point scale of the score sums (2^-10 resolution, far below their noise). */
 const SCORE_SCALE = 2 ** 10;
-/**
- * Budget shares of the federated copula. The central copula also spends 10% on a clipped release
- * of the assays' missing counts (assay-missingness.ts); the federation does not have that round
- * yet and keeps its earlier shares.
- */
-export const FEDERATED_COPULA_SHARES = { quantiles: 0.1, oneWay: 0.3, correlation: 0.6 };
 
-type Stage = 'histograms' | 'one-way' | 'correlation';
+type Stage = 'histograms' | 'one-way' | 'missing' | 'correlation';
 
 interface CopulaPlan extends SitePlan<Stage> {
   histograms?: HistogramSpec[];
   encoders?: DiscreteColumnEncoder[];
   margins?: CopulaMarginals;
+  /** `missing` round: each group's columns (encoder indices) and whether its rarer state is "present". */
+  groups?: number[][];
+  rareIsPresent?: boolean[];
 }
 
 interface CopulaState {
   federation: string;
   ledger: unknown;
   encoders: DiscreteColumnEncoder[] | null;
+  /** The noisy 1-way histograms (per column), until the missing counts are combined into them. */
+  oneWay: number[][] | null;
   margins: CopulaMarginals | null;
   scores: { sum: number[]; dl: number; noiseSd: number } | null;
   contributors: string[][];
@@ -87,16 +94,19 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     this.maxSiteRows = numberOption(opts, 'maxSiteRows', 1_000_000, (v) => Number.isInteger(v) && v >= 1 && v <= 1e7, 'an integer in [1, 1e7]');
     this.discretisation = new FederatedDiscretisation(this.schema, bins, histogramBins, 'federated copula');
     const h = this.discretisation.histograms.length;
-    this.stages = [...(h ? ['histograms' as const] : []), 'one-way', 'correlation'];
+    // The missing-count round only where some modelled column is nullable (from the schema).
+    const assays = missingnessGroupCount(this.schema, this.discretisation.modelled);
+    this.stages = [...(h ? ['histograms' as const] : []), 'one-way', ...(assays > 0 ? ['missing' as const] : []), 'correlation'];
     this.rounds = this.stages.length;
     const charged = federationPlanner(this.ledger, o).chargePlan([
-      { kind: 'gaussian', share: FEDERATED_COPULA_SHARES.quantiles, count: h, note: `federated copula: noisy histograms for quantile edges (${h})` },
-      { kind: 'gaussian', share: FEDERATED_COPULA_SHARES.oneWay, count: this.discretisation.columns, note: `federated copula: noisy 1-way histograms (${this.discretisation.columns})` },
-      { kind: 'gaussian', share: FEDERATED_COPULA_SHARES.correlation, count: 1, note: 'federated copula: noisy normal-scores correlation' },
+      { kind: 'gaussian', share: COPULA_SHARES.quantiles, count: h, note: `federated copula: noisy histograms for quantile edges (${h})` },
+      { kind: 'gaussian', share: COPULA_SHARES.oneWay, count: this.discretisation.columns, note: `federated copula: noisy 1-way histograms (${this.discretisation.columns})` },
+      { kind: 'gaussian', share: COPULA_SHARES.missing, count: assays > 0 ? 1 : 0, note: 'federated copula: noisy missing counts by assay (rows clipped)' },
+      { kind: 'gaussian', share: COPULA_SHARES.correlation, count: 1, note: 'federated copula: noisy normal-scores correlation' },
     ]);
     const sigma = (tag: string) => charged.find((m) => m.note.includes(tag))?.sigma ?? 0;
-    this.sigma = { histograms: sigma('quantile edges'), 'one-way': sigma('1-way'), correlation: sigma('correlation') };
-    this.state = { federation, ledger: null, encoders: h ? null : this.discretisation.encoders(), margins: null, scores: null, contributors: [] };
+    this.sigma = { histograms: sigma('quantile edges'), 'one-way': sigma('1-way'), missing: sigma('missing counts'), correlation: sigma('correlation') };
+    this.state = { federation, ledger: null, encoders: h ? null : this.discretisation.encoders(), oneWay: null, margins: null, scores: null, contributors: [] };
   }
 
   /** Noise σ each site adds, in decoded units of a vector whose sensitivity is `sensitivity`. */
@@ -122,6 +132,13 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
       const plan: CopulaPlan = { ...base, encoders, mechanism: { kind: 'gaussian', noiseMultiplier: this.sigma['one-way'], count: encoders.length }, note: `federated copula ${this.state.federation}: 1-way histograms (${encoders.length})` };
       return { plan, vectorLength: encoders.reduce((s, e) => s + e.size, 0), format: { scale, clip: this.maxSiteRows }, noiseSigmaPerSite: perSite * scale };
     }
+    if (stage === 'missing') {
+      const { groups, rareIsPresent } = this.missingLayout(encoders);
+      // Encoded sensitivity: S·MISSING_ROW_CLIP plus at most 1 per coordinate from the rounding.
+      const encodedSensitivity = SCORE_SCALE * MISSING_ROW_CLIP + Math.sqrt(groups.length);
+      const plan: CopulaPlan = { ...base, encoders, groups: groups.map((g) => g.columns), rareIsPresent, mechanism: { kind: 'gaussian', noiseMultiplier: this.sigma.missing, count: 1 }, note: `federated copula ${this.state.federation}: missing counts of ${groups.length} assays (rows clipped)` };
+      return { plan, vectorLength: groups.length, format: { scale: SCORE_SCALE, clip: this.maxSiteRows }, noiseSigmaPerSite: this.perSite(stage, encodedSensitivity) };
+    }
     const margins = this.state.margins;
     if (!margins) throw new HemasynthError('federated copula: the marginals are not measured before the correlation round');
     const dl = latentCount(encoders, margins);
@@ -140,21 +157,48 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
       return { stage, columns: this.discretisation.histograms.length, contributors: info.contributors.length };
     }
     const encoders = this.state.encoders!;
+    const share = this.o.distributedDp ? Math.sqrt(this.o.threshold) : 1;
     if (stage === 'one-way') {
-      this.state.margins = copulaMarginals(encoders, splitByColumn(sum, encoders));
-      // A panel's columns at the panel's mean noisy missing rate, as centrally under DP.
-      averageTiedMissingness(this.state.margins, tiedMissingness(encoders, this.schema, this.state.margins, null));
-      return { stage, columns: encoders.length, latents: latentCount(encoders, this.state.margins), contributors: info.contributors.length };
+      const hist = splitByColumn(sum, encoders);
+      this.state.oneWay = hist.map((c) => Array.from(c));
+      if (!this.stages.includes('missing')) this.state.margins = this.marginsFrom(encoders, hist);
+      return { stage, columns: encoders.length, contributors: info.contributors.length };
+    }
+    if (stage === 'missing') {
+      const hist = (this.state.oneWay ?? []).map((c) => Float64Array.from(c));
+      const { groups, rareIsPresent, total } = this.missingLayout(encoders);
+      // σ of the noise in the decoded sums of these contributors (as for the correlation below).
+      const noiseSd = (this.sigma.missing * (MISSING_ROW_CLIP + Math.sqrt(groups.length) / SCORE_SCALE) * Math.sqrt(info.contributors.length)) / share;
+      const oneWayContributors = this.state.contributors[this.stages.indexOf('one-way')]?.length ?? info.contributors.length;
+      const sigma1 = (this.sigma['one-way'] * Math.sqrt(oneWayContributors)) / share;
+      combineGroupMissingCounts(hist, encoders, this.schema, sigma1, { groups, missing: missingFromRareSums(sum, rareIsPresent, total), sigma: noiseSd });
+      this.state.margins = this.marginsFrom(encoders, hist);
+      return { stage, assays: groups.length, latents: latentCount(encoders, this.state.margins), contributors: info.contributors.length, noiseSigma: Number(noiseSd.toPrecision(4)) };
     }
     const dl = latentCount(encoders, this.state.margins!);
     const full = new Array<number>(dl * dl).fill(0);
     let at = 0;
     for (let a = 0; a < dl; a++) for (let b = a; b < dl; b++) full[a * dl + b] = sum[at++];
     // σ of the noise in the decoded sum of these contributors.
-    const share = this.o.distributedDp ? Math.sqrt(this.o.threshold) : 1;
     const noiseSd = (this.sigma.correlation * (dl + Math.sqrt((dl * (dl + 1)) / 2) / SCORE_SCALE) * Math.sqrt(info.contributors.length)) / share;
     this.state.scores = { sum: full, dl, noiseSd };
     return { stage, latents: dl, contributors: info.contributors.length, noiseSigma: Number(noiseSd.toPrecision(4)) };
+  }
+
+  /** The latents and their CDFs from the (noisy) histograms, a panel's columns at the panel's mean rate, as centrally under DP. */
+  private marginsFrom(encoders: readonly DiscreteColumnEncoder[], hist: readonly Float64Array[]): CopulaMarginals {
+    const margins = copulaMarginals(encoders, hist);
+    averageTiedMissingness(margins, tiedMissingness(encoders, this.schema, margins, null));
+    return margins;
+  }
+
+  /** The assays (missingness groups, from the schema) and their rarer states, read off the noisy 1-way histograms. */
+  private missingLayout(encoders: readonly DiscreteColumnEncoder[]): { groups: MissingnessGroup[]; rareIsPresent: boolean[]; total: number } {
+    const hist = this.state.oneWay;
+    if (!hist) throw new HemasynthError('federated copula: the 1-way histograms are not measured before the missing-count round');
+    const total = Math.max(1, hist.reduce((s, h) => s + h.reduce((a, b) => a + b, 0), 0) / Math.max(1, hist.length));
+    const groups = missingnessGroups(encoders, this.schema);
+    return { groups, rareIsPresent: rarerStates(groups, (j) => Math.max(0, hist[j][missingCode(encoders[j])]) / total), total };
   }
 
   checkpoint(): unknown {
@@ -173,7 +217,7 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     if (!encoders || !margins || !scores) throw new HemasynthError('federated copula: the correlation round has not completed; no model to write');
     // A panel's missingness latents tied by the schema's sources, as centrally (no data read).
     const corr = copulaCorrelation(Float64Array.from(scores.sum), margins, scores.noiseSd, tiedMissingness(encoders, this.schema, margins, null));
-    const parts = copulaParts(encoders, margins, corr, Math.sqrt(scores.dl), { sigma1: this.sigma['one-way'], sigmaCorrelation: this.sigma.correlation, quantileSigma: this.discretisation.histograms.length ? this.sigma.histograms : null });
+    const parts = copulaParts(encoders, margins, corr, Math.sqrt(scores.dl), { sigma1: this.sigma['one-way'], sigmaMissing: this.sigma.missing * MISSING_ROW_CLIP, sigmaCorrelation: this.sigma.correlation, quantileSigma: this.discretisation.histograms.length ? this.sigma.histograms : null });
     saveModel(out, federatedModelFile({
       model: 'copula', schema: this.schema, parts, epsilon: this.o.epsilon, delta: this.o.delta, seed: null, options: this.o.options ?? {},
       federation: { id: this.state.federation, sites: this.o.sites, threshold: this.o.threshold, distributedDp: this.o.distributedDp, rounds: this.stages, contributors: this.state.contributors },
@@ -206,7 +250,7 @@ export class CopulaSiteTask implements SiteTask {
 
   localVector(raw: unknown, ctx: SiteRoundContext): Float64Array {
     const plan = raw as CopulaPlan;
-    if (!plan || !['histograms', 'one-way', 'correlation'].includes(plan.stage) || !plan.mechanism || typeof plan.federation !== 'string') throw new HemasynthError('federated copula: malformed round plan from the coordinator');
+    if (!plan || !['histograms', 'one-way', 'missing', 'correlation'].includes(plan.stage) || !plan.mechanism || typeof plan.federation !== 'string') throw new HemasynthError('federated copula: malformed round plan from the coordinator');
     this.ledger.chargeRound(plan, ctx.round);
     if (plan.stage === 'histograms') return siteHistograms(this.data(), plan.histograms ?? []);
     const encoders = plan.encoders;
@@ -219,6 +263,13 @@ export class CopulaSiteTask implements SiteTask {
       let at = 0;
       for (const c of counts) { out.set(c, at); at += c.length; }
       return out;
+    }
+    if (plan.stage === 'missing') {
+      const groups = plan.groups, rare = plan.rareIsPresent;
+      const valid = Array.isArray(groups) && Array.isArray(rare) && rare.length === groups.length && rare.every((r) => typeof r === 'boolean')
+        && groups.every((g) => Array.isArray(g) && g.length > 0 && g.every((j) => Number.isInteger(j) && j >= 0 && j < encoders.length && encoders[j].nullable));
+      if (!valid) throw new HemasynthError('federated copula: a missing-count plan without valid groups (nullable encoder indices) and one rarer state per group');
+      return clippedRareSums(codes, rows, encoders, groups.map((columns, k) => ({ key: String(k), columns })), rare);
     }
     if (!plan.margins) throw new HemasynthError('federated copula: a correlation plan without the marginals');
     const { sum, dl } = copulaScoreSum(encoders, codes, rows, plan.margins);

@@ -30,6 +30,8 @@ import { measureMarginals } from '../marginal/contingency';
 import { averageTiedMissingness, cholesky, copulaCorrelation, copulaMarginals, copulaMixtureParts, copulaParts, copulaScoreSum, tiedMissingness } from './copula-fit';
 import { MAX_STRATA, resolveStratum, rowsByLevel } from './copula-strata';
 import { MISSING_ROW_CLIP, refineMissingCounts } from '../marginal/assay-missingness';
+import { missingnessGroupCount } from '../neural/missingness-groups';
+import type { MechanismShare } from '../privacy-plan';
 
 export const COPULA_SHARES = { quantiles: 0.1, oneWay: 0.3, missing: 0.1, correlation: 0.5 };
 
@@ -50,12 +52,12 @@ function trainCopula(ctx: TrainContext): TrainedParts {
   if (ctx.privacy) {
     // The same plan with or without strata: each row is in one stratum, so the strata's
     // histograms (and score sums) together have the sensitivity of one set (copula-strata.ts).
-    for (const m of ctx.privacy.chargePlan([
+    for (const m of ctx.privacy.chargePlan(([
       { kind: 'exponential', share: COPULA_SHARES.quantiles, count: quantiles, note: `copula: DP quantile bin edges (${quantiles} quantiles)` },
       { kind: 'gaussian', share: COPULA_SHARES.oneWay, count: d, note: `copula: noisy 1-way histograms (${d})` },
-      { kind: 'gaussian', share: COPULA_SHARES.missing, count: 1, note: 'copula: noisy missing counts by assay (rows clipped)' },
+      { kind: 'gaussian', share: COPULA_SHARES.missing, count: missingnessGroupCount(ctx.schema, plan.map((p) => p.column.name)) > 0 ? 1 : 0, note: 'copula: noisy missing counts by assay (rows clipped)' },
       { kind: 'gaussian', share: COPULA_SHARES.correlation, count: 1, note: 'copula: noisy normal-scores correlation' },
-    ])) {
+    ] as MechanismShare[]).filter((m) => m.count > 0))) {
       if (m.note.includes('quantile')) qEps = m.epsilonEach as number;
       else if (m.note.includes('1-way')) sigma1 = m.sigma as number;
       else if (m.note.includes('missing')) sigmaM = m.sigma as number;

@@ -54,7 +54,24 @@ export interface GroupMissingRelease {
  */
 export function releaseGroupMissing(codes: readonly Int32Array[], rows: number, encoders: readonly DiscreteColumnEncoder[], schema: TableSchema, noisyRate: (j: number) => number, sigmaUnit: number, rng: CryptoRandom, total: number): GroupMissingRelease {
   const groups = missingnessGroups(encoders, schema);
-  const rareIsPresent = groups.map((g) => g.columns.reduce((s, j) => s + noisyRate(j), 0) / g.columns.length > 0.5);
+  const rareIsPresent = rarerStates(groups, noisyRate);
+  const sums = clippedRareSums(codes, rows, encoders, groups, rareIsPresent);
+  const sigma = sigmaUnit * MISSING_ROW_CLIP;
+  return { groups, missing: missingFromRareSums(Array.from(sums, (s) => s + rng.gaussian(0, sigma)), rareIsPresent, total), sigma };
+}
+
+/** Per group, whether its rarer state is "present" (the mean noisy missing rate of its columns above one half). */
+export function rarerStates(groups: readonly MissingnessGroup[], noisyRate: (j: number) => number): boolean[] {
+  return groups.map((g) => g.columns.reduce((s, j) => s + noisyRate(j), 0) / g.columns.length > 0.5);
+}
+
+/**
+ * The exact statistic of {@link releaseGroupMissing}: per group, Σ over rows of the share of its
+ * columns in their rarer state, each row's vector scaled to L2 norm at most MISSING_ROW_CLIP
+ * (L2 sensitivity MISSING_ROW_CLIP; additive over rows, so a federation sums it across sites).
+ * @example clippedRareSums(codes, rows, encoders, groups, rarerStates(groups, rate))
+ */
+export function clippedRareSums(codes: readonly Int32Array[], rows: number, encoders: readonly DiscreteColumnEncoder[], groups: readonly MissingnessGroup[], rareIsPresent: readonly boolean[]): Float64Array {
   const sums = new Float64Array(groups.length);
   const v = new Float64Array(groups.length);
   const miss = encoders.map(missingCode);
@@ -69,12 +86,12 @@ export function releaseGroupMissing(codes: readonly Int32Array[], rows: number, 
     const f = norm > MISSING_ROW_CLIP * MISSING_ROW_CLIP ? MISSING_ROW_CLIP / Math.sqrt(norm) : 1;
     for (let k = 0; k < groups.length; k++) sums[k] += f * v[k];
   }
-  const sigma = sigmaUnit * MISSING_ROW_CLIP;
-  const missing = Float64Array.from(sums, (s, k) => {
-    const noisy = s + rng.gaussian(0, sigma);
-    return rareIsPresent[k] ? total - noisy : noisy;
-  });
-  return { groups, missing, sigma };
+  return sums;
+}
+
+/** Missing counts from (noisy) rare-state sums: a "present" group's count is the total less its sum. */
+export function missingFromRareSums(noisy: ArrayLike<number>, rareIsPresent: readonly boolean[], total: number): Float64Array {
+  return Float64Array.from(rareIsPresent, (present, k) => (present ? total - noisy[k] : noisy[k]));
 }
 
 /**

@@ -49,6 +49,7 @@ import { InputError } from '../../errors';
 import { DEFAULT_NUMERIC_BINS, DiscreteColumnEncoder, encodeTable, fitDiscretisation, missingCode, planDiscretisation } from '../../transform/discretiser';
 import { MISSING_ROW_CLIP, refineMissingCounts } from './assay-missingness';
 import { calibrateTreeMissing } from './missing-calibration';
+import { missingnessGroupCount } from '../neural/missingness-groups';
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { calibratedMechanisms, MechanismShare } from '../privacy-plan';
 import { EncodedColumns, flattenCodes, measureMarginals, pairL1Scores } from './contingency';
@@ -99,11 +100,11 @@ export function adaptiveBins(rowsEstimate: number, sigmaOneWay: number): number 
   return Math.max(2, Math.min(DEFAULT_NUMERIC_BINS, Math.round(Math.sqrt(Math.max(0, rowsEstimate) / sigmaOneWay))));
 }
 
-function planShares(S: Shares, quantiles: number, d: number, nEdges: number, nSelections: number): MechanismShare[] {
+function planShares(S: Shares, quantiles: number, d: number, nEdges: number, nSelections: number, assays: number): MechanismShare[] {
   return ([
     { kind: 'exponential', share: S.quantiles, count: quantiles, note: `marginal: DP quantile bin edges (${quantiles} quantiles)` },
     { kind: 'gaussian', share: S.oneWay, count: d, note: `marginal: noisy 1-way marginals (${d})` },
-    { kind: 'gaussian', share: S.missing, count: 1, note: 'marginal: noisy missing counts by assay (rows clipped)' },
+    { kind: 'gaussian', share: S.missing, count: assays > 0 ? 1 : 0, note: 'marginal: noisy missing counts by assay (rows clipped)' },
     { kind: 'exponential', share: S.selection, count: nSelections, note: `marginal: selection of a tree of 2-way marginals (${nSelections} choices)` },
     { kind: 'gaussian', share: S.twoWay, count: nEdges, note: `marginal: noisy 2-way marginals (${nEdges})` },
   ] as MechanismShare[]).filter((m) => m.share > 0 && m.count > 0);
@@ -130,6 +131,8 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
   const nEdges = S.selection > 0 && S.twoWay > 0 ? Math.min(d - 1, maxEdges) : 0;
   const maxDepth = typeof ctx.options.maxDepth === 'number' ? (ctx.options.maxDepth > 0 ? ctx.options.maxDepth : undefined) : DP_TREE_DEPTH;
   const nSelections = shallowTreeSelections(d, { maxDepth, maxEdges: nEdges });
+  // Assays (missingness groups, from the schema): no missing-count release without one.
+  const assays = missingnessGroupCount(ctx.schema, planDiscretisation(ctx.schema, { numericEdges }).map((p) => p.column.name));
   if (ctx.privacy && !(S.quantiles > 0) && planDiscretisation(ctx.schema, { numericEdges: edgesOption === 'quantiles' ? 'quantiles' : 'equal-width' }).some((p) => p.needs === 'quantiles')) {
     throw new UsageError('Expected a budget share for the DP quantile edges (option shares.quantiles > 0) because some numeric columns have no schema bounds, but received 0');
   }
@@ -144,13 +147,13 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
       const defaultQuantiles = planDiscretisation(ctx.schema, { numericEdges }).reduce((s, p) => s + p.quantiles, 0);
       // Three PRV steps: ρ within 15% below the best (σ within 7%), enough to size the count and
       // the bins, and a bracket for the final calibration.
-      const rhoRef = ctx.privacy.calibrate([{ kind: 'gaussian', share: S.count, count: 1, note: 'count' }, ...planShares(S, defaultQuantiles, d, nEdges, nSelections)], undefined, { prvSteps: 3 });
-      const total = S.count + S.quantiles + S.oneWay + S.missing + S.selection + S.twoWay;
+      const rhoRef = ctx.privacy.calibrate([{ kind: 'gaussian', share: S.count, count: 1, note: 'count' }, ...planShares(S, defaultQuantiles, d, nEdges, nSelections, assays)], undefined, { prvSteps: 3 });
+      const total = S.count + S.quantiles + S.oneWay + (assays > 0 ? S.missing : 0) + S.selection + S.twoWay;
       sigmaCount = Math.sqrt(total / (2 * S.count * rhoRef));
       // The final plan (without the count) gets about the reference's ρ less the count's share.
       rhoHint = (rhoRef * (total - S.count)) / total;
       // The whole training must fit the ledger before its first stage is recorded.
-      ctx.privacy.checkLedger(calibratedMechanisms([{ kind: 'gaussian', share: S.count, count: 1, note: 'count' }, ...planShares(S, defaultQuantiles, d, nEdges, nSelections)], rhoRef).map((m) => m.mechanism));
+      ctx.privacy.checkLedger(calibratedMechanisms([{ kind: 'gaussian', share: S.count, count: 1, note: 'count' }, ...planShares(S, defaultQuantiles, d, nEdges, nSelections, assays)], rhoRef).map((m) => m.mechanism));
       ctx.privacy.chargeMechanisms([{ mechanism: { kind: 'gaussian', noiseMultiplier: sigmaCount, count: 1 }, note: 'marginal: noisy row count (chooses the numeric bins)' }]);
       const rowsEstimate = ctx.table.numRows + discreteGaussian(ctx.noise, sigmaCount);
       bins = adaptiveBins(rowsEstimate, Math.sqrt((d * total) / (2 * S.oneWay * rhoRef)));
@@ -162,7 +165,7 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
       }
     }
     const quantiles = planDiscretisation(ctx.schema, { bins, numericEdges, tails }).reduce((s, p) => s + p.quantiles, 0);
-    const charged = ctx.privacy.chargePlan(planShares(S, quantiles, d, nEdges, nSelections), rhoHint);
+    const charged = ctx.privacy.chargePlan(planShares(S, quantiles, d, nEdges, nSelections, assays), rhoHint);
     for (const m of charged) {
       if (m.note.includes('quantile')) qEps = m.epsilonEach as number;
       else if (m.note.includes('1-way')) sigma1 = m.sigma as number;

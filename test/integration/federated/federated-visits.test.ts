@@ -25,7 +25,7 @@ test('federate simulate --visits: a visits model from secure sums, charged first
   const out = path.join(dir, 'fed.hsm');
   // ε = 10 so that the visits' 10% share measures the serial correlation to a few hundredths.
   const result = await simulateFederation(c, { model: 'copula', out, epsilon: 10, extra: ['--visits'] });
-  expect(result.rounds).toBe(4); // visits, histograms, 1-way, correlation
+  expect(result.rounds).toBe(5); // visits, histograms, 1-way, the assays' missing counts, correlation
   const model = loadModel(out);
   const spec = model.manifest.visits!;
   // The labs of the visits table anchored on a column of the federation's schema.
@@ -42,13 +42,14 @@ test('federate simulate --visits: a visits model from secure sums, charged first
   // The visits charge first, then the copula's plan calibrated on top of it: within ε everywhere.
   const entries = model.manifest.privacy.ledger!.entries as Array<{ note: string }>;
   expect(entries[0].note).toMatch(/^federated visits: 12 clipped per-patient sums/);
-  expect(entries.length).toBe(4);
+  // visits, 1-way histograms, the assays' missing counts, correlation (no quantile round: bounded columns)
+  expect(entries.length).toBe(4 + 1);
   expect(model.manifest.privacy.epsilon).toBeLessThanOrEqual(10 + 1e-9);
   expect(model.manifest.privacy.epsilon).toBeGreaterThan(9.8);
   for (const s of ['ES1', 'FR1', 'IT1', 'NL1']) {
     const ledger = PrivacyLedger.open(path.join(c.ledgers, `site-${s}.arrow.ledger.json`));
     expect(ledger.entries[0].note).toMatch(/^federated visits/);
-    expect(ledger.entries.length).toBe(4);
+    expect(ledger.entries.length).toBe(4 + 1);
     expect(ledger.spent().epsilon).toBeLessThanOrEqual(10 + 1e-9);
   }
   // Synthetic visits link to the synthetic patients and keep the bounds.

@@ -184,19 +184,33 @@ test('secure DP-SGD: the update is one SGD step on the summed gradient divided b
   expect(task.history[0].noisyRows).toBe(40);
 });
 
-test('copula: three rounds (histograms, 1-way, correlation) with the correlation noise scaled to the encoded sensitivity', () => {
+test('copula: four rounds (histograms, 1-way, missing counts, correlation) with the noise scaled to the encoded sensitivities', () => {
   const task = new CopulaCoordinatorTask({ ...base, rounds: 1 });
-  expect(task.rounds).toBe(3);
+  expect(task.rounds).toBe(4);
   const h = task.planRound(0);
   task.absorbRound(0, new Float64Array(h.vectorLength).fill(2), { round: 0, contributors: ['a', 'b'], dropped: [] });
   const one = task.planRound(1);
   task.absorbRound(1, new Float64Array(one.vectorLength).fill(20), { round: 1, contributors: ['a', 'b'], dropped: [] });
-  const corr = task.planRound(2);
+  // One assay (hb_g_dl, the only nullable column); its noisy missing cell is one of its cells
+  // (rate < 1/2), so the rows count where it is missing; sensitivity MISSING_ROW_CLIP = 3.
+  const miss = task.planRound(2);
+  const mp = miss.plan as { stage: string; groups: number[][]; rareIsPresent: boolean[]; mechanism: { noiseMultiplier: number } };
+  expect(mp.stage).toBe('missing');
+  expect(miss.vectorLength).toBe(1);
+  expect(mp.groups).toEqual([[2]]);
+  expect(mp.rareIsPresent).toEqual([false]);
+  expect(miss.noiseSigmaPerSite).toBeCloseTo((mp.mechanism.noiseMultiplier * (2 ** 10 * 3 + 1)) / Math.sqrt(2), 6);
+  expect(() => task.planRound(3)).toThrow(/marginals are not measured/);
+  task.absorbRound(2, Float64Array.of(25), { round: 2, contributors: ['a', 'b'], dropped: [] });
+  const corr = task.planRound(3);
   const dl = (Math.sqrt(8 * corr.vectorLength + 1) - 1) / 2;
   expect(Number.isInteger(dl)).toBe(true);
   const sigma = (corr.plan as { mechanism: { noiseMultiplier: number } }).mechanism.noiseMultiplier;
   expect(corr.noiseSigmaPerSite).toBeCloseTo((sigma * (2 ** 10 * dl + Math.sqrt(corr.vectorLength))) / Math.sqrt(2), 6);
   expect(() => task.finish('/nonexistent/x.hsm')).toThrow(/correlation round/);
+  // Without a nullable column there is no missing-count round (and nothing is charged for one).
+  const dense = new CopulaCoordinatorTask({ ...base, rounds: 1, schemaHint: { ...schema, columns: schema.columns.map((c) => ({ ...c, nullable: false })) } });
+  expect(dense.rounds).toBe(3);
 });
 
 test('ctgan: histograms, code counts, missingness sums, then critic rounds whose plan carries the generator; bad options are refused with the option named', () => {
