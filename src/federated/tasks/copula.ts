@@ -101,7 +101,7 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     const charged = federationPlanner(this.ledger, o).chargePlan([
       { kind: 'gaussian', share: COPULA_SHARES.quantiles, count: h, note: `federated copula: noisy histograms for quantile edges (${h})` },
       { kind: 'gaussian', share: COPULA_SHARES.oneWay, count: this.discretisation.columns, note: `federated copula: noisy 1-way histograms (${this.discretisation.columns})` },
-      { kind: 'gaussian', share: COPULA_SHARES.missing, count: assays > 0 ? 1 : 0, note: 'federated copula: noisy missing counts by assay (rows clipped)' },
+      ...(assays > 0 ? [{ kind: 'gaussian' as const, share: COPULA_SHARES.missing, count: 1, note: 'federated copula: noisy missing counts by assay (rows clipped)' }] : []),
       { kind: 'gaussian', share: COPULA_SHARES.correlation, count: 1, note: 'federated copula: noisy normal-scores correlation' },
     ]);
     const sigma = (tag: string) => charged.find((m) => m.note.includes(tag))?.sigma ?? 0;

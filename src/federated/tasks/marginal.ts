@@ -11,6 +11,11 @@
  *     This replaces the central generator's exponential-mechanism quantiles, whose utility is
  *     not a sum over sites.
  *  2. `one-way`: every column's 1-way marginal.
+ *  2b. `missing` (only when a modelled column is nullable): the assays' missing counts as one
+ *     vector with rows clipped (models/marginal/assay-missingness.ts, L2 sensitivity 3, fixed point
+ *     at scale 2^10; the coordinator sends each assay's columns and its rarer state read off the
+ *     noisy 1-way counts), combined with the 1-way counts as centrally; the fitted tree's missing
+ *     rates are calibrated to them (missing-calibration.ts).
  *  3. `candidates`: the 2-way marginals of the candidate pairs (all pairs, or a random connected
  *     subset drawn from public randomness when there are too many). The central generator's
  *     selection score ||M_ab − N̂ p_a⊗p_b||_1 is not a sum over sites, so selection runs on the
@@ -23,7 +28,8 @@
  * Noise: with distributed DP each site adds discrete Gaussian noise of σ_k/√t (t = threshold)
  * in fixed-point units; any ≥ t contributors give the sum at least σ_k (docs/federation.md).
  * Without it (`--secure-agg none`) each site adds the full σ_k, since the coordinator sees its
- * vector alone. The budget split is the central generator's (zCDP shares 10/30/30/30), charged
+ * vector alone. The budget split (zCDP shares 10/30/8/30/22: quantiles, 1-way, missing counts,
+ * candidates, tree; 10/30/30/30 without a nullable column), charged
  * once on the federation's ledger (embedded in the model) and, round by round before any data is
  * read, on each site's own ledger.
  */
@@ -39,32 +45,40 @@ import { EncodedColumns, flattenCodes, measureMarginals } from '../../models/mar
 import { treeParts } from '../../models/marginal/marginal-generator';
 import { MarginalMeasurement, fitFromMeasurements, projectToSimplex } from '../../models/marginal/tree-estimation';
 import { saveModel } from '../../models/model-file';
-import { DiscreteColumnEncoder, encodeTable, DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
+import { DiscreteColumnEncoder, encodeTable, DEFAULT_NUMERIC_BINS, missingCode } from '../../transform/discretiser';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
 import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, numberOption, scaleFor, siteHistograms } from './federated-discretisation';
 import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 import { federatedModelFile, federationPlanner, openFederationLedger } from './federated-model';
-import { shareAssayMissingCounts } from '../../models/marginal/assay-missingness';
+import { clippedRareSums, combineGroupMissingCounts, MISSING_ROW_CLIP, missingFromRareSums, rarerStates, shareAssayMissingCounts } from '../../models/marginal/assay-missingness';
+import { calibrateTreeMissing } from '../../models/marginal/missing-calibration';
+import { missingnessGroupCount, missingnessGroups, type MissingnessGroup } from '../../models/neural/missingness-groups';
 
 /** Budget shares (zCDP) of the federated marginal generator: those of the central one. */
-export const FEDERATED_MARGINAL_SHARES = { quantiles: 0.1, oneWay: 0.3, selection: 0.3, twoWay: 0.3 };
+export const FEDERATED_MARGINAL_SHARES = { quantiles: 0.1, oneWay: 0.3, missing: 0.08, selection: 0.3, twoWay: 0.22 };
+/** Fixed-point scale of the clipped missing-count sums (2^-10 resolution, far below their noise). */
+const MISSING_SCALE = 2 ** 10;
 /** Candidate pairs measured for selection, at most (a random connected subset beyond that). */
 export const DEFAULT_MAX_CANDIDATE_PAIRS = 400;
 /** Public bound on a site's rows: the fixed-point clip of every count. */
 export const DEFAULT_MAX_SITE_ROWS = 10_000_000;
 
-type Stage = 'histograms' | 'one-way' | 'candidates' | 'two-way';
+type Stage = 'histograms' | 'one-way' | 'missing' | 'candidates' | 'two-way';
 
 /** What the sites receive in a round's plan. */
 interface MarginalPlan extends SitePlan<Stage> {
   histograms?: HistogramSpec[];
   encoders?: DiscreteColumnEncoder[];
   cliques?: number[][];
+  /** `missing` round: each assay's columns (encoder indices) and whether its rarer state is "present". */
+  groups?: number[][];
+  rareIsPresent?: boolean[];
 }
 
 interface Calibration {
   sigmaQuantiles: number;
   sigmaOneWay: number;
+  sigmaMissing: number;
   sigmaSelection: number;
   sigmaTwoWay: number;
 }
@@ -76,6 +90,8 @@ interface MarginalState {
   encoders: DiscreteColumnEncoder[] | null;
   candidates: Array<[number, number]>;
   oneWay: Array<{ counts: number[]; sigma: number }> | null;
+  /** Per column, the missing rate the fitted tree is calibrated to (from the `missing` round). */
+  missingTargets: Array<number | null> | null;
   candidateCounts: Array<{ counts: number[]; sigma: number }> | null;
   edges: Array<[number, number]> | null;
   twoWay: Array<{ counts: number[]; sigma: number }> | null;
@@ -114,7 +130,9 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
     this.d = this.discretisation.columns;
     this.histogramSpecs = this.discretisation.histograms;
     const pairs = (this.d * (this.d - 1)) / 2;
-    this.stages = [...(this.histogramSpecs.length ? ['histograms' as const] : []), 'one-way', ...(this.d > 1 ? ['candidates' as const, 'two-way' as const] : [])];
+    // The missing-count round only where some modelled column is nullable (from the schema).
+    const assays = missingnessGroupCount(this.schema, this.discretisation.modelled);
+    this.stages = [...(this.histogramSpecs.length ? ['histograms' as const] : []), 'one-way', ...(assays > 0 ? ['missing' as const] : []), ...(this.d > 1 ? ['candidates' as const, 'two-way' as const] : [])];
     this.rounds = this.stages.length;
     const rng = typeof o.options?.seed === 'number' ? CryptoRandom.fromSeed(`hemasynth-federated-marginal:${o.options.seed}`) : new CryptoRandom();
     const candidates = this.candidatePairs(Math.min(pairs, maxPairs), rng);
@@ -123,13 +141,14 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
     const charged = planner.chargePlan([
       { kind: 'gaussian', share: S.quantiles, count: this.histogramSpecs.length, note: `federated marginal: noisy histograms for quantile edges (${this.histogramSpecs.length})` },
       { kind: 'gaussian', share: S.oneWay, count: this.d, note: `federated marginal: noisy 1-way marginals (${this.d})` },
+      ...(assays > 0 ? [{ kind: 'gaussian' as const, share: S.missing, count: 1, note: 'federated marginal: noisy missing counts by assay (rows clipped)' }] : []),
       { kind: 'gaussian', share: S.selection, count: candidates.length, note: `federated marginal: noisy candidate 2-way marginals for selection (${candidates.length})` },
       { kind: 'gaussian', share: S.twoWay, count: Math.max(0, this.d - 1), note: `federated marginal: noisy 2-way marginals of the tree (${this.d - 1})` },
     ]);
     const sigma = (tag: string) => charged.find((m) => m.note.includes(tag))?.sigma ?? 0;
     this.state = {
-      federation, ledger: null, encoders: null, candidates, oneWay: null, candidateCounts: null, edges: null, twoWay: null, contributors: [],
-      calibration: { sigmaQuantiles: sigma('histograms'), sigmaOneWay: sigma('1-way'), sigmaSelection: sigma('candidate'), sigmaTwoWay: sigma('of the tree') },
+      federation, ledger: null, encoders: null, candidates, oneWay: null, missingTargets: null, candidateCounts: null, edges: null, twoWay: null, contributors: [],
+      calibration: { sigmaQuantiles: sigma('histograms'), sigmaOneWay: sigma('1-way'), sigmaMissing: sigma('missing counts'), sigmaSelection: sigma('candidate'), sigmaTwoWay: sigma('of the tree') },
     };
     if (!this.histogramSpecs.length) this.state.encoders = this.discretisation.encoders();
   }
@@ -155,7 +174,7 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
 
   private sigmaOf(stage: Stage): number {
     const c = this.state.calibration;
-    return stage === 'histograms' ? c.sigmaQuantiles : stage === 'one-way' ? c.sigmaOneWay : stage === 'candidates' ? c.sigmaSelection : c.sigmaTwoWay;
+    return stage === 'histograms' ? c.sigmaQuantiles : stage === 'one-way' ? c.sigmaOneWay : stage === 'missing' ? c.sigmaMissing : stage === 'candidates' ? c.sigmaSelection : c.sigmaTwoWay;
   }
 
   /** σ each site adds (decoded units): its share under distributed DP, else the whole σ. */
@@ -186,6 +205,18 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
       federation: this.state.federation, stage, budget: { epsilon: this.o.epsilon, delta: this.o.delta },
       mechanism: { kind: 'gaussian', noiseMultiplier: sigma, count: 0 }, note: '',
     };
+    if (stage === 'missing') {
+      const enc = this.state.encoders as DiscreteColumnEncoder[];
+      const { groups, rareIsPresent } = this.missingLayout(enc);
+      plan.encoders = enc;
+      plan.groups = groups.map((g) => g.columns);
+      plan.rareIsPresent = rareIsPresent;
+      plan.mechanism = { kind: 'gaussian', noiseMultiplier: sigma, count: 1 };
+      plan.note = `federated marginal ${this.state.federation}: missing counts of ${groups.length} assays (rows clipped)`;
+      // Encoded sensitivity: scale·MISSING_ROW_CLIP plus at most 1 per coordinate from the rounding.
+      const encodedSensitivity = MISSING_SCALE * MISSING_ROW_CLIP + Math.sqrt(groups.length);
+      return { plan, vectorLength: groups.length, format: { scale: MISSING_SCALE, clip: this.maxSiteRows }, noiseSigmaPerSite: perSite * encodedSensitivity };
+    }
     if (stage === 'histograms') {
       plan.histograms = this.histogramSpecs;
       length = this.histogramSpecs.reduce((s, h) => s + h.bins, 0);
@@ -213,6 +244,18 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
       return { stage, columns: this.histogramSpecs.length, contributors: info.contributors.length };
     }
     const enc = this.state.encoders!;
+    if (stage === 'missing') {
+      const one = this.state.oneWay;
+      if (!one) throw new HemasynthError('federated marginal: the 1-way marginals are not measured before the missing-count round');
+      const { groups, rareIsPresent, total } = this.missingLayout(enc);
+      // σ of the decoded sums: the round's σ times the decoded sensitivity and the rounding's share.
+      const noiseSd = sigma * (MISSING_ROW_CLIP + Math.sqrt(groups.length) / MISSING_SCALE);
+      const counts = one.map((m) => Float64Array.from(m.counts));
+      combineGroupMissingCounts(counts, enc, this.schema, one[0]?.sigma ?? 0, { groups, missing: missingFromRareSums(sum, rareIsPresent, total), sigma: noiseSd });
+      counts.forEach((c, j) => { one[j].counts = Array.from(c); });
+      this.state.missingTargets = enc.map((e, j) => (e.nullable ? Math.min(1, Math.max(0, counts[j][missingCode(e)] / total)) : null));
+      return { stage, assays: groups.length, contributors: info.contributors.length, noiseSigma: Number(noiseSd.toPrecision(4)) };
+    }
     const cliques = this.cliquesOf(stage);
     const tables: Array<{ counts: number[]; sigma: number }> = [];
     let at = 0;
@@ -232,6 +275,15 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
     }
     if (stage === 'two-way') this.state.twoWay = tables;
     return { stage, tables: tables.length, contributors: info.contributors.length, noiseSigma: Number(sigma.toPrecision(4)) };
+  }
+
+  /** The assays (missingness groups, from the schema), their rarer states read off the noisy 1-way counts, and the noisy row count. */
+  private missingLayout(enc: readonly DiscreteColumnEncoder[]): { groups: MissingnessGroup[]; rareIsPresent: boolean[]; total: number } {
+    const one = this.state.oneWay;
+    if (!one) throw new HemasynthError('federated marginal: the 1-way marginals are not measured before the missing-count round');
+    const total = Math.max(1, one.reduce((s, m) => s + m.counts.reduce((a, b) => a + b, 0), 0) / Math.max(1, one.length));
+    const groups = missingnessGroups(enc, this.schema);
+    return { groups, rareIsPresent: rarerStates(groups, (j) => Math.max(0, one[j].counts[missingCode(enc[j])]) / total), total };
   }
 
   /** Maximum spanning tree over the candidates, scored on the noisy sums (post-processing). */
@@ -285,8 +337,10 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
       measurements.push({ clique: [e[0], e[1]], counts, sigma: 1 / Math.sqrt(w1 + w2) });
     });
     const tree = fitFromMeasurements(enc.map((e) => e.size), measurements);
+    // The fitted rates drift from the released missing counts, as centrally (missing-calibration.ts).
+    if (this.state.missingTargets) calibrateTreeMissing(tree, enc, this.state.missingTargets.map((t) => t ?? undefined));
     const c = this.state.calibration;
-    const parts = treeParts(tree, edges, { sigma1: c.sigmaOneWay, sigma2: c.sigmaTwoWay, selectionSigma: c.sigmaSelection, quantileSigma: this.histogramSpecs.length ? c.sigmaQuantiles : null });
+    const parts = treeParts(tree, edges, { sigma1: c.sigmaOneWay, sigmaMissing: c.sigmaMissing * MISSING_ROW_CLIP, sigma2: c.sigmaTwoWay, selectionSigma: c.sigmaSelection, quantileSigma: this.histogramSpecs.length ? c.sigmaQuantiles : null });
     return federatedModelFile({
       model: 'marginal', schema: this.schema, parts: { encoders: enc, ...parts }, epsilon: this.o.epsilon, delta: this.o.delta,
       seed: typeof this.o.options?.seed === 'number' ? (this.o.options.seed as number) : null, options: this.o.options ?? {},
@@ -331,6 +385,13 @@ export class MarginalSiteTask implements SiteTask {
     if (this.encoded?.key !== key) {
       const enc: EncodedColumns = { codes: encodeTable(table, encoders), sizes: encoders.map((e) => e.size), rows: table.numRows };
       this.encoded = { key, enc, flat: flattenCodes(enc) };
+    }
+    if (plan.stage === 'missing') {
+      const groups = plan.groups, rare = plan.rareIsPresent;
+      const valid = Array.isArray(groups) && Array.isArray(rare) && rare.length === groups.length && rare.every((r) => typeof r === 'boolean')
+        && groups.every((g) => Array.isArray(g) && g.length > 0 && g.every((j) => Number.isInteger(j) && j >= 0 && j < encoders.length && encoders[j].nullable));
+      if (!valid) throw new HemasynthError('federated marginal: a missing-count plan without valid groups (nullable encoder indices) and one rarer state per group');
+      return clippedRareSums(this.encoded.enc.codes, this.encoded.enc.rows, encoders, groups.map((columns, k) => ({ key: String(k), columns })), rare);
     }
     const counts = measureMarginals(this.encoded.enc, plan.cliques ?? [], { flat: this.encoded.flat });
     const out = new Float64Array(counts.reduce((s, c) => s + c.length, 0));

@@ -30,7 +30,7 @@ test('federate simulate trains a marginal model across site processes that match
   expect(siteFilesIn(cohort).map((f) => path.basename(f))).toEqual(['site-ES1.arrow', 'site-FR1.arrow', 'site-IT1.arrow', 'site-NL1.arrow']);
   const out = path.join(dir, 'fed.hsm');
   const result = await simulateMarginal({ cohort, out, schemaFile, ledgers }, ['--dropout', '0.15']);
-  expect(result.rounds).toBe(4); // histograms, 1-way, candidates, tree 2-way
+  expect(result.rounds).toBe(5); // histograms, 1-way, the assays' missing counts, candidates, tree 2-way
   expect(result.sites.map((s: { name: string }) => s.name)).toEqual(['ES1', 'FR1', 'IT1', 'NL1']);
 
   const model = loadModel(out);

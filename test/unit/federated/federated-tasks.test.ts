@@ -14,6 +14,8 @@ import { loadModel } from '../../../src/models/model-file';
 import { sampleModel } from '../../../src/models/model-api';
 import { TvaeCoordinatorTask, TvaeSiteTask } from '../../../src/federated/tasks/tvae';
 import { CopulaCoordinatorTask } from '../../../src/federated/tasks/copula';
+import { MarginalCoordinatorTask } from '../../../src/federated/tasks/marginal';
+import { treeOf } from '../../../src/models/marginal/marginal-generator';
 import { CtganCoordinatorTask } from '../../../src/federated/tasks/ctgan';
 import { FederatedDiscretisation } from '../../../src/federated/tasks/federated-discretisation';
 import { FederatedMissingness, siteMissingnessVector } from '../../../src/federated/tasks/federated-missingness';
@@ -211,6 +213,46 @@ test('copula: four rounds (histograms, 1-way, missing counts, correlation) with 
   // Without a nullable column there is no missing-count round (and nothing is charged for one).
   const dense = new CopulaCoordinatorTask({ ...base, rounds: 1, schemaHint: { ...schema, columns: schema.columns.map((c) => ({ ...c, nullable: false })) } });
   expect(dense.rounds).toBe(3);
+});
+
+test('marginal: a missing-count round after the 1-way one; the fitted tree is calibrated to its counts', () => {
+  const task = new MarginalCoordinatorTask({ ...base, rounds: 1, options: { seed: 3 } });
+  expect(task.rounds).toBe(5);
+  const sigmaOf: Record<string, number> = {};
+  for (let r = 0; r < task.rounds; r++) {
+    const p = task.planRound(r);
+    const plan = p.plan as { stage: string; groups?: number[][]; rareIsPresent?: boolean[]; mechanism: { noiseMultiplier: number } };
+    sigmaOf[plan.stage] = plan.mechanism.noiseMultiplier;
+    let sum = new Float64Array(p.vectorLength).fill(20);
+    if (plan.stage === 'missing') {
+      expect(p.vectorLength).toBe(1);
+      expect(plan.groups).toEqual([[2]]);
+      expect(plan.rareIsPresent).toEqual([false]);
+      // σ per site: the round's σ over √threshold, times the encoded sensitivity 2^10·3 + √1
+      expect(p.noiseSigmaPerSite).toBeCloseTo((plan.mechanism.noiseMultiplier / Math.sqrt(2)) * (2 ** 10 * 3 + 1), 6);
+      sum = Float64Array.of(30); // hb_g_dl missing in 30 rows (its noisy 1-way cell said 20)
+    }
+    task.absorbRound(r, sum, { round: r, contributors: ['a', 'b'], dropped: [] });
+  }
+  const model = task.buildModel();
+  const tree = treeOf(model);
+  const enc = model.manifest.encoders as Array<{ column: string; size: number }>;
+  const j = enc.findIndex((e) => e.column === 'hb_g_dl');
+  // Expected: the 1-way cell (20, σ of the 1-way round) and the release (30, σ·(3 + 1/1024))
+  // by inverse variance, over the noisy row count (the mean 1-way sum).
+  const w1 = 1 / sigmaOf['one-way'] ** 2, w2 = 1 / (sigmaOf.missing * (3 + 1 / 1024)) ** 2;
+  const total = (20 * enc.reduce((s, e) => s + e.size, 0)) / enc.length;
+  const target = (20 * w1 + 30 * w2) / (w1 + w2) / total;
+  const marginals: Float64Array[] = [];
+  for (const c of tree.order) {
+    const p = tree.parent[c], size = tree.sizes[c];
+    const m = new Float64Array(size);
+    if (p < 0) m.set(tree.tables[c]);
+    else marginals[p].forEach((w, x) => { for (let k = 0; k < size; k++) m[k] += w * tree.tables[c][x * size + k]; });
+    marginals[c] = m;
+  }
+  expect(marginals[j][enc[j].size - 1]).toBeCloseTo(target, 6);
+  expect(target).toBeGreaterThan(20 / total + 0.005);
 });
 
 test('ctgan: histograms, code counts, missingness sums, then critic rounds whose plan carries the generator; bad options are refused with the option named', () => {
