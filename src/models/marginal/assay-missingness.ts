@@ -11,11 +11,13 @@
  *
  * The non-panel columns still missed: a histogram's missing cell has the noise of one of 280
  * columns (σ₁ = 47 counts, 3.2% of the rows, for the copula at ε = 3), and the worst of 24 such
- * columns was 7 to 8 points off. So the copula and the marginal generator also release every
- * assay's missing count once more, as one vector with rows clipped ({@link releaseGroupMissing}:
+ * columns was 6.3 to 8.5 points off (cohorts 21 and 7). So the copula and the marginal generator
+ * also release every assay's missing count once more, as one vector with rows clipped
+ * ({@link releaseGroupMissing}:
  * σ 15 counts at ε = 3 for 10% of the copula's ρ), and combine the two
  * ({@link combineGroupMissingCounts}). On cohorts 21, 7, 5, 11 and 3 at ε = 3 no column of either
- * generator is then more than 5 points off its real missing rate (worst 4.1); before, 2 or 3 were.
+ * generator is then more than 5 points off its real missing rate (worst 4.1); before, 2 or 3 were
+ * on cohorts 21 and 7.
  */
 import type { TableSchema } from '../../data/schema';
 import type { CryptoRandom } from '../../dp/noise';
