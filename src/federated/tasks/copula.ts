@@ -31,11 +31,11 @@ import { PrivacyLedger } from '../../dp/ledger';
 import { HemasynthError } from '../../errors';
 import { CopulaMarginals, averageTiedMissingness, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum, tiedMissingness } from '../../models/copula/copula-fit';
 import { measureMarginals } from '../../models/marginal/contingency';
-import { clippedRareSums, combineGroupMissingCounts, MISSING_ROW_CLIP, missingFromRareSums, rarerStates } from '../../models/marginal/assay-missingness';
+import { assayLayout, combineGroupMissingCounts, MISSING_ROW_CLIP, missingFromRareSums, siteRareSums } from '../../models/marginal/assay-missingness';
 import { COPULA_SHARES } from '../../models/copula/copula-generator';
-import { missingnessGroupCount, missingnessGroups, type MissingnessGroup } from '../../models/neural/missingness-groups';
+import { missingnessGroupCount, type MissingnessGroup } from '../../models/neural/missingness-groups';
 import { saveModel } from '../../models/model-file';
-import { DiscreteColumnEncoder, encodeTable, DEFAULT_NUMERIC_BINS, missingCode } from '../../transform/discretiser';
+import { DiscreteColumnEncoder, encodeTable, DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
 import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, numberOption, scaleFor, siteHistograms, splitByColumn } from './federated-discretisation';
 import { federatedModelFile, federationPlanner, openFederationLedger } from './federated-model';
@@ -192,13 +192,10 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     return margins;
   }
 
-  /** The assays (missingness groups, from the schema) and their rarer states, read off the noisy 1-way histograms. */
+  /** The assays and their rarer states, read off the noisy 1-way histograms (assayLayout). */
   private missingLayout(encoders: readonly DiscreteColumnEncoder[]): { groups: MissingnessGroup[]; rareIsPresent: boolean[]; total: number } {
-    const hist = this.state.oneWay;
-    if (!hist) throw new HemasynthError('federated copula: the 1-way histograms are not measured before the missing-count round');
-    const total = Math.max(1, hist.reduce((s, h) => s + h.reduce((a, b) => a + b, 0), 0) / Math.max(1, hist.length));
-    const groups = missingnessGroups(encoders, this.schema);
-    return { groups, rareIsPresent: rarerStates(groups, (j) => Math.max(0, hist[j][missingCode(encoders[j])]) / total), total };
+    if (!this.state.oneWay) throw new HemasynthError('federated copula: the 1-way histograms are not measured before the missing-count round');
+    return assayLayout(this.state.oneWay, encoders, this.schema);
   }
 
   checkpoint(): unknown {
@@ -264,13 +261,7 @@ export class CopulaSiteTask implements SiteTask {
       for (const c of counts) { out.set(c, at); at += c.length; }
       return out;
     }
-    if (plan.stage === 'missing') {
-      const groups = plan.groups, rare = plan.rareIsPresent;
-      const valid = Array.isArray(groups) && Array.isArray(rare) && rare.length === groups.length && rare.every((r) => typeof r === 'boolean')
-        && groups.every((g) => Array.isArray(g) && g.length > 0 && g.every((j) => Number.isInteger(j) && j >= 0 && j < encoders.length && encoders[j].nullable));
-      if (!valid) throw new HemasynthError('federated copula: a missing-count plan without valid groups (nullable encoder indices) and one rarer state per group');
-      return clippedRareSums(codes, rows, encoders, groups.map((columns, k) => ({ key: String(k), columns })), rare);
-    }
+    if (plan.stage === 'missing') return siteRareSums(plan.groups, plan.rareIsPresent, codes, rows, encoders, 'federated copula');
     if (!plan.margins) throw new HemasynthError('federated copula: a correlation plan without the marginals');
     const { sum, dl } = copulaScoreSum(encoders, codes, rows, plan.margins);
     const out = new Float64Array((dl * (dl + 1)) / 2);

@@ -50,9 +50,9 @@ import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan,
 import { DEFAULT_HISTOGRAM_BINS, FederatedDiscretisation, HistogramSpec, federationSchema, numberOption, scaleFor, siteHistograms } from './federated-discretisation';
 import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 import { federatedModelFile, federationPlanner, openFederationLedger } from './federated-model';
-import { clippedRareSums, combineGroupMissingCounts, MISSING_ROW_CLIP, missingFromRareSums, rarerStates, shareAssayMissingCounts } from '../../models/marginal/assay-missingness';
+import { assayLayout, combineGroupMissingCounts, MISSING_ROW_CLIP, missingFromRareSums, shareAssayMissingCounts, siteRareSums } from '../../models/marginal/assay-missingness';
 import { calibrateTreeMissing } from '../../models/marginal/missing-calibration';
-import { missingnessGroupCount, missingnessGroups, type MissingnessGroup } from '../../models/neural/missingness-groups';
+import { missingnessGroupCount, type MissingnessGroup } from '../../models/neural/missingness-groups';
 
 /** Budget shares (zCDP) of the federated marginal generator: those of the central one. */
 export const FEDERATED_MARGINAL_SHARES = { quantiles: 0.1, oneWay: 0.3, missing: 0.08, selection: 0.3, twoWay: 0.22 };
@@ -277,13 +277,10 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
     return { stage, tables: tables.length, contributors: info.contributors.length, noiseSigma: Number(sigma.toPrecision(4)) };
   }
 
-  /** The assays (missingness groups, from the schema), their rarer states read off the noisy 1-way counts, and the noisy row count. */
+  /** The assays and their rarer states, read off the noisy 1-way counts (assayLayout). */
   private missingLayout(enc: readonly DiscreteColumnEncoder[]): { groups: MissingnessGroup[]; rareIsPresent: boolean[]; total: number } {
-    const one = this.state.oneWay;
-    if (!one) throw new HemasynthError('federated marginal: the 1-way marginals are not measured before the missing-count round');
-    const total = Math.max(1, one.reduce((s, m) => s + m.counts.reduce((a, b) => a + b, 0), 0) / Math.max(1, one.length));
-    const groups = missingnessGroups(enc, this.schema);
-    return { groups, rareIsPresent: rarerStates(groups, (j) => Math.max(0, one[j].counts[missingCode(enc[j])]) / total), total };
+    if (!this.state.oneWay) throw new HemasynthError('federated marginal: the 1-way marginals are not measured before the missing-count round');
+    return assayLayout(this.state.oneWay.map((m) => m.counts), enc, this.schema);
   }
 
   /** Maximum spanning tree over the candidates, scored on the noisy sums (post-processing). */
@@ -386,13 +383,7 @@ export class MarginalSiteTask implements SiteTask {
       const enc: EncodedColumns = { codes: encodeTable(table, encoders), sizes: encoders.map((e) => e.size), rows: table.numRows };
       this.encoded = { key, enc, flat: flattenCodes(enc) };
     }
-    if (plan.stage === 'missing') {
-      const groups = plan.groups, rare = plan.rareIsPresent;
-      const valid = Array.isArray(groups) && Array.isArray(rare) && rare.length === groups.length && rare.every((r) => typeof r === 'boolean')
-        && groups.every((g) => Array.isArray(g) && g.length > 0 && g.every((j) => Number.isInteger(j) && j >= 0 && j < encoders.length && encoders[j].nullable));
-      if (!valid) throw new HemasynthError('federated marginal: a missing-count plan without valid groups (nullable encoder indices) and one rarer state per group');
-      return clippedRareSums(this.encoded.enc.codes, this.encoded.enc.rows, encoders, groups.map((columns, k) => ({ key: String(k), columns })), rare);
-    }
+    if (plan.stage === 'missing') return siteRareSums(plan.groups, plan.rareIsPresent, this.encoded.enc.codes, this.encoded.enc.rows, encoders, 'federated marginal');
     const counts = measureMarginals(this.encoded.enc, plan.cliques ?? [], { flat: this.encoded.flat });
     const out = new Float64Array(counts.reduce((s, c) => s + c.length, 0));
     let at = 0;

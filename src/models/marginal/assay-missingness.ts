@@ -21,6 +21,7 @@
  */
 import type { TableSchema } from '../../data/schema';
 import type { CryptoRandom } from '../../dp/noise';
+import { HemasynthError } from '../../errors';
 import { missingCode, type DiscreteColumnEncoder } from '../../transform/discretiser';
 import { missingnessGroups, type MissingnessGroup } from '../neural/missingness-groups';
 
@@ -122,11 +123,47 @@ export function combineGroupMissingCounts(counts: ReadonlyArray<Float64Array | n
  * @example refineMissingCounts(noisy, codes, rows, encoders, schema, sigma1, sigmaM, rng)
  */
 export function refineMissingCounts(counts: readonly Float64Array[], codes: readonly Int32Array[], rows: number, encoders: readonly DiscreteColumnEncoder[], schema: TableSchema, sigma1: number, sigmaUnit: number, rng: CryptoRandom): GroupMissingRelease | null {
-  const total = Math.max(1, counts.reduce((s, h) => s + h.reduce((a, b) => a + b, 0), 0) / Math.max(1, counts.length));
-  const rate = (j: number) => Math.max(0, counts[j][missingCode(encoders[j])]) / total;
+  const { total, rate } = histogramMissingRates(counts, encoders);
   const release = sigmaUnit > 0 ? releaseGroupMissing(codes, rows, encoders, schema, rate, sigmaUnit, rng, total) : null;
   combineGroupMissingCounts(counts, encoders, schema, sigma1, release);
   return release;
+}
+
+/**
+ * The noisy row count of noisy 1-way histograms (the mean of the columns' sums) and each column's
+ * noisy missing rate.
+ * @example histogramMissingRates(noisy, encoders).rate(3) // 0.19
+ */
+export function histogramMissingRates(counts: ReadonlyArray<ArrayLike<number>>, encoders: readonly DiscreteColumnEncoder[]): { total: number; rate: (j: number) => number } {
+  let sum = 0;
+  for (const h of counts) for (let k = 0; k < h.length; k++) sum += h[k];
+  const total = Math.max(1, sum / Math.max(1, counts.length));
+  return { total, rate: (j) => Math.max(0, counts[j][missingCode(encoders[j])]) / total };
+}
+
+/**
+ * What a federation's missing-count round sends to the sites: the assays (missingness groups,
+ * from the schema) and their rarer states read off the noisy 1-way histograms, with the noisy row
+ * count the summed release is read against ({@link missingFromRareSums}).
+ * @example assayLayout(noisyOneWay, encoders, schema).rareIsPresent
+ */
+export function assayLayout(counts: ReadonlyArray<ArrayLike<number>>, encoders: readonly DiscreteColumnEncoder[], schema: TableSchema): { groups: MissingnessGroup[]; rareIsPresent: boolean[]; total: number } {
+  const { total, rate } = histogramMissingRates(counts, encoders);
+  const groups = missingnessGroups(encoders, schema);
+  return { groups, rareIsPresent: rarerStates(groups, rate), total };
+}
+
+/**
+ * A site's clipped rare-state sums ({@link clippedRareSums}) for a missing-count round plan, after
+ * checking the plan's groups (nullable encoder indices) and rarer states: the plan comes from the
+ * coordinator, not from this site.
+ * @example siteRareSums(plan.groups, plan.rareIsPresent, codes, rows, encoders, 'federated copula')
+ */
+export function siteRareSums(groups: unknown, rare: unknown, codes: readonly Int32Array[], rows: number, encoders: readonly DiscreteColumnEncoder[], model: string): Float64Array {
+  const valid = Array.isArray(groups) && Array.isArray(rare) && rare.length === groups.length && rare.every((r) => typeof r === 'boolean')
+    && groups.every((g) => Array.isArray(g) && g.length > 0 && g.every((j) => Number.isInteger(j) && j >= 0 && j < encoders.length && encoders[j].nullable));
+  if (!valid) throw new HemasynthError(`${model}: a missing-count plan without valid groups (nullable encoder indices) and one rarer state per group`);
+  return clippedRareSums(codes, rows, encoders, (groups as number[][]).map((columns, k) => ({ key: String(k), columns })), rare as boolean[]);
 }
 
 /**
