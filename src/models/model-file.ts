@@ -38,9 +38,11 @@ import { validateVisitModel } from '../visits/visit-model';
  * may be networks (`extraParents`, `parentGroups`) that version-1 readers cannot sample; a
  * version-1 marginal model's `parent2` is read as one extra parent. 3: copula models may be
  * stratified (`strata`: one copula per level of a column, their blobs one after the other), which
- * version-2 readers would misread.
+ * version-2 readers would misread. 4: copula strata may fix several columns (`strata.columns`,
+ * `strata.cells`, one code per column or -1 for any), which version-3 readers refuse; a version-3
+ * `strata` (`column`, `levels`) is read as one column.
  */
-export const MODEL_FORMAT_VERSION = 3;
+export const MODEL_FORMAT_VERSION = 4;
 const MAGIC = Buffer.from([0x89, 0x48, 0x53, 0x4d, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** A model file written by a newer, incompatible hemasynth. */

@@ -174,12 +174,12 @@ export function copulaCorrelation(S: Float64Array, m: CopulaMarginals, noiseSd: 
  * @example copulaParts(encoders, margins, copulaCorrelation(sum, dl, null), clip, { sigma1: 0 })
  */
 export function copulaParts(encoders: DiscreteColumnEncoder[], m: CopulaMarginals, corr: { cholesky: Float64Array; shrinkage: number }, clip: number, noise: Record<string, number | null>): TrainedParts {
-  return copulaMixtureParts(encoders, -1, [{ level: -1, weight: 1, margins: m, corr }], clip, noise);
+  return copulaMixtureParts(encoders, [], [{ cell: [], weight: 1, margins: m, corr }], clip, noise);
 }
 
-/** One component of a stratified copula: its level of the stratifying column, weight and fit. */
+/** One component of a stratified copula: its code of each stratifying column (-1: any), weight and fit. */
 export interface CopulaComponentFit {
-  level: number;
+  cell: number[];
   weight: number;
   margins: CopulaMarginals;
   corr: { cholesky: Float64Array; shrinkage: number };
@@ -188,13 +188,13 @@ export interface CopulaComponentFit {
 /**
  * A stratified copula's configuration and weights (copula-strata.ts): the components share the
  * latent layout (cdfOffsets, missingLatents); their Cholesky factors and CDFs follow each other in
- * the weight blobs, in the order of `strata.levels`. Column -1: one copula, no `strata`.
- * @example copulaMixtureParts(encoders, genotypeIndex, components, clip, { sigma1: 0 })
+ * the weight blobs, in the order of `strata.cells`. No columns: one copula, no `strata`.
+ * @example copulaMixtureParts(encoders, [genotypeIndex], components, clip, { sigma1: 0 })
  */
-export function copulaMixtureParts(encoders: DiscreteColumnEncoder[], column: number, components: readonly CopulaComponentFit[], clip: number, noise: Record<string, number | null>): TrainedParts {
+export function copulaMixtureParts(encoders: DiscreteColumnEncoder[], columns: readonly number[], components: readonly CopulaComponentFit[], clip: number, noise: Record<string, number | null>): TrainedParts {
   const first = components[0].margins;
   const shrinkage = components.map((c) => c.corr.shrinkage);
-  const strata = column >= 0 ? { strata: { column, levels: components.map((c) => c.level), weights: components.map((c) => c.weight), shrinkage } } : {};
+  const strata = columns.length > 0 ? { strata: { columns: [...columns], cells: components.map((c) => c.cell), weights: components.map((c) => c.weight), shrinkage } } : {};
   const concat = (parts: ArrayLike<number>[]) => {
     const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
     let at = 0;

@@ -28,7 +28,7 @@ import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } 
 import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
 import { measureMarginals } from '../marginal/contingency';
 import { averageTiedMissingness, cholesky, copulaCorrelation, copulaMarginals, copulaMixtureParts, copulaParts, copulaScoreSum, tiedMissingness } from './copula-fit';
-import { MAX_STRATA, resolveStratum, rowsByLevel } from './copula-strata';
+import { MAX_STRATA, resolveStrata } from './copula-strata';
 import { MISSING_ROW_CLIP, refineMissingCounts } from '../marginal/assay-missingness';
 import { missingnessGroupCount } from '../neural/missingness-groups';
 import type { MechanismShare } from '../privacy-plan';
@@ -69,9 +69,8 @@ function trainCopula(ctx: TrainContext): TrainedParts {
   const codes = encodeTable(ctx.table, encoders);
   const n = ctx.table.numRows;
   const sizes = encoders.map((e) => e.size);
-  const stratum = resolveStratum(ctx.options.stratifyBy, ctx.schema, encoders, codes, n, ctx.privacy !== null);
-  // Rows of each stratum (all levels under DP: which levels occur is data).
-  const groups = stratum < 0 ? [{ level: -1, rows: null as Int32Array | null }] : rowsByLevel(codes[stratum], sizes[stratum]).map((rows, level) => ({ level, rows })).filter((g) => ctx.privacy || (g.rows as Int32Array).length > 0);
+  const groups = resolveStrata(ctx.options.stratifyBy, ctx.schema, encoders, codes, n, ctx.privacy !== null);
+  const strataColumns = [...new Set(groups.flatMap((g) => g.fixed.map(([j]) => j)))];
   const groupCodes = groups.map((g) => (g.rows ? codes.map((c) => Int32Array.from(g.rows as Int32Array, (i) => c[i])) : codes));
   ctx.progress(0.3, 'measure 1-way histograms');
   const noisy = groups.map((g, x) => {
@@ -89,8 +88,8 @@ function trainCopula(ctx: TrainContext): TrainedParts {
   const fits = groups.map((g, x) => {
     // Mean (noisy) count of the stratum over its columns' histograms: its weight.
     const count = noisy[x].reduce((s, h) => s + h.reduce((a, b) => a + b, 0), 0) / d;
-    // The stratifying column is that level in its stratum: by construction, not a measurement.
-    if (stratum >= 0) noisy[x][stratum] = Float64Array.from({ length: sizes[stratum] }, (_, c) => (c === g.level ? Math.max(1, count) : 0));
+    // A stratum's fixed columns are their codes there: by construction, not a measurement.
+    for (const [j, code] of g.fixed) noisy[x][j] = Float64Array.from({ length: sizes[j] }, (_, c) => (c === code ? Math.max(1, count) : 0));
     const margins = copulaMarginals(encoders, noisy[x], missingColumns);
     const tied = tiedMissingness(encoders, ctx.schema, margins, ctx.privacy ? null : groupCodes[x]);
     if (ctx.privacy) averageTiedMissingness(margins, tied);
@@ -99,15 +98,15 @@ function trainCopula(ctx: TrainContext): TrainedParts {
     const noiseSd = sigmaC * scores.clip * scores.clip;
     if (ctx.privacy) for (let a = 0; a < scores.dl; a++) for (let b = a; b < scores.dl; b++) scores.sum[a * scores.dl + b] += ctx.noise.gaussian(0, noiseSd);
     const corr = copulaCorrelation(scores.sum, margins, ctx.privacy ? noiseSd : null, tied);
-    return { level: g.level, weight: Math.max(0, count), margins, corr, clip: scores.clip };
+    return { cell: strataColumns.map((j) => g.fixed.find(([c]) => c === j)?.[1] ?? -1), weight: Math.max(0, count), margins, corr, clip: scores.clip };
   });
   ctx.progress(0.8, 'positive-definite projection');
   const noise = { sigma1, sigmaMissing: sigmaM * MISSING_ROW_CLIP, sigmaCorrelation: sigmaC, quantileEpsilon: qEps };
-  if (stratum < 0) return copulaParts(encoders, fits[0].margins, fits[0].corr, fits[0].clip, noise);
+  if (strataColumns.length === 0) return copulaParts(encoders, fits[0].margins, fits[0].corr, fits[0].clip, noise);
   const total = fits.reduce((s, f) => s + f.weight, 0);
   const kept = fits.filter((f) => f.weight > 0);
-  if (kept.length === 0) throw new InputError({ column: encoders[stratum].column }, 'strata with rows (the noisy counts of every level were 0 or below)', 'none');
-  return copulaMixtureParts(encoders, stratum, kept.map((f) => ({ ...f, weight: f.weight / total })), fits[0].clip, noise);
+  if (kept.length === 0) throw new InputError({ column: strataColumns.map((j) => encoders[j].column).join(',') }, 'strata with rows (the noisy counts of every stratum were 0 or below)', 'none');
+  return copulaMixtureParts(encoders, strataColumns, kept.map((f) => ({ ...f, weight: f.weight / total })), fits[0].clip, noise);
 }
 
 function solve(A: Float64Array, k: number, Bm: Float64Array, m: number): Float64Array {
@@ -170,7 +169,8 @@ interface CopulaConfig {
   sizes: number[];
   cdfOffsets: number[];
   missingLatents?: number[];
-  strata?: { column: number; levels: number[]; weights: number[] };
+  /** Format 4: the stratifying columns and each component's code of each (-1: any); format 3: one `column` and each component's `levels` code. */
+  strata?: { weights: number[]; columns?: number[]; cells?: number[][]; column?: number; levels?: number[] };
 }
 
 /** One Gaussian copula: its Cholesky factor (dl × dl), its latents' CDFs and, once needed, L Lᵀ. */
@@ -183,7 +183,7 @@ interface CopulaComponent {
 /** The components of a model: one, or one per stratum (their blobs follow each other). */
 function copulaComponents(model: HemasynthModel): CopulaComponent[] {
   const g = model.manifest.generator as unknown as CopulaConfig;
-  const count = g.strata ? g.strata.levels.length : 1;
+  const count = g.strata ? g.strata.weights.length : 1;
   const Lall = model.weights.cholesky, cdfAll = model.weights.cdf;
   const nl = Lall.length / count, nc = cdfAll.length / count;
   return Array.from({ length: count }, (_, s) => ({ L: Float64Array.from(Lall.subarray(s * nl, (s + 1) * nl)), cdf: Float64Array.from(cdfAll.subarray(s * nc, (s + 1) * nc)) }));
@@ -478,16 +478,25 @@ function validateCopula(model: HemasynthModel, file: string): void {
   const dl = cells.length;
   const offs = g.cdfOffsets as number[];
   if (!Array.isArray(offs) || offs.length !== dl + 1 || offs[0] !== 0 || offs.some((o, j) => !Number.isInteger(o) || (j > 0 && o - offs[j - 1] !== cells[j - 1]))) throw bad('generator.cdfOffsets', `${dl + 1} offsets of the latents' cell counts`, offs);
-  // Components: one, or one per level of a stratifying column (copula-strata.ts).
+  // Components: one, or one per stratum (copula-strata.ts).
   let count = 1;
-  const st = (g as { strata?: unknown }).strata as { column?: unknown; levels?: unknown; weights?: unknown; shrinkage?: unknown } | undefined;
+  const st = (g as { strata?: unknown }).strata as { columns?: unknown; cells?: unknown; column?: unknown; levels?: unknown; weights?: unknown } | undefined;
   if (st !== undefined) {
-    const j = st.column as number;
-    if (!(Number.isInteger(j) && j >= 0 && j < d && encoders[j].levels === 'categories' && !encoders[j].nullable)) throw bad('generator.strata.column', 'the index of a categorical column without missing values', st.column);
-    const levels = st.levels, weights = st.weights;
-    if (!Array.isArray(levels) || levels.length === 0 || levels.length > MAX_STRATA || new Set(levels).size !== levels.length || levels.some((c) => !Number.isInteger(c) || c < 0 || c >= encoders[j].size)) throw bad('generator.strata.levels', `1-${MAX_STRATA} distinct codes of "${encoders[j].column}"`, levels);
-    if (!Array.isArray(weights) || weights.length !== levels.length || weights.some((w) => !(typeof w === 'number' && w >= 0 && w <= 1)) || Math.abs(weights.reduce((a: number, b: number) => a + b, 0) - 1) > 1e-6) throw bad('generator.strata.weights', `${levels.length} probabilities summing to 1`, weights);
-    count = levels.length;
+    // A format-3 model names one column and each component's level of it.
+    const legacy = st.columns === undefined;
+    const columns = legacy ? [st.column] : st.columns;
+    const stratifiable = (j: unknown) => Number.isInteger(j) && (j as number) >= 0 && (j as number) < d && encoders[j as number].levels === 'categories' && !encoders[j as number].nullable;
+    if (!Array.isArray(columns) || columns.length === 0 || new Set(columns).size !== columns.length || !columns.every(stratifiable)) throw bad(legacy ? 'generator.strata.column' : 'generator.strata.columns', 'distinct indices of categorical columns without missing values', legacy ? st.column : st.columns);
+    const cells = legacy ? (Array.isArray(st.levels) ? st.levels.map((c) => [c]) : st.levels) : st.cells;
+    const field = legacy ? 'generator.strata.levels' : 'generator.strata.cells';
+    const codeOf = (j: number) => (c: unknown) => c === -1 || (Number.isInteger(c) && (c as number) >= 0 && (c as number) < encoders[j].size);
+    if (!Array.isArray(cells) || cells.length === 0 || cells.length > MAX_STRATA || new Set(cells.map((c) => JSON.stringify(c))).size !== cells.length
+      || cells.some((c) => !Array.isArray(c) || c.length !== columns.length || !c.every((code, x) => codeOf(columns[x] as number)(code)) || (legacy && c[0] === -1))) {
+      throw bad(field, `1-${MAX_STRATA} distinct strata, each a code of ${(columns as number[]).map((j) => `"${encoders[j].column}"`).join(', ')}${legacy ? '' : ' (or -1)'}`, legacy ? st.levels : st.cells);
+    }
+    const weights = st.weights;
+    if (!Array.isArray(weights) || weights.length !== cells.length || weights.some((w) => !(typeof w === 'number' && w >= 0 && w <= 1)) || Math.abs(weights.reduce((a: number, b: number) => a + b, 0) - 1) > 1e-6) throw bad('generator.strata.weights', `${cells.length} probabilities summing to 1`, weights);
+    count = cells.length;
   }
   const L = model.weights.cholesky, cdf = model.weights.cdf;
   if (!(L instanceof Float32Array) || L.length !== count * dl * dl) throw bad('weights.cholesky', `a float32 blob of ${count * dl * dl} values`, L?.length);

@@ -1,13 +1,13 @@
 /**
  * The stratified Gaussian copula (src/models/copula/copula-strata.ts): the choice of the
- * stratifying column, the mixture model file, the genotype contrasts it keeps that one copula
+ * strata (auto's split tree, named columns and their combinations), the mixture model file, the genotype contrasts it keeps that one copula
  * loses, conditioning through the strata, DP with a named column; and the tied missingness
  * latents of a panel (copulaCorrelation).
  */
 import { simulateCohort } from '../../../src/scd';
 import { modelFromBytes, modelToBytes, sampleModel, trainModel } from '../../../src/models';
 import { copulaCorrelation } from '../../../src/models/copula/copula-fit';
-import { excessDependence, resolveStratum, rowsByLevel } from '../../../src/models/copula/copula-strata';
+import { excessDependence, resolveStrata, rowsByLevel, type CopulaStratum } from '../../../src/models/copula/copula-strata';
 import { encodeTable, fitDiscretisation } from '../../../src/transform/discretiser';
 import { readLabels, readNumbers } from '../../../src/transform/column-values';
 import { SCD_CHECK_COLUMNS } from '../../../src/evaluate/clinical/scd-checks';
@@ -34,7 +34,11 @@ function meansBy(t: ReturnType<typeof sampleModel>, by: string, value: string): 
 
 describe('stratified copula', () => {
   const model = trainModel({ table: sim.patients, schema: sim.schema, model: 'copula', epsilon: Infinity, seed: 3 });
-  const strata = (model.manifest.generator as { strata: { column: number; levels: number[]; weights: number[] } }).strata;
+  type Strata = { columns: number[]; cells: number[][]; weights: number[] };
+  const strata = (model.manifest.generator as { strata: Strata }).strata;
+  const column = (name: string) => model.manifest.encoders.findIndex((e) => e.column === name);
+  /** The fixed columns of strata as names and category labels, e.g. "genotype=SS,chronic_transfusion=1". */
+  const describe = (s: CopulaStratum[], encoders: ReadonlyArray<{ column: string; categories?: string[] }>) => s.map((x) => x.fixed.map(([j, c]) => `${encoders[j].column}=${encoders[j].categories?.[c] ?? c}`).join(',')).sort();
 
   test('excess dependence: ~0 for monotone or independent tables, large for a non-monotone one', () => {
     expect(excessDependence(Float64Array.of(50, 0, 0, 50), 2, 2)).toBeLessThan(0.01);
@@ -43,17 +47,29 @@ describe('stratified copula', () => {
     expect(excessDependence(Float64Array.of(100, 0, 0, 100, 100, 0), 3, 2)).toBeGreaterThan(0.2);
   });
 
-  test('the column: auto picks genotype without DP and nothing under DP; a named column is checked', () => {
+  test('the strata: auto splits by genotype, then the SS stratum by transfusion, and nothing under DP; named columns are checked and combined', () => {
     const encoders = fitDiscretisation(sim.patients, sim.schema, { quantileEpsilonEach: null });
     const codes = encodeTable(sim.patients, encoders);
     const n = sim.patients.numRows;
-    const genotype = encoders.findIndex((e) => e.column === 'genotype');
-    expect(resolveStratum('auto', sim.schema, encoders, codes, n, false)).toBe(genotype);
-    expect(resolveStratum(undefined, sim.schema, encoders, codes, n, true)).toBe(-1);
-    expect(resolveStratum('none', sim.schema, encoders, codes, n, false)).toBe(-1);
-    expect(resolveStratum('hydroxyurea', sim.schema, encoders, codes, n, true)).toBe(encoders.findIndex((e) => e.column === 'hydroxyurea'));
+    const auto = resolveStrata('auto', sim.schema, encoders, codes, n, false);
+    // Genotype first; only SS has the MIN_SPLIT_ROWS for a second split, and its best column is chronic transfusion.
+    expect(describe(auto, encoders)).toEqual(['genotype=SS,chronic_transfusion=false', 'genotype=SS,chronic_transfusion=true', 'genotype=Sb+', 'genotype=Sb0', 'genotype=SC', 'genotype=other'].sort());
+    // The strata partition the rows, and each holds exactly the rows of its codes.
+    expect(auto.reduce((t, x) => t + (x.rows as Int32Array).length, 0)).toBe(n);
+    for (const x of auto) for (const i of x.rows as Int32Array) for (const [j, c] of x.fixed) expect(codes[j][i]).toBe(c);
+    expect(resolveStrata(undefined, sim.schema, encoders, codes, n, true)).toEqual([{ fixed: [], rows: null }]);
+    expect(resolveStrata('none', sim.schema, encoders, codes, n, false)).toEqual([{ fixed: [], rows: null }]);
+    const hu = encoders.findIndex((e) => e.column === 'hydroxyurea');
+    expect(resolveStrata('hydroxyurea', sim.schema, encoders, codes, n, true).map((x) => x.fixed)).toEqual([[[hu, 0]], [[hu, 1]]]);
+    // Two columns: every combination under DP (10), only those with rows without.
+    const both = resolveStrata('genotype, chronic_transfusion', sim.schema, encoders, codes, n, true);
+    expect(both).toHaveLength(10);
+    const occupied = resolveStrata('genotype,chronic_transfusion', sim.schema, encoders, codes, n, false);
+    expect(occupied.length).toBe(both.filter((x) => (x.rows as Int32Array).length > 0).length);
+    expect(occupied.every((x) => (x.rows as Int32Array).length > 0)).toBe(true);
     // site is a quasi-identifier, hb_g_dl numeric, alpha_thal_deletions has missing values
-    for (const bad of ['site', 'hb_g_dl', 'alpha_thal_deletions', 'nope', 3]) expect(() => resolveStratum(bad, sim.schema, encoders, codes, n, false)).toThrow(/option stratifyBy .*genotype/);
+    for (const bad of ['site', 'hb_g_dl', 'alpha_thal_deletions', 'nope', 3, 'genotype,genotype', '']) expect(() => resolveStrata(bad, sim.schema, encoders, codes, n, false)).toThrow(/option stratifyBy .*genotype/);
+    expect(() => resolveStrata('genotype,hydroxyurea,chronic_transfusion', sim.schema, encoders, codes, n, false)).toThrow(/at most 16 combinations of levels .* with 20/);
     expect(rowsByLevel(Int32Array.of(1, 0, 1, 2), 3).map((r) => Array.from(r))).toEqual([[1], [0, 2], [3]]);
   });
 
@@ -71,32 +87,45 @@ describe('stratified copula', () => {
     const schema: TableSchema = { version: 1, columns };
     const table = tableFromArrays(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, k === 'g' ? v : Float64Array.from(v as number[])])) as never) as unknown as Table;
     const encoders = fitDiscretisation(table, schema, { quantileEpsilonEach: null });
-    expect(resolveStratum('auto', schema, encoders, encodeTable(table, encoders), n, false)).toBe(0);
+    expect(resolveStrata('auto', schema, encoders, encodeTable(table, encoders), n, false).map((x) => x.fixed)).toEqual([[[0, 0]], [[0, 1]], [[0, 2]]]);
     // the same level column with x drawn independently of it
     const flat = tableFromArrays({ ...Object.fromEntries(columns.slice(1).map((c) => [c.name, Float64Array.from({ length: n }, () => rng.zigguratNormal())])), g } as never) as unknown as Table;
     const flatEncoders = fitDiscretisation(flat, schema, { quantileEpsilonEach: null });
-    expect(resolveStratum('auto', schema, flatEncoders, encodeTable(flat, flatEncoders), n, false)).toBe(-1);
+    expect(resolveStrata('auto', schema, flatEncoders, encodeTable(flat, flatEncoders), n, false)).toEqual([{ fixed: [], rows: null }]);
   });
 
-  test('the model: one copula per genotype, weights the genotype frequencies; the file round-trips and bad strata are refused by field', () => {
-    expect(model.manifest.encoders[strata.column].column).toBe('genotype');
+  test('the model: one copula per stratum, weights their frequencies; the file round-trips, a format-3 file still loads, bad strata are refused by field', () => {
+    expect(strata.columns).toEqual([column('genotype'), column('chronic_transfusion')]);
     const genotypes = readLabels(sim.patients, 'genotype');
-    const categories = (model.manifest.encoders[strata.column] as { categories: string[] }).categories;
-    strata.levels.forEach((c, s) => expect(strata.weights[s]).toBeCloseTo(genotypes.filter((g) => g === categories[c]).length / genotypes.length, 9));
+    const transfused = readNumbers(sim.patients, 'chronic_transfusion');
+    const categories = (model.manifest.encoders[strata.columns[0]] as { categories: string[] }).categories;
+    const boolCodes = (model.manifest.encoders[strata.columns[1]] as { categories: string[] }).categories;
+    strata.cells.forEach(([g, t], s) => {
+      const share = genotypes.filter((x, i) => x === categories[g] && (t === -1 || String(transfused[i] === 1) === boolCodes[t])).length / genotypes.length;
+      expect(strata.weights[s]).toBeCloseTo(share, 9);
+    });
     const loaded = modelFromBytes(modelToBytes(model), 'strata.hsm');
     expect(readNumbers(sampleModel(loaded, { rows: 300, seed: 4 }), 'hb_g_dl')).toEqual(readNumbers(sampleModel(model, { rows: 300, seed: 4 }), 'hb_g_dl'));
-    const tamper = (f: (g: { strata: { levels: number[]; weights: number[] } }) => void) => {
+    const tamper = (f: (g: { strata: Record<string, unknown> & Strata }) => void) => {
       const copy = modelFromBytes(modelToBytes(model), 'copy.hsm');
-      f(copy.manifest.generator as { strata: { levels: number[]; weights: number[] } });
+      f(copy.manifest.generator as { strata: Record<string, unknown> & Strata });
       return () => modelFromBytes(modelToBytes(copy), 'bad.hsm');
     };
     // A version-2 file (one copula, no strata) still loads and samples the same.
     const single = trainModel({ table: sim.patients, schema: sim.schema, model: 'copula', epsilon: Infinity, seed: 3, options: { stratifyBy: 'none' } });
     const v2 = modelFromBytes(modelToBytes({ ...single, manifest: { ...single.manifest, formatVersion: 2 } }), 'v2.hsm');
     expect(readNumbers(sampleModel(v2, { rows: 100, seed: 4 }), 'hb_g_dl')).toEqual(readNumbers(sampleModel(single, { rows: 100, seed: 4 }), 'hb_g_dl'));
+    // A version-3 file (one stratifying column as `column` and `levels`) loads and samples the same.
+    const byGenotype = trainModel({ table: sim.patients, schema: sim.schema, model: 'copula', epsilon: Infinity, seed: 3, options: { stratifyBy: 'genotype' } });
+    const g4 = byGenotype.manifest.generator as unknown as { strata: Strata };
+    const { columns, cells, ...rest } = g4.strata;
+    const v3 = modelFromBytes(modelToBytes({ ...byGenotype, manifest: { ...byGenotype.manifest, formatVersion: 3, generator: { ...byGenotype.manifest.generator, strata: { ...rest, column: columns[0], levels: cells.map((c) => c[0]) } } } }), 'v3.hsm');
+    expect(readNumbers(sampleModel(v3, { rows: 100, seed: 4 }), 'hb_g_dl')).toEqual(readNumbers(sampleModel(byGenotype, { rows: 100, seed: 4 }), 'hb_g_dl'));
     expect(tamper((g) => { g.strata.weights = g.strata.weights.map((w) => w * 2); })).toThrow(/generator\.strata\.weights/);
-    expect(tamper((g) => { g.strata.levels[0] = 99; })).toThrow(/generator\.strata\.levels/);
-    expect(tamper((g) => { g.strata.levels.pop(); g.strata.weights.pop(); g.strata.weights[0] += 1 - g.strata.weights.reduce((a, b) => a + b, 0); })).toThrow(/weights\.cholesky/);
+    expect(tamper((g) => { g.strata.cells[0] = [99, -1]; })).toThrow(/generator\.strata\.cells/);
+    expect(tamper((g) => { g.strata.cells[1] = [...g.strata.cells[0]]; })).toThrow(/generator\.strata\.cells/);
+    expect(tamper((g) => { g.strata.columns = [column('hb_g_dl'), column('chronic_transfusion')]; })).toThrow(/generator\.strata\.columns/);
+    expect(tamper((g) => { g.strata.cells.pop(); g.strata.weights.pop(); g.strata.weights[0] += 1 - g.strata.weights.reduce((a, b) => a + b, 0); })).toThrow(/weights\.cholesky/);
   });
 
   test('genotype contrasts kept: Hb of SC above SS as in the data, which one copula over the cohort loses', () => {
@@ -135,6 +164,18 @@ describe('stratified copula', () => {
     expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
     expect((plain.manifest.generator as { strata?: unknown }).strata).toBeUndefined();
     expect(sampleModel(named, { rows: 200, seed: 1 }).numRows).toBe(200);
+    // Two named columns: a stratum per combination with a positive noisy count, for the same plan.
+    const two = trainModel({ table: sim.patients, schema, model: 'copula', epsilon: 3, delta: 1e-6, seed: 2, options: { stratifyBy: 'genotype,chronic_transfusion' } });
+    expect(two.manifest.privacy.ledger!.entries.map((e) => e.parameters)).toEqual(plain.manifest.privacy.ledger!.entries.map((e) => e.parameters));
+    const s2 = (two.manifest.generator as { strata: { columns: number[]; cells: number[][]; weights: number[] } }).strata;
+    expect(s2.columns.map((j) => two.manifest.encoders[j].column)).toEqual(['genotype', 'chronic_transfusion']);
+    expect(s2.cells.length).toBeGreaterThanOrEqual(6);
+    expect(s2.cells.length).toBeLessThanOrEqual(10);
+    expect(s2.cells.every((c) => c.every((code) => code >= 0))).toBe(true);
+    const synthetic = sampleModel(two, { rows: 2000, seed: 1 });
+    const t = readNumbers(synthetic, 'chronic_transfusion'), realT = readNumbers(sim.patients, 'chronic_transfusion');
+    const share = (v: Float64Array) => v.reduce((a, b) => a + b, 0) / v.length;
+    expect(Math.abs(share(t) - share(realT))).toBeLessThan(0.04);
   });
 });
 
@@ -147,7 +188,7 @@ test('CLI: train --options names the stratifying column; bad JSON and unknown op
     const r = await runCli(['train', '--data', data, '--model', 'copula', '--epsilon', 'inf', '--out', out, '--options', '{"stratifyBy": "hydroxyurea"}', '--json']);
     expect(r.code).toBe(0);
     const m = loadModel(out);
-    expect(m.manifest.encoders[(m.manifest.generator as { strata: { column: number } }).strata.column].column).toBe('hydroxyurea');
+    expect((m.manifest.generator as { strata: { columns: number[] } }).strata.columns.map((j) => m.manifest.encoders[j].column)).toEqual(['hydroxyurea']);
     const bad = await runCli(['train', '--data', data, '--model', 'copula', '--epsilon', 'inf', '--out', out, '--options', '{stratifyBy: genotype}']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/JSON object for --options/);
