@@ -15,6 +15,8 @@
  *     count, summed securely with distributed noise (tasks/federated-missingness.ts). It is a
  *     round of its own, not part of `counts`, because a round carries one σ and these releases
  *     have their own share of ε (`missingnessShare`, 25% by default, as in the central model).
+ *     With 12 missingness groups or more a `missing-pilot` round comes first and the groups' sums
+ *     are replaced by the sites' clipped, oriented vectors, as centrally (federated-missingness.ts).
  *  4. R learning rounds, one critic DP-SGD step each: every site Poisson-samples its rows at rate
  *     q, conditions each on a uniformly chosen discrete column and its own code (so nothing but the
  *     record enters its sample), generates a row for that condition with the round's generator,
@@ -64,7 +66,7 @@ import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 /** Defaults of the federated CTGAN (the networks' are the central CTGAN's). */
 export const FEDERATED_CTGAN_DEFAULTS = { rounds: 300, sampleRate: 0.25, maxGradNorm: 1, maxSiteRows: 1_000_000 } as const;
 
-type Stage = 'histograms' | 'counts' | 'missingness' | 'learn';
+type Stage = 'histograms' | 'counts' | 'missing-pilot' | 'missingness' | 'learn';
 
 interface CtganPlan extends SitePlan<Stage> {
   histograms?: HistogramSpec[];
@@ -82,6 +84,8 @@ interface CtganState {
   ledger: unknown;
   encoders: DiscreteColumnEncoder[] | null;
   counts: number[][] | null;
+  /** The `missing-pilot` round's noisy sum (null before it, or without one). */
+  pilot: number[] | null;
   /** The `missingness` round's noisy sum (null before it, or without one). */
   missingness: number[] | null;
   generator: number[] | null;
@@ -132,7 +136,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     this.missingness = new FederatedMissingness(this.schema, this.discretisation.modelled, bool('calibrate', true));
     this.learnRounds = o.rounds;
     this.stages = [
-      ...(h ? ['histograms' as const] : []), 'counts', ...(this.missingness.active ? ['missingness' as const] : []),
+      ...(h ? ['histograms' as const] : []), 'counts', ...(this.missingness.pilot ? ['missing-pilot' as const] : []), ...(this.missingness.active ? ['missingness' as const] : []),
       ...Array.from({ length: o.rounds }, () => 'learn' as const),
     ];
     this.rounds = this.stages.length;
@@ -153,7 +157,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     this.countSigma = dp.countSigma as number;
     this.missingnessSigma = dp.missingnessSigma ?? 0;
     this.noiseMultiplier = dp.noiseMultiplier;
-    this.state = { federation, ledger: null, encoders: h ? null : this.discretisation.encoders(), counts: null, missingness: null, generator: null, learner: null, contributors: [] };
+    this.state = { federation, ledger: null, encoders: h ? null : this.discretisation.encoders(), counts: null, pilot: null, missingness: null, generator: null, learner: null, contributors: [] };
   }
 
   /** The networks once the encoders and counts are known. */
@@ -174,6 +178,11 @@ export class CtganCoordinatorTask implements CoordinatorTask {
       model: 'ctgan', rounds: this.learnRounds, initialParameters: this.critic.getParameters(), maxSiteRows: this.maxSiteRows, threshold: this.o.threshold,
       distributedNoise: this.o.distributedDp, optimizer, dp: { noiseMultiplier: this.noiseMultiplier, maxGradNorm: this.maxGradNorm, sampleRate: this.sampleRate },
     });
+  }
+
+  /** The groups' rarer states from the pilot round (null without one, or before it). */
+  private orientation(): boolean[] | null {
+    return this.state.pilot ? this.missingness.orientation(this.state.pilot) : null;
   }
 
   /** A round's per-site share of the total σ: all of it without distributed DP. */
@@ -201,8 +210,14 @@ export class CtganCoordinatorTask implements CoordinatorTask {
       const plan: CtganPlan = { ...base, encoders, mechanism: { kind: 'gaussian', noiseMultiplier: this.countSigma, count: encoders.length }, note: `federated ctgan ${this.state.federation}: code counts (${encoders.length} columns)` };
       return { plan, vectorLength: encoders.reduce((s, e) => s + e.size, 0), format: { scale, clip: this.maxSiteRows }, noiseSigmaPerSite: perSite * scale };
     }
+    const rounds = { model: 'ctgan', federation: this.state.federation, sigma: this.missingnessSigma, perSiteSigma: this.perSiteSigma(this.missingnessSigma), maxSiteRows: this.maxSiteRows };
+    if (stage === 'missing-pilot') {
+      const { fields, ...round } = this.missingness.openPilot(encoders, rounds);
+      const plan: CtganPlan = { ...base, stage, ...fields };
+      return { plan, ...round };
+    }
     if (stage === 'missingness') {
-      const { fields, ...round } = this.missingness.openRound(encoders, { model: 'ctgan', federation: this.state.federation, sigma: this.missingnessSigma, perSiteSigma: this.perSiteSigma(this.missingnessSigma), maxSiteRows: this.maxSiteRows });
+      const { fields, ...round } = this.missingness.openRound(encoders, rounds, this.orientation());
       const plan: CtganPlan = { ...base, ...fields };
       return { plan, ...round };
     }
@@ -231,9 +246,13 @@ export class CtganCoordinatorTask implements CoordinatorTask {
       this.build(encoders, counts, null);
       return { stage, columns: encoders.length, contributors: info.contributors.length };
     }
+    if (stage === 'missing-pilot') {
+      this.state.pilot = Array.from(sum);
+      return { stage, groups: this.state.pilot.length - 1, contributors: info.contributors.length };
+    }
     if (stage === 'missingness') {
       this.state.missingness = Array.from(sum);
-      this.marginals = this.missingness.marginals(encoders, sum, this.missingnessSigma);
+      this.marginals = this.missingness.marginals(encoders, sum, this.missingnessSigma, this.orientation());
       return { stage, groups: this.marginals.groups.length, conditionColumns: this.marginals.full.size, contributors: info.contributors.length };
     }
     const r = this.learner!.absorbRound(round - this.firstLearnRound(), sum, info) as { noisyRows: number };
@@ -252,8 +271,8 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     const s = raw as CtganState;
     if (!s || typeof s.federation !== 'string' || !Array.isArray(s.contributors)) throw new HemasynthError('federated ctgan: the checkpoint does not hold a ctgan task state');
     this.ledger = PrivacyLedger.fromJSON(s.ledger);
-    this.state = { ...s, missingness: s.missingness ?? null, ledger: null };
-    this.marginals = s.encoders && s.missingness ? this.missingness.marginals(s.encoders, s.missingness, this.missingnessSigma) : null;
+    this.state = { ...s, pilot: s.pilot ?? null, missingness: s.missingness ?? null, ledger: null };
+    this.marginals = s.encoders && s.missingness ? this.missingness.marginals(s.encoders, s.missingness, this.missingnessSigma, this.orientation()) : null;
     if (s.encoders && s.counts) {
       this.build(s.encoders, s.counts, s.generator);
       if (s.learner) this.learner!.restore(s.learner);
@@ -315,14 +334,14 @@ export class CtganSiteTask implements SiteTask {
 
   localVector(raw: unknown, ctx: SiteRoundContext): Float64Array {
     const plan = raw as CtganPlan;
-    if (!plan || !['histograms', 'counts', 'missingness', 'learn'].includes(plan.stage) || !plan.mechanism || typeof plan.federation !== 'string') throw new HemasynthError('federated ctgan: malformed round plan from the coordinator');
+    if (!plan || !['histograms', 'counts', 'missing-pilot', 'missingness', 'learn'].includes(plan.stage) || !plan.mechanism || typeof plan.federation !== 'string') throw new HemasynthError('federated ctgan: malformed round plan from the coordinator');
     if (plan.stage !== 'learn') {
       // Charged before the rows are read.
       this.ledger.chargeRound(plan, ctx.round);
       if (plan.stage === 'histograms') return siteHistograms(this.data(), plan.histograms ?? []);
       const encoders = plan.encoders ?? [];
       const { codes } = this.rows(encoders);
-      if (plan.stage === 'missingness') return siteMissingnessVector(plan.missingness, encoders, codes, this.data().numRows, 'federated ctgan');
+      if (plan.stage === 'missing-pilot' || plan.stage === 'missingness') return siteMissingnessVector(plan.missingness, encoders, codes, this.data().numRows, 'federated ctgan');
       const out = new Float64Array(encoders.reduce((s, e) => s + e.size, 0));
       let at = 0;
       encoders.forEach((e, j) => { for (const k of codes[j]) out[at + k]++; at += e.size; });

@@ -11,7 +11,8 @@
  *     sum per missingness group, a code histogram per constraint-condition or count column and the row
  *     count, summed securely with distributed noise (tasks/federated-missingness.ts explains why
  *     this is a round of its own rather than part of `histograms`: its own σ, and the condition
- *     columns need the encoders). The initial decoder starts at those marginals and, after the
+ *     columns need the encoders). With 12 missingness groups or more a `missing-pilot` round comes
+ *     first and the groups' sums are replaced by the sites' clipped, oriented vectors, as centrally. The initial decoder starts at those marginals and, after the
  *     last round, the coordinator calibrates the decoder's output biases to them
  *     (neural/output-calibration.ts, post-processing), as the central TVAE does.
  *  3. R learning rounds with one of two protocols (option `protocol`):
@@ -87,7 +88,7 @@ interface TvaeTraining {
   protocol: TvaeProtocol;
 }
 
-type Stage = 'histograms' | 'missingness' | 'learn';
+type Stage = 'histograms' | 'missing-pilot' | 'missingness' | 'learn';
 
 /** What the sites receive in a round's plan. */
 interface TvaePlan extends SitePlan<Stage> {
@@ -104,6 +105,8 @@ interface TvaeState {
   federation: string;
   ledger: unknown;
   encoders: DiscreteColumnEncoder[] | null;
+  /** The `missing-pilot` round's noisy sum (null before it, or without one). */
+  pilot: number[] | null;
   /** The `missingness` round's noisy sum (null before it, or without one). */
   missingness: number[] | null;
   learner: unknown;
@@ -171,7 +174,7 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     this.missingness = new FederatedMissingness(this.schema, this.discretisation.modelled, bool('calibrate', true));
     this.fedavgRounds = o.rounds;
     this.stages = [
-      ...(this.discretisation.histograms.length > 0 ? ['histograms' as const] : []), ...(this.missingness.active ? ['missingness' as const] : []),
+      ...(this.discretisation.histograms.length > 0 ? ['histograms' as const] : []), ...(this.missingness.pilot ? ['missing-pilot' as const] : []), ...(this.missingness.active ? ['missingness' as const] : []),
       ...Array.from({ length: o.rounds }, () => 'learn' as const),
     ];
     this.rounds = this.stages.length;
@@ -208,9 +211,9 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
       learningRate: real('learningRate', 1e-3, 0, 1), weightDecay: TVAE_DEFAULTS.weightDecay, maxGradNorm: real('maxGradNorm', FEDERATED_TVAE_DEFAULTS.maxGradNorm, 0, 1e6),
       noiseMultiplier: dp.noiseMultiplier, sampleRate, localSteps, protocol,
     };
-    this.state = { federation, ledger: null, encoders: null, missingness: null, learner: null, contributors: [] };
+    this.state = { federation, ledger: null, encoders: null, pilot: null, missingness: null, learner: null, contributors: [] };
     if (this.stages[0] === 'learn') this.startAveraging(this.discretisation.encoders());
-    else if (this.stages[0] === 'missingness') this.state.encoders = this.discretisation.encoders();
+    else this.state.encoders = this.discretisation.encoders();
   }
 
   /** Fixes the encoders and the initial VAE (its output biases at the released marginals, as the central TVAE starts). */
@@ -229,6 +232,11 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
         optimizer: { kind: 'adam', learningRate: t.learningRate, weightDecay: t.weightDecay },
         dp: { noiseMultiplier: t.noiseMultiplier, maxGradNorm: t.maxGradNorm, sampleRate: t.sampleRate },
       });
+  }
+
+  /** The groups' rarer states from the pilot round (null without one, or before it). */
+  private orientation(): boolean[] | null {
+    return this.state.pilot ? this.missingness.orientation(this.state.pilot) : null;
   }
 
   /** A round's per-site share of the total σ: all of it without distributed DP. */
@@ -253,8 +261,14 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     }
     const encoders = this.state.encoders;
     if (!encoders) throw new HemasynthError('federated tvae: the encoders are not fitted before the missingness and learning rounds');
+    const rounds = { model: 'tvae', federation: this.state.federation, sigma: this.missingnessSigma, perSiteSigma: this.perSiteSigma(this.missingnessSigma), maxSiteRows: this.maxSiteRows };
+    if (stage === 'missing-pilot') {
+      const { fields, ...round } = this.missingness.openPilot(encoders, rounds);
+      const plan: TvaePlan = { ...base, stage, ...fields };
+      return { plan, ...round };
+    }
     if (stage === 'missingness') {
-      const { fields, ...round } = this.missingness.openRound(encoders, { model: 'tvae', federation: this.state.federation, sigma: this.missingnessSigma, perSiteSigma: this.perSiteSigma(this.missingnessSigma), maxSiteRows: this.maxSiteRows });
+      const { fields, ...round } = this.missingness.openRound(encoders, rounds, this.orientation());
       const plan: TvaePlan = { ...base, stage: 'missingness', ...fields };
       return { plan, ...round };
     }
@@ -283,9 +297,13 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
       else this.startAveraging(encoders);
       return { stage, columns: this.discretisation.histograms.length, contributors: info.contributors.length };
     }
+    if (stage === 'missing-pilot') {
+      this.state.pilot = Array.from(sum);
+      return { stage, groups: this.state.pilot.length - 1, contributors: info.contributors.length };
+    }
     if (stage === 'missingness') {
       this.state.missingness = Array.from(sum);
-      this.marginals = this.missingness.marginals(this.state.encoders!, sum, this.missingnessSigma);
+      this.marginals = this.missingness.marginals(this.state.encoders!, sum, this.missingnessSigma, this.orientation());
       this.startAveraging(this.state.encoders!);
       return { stage, groups: this.marginals.groups.length, conditionColumns: this.marginals.full.size, contributors: info.contributors.length };
     }
@@ -300,9 +318,9 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     const s = raw as TvaeState;
     if (!s || typeof s.federation !== 'string' || !Array.isArray(s.contributors)) throw new HemasynthError('federated tvae: the checkpoint does not hold a tvae task state');
     this.ledger = PrivacyLedger.fromJSON(s.ledger);
-    this.state = { ...s, missingness: s.missingness ?? null, ledger: null };
+    this.state = { ...s, pilot: s.pilot ?? null, missingness: s.missingness ?? null, ledger: null };
     this.learner = null;
-    this.marginals = s.encoders && s.missingness ? this.missingness.marginals(s.encoders, s.missingness, this.missingnessSigma) : null;
+    this.marginals = s.encoders && s.missingness ? this.missingness.marginals(s.encoders, s.missingness, this.missingnessSigma, this.orientation()) : null;
     if (s.encoders && (!this.missingness.active || this.marginals)) {
       this.startAveraging(s.encoders);
       if (s.learner) this.learner!.restore(s.learner);
@@ -353,12 +371,12 @@ export class TvaeSiteTask implements SiteTask {
 
   async localVector(raw: unknown, ctx: SiteRoundContext): Promise<Float64Array> {
     const plan = raw as TvaePlan;
-    if (!plan || !['histograms', 'missingness', 'learn'].includes(plan.stage) || !plan.mechanism || typeof plan.federation !== 'string') throw new HemasynthError('federated tvae: malformed round plan from the coordinator');
+    if (!plan || !['histograms', 'missing-pilot', 'missingness', 'learn'].includes(plan.stage) || !plan.mechanism || typeof plan.federation !== 'string') throw new HemasynthError('federated tvae: malformed round plan from the coordinator');
     if (plan.stage === 'histograms') {
       this.ledger.chargeRound(plan, ctx.round);
       return siteHistograms(this.data(), plan.histograms ?? []);
     }
-    if (plan.stage === 'missingness') {
+    if (plan.stage === 'missing-pilot' || plan.stage === 'missingness') {
       if (!plan.encoders) throw new HemasynthError('federated tvae: a missingness plan without encoders');
       // Charged before the rows are read.
       this.ledger.chargeRound(plan, ctx.round);

@@ -12,8 +12,8 @@
  * rows, plenty to tell a rate from one half except near it, where a wrong orientation only costs
  * clipping). 1 + 9 units against G: used when G ≥ 12.
  *
- * Federated trainings keep the per-group releases (federated-missingness.ts sums them across
- * sites; the pilot would be one more secure-aggregation round).
+ * Federated trainings make the same releases with secure sums: the pilot is a round of its own,
+ * then each site sends the clipped sums of its rows (federated/tasks/federated-missingness.ts).
  */
 import type { TableSchema } from '../../data/schema';
 import type { CryptoRandom } from '../../dp/noise';

@@ -21,7 +21,7 @@ import { FederatedDiscretisation } from '../../../src/federated/tasks/federated-
 import { FederatedMissingness, siteMissingnessVector } from '../../../src/federated/tasks/federated-missingness';
 import { groupMissingSums } from '../../../src/models/neural/missingness-groups';
 import { encodeRows, rowLayout } from '../../../src/models/neural/row-layout';
-import { binOf } from '../../../src/transform/discretiser';
+import { binOf, isModelledColumn } from '../../../src/transform/discretiser';
 import { readNumbers } from '../../../src/transform/column-values';
 import { missingRate, temporaryDir } from '../../support/federated-cohort';
 import { SecureDpSgdCoordinatorTask, encodedSensitivity, COUNT_WEIGHT } from '../../../src/federated/tasks/secure-dp-sgd';
@@ -51,7 +51,8 @@ test('tvae: the histogram and missingness rounds, then learning rounds whose pla
   const vocCodes = mPlan.encoders[3].size;
   expect(m.vectorLength).toBe(2 + vocCodes);
   expect(mPlan.mechanism.count).toBe(3);
-  expect(m.noiseSigmaPerSite! / m.format.scale).toBeCloseTo(mPlan.mechanism.noiseMultiplier / Math.sqrt(2), 9);
+  // σ/√t per site, on the encoded sensitivity: each fractional group sum is rounded once (scale + 1).
+  expect(m.noiseSigmaPerSite! / (m.format.scale + 1)).toBeCloseTo(mPlan.mechanism.noiseMultiplier / Math.sqrt(2), 9);
   // The coordinator's ledger charged all of it: histograms, missingness, DP-SGD, within ε.
   const ledger = (task.checkpoint() as { ledger: unknown }).ledger;
   expect(PrivacyLedger.fromJSON(ledger).entries.map((e) => e.mechanism)).toEqual(['gaussian', 'gaussian', 'subsampled-gaussian']);
@@ -114,6 +115,82 @@ test('missingness round: a site charges its ledger, then sends its exact group s
   await site.localVector(plan, { round: 1, attempt: 1, site: 'a', contributors: 3 });
   expect(PrivacyLedger.open(ledgerFile).entries.length).toBe(1);
   await expect(site.localVector({ ...plan, missingness: { groups: [[0]], condition: [] } }, { round: 1, attempt: 2, site: 'a', contributors: 3 })).rejects.toThrow(/malformed missingness plan/);
+});
+
+test('missingness with 12 groups or more: a pilot round orients them, then each site sends its clipped rare-state sums (the central release)', async () => {
+  // One nullable column per schema source: one missingness group each.
+  const sources = new Set<string>();
+  const nullable = sim.schema.columns.filter((c) => c.nullable !== false && isModelledColumn(c) && !sources.has(String(c.source)) && sources.add(String(c.source)));
+  const s3: TableSchema = { version: 1, columns: [byName.get('sex')!, ...nullable] };
+  const G = nullable.length;
+  expect(G).toBeGreaterThanOrEqual(12);
+  const dir = tmp();
+  const dataFile = path.join(dir, 'groups.arrow'), ledgerFile = path.join(dir, 'groups.ledger.json');
+  const rows = sim.patients.select(s3.columns.map((c) => c.name));
+  writeArrowFile(dataFile, rows);
+  const task = new TvaeCoordinatorTask({ ...base, schemaHint: s3, rounds: 1, options: small });
+  let r = 0;
+  if ((task.planRound(0).plan as { stage: string }).stage === 'histograms') task.absorbRound(r++, new Float64Array(task.planRound(0).vectorLength).fill(3), { round: 0, contributors: ['a', 'b'], dropped: [] });
+  const site = new TvaeSiteTask({ site: 'a', dataFile, ledgerFile });
+  // The pilot: the groups' sums and the row count, one unit at sensitivity √(G + 1).
+  const pilot = task.planRound(r);
+  const pPlan = pilot.plan as { stage: string; encoders: never[]; missingness: { groups: number[][]; condition: number[] }; mechanism: { noiseMultiplier: number; count: number } };
+  expect(pPlan.stage).toBe('missing-pilot');
+  expect(pPlan.missingness.condition).toEqual([]);
+  expect(pPlan.missingness.groups).toHaveLength(G);
+  expect(pPlan.mechanism.count).toBe(1);
+  expect(pilot.vectorLength).toBe(G + 1);
+  expect(pilot.noiseSigmaPerSite! / (Math.sqrt(G + 1) * (pilot.format.scale + 1))).toBeCloseTo(pPlan.mechanism.noiseMultiplier / Math.sqrt(2), 9);
+  const encoders = pPlan.encoders;
+  const codes = encodeRows(rows, encoders, rowLayout(encoders)).codes;
+  const groups = pPlan.missingness.groups.map((columns, k) => ({ key: String(k), columns }));
+  const exact = groupMissingSums(groups, codes, encoders);
+  const pv = await site.localVector(pilot.plan, { round: r, attempt: 0, site: 'a', contributors: 2 });
+  expect(Array.from(pv)).toEqual([...Array.from(exact), rows.numRows]);
+  task.absorbRound(r++, pv, { round: r - 1, contributors: ['a', 'b'], dropped: [] });
+  // The main round: each group oriented to its rarer state; 9 units for the vector, then the condition columns and the row count.
+  const main = task.planRound(r);
+  const mPlan = main.plan as { stage: string; missingness: { groups: number[][]; condition: number[]; rareIsPresent: boolean[] }; mechanism: { noiseMultiplier: number; count: number } };
+  expect(mPlan.stage).toBe('missingness');
+  const rates = Array.from(exact, (x) => x / rows.numRows);
+  expect(mPlan.missingness.rareIsPresent).toEqual(rates.map((x) => x > 0.5));
+  expect(mPlan.missingness.rareIsPresent.some((x) => x)).toBe(true);
+  expect(mPlan.mechanism.count).toBe(9 + mPlan.missingness.condition.length + 1);
+  expect(main.noiseSigmaPerSite! / (main.format.scale + Math.sqrt(G) / 3)).toBeCloseTo(mPlan.mechanism.noiseMultiplier / Math.sqrt(2), 9);
+  expect(main.format.scale).toBeGreaterThanOrEqual(1024);
+  const mv = await site.localVector(main.plan, { round: r, attempt: 0, site: 'a', contributors: 2 });
+  // Independently: per row, each group's share of its columns in the rarer state, the row's vector scaled to L2 norm ≤ 3.
+  const clipped = new Float64Array(G);
+  for (let i = 0; i < rows.numRows; i++) {
+    const v = groups.map((g, k) => g.columns.filter((j) => (codes[j][i] === encoders[j as number]['size' as never] - 1) !== mPlan.missingness.rareIsPresent[k]).length / g.columns.length);
+    const norm = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+    v.forEach((x, k) => { clipped[k] += norm > 3 ? (3 * x) / norm : x; });
+  }
+  Array.from(clipped).forEach((x, k) => expect(mv[k]).toBeCloseTo(x, 9));
+  expect(mv[mv.length - 1]).toBe(rows.numRows);
+  // The released rates (σ = 0): the rare sums turned back into missing counts, within the clipping of the exact rates.
+  const missingness = new FederatedMissingness(s3, s3.columns.map((c) => c.name), true);
+  const released = missingness.marginals(encoders, mv, 0, mPlan.missingness.rareIsPresent);
+  released.rates.forEach((x, k) => {
+    expect(x).toBeCloseTo((mPlan.missingness.rareIsPresent[k] ? rows.numRows - mv[k] : mv[k]) / rows.numRows, 12);
+    expect(Math.abs(x - rates[k])).toBeLessThan(0.02);
+  });
+  expect(() => missingness.marginals(encoders, mv, 0, null)).toThrow(/not oriented by the pilot/);
+  task.absorbRound(r++, mv, { round: r - 1, contributors: ['a', 'b'], dropped: [] });
+  // The site charged both rounds; a restored coordinator rebuilds the same plan from the checkpoint.
+  expect(PrivacyLedger.open(ledgerFile).entries.map((e) => (e.parameters as { count: number }).count)).toEqual([1, mPlan.mechanism.count]);
+  const again = new TvaeCoordinatorTask({ ...base, schemaHint: s3, rounds: 1, options: small });
+  again.restore(JSON.parse(JSON.stringify(task.checkpoint())));
+  expect((again.planRound(r).plan as { learner: { parameters: string } }).learner.parameters).toBe((task.planRound(r).plan as { learner: { parameters: string } }).learner.parameters);
+  // The federated CTGAN has the same two rounds after its code counts.
+  const ctgan = new CtganCoordinatorTask({ ...base, schemaHint: s3, rounds: 1, options: { seed: 2, embeddingDim: 8 } });
+  const stages: string[] = [];
+  for (let k = 0; k < ctgan.rounds - 1; k++) {
+    const p = ctgan.planRound(k);
+    stages.push((p.plan as { stage: string }).stage);
+    ctgan.absorbRound(k, stages[k] === 'missing-pilot' ? pv : stages[k] === 'missingness' ? mv : new Float64Array(p.vectorLength).fill(10), { round: k, contributors: ['a', 'b'], dropped: [] });
+  }
+  expect(stages.slice(-3)).toEqual(['counts', 'missing-pilot', 'missingness']);
 });
 
 test('missingness sums are additive over sites: two sites\' vectors give the pooled group rates and condition-column histograms', () => {
