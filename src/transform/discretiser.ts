@@ -8,11 +8,11 @@
  * Where edges come from, so that nothing reads real data outside the privacy ledger:
  * * integer columns with schema bounds and at most {@link MAX_INTEGER_LEVELS} values: one code per
  *   value, from the schema alone;
- * * other numeric columns: quantile edges, bought with budget (exponential-mechanism quantiles,
- *   Smith 2011, through `exponentialMechanismQuantile` of src/dp after the caller charged the
- *   ledger) or exact quantiles when training is explicitly non-private (`epsilon = inf`), where
- *   an integer column with at most {@link MAX_INTEGER_LEVELS} distinct values gets one code per
- *   observed value;
+ * * other numeric columns: quantile edges, bought with budget (read off a fine histogram per
+ *   column released with Gaussian noise after the caller charged the ledger,
+ *   histogram-quantiles.ts explains why not exponential-mechanism quantiles) or exact quantiles
+ *   when training is explicitly non-private (`epsilon = inf`), where an integer column with at
+ *   most {@link MAX_INTEGER_LEVELS} distinct values gets one code per observed value;
  *   schema bounds, when declared, are the outer edges;
  * * categories from the schema, or (non-private runs only) from the data.
  *
@@ -21,8 +21,8 @@
  */
 import type { ColumnKind, ColumnSchema, TableSchema } from '../data/schema';
 import { InputError, UsageError } from '../errors';
-import { exponentialMechanismQuantile } from '../dp/preprocessing/quantiles';
 import type { CryptoRandom } from '../dp/noise';
+import { DEFAULT_HISTOGRAM_BINS, edgesFromHistogram, histogramCounts, histogramSpec } from './histogram-quantiles';
 import type { Table } from 'apache-arrow';
 import { readCategoryCodes, readLabels, readNumbers } from './column-values';
 
@@ -30,8 +30,7 @@ import { readCategoryCodes, readLabels, readNumbers } from './column-values';
 export const MAX_INTEGER_LEVELS = 32;
 /** Default number of equal-frequency bins of a numeric column (plus two narrow tail bins). */
 export const DEFAULT_NUMERIC_BINS = 12;
-/** Coarse public range, in asinh space, used for DP quantiles of a column without declared bounds. */
-export const UNBOUNDED_ASINH_RANGE: [number, number] = [-Math.asinh(1e12), Math.asinh(1e12)];
+export { UNBOUNDED_ASINH_RANGE } from './histogram-quantiles';
 
 /** The Arrow type a decoded column is written as (the kinds of src/data/arrow-types.ts). */
 export type DecodedArrowType = 'float64' | 'int32' | 'int64' | 'bool' | 'dictionary' | 'date-day' | 'timestamp-ms';
@@ -60,10 +59,16 @@ export interface DiscreteColumnEncoder {
 
 /** How numeric edges are obtained when they cost budget. */
 export interface DiscretisationPrivacy {
-  /** null: explicitly non-private (exact quantiles, data categories allowed). */
-  quantileEpsilonEach: number | null;
-  /** Noise source for the exponential mechanism (required when quantileEpsilonEach is set). */
+  /**
+   * σ of the Gaussian noise on each quantile column's fine histogram (one release of sensitivity
+   * 1 per column, charged by the caller); null: explicitly non-private (exact quantiles, data
+   * categories allowed).
+   */
+  histogramSigma: number | null;
+  /** Noise source (required when histogramSigma is set). */
   rng?: CryptoRandom;
+  /** Cells of the fine histograms (default DEFAULT_HISTOGRAM_BINS). */
+  histogramBins?: number;
 }
 
 /** Options of {@link planDiscretisation} and {@link fitDiscretisation}. */
@@ -72,8 +77,8 @@ export interface DiscretisationOptions {
   /**
    * `equal-width`: numeric columns with both schema bounds get `bins` equal-width bins between
    * them (public, no budget) instead of quantile edges. A DP training uses it when the budget
-   * per quantile is too small for the exponential mechanism to say anything (its edges would be
-   * close to uniform draws over the bounds). Default `quantiles`. Count columns
+   * is too small for the noisy histograms to place the quantiles better than the bounds do.
+   * Default `quantiles`. Count columns
    * ({@link isCountColumn}) get geometric public edges ({@link countEdges}) in either mode unless
    * training is non-private.
    */
@@ -132,7 +137,11 @@ export function isModelledColumn(c: ColumnSchema): boolean {
   return c.role !== 'direct-identifier' && c.kind !== 'identifier' && c.kind !== 'text';
 }
 
-function boundNumber(c: ColumnSchema, v: number | string | undefined): number | undefined {
+/**
+ * A schema bound as a number (datetimes as days, or ms for date-times), undefined when absent.
+ * @example boundNumber(column, column.min) // 3
+ */
+export function boundNumber(c: ColumnSchema, v: number | string | undefined): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
   if (c.kind === 'datetime') {
@@ -170,26 +179,32 @@ export function quantileLevels(bins: number, tails = true): number[] {
 export interface ColumnPlan {
   column: ColumnSchema;
   needs: 'none' | 'quantiles' | 'categories';
-  /** Number of quantiles when needs === 'quantiles'. */
-  quantiles: number;
 }
 
 /**
- * What discretising these columns costs: the columns whose edges need DP quantiles (and how
- * many), and those whose categories are not in the schema.
+ * What discretising these columns costs: the columns whose edges need DP quantiles (one noisy
+ * fine histogram each, {@link quantileColumnCount}), and those whose categories are not in the schema.
  * @example planDiscretisation(schema).filter((p) => p.needs === 'quantiles').length
  */
 export function planDiscretisation(schema: TableSchema, opts: DiscretisationOptions = {}): ColumnPlan[] {
   const bins = opts.bins ?? DEFAULT_NUMERIC_BINS;
   return schema.columns.filter(isModelledColumn).map((c) => {
-    if (c.kind === 'boolean') return { column: c, needs: 'none' as const, quantiles: 0 };
-    if (c.kind === 'categorical' || c.kind === 'ordinal') return { column: c, needs: c.categories && c.categories.length > 0 ? 'none' as const : 'categories' as const, quantiles: 0 };
+    if (c.kind === 'boolean') return { column: c, needs: 'none' as const };
+    if (c.kind === 'categorical' || c.kind === 'ordinal') return { column: c, needs: c.categories && c.categories.length > 0 ? 'none' as const : 'categories' as const };
     const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
-    if ((c.kind === 'integer') && lo !== undefined && hi !== undefined && hi - lo + 1 <= MAX_INTEGER_LEVELS) return { column: c, needs: 'none' as const, quantiles: 0 };
-    if (isCountColumn(c)) return { column: c, needs: 'none' as const, quantiles: 0 };
-    if (opts.numericEdges === 'equal-width' && lo !== undefined && hi !== undefined && hi > lo) return { column: c, needs: 'none' as const, quantiles: 0 };
-    return { column: c, needs: 'quantiles' as const, quantiles: quantileLevels(bins, opts.tails ?? true).length };
+    if ((c.kind === 'integer') && lo !== undefined && hi !== undefined && hi - lo + 1 <= MAX_INTEGER_LEVELS) return { column: c, needs: 'none' as const };
+    if (isCountColumn(c)) return { column: c, needs: 'none' as const };
+    if (opts.numericEdges === 'equal-width' && lo !== undefined && hi !== undefined && hi > lo) return { column: c, needs: 'none' as const };
+    return { column: c, needs: 'quantiles' as const };
   });
+}
+
+/**
+ * Columns of a plan whose edges need DP quantiles: the Gaussian histogram releases a DP training charges for them.
+ * @example quantileColumnCount(planDiscretisation(schema)) // 61 on the SCD cohort
+ */
+export function quantileColumnCount(plan: readonly ColumnPlan[]): number {
+  return plan.filter((p) => p.needs === 'quantiles').length;
 }
 
 function exactQuantile(sorted: Float64Array, p: number): number {
@@ -204,34 +219,39 @@ function numericEdges(c: ColumnSchema, values: Float64Array, bins: number, priva
   const finite = values.filter((v) => !Number.isNaN(v));
   let qs: number[];
   let source: DiscreteColumnEncoder['source'];
-  if (privacy.quantileEpsilonEach === null) {
+  const exact = privacy.histogramSigma === null;
+  if (exact) {
     const sorted = finite.sort();
     qs = levels.map((p) => exactQuantile(sorted, p));
     if (sorted.length === 0) qs = [lo ?? 0, hi ?? (lo ?? 0) + 1];
     source = 'exact-quantiles';
   } else {
-    if (!privacy.rng) throw new UsageError('Expected a CryptoRandom for the DP quantiles of the discretiser but received none');
-    // Without declared bounds the public range is huge; asinh compresses it so the exponential
-    // mechanism's width term does not swamp the rank utility (the edges are mapped back below).
-    const unbounded = lo === undefined || hi === undefined;
-    const t = unbounded ? (x: number) => Math.asinh(x) : (x: number) => x;
-    const range: [number, number] = unbounded ? [lo !== undefined ? Math.asinh(lo) : UNBOUNDED_ASINH_RANGE[0], hi !== undefined ? Math.asinh(hi) : UNBOUNDED_ASINH_RANGE[1]] : [lo as number, hi as number];
-    const sorted = new Float64Array(finite.length);
-    for (let i = 0; i < finite.length; i++) sorted[i] = Math.min(range[1], Math.max(range[0], t(finite[i])));
-    sorted.sort();
-    qs = levels.map((p) => exponentialMechanismQuantile(sorted, p, range[0], range[1], privacy.quantileEpsilonEach as number, privacy.rng as CryptoRandom));
-    if (unbounded) qs = qs.map((x) => Math.sinh(x));
+    if (!privacy.rng) throw new UsageError('Expected a CryptoRandom for the DP histograms of the discretiser but received none');
+    const spec = histogramSpec(c, lo, hi, privacy.histogramBins ?? DEFAULT_HISTOGRAM_BINS);
+    const rng = privacy.rng, sigma = privacy.histogramSigma as number;
+    qs = edgesFromHistogram(spec, histogramCounts(spec, finite).map((v) => v + rng.gaussian(0, sigma)), levels);
     source = 'dp-quantiles';
   }
   qs.sort((a, b) => a - b);
-  const integer = c.kind === 'integer' || c.kind === 'datetime';
-  if (c.kind === 'integer' && privacy.quantileEpsilonEach === null) {
+  if (c.kind === 'integer' && exact) {
     // Non-private counts with few distinct values (crises, admissions) get one code per observed
     // value: quantile edges of such tied data collapse to a few wide codes ({1, 2} as one code of
     // acs_count put half its ones at two), which blurred every rate ratio read from them.
     const distinct = [...new Set(finite)].sort((a, b) => a - b).filter((v) => Number.isInteger(v) && (lo === undefined || v >= lo) && (hi === undefined || v <= hi));
     if (distinct.length > 0 && distinct.length <= MAX_INTEGER_LEVELS) qs = distinct;
   }
+  return { edges: quantileEdges(c, qs, exact ? tiedQuantiles(qs) : []), source, min: lo, max: hi };
+}
+
+/**
+ * A numeric column's bin edges from its (sorted) quantiles: the schema bounds as outer edges,
+ * integers rounded up (the last bin holds the maximum), repeats dropped, and point bins at the
+ * bounds and at `ties` (continuous columns).
+ * @example quantileEdges(column, [5.2, 9.9, 14.1], [])
+ */
+export function quantileEdges(c: ColumnSchema, qs: readonly number[], ties: readonly number[]): number[] {
+  const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
+  const integer = c.kind === 'integer' || c.kind === 'datetime';
   let edges = [...(lo !== undefined ? [lo] : []), ...qs.filter((q) => Number.isFinite(q) && (lo === undefined || q > lo) && (hi === undefined || q < hi)), ...(hi !== undefined ? [hi] : [])];
   if (integer) {
     edges = edges.map((e) => Math.ceil(e));
@@ -240,8 +260,7 @@ function numericEdges(c: ColumnSchema, values: Float64Array, bins: number, priva
   }
   edges = edges.filter((e, i) => i === 0 || e > edges[i - 1]);
   if (edges.length < 2) edges = [edges[0] ?? 0, (edges[0] ?? 0) + 1];
-  if (!integer) edges = withPointBins(edges, lo, hi, privacy.quantileEpsilonEach === null ? tiedQuantiles(qs) : []);
-  return { edges, source, min: lo, max: hi };
+  return integer ? edges : withPointBins(edges, lo, hi, ties);
 }
 
 /** Quantile values that occur more than once (point masses of exact quantiles). */
@@ -270,9 +289,9 @@ export function withPointBins(edges: number[], lo: number | undefined, hi: numbe
 
 /**
  * Fits the discretiser of every modelled column. Call it only after the ledger was charged for
- * the quantiles {@link planDiscretisation} asked for (or with `quantileEpsilonEach: null` for an
+ * the histograms {@link planDiscretisation} asked for (or with `histogramSigma: null` for an
  * explicitly non-private run).
- * @example fitDiscretisation(table, schema, { quantileEpsilonEach: 0.01, rng })
+ * @example fitDiscretisation(table, schema, { histogramSigma: 38, rng })
  */
 export function fitDiscretisation(table: Table, schema: TableSchema, privacy: DiscretisationPrivacy, opts: DiscretisationOptions = {}): DiscreteColumnEncoder[] {
   const bins = opts.bins ?? DEFAULT_NUMERIC_BINS;
@@ -287,7 +306,7 @@ export function fitDiscretisation(table: Table, schema: TableSchema, privacy: Di
       let categories = c.categories ?? [];
       let source: DiscreteColumnEncoder['source'] = 'schema';
       if (needs === 'categories') {
-        if (privacy.quantileEpsilonEach !== null) {
+        if (privacy.histogramSigma !== null) {
           throw new UsageError(`Expected categories in the schema for column "${c.name}" (a DP generator may not read them from the data) but received none; declare them or run dpDiscoverCategories first`);
         }
         categories = [...new Set(readLabels(table, c.name).filter((v): v is string => v !== null))].sort();
@@ -298,7 +317,7 @@ export function fitDiscretisation(table: Table, schema: TableSchema, privacy: Di
     const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
     // A count column of a non-private run with the data at hand takes the exact path below (one
     // code per observed value when few); otherwise its public geometric edges.
-    const exactCounts = isCountColumn(c) && privacy.quantileEpsilonEach === null && Boolean(table.getChild(c.name)) && table.numRows > 0;
+    const exactCounts = isCountColumn(c) && privacy.histogramSigma === null && Boolean(table.getChild(c.name)) && table.numRows > 0;
     if (needs === 'none' && !exactCounts && !(c.kind === 'integer' && (hi as number) - (lo as number) + 1 <= MAX_INTEGER_LEVELS)) {
       const integer = c.kind !== 'continuous';
       const edges = isCountColumn(c) ? countEdges(hi as number, bins) : equalWidthEdges(lo as number, hi as number, bins, integer);

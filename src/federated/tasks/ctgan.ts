@@ -150,7 +150,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     this.ops = resolveBackend('auto', { purpose: 'training' }).backend;
     // The whole plan (histograms, counts, missingness round, critic steps) composes to the federation's (ε, δ).
     const dp = chargeNeuralPlan(federationPlanner(this.ledger, o), {
-      model: 'federated ctgan', quantiles: 0, countReleases: h + this.discretisation.columns, countNote: 'noisy histograms for the quantile edges and code counts of every column',
+      model: 'federated ctgan', quantileColumns: 0, countReleases: h + this.discretisation.columns, countNote: 'noisy histograms for the quantile edges and code counts of every column',
       missingnessReleases: this.missingness.releases, missingnessShare: real('missingnessShare', 0.25, 0, 0.5),
       sampleRate: this.sampleRate, steps: o.rounds, preprocessingShare: real('preprocessingShare', 0.1, 0, 0.9),
     });

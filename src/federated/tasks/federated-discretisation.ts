@@ -7,8 +7,8 @@
  * equal-width histogram per such column (in asinh space when a bound is missing), the sum is
  * released with Gaussian noise (one mechanism of sensitivity 1 per column under add/remove of a
  * record), and the coordinator reads the quantile edges off the noisy cumulative histogram
- * (post-processing). The central generators' exponential-mechanism quantiles are not sums over
- * sites, so the federation uses this instead.
+ * (post-processing): the central generators' method (transform/histogram-quantiles.ts), with the
+ * histograms summed across sites before the noise.
  */
 import * as fs from 'node:fs';
 import { Table, tableFromArrays } from 'apache-arrow';
@@ -17,11 +17,11 @@ import { embeddedSchema } from '../../data/arrow-types';
 import type { TableSchema } from '../../data/schema';
 import { validateSchema } from '../../data/schema-validation';
 import { InputError, UsageError, describeValue } from '../../errors';
-import { readNumbers } from '../../transform/column-values';
-import { DiscreteColumnEncoder, fitDiscretisation, planDiscretisation, quantileLevels, withPointBins, UNBOUNDED_ASINH_RANGE } from '../../transform/discretiser';
+import { boundNumber, DiscreteColumnEncoder, fitDiscretisation, planDiscretisation, quantileEdges, quantileLevels } from '../../transform/discretiser';
+import { DEFAULT_HISTOGRAM_BINS, edgesFromHistogram, histogramSpec, type HistogramSpec } from '../../transform/histogram-quantiles';
 
-/** Bins of the fine histogram a site measures per numeric column for the quantile edges. */
-export const DEFAULT_HISTOGRAM_BINS = 64;
+// A site's vector of the histograms round: its fine histograms of the quantile columns, concatenated.
+export { DEFAULT_HISTOGRAM_BINS, edgesFromHistogram, columnHistograms as siteHistograms, type HistogramSpec } from '../../transform/histogram-quantiles';
 
 /**
  * Smallest per-site discrete Gaussian σ in fixed-point units. The sum of n such noises is within
@@ -29,15 +29,6 @@ export const DEFAULT_HISTOGRAM_BINS = 64;
  * Steinke 2021, Prop. 14): below 1e-200 at σ = 8, so no δ needs adding for it.
  */
 export const MIN_ENCODED_SIGMA = 8;
-
-/** One column's fine histogram, as sent to the sites. */
-export interface HistogramSpec {
-  column: string;
-  lo: number;
-  hi: number;
-  bins: number;
-  asinh: boolean;
-}
 
 /**
  * A numeric task option, validated with the option named in the error.
@@ -80,17 +71,6 @@ export function checkRounds(rounds: unknown): void {
   if (!(Number.isInteger(rounds) && (rounds as number) >= 1)) throw new UsageError(`Expected a positive integer for rounds but received ${describeValue(rounds)}`);
 }
 
-function boundNumber(c: TableSchema['columns'][number], v: number | string | undefined): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (c.kind === 'datetime') {
-    const ms = Date.parse(v);
-    return Number.isFinite(ms) ? (c.format === 'date-time' ? ms : Math.floor(ms / 86_400_000)) : undefined;
-  }
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
-}
-
 /** The schema a federation uses: a TableSchema object, a schema JSON file, or an Arrow file's embedded schema (its rows are not used). */
 export function federationSchema(hint: unknown): TableSchema {
   if (typeof hint === 'string') {
@@ -111,28 +91,6 @@ export function scaleFor(sigmaPerSite: number): number {
 }
 
 /**
- * Quantile edges from a (noisy) histogram: negative counts clipped, then the CDF read at each
- * level with linear interpolation inside a bin, mapped back from asinh space when needed.
- * @example edgesFromHistogram({ column: 'x', lo: 0, hi: 1, bins: 2, asinh: false }, [1, 1], [0.5]) // [0.5]
- */
-export function edgesFromHistogram(spec: HistogramSpec, counts: ArrayLike<number>, levels: readonly number[]): number[] {
-  const clipped = Array.from(counts, (c) => Math.max(0, c));
-  const total = clipped.reduce((a, b) => a + b, 0);
-  const width = (spec.hi - spec.lo) / spec.bins;
-  if (!(total > 0)) return [];
-  const out: number[] = [];
-  let cum = 0, b = 0;
-  for (const p of levels) {
-    const target = p * total;
-    while (b < spec.bins && cum + clipped[b] < target) cum += clipped[b++];
-    const inBin = b < spec.bins && clipped[b] > 0 ? (target - cum) / clipped[b] : 0;
-    const t = spec.lo + (Math.min(b, spec.bins - 1) + Math.min(1, Math.max(0, inBin))) * width;
-    out.push(spec.asinh ? Math.sinh(t) : t);
-  }
-  return out;
-}
-
-/**
  * The schema-driven part of a federation's encoders: which columns need a histogram round, and
  * the encoders once their noisy histograms are summed.
  */
@@ -150,13 +108,7 @@ export class FederatedDiscretisation {
     if (this.columns === 0) throw new UsageError('Expected at least one modelled column (not a direct identifier, identifier or text) but received none');
     const noCategories = plan.filter((p) => p.needs === 'categories').map((p) => p.column.name);
     if (noCategories.length) throw new UsageError(`Expected categories in the schema for ${noCategories.join(', ')} (a ${model} DP generator may not read them from the data) but received none`);
-    this.histograms = plan.filter((p) => p.needs === 'quantiles').map((p) => {
-      const lo = boundNumber(p.column, p.column.min), hi = boundNumber(p.column, p.column.max);
-      const bounded = lo !== undefined && hi !== undefined && hi > lo;
-      return bounded
-        ? { column: p.column.name, lo: lo as number, hi: hi as number, bins: histogramBins, asinh: false }
-        : { column: p.column.name, lo: lo !== undefined ? Math.asinh(lo) : UNBOUNDED_ASINH_RANGE[0], hi: hi !== undefined ? Math.asinh(hi) : UNBOUNDED_ASINH_RANGE[1], bins: histogramBins, asinh: true };
-    });
+    this.histograms = plan.filter((p) => p.needs === 'quantiles').map((p) => histogramSpec(p.column, boundNumber(p.column, p.column.min), boundNumber(p.column, p.column.max), histogramBins));
   }
 
   /** Length of the histogram round's vector. */
@@ -180,45 +132,15 @@ export class FederatedDiscretisation {
     const empty: Record<string, Float64Array> = {};
     for (const c of quantileColumns) empty[c] = new Float64Array(0);
     const table: Table = quantileColumns.length ? tableFromArrays(empty) : new Table();
-    const base = fitDiscretisation(table, this.schema, { quantileEpsilonEach: null }, { bins: this.bins });
+    const base = fitDiscretisation(table, this.schema, { histogramSigma: null }, { bins: this.bins });
     const byName = new Map(this.schema.columns.map((c) => [c.name, c]));
     return base.map((e) => {
       if (!quantileColumns.includes(e.column)) return e;
-      const c = byName.get(e.column)!;
-      const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
-      const qs = (edges.get(e.column) ?? []).filter((q) => Number.isFinite(q)).sort((a, b) => a - b);
-      let es = [...(lo !== undefined ? [lo] : []), ...qs.filter((q) => (lo === undefined || q > lo) && (hi === undefined || q < hi)), ...(hi !== undefined ? [hi] : [])];
-      if (e.integer) {
-        es = es.map((x) => Math.ceil(x));
-        es[es.length - 1] = (hi ?? es[es.length - 1]) + 1;
-      }
-      es = es.filter((x, i) => i === 0 || x > es[i - 1]);
-      if (es.length < 2) es = [es[0] ?? 0, (es[0] ?? 0) + 1];
-      // Point bins at the declared bounds, as the central discretiser makes (values pile up there, e.g. HbA 0% in HbSS).
-      if (!e.integer) es = withPointBins(es, lo, hi, []);
+      // The same edges as the central discretiser's DP path (bounds, integers, point bins at the bounds).
+      const es = quantileEdges(byName.get(e.column)!, (edges.get(e.column) ?? []).filter((q) => Number.isFinite(q)).sort((a, b) => a - b), []);
       return { ...e, edges: es, size: es.length - 1 + (e.nullable ? 1 : 0), source: 'dp-quantiles' as const };
     });
   }
-}
-
-/**
- * A site's fine histograms of the quantile columns, concatenated (missing values are not counted).
- * @example siteHistograms(table, [{ column: 'hb_g_dl', lo: 3, hi: 17, bins: 64, asinh: false }]).length // 64
- */
-export function siteHistograms(table: Table, specs: readonly HistogramSpec[]): Float64Array {
-  const out = new Float64Array(specs.reduce((s, h) => s + h.bins, 0));
-  let at = 0;
-  for (const h of specs) {
-    const values = readNumbers(table, h.column);
-    const width = (h.hi - h.lo) / h.bins;
-    for (const v of values) {
-      if (Number.isNaN(v)) continue;
-      const t = h.asinh ? Math.asinh(v) : v;
-      out[at + Math.min(h.bins - 1, Math.max(0, Math.floor((t - h.lo) / width)))]++;
-    }
-    at += h.bins;
-  }
-  return out;
 }
 
 /**

@@ -201,7 +201,7 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     const planner = federationPlanner(this.ledger, o);
     // The whole plan (histograms, missingness round, DP-SGD) composes to the federation's (ε, δ).
     const dp = chargeNeuralPlan(planner, {
-      model: 'federated tvae', quantiles: 0, countReleases: this.discretisation.histograms.length, countNote: 'noisy histograms for the quantile edges',
+      model: 'federated tvae', quantileColumns: 0, countReleases: this.discretisation.histograms.length, countNote: 'noisy histograms for the quantile edges',
       missingnessReleases: this.missingness.releases, missingnessShare: real('missingnessShare', 0.25, 0, 0.5),
       sampleRate, steps: this.fedavgRounds * localSteps, preprocessingShare: real('preprocessingShare', 0.1, 0, 0.9),
     });

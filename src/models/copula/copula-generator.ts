@@ -10,7 +10,7 @@
  * (the coarse scores' attenuation undone by Mehler's expansion, on the rows where both are
  * defined; small noisy entries hard-thresholded, Bickel & Levina 2008; latent-correlation.ts),
  * then the nearest positive-definite correlation matrix by spectral projection
- * (nearest-correlation.ts). Budget (zCDP shares): 10% quantile edges, 30% 1-way histograms, 10%
+ * (nearest-correlation.ts). Budget (zCDP shares): 10% quantile edges (noisy fine histograms), 30% 1-way histograms, 10%
  * the assays' missing counts (one release with rows clipped, marginal/assay-missingness.ts), 50%
  * correlation.
  *
@@ -23,7 +23,7 @@ import { discreteGaussian } from '../../dp/discrete-noise';
 import { InputError, UsageError } from '../../errors';
 import { normalCdf, normalQuantile } from '../../evaluate/statistics/normal';
 import { marginalNative, withMarginalBackend } from '../../native/marginal';
-import { DiscreteColumnEncoder, encodeTable, fitDiscretisation, levelCount, missingCode, planDiscretisation } from '../../transform/discretiser';
+import { DiscreteColumnEncoder, encodeTable, fitDiscretisation, levelCount, missingCode, planDiscretisation, quantileColumnCount } from '../../transform/discretiser';
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
 import { measureMarginals } from '../marginal/contingency';
@@ -47,25 +47,25 @@ function trainCopula(ctx: TrainContext): TrainedParts {
   const plan = planDiscretisation(ctx.schema, { bins });
   const d = plan.length;
   if (d === 0) throw new UsageError('Expected at least one modelled column but received none');
-  const quantiles = plan.reduce((s, p) => s + p.quantiles, 0);
-  let qEps: number | null = null, sigma1 = 0, sigmaM = 0, sigmaC = 0;
+  const quantiles = quantileColumnCount(plan);
+  let sigmaQ: number | null = null, sigma1 = 0, sigmaM = 0, sigmaC = 0;
   if (ctx.privacy) {
     // The same plan with or without strata: each row is in one stratum, so the strata's
     // histograms (and score sums) together have the sensitivity of one set (copula-strata.ts).
     for (const m of ctx.privacy.chargePlan(([
-      { kind: 'exponential', share: COPULA_SHARES.quantiles, count: quantiles, note: `copula: DP quantile bin edges (${quantiles} quantiles)` },
+      { kind: 'gaussian', share: COPULA_SHARES.quantiles, count: quantiles, note: `copula: noisy histograms for DP quantile bin edges (${quantiles} columns)` },
       { kind: 'gaussian', share: COPULA_SHARES.oneWay, count: d, note: `copula: noisy 1-way histograms (${d})` },
       { kind: 'gaussian', share: COPULA_SHARES.missing, count: missingnessGroupCount(ctx.schema, plan.map((p) => p.column.name)) > 0 ? 1 : 0, note: 'copula: noisy missing counts by assay (rows clipped)' },
       { kind: 'gaussian', share: COPULA_SHARES.correlation, count: 1, note: 'copula: noisy normal-scores correlation' },
     ] as MechanismShare[]).filter((m) => m.count > 0))) {
-      if (m.note.includes('quantile')) qEps = m.epsilonEach as number;
+      if (m.note.includes('quantile')) sigmaQ = m.sigma as number;
       else if (m.note.includes('1-way')) sigma1 = m.sigma as number;
       else if (m.note.includes('missing')) sigmaM = m.sigma as number;
       else sigmaC = m.sigma as number;
     }
   }
   ctx.progress(0.1, 'discretise');
-  const encoders = fitDiscretisation(ctx.table, ctx.schema, { quantileEpsilonEach: ctx.privacy ? qEps ?? 1 : null, rng: ctx.noise }, { bins });
+  const encoders = fitDiscretisation(ctx.table, ctx.schema, { histogramSigma: ctx.privacy ? sigmaQ ?? 1 : null, rng: ctx.noise }, { bins });
   const codes = encodeTable(ctx.table, encoders);
   const n = ctx.table.numRows;
   const sizes = encoders.map((e) => e.size);
@@ -101,7 +101,7 @@ function trainCopula(ctx: TrainContext): TrainedParts {
     return { cell: strataColumns.map((j) => g.fixed.find(([c]) => c === j)?.[1] ?? -1), weight: Math.max(0, count), margins, corr, clip: scores.clip };
   });
   ctx.progress(0.8, 'positive-definite projection');
-  const noise = { sigma1, sigmaMissing: sigmaM * MISSING_ROW_CLIP, sigmaCorrelation: sigmaC, quantileEpsilon: qEps };
+  const noise = { sigma1, sigmaMissing: sigmaM * MISSING_ROW_CLIP, sigmaCorrelation: sigmaC, quantileSigma: sigmaQ };
   if (strataColumns.length === 0) return copulaParts(encoders, fits[0].margins, fits[0].corr, fits[0].clip, noise);
   const total = fits.reduce((s, f) => s + f.weight, 0);
   const kept = fits.filter((f) => f.weight > 0);

@@ -40,7 +40,7 @@ import { resolveBackend } from '../../backend/resolve';
 import { createTrainer } from '../../nn/create';
 import type { LayerSpec, ModelSpec } from '../../nn/spec';
 import type { Trainer } from '../../nn/trainer';
-import { DiscreteColumnEncoder, fitDiscretisation, planDiscretisation } from '../../transform/discretiser';
+import { DiscreteColumnEncoder, fitDiscretisation, planDiscretisation, quantileColumnCount } from '../../transform/discretiser';
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { SamplingRandom, samplingSeed } from '../sampling-random';
 import { encodeRows, rowLayout, type RawOutputLayout, type RowLayout } from '../neural/row-layout';
@@ -260,17 +260,16 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
   const steps = o.epochs * stepsPerEpoch;
   const plan = planDiscretisation(ctx.schema, { bins: o.bins });
   if (plan.length === 0) throw new UsageError('Expected at least one modelled column for ctgan but received none');
-  const quantiles = plan.reduce((s, p) => s + p.quantiles, 0);
   const q = batch / n;
   // Noisy code counts of every column (one histogram per column): the conditional vector's
   // frequencies and the generator's initial output biases.
   // Under DP the missing rates are also released per missingness group (neural/missingness-groups.ts),
   // as one clipped vector where that is cheaper (neural/central-missing-release.ts).
   const dpMarginals = o.calibrate ? planCentralDpMarginals(ctx.schema, plan.map((p) => p.column.name)) : null;
-  const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'ctgan', quantiles, countReleases: plan.length, missingnessReleases: dpMarginals?.releases ?? 0, missingnessShare: o.missingnessShare, sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
+  const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'ctgan', quantileColumns: quantileColumnCount(plan), countReleases: plan.length, missingnessReleases: dpMarginals?.releases ?? 0, missingnessShare: o.missingnessShare, sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
   // Only now is the table read.
   ctx.progress(0.02, 'mode-specific normalisation');
-  const encoders = fitDiscretisation(ctx.table, ctx.schema, { quantileEpsilonEach: dp ? dp.quantileEpsilonEach ?? 1 : null, rng: ctx.noise }, { bins: o.bins });
+  const encoders = fitDiscretisation(ctx.table, ctx.schema, { histogramSigma: dp ? dp.quantileSigma ?? 1 : null, rng: ctx.noise }, { bins: o.bins });
   const layout = rowLayout(encoders);
   const { rows: X, codes } = encodeRows(ctx.table, encoders, layout);
   const counts = encoders.map((e, j) => {

@@ -8,7 +8,7 @@
  *    bins below 8 bins, and buys DP quantile edges only where they would be accurate (see
  *    {@link QUANTILE_RANK_FACTOR}; otherwise equal-width bins between the schema bounds, free);
  * 2. spends the rest (zCDP shares of ρ, see privacy-plan.ts, calibrated against the ledger's PRV
- *    accountant): 5% DP quantiles, 40% noisy 1-way marginals, 8% the assays' missing counts (one
+ *    accountant): 5% DP quantiles (noisy fine histograms), 40% noisy 1-way marginals, 8% the assays' missing counts (one
  *    release with rows clipped, assay-missingness.ts), 12% exponential-mechanism selection of a
  *    tree of 2-way marginals, 32% noisy 2-way marginals;
  * 3. compresses each column's domain (MST: 1-way cells under 3σ₁ merged, domain-compression.ts);
@@ -46,7 +46,8 @@
  */
 import { discreteGaussian } from '../../dp/discrete-noise';
 import { InputError } from '../../errors';
-import { DEFAULT_NUMERIC_BINS, DiscreteColumnEncoder, encodeTable, fitDiscretisation, missingCode, planDiscretisation } from '../../transform/discretiser';
+import { DEFAULT_NUMERIC_BINS, DiscreteColumnEncoder, encodeTable, fitDiscretisation, missingCode, planDiscretisation, quantileColumnCount } from '../../transform/discretiser';
+import { DEFAULT_HISTOGRAM_BINS } from '../../transform/histogram-quantiles';
 import { MISSING_ROW_CLIP, refineMissingCounts } from './assay-missingness';
 import { calibrateTreeMissing } from './missing-calibration';
 import { missingnessGroupCount } from '../neural/missingness-groups';
@@ -66,12 +67,15 @@ export const MARGINAL_SHARES = { count: 0.01, quantiles: 0.05, oneWay: 0.4, miss
 /** Deepest level of the selected tree in a DP training (root 0): hubs and their leaves. */
 export const DP_TREE_DEPTH = 2;
 /**
- * DP quantile edges are bought only when ε_q·N̂/b ≥ this (the exponential mechanism's rank error,
- * about ln(N)/ε_q ≈ 10/ε_q rows, stays within half a bin); else numeric columns with both schema
- * bounds get equal-width bins (free). Measured at ε = 1 and 3 on the cohort: DP quantiles at
- * ε_q ≈ 0.005 (their share over ~300 quantiles) cost 1.2–1.5 points of fidelity ratio.
+ * DP quantile edges are bought only when a bin's rows N̂/b are at least this many times the rank
+ * error of a quantile read off its column's noisy fine histogram, σ_q·√(H/2) (the noise of the
+ * cells summed up to it, H cells; transform/histogram-quantiles.ts); else numeric columns with
+ * both schema bounds get equal-width bins (free). Until 2026-11-29 the quantiles were
+ * exponential-mechanism ones (ε_q ≈ 0.005 each at ε = 1 and 3 on the cohort), which cost 1.2–1.5
+ * points of fidelity ratio against equal-width bins; on the cohort the rule still picks
+ * equal-width bins at ε ≤ 3 (1,500 rows).
  */
-export const QUANTILE_RANK_FACTOR = 20;
+export const QUANTILE_RANK_FACTOR = 2;
 /**
  * Depth penalty of the tree selection, in units of the 2-way noise σ₂. Without a depth limit it
  * decides the shape (oracle at ε = 1: 9.3 without, 6.4 with 1.5σ₂); with the limit of 2, 0, 3
@@ -102,7 +106,7 @@ export function adaptiveBins(rowsEstimate: number, sigmaOneWay: number): number 
 
 function planShares(S: Shares, quantiles: number, d: number, nEdges: number, nSelections: number, assays: number): MechanismShare[] {
   return ([
-    { kind: 'exponential', share: S.quantiles, count: quantiles, note: `marginal: DP quantile bin edges (${quantiles} quantiles)` },
+    { kind: 'gaussian', share: S.quantiles, count: quantiles, note: `marginal: noisy histograms for DP quantile bin edges (${quantiles} columns)` },
     { kind: 'gaussian', share: S.oneWay, count: d, note: `marginal: noisy 1-way marginals (${d})` },
     { kind: 'gaussian', share: S.missing, count: assays > 0 ? 1 : 0, note: 'marginal: noisy missing counts by assay (rows clipped)' },
     { kind: 'exponential', share: S.selection, count: nSelections, note: `marginal: selection of a tree of 2-way marginals (${nSelections} choices)` },
@@ -138,13 +142,13 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
   }
   let bins = binsOption ?? DEFAULT_NUMERIC_BINS;
   let tails = true;
-  let qEps: number | null = null, sigma1 = 0, sigmaM = 0, sigma2 = 0, selEps: number | null = null, sigmaCount: number | null = null;
+  let sigmaQ: number | null = null, sigma1 = 0, sigmaM = 0, sigma2 = 0, selEps: number | null = null, sigmaCount: number | null = null;
   let rhoHint: number | undefined;
   if (ctx.privacy) {
     if (binsOption === undefined && S.count > 0) {
       // A first calibration of the default plan gives the scale of ρ (no data is read), from
       // which the noisy row count's σ and the 1-way σ are set; the count is charged, then read.
-      const defaultQuantiles = planDiscretisation(ctx.schema, { numericEdges }).reduce((s, p) => s + p.quantiles, 0);
+      const defaultQuantiles = quantileColumnCount(planDiscretisation(ctx.schema, { numericEdges }));
       // Three PRV steps: ρ within 15% below the best (σ within 7%), enough to size the count and
       // the bins, and a bracket for the final calibration.
       const rhoRef = ctx.privacy.calibrate([{ kind: 'gaussian', share: S.count, count: 1, note: 'count' }, ...planShares(S, defaultQuantiles, d, nEdges, nSelections, assays)], undefined, { prvSteps: 3 });
@@ -159,15 +163,15 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
       bins = adaptiveBins(rowsEstimate, Math.sqrt((d * total) / (2 * S.oneWay * rhoRef)));
       tails = bins >= TAIL_BINS_FROM;
       if (edgesOption === undefined || edgesOption === 'auto') {
-        const q = planDiscretisation(ctx.schema, { bins, numericEdges: 'quantiles', tails }).reduce((s, p) => s + p.quantiles, 0);
-        const quantileEpsilon = q > 0 ? Math.sqrt((2 * S.quantiles * rhoRef) / (total * q)) : Infinity;
-        if (!(quantileEpsilon * Math.max(0, rowsEstimate) / bins >= QUANTILE_RANK_FACTOR)) numericEdges = 'equal-width';
+        const q = quantileColumnCount(planDiscretisation(ctx.schema, { bins, numericEdges: 'quantiles', tails }));
+        const quantileSigma = q > 0 ? Math.sqrt((q * total) / (2 * S.quantiles * rhoRef)) : 0;
+        if (!(Math.max(0, rowsEstimate) / bins >= QUANTILE_RANK_FACTOR * quantileSigma * Math.sqrt(DEFAULT_HISTOGRAM_BINS / 2))) numericEdges = 'equal-width';
       }
     }
-    const quantiles = planDiscretisation(ctx.schema, { bins, numericEdges, tails }).reduce((s, p) => s + p.quantiles, 0);
+    const quantiles = quantileColumnCount(planDiscretisation(ctx.schema, { bins, numericEdges, tails }));
     const charged = ctx.privacy.chargePlan(planShares(S, quantiles, d, nEdges, nSelections, assays), rhoHint);
     for (const m of charged) {
-      if (m.note.includes('quantile')) qEps = m.epsilonEach as number;
+      if (m.note.includes('quantile')) sigmaQ = m.sigma as number;
       else if (m.note.includes('1-way')) sigma1 = m.sigma as number;
       else if (m.note.includes('missing')) sigmaM = m.sigma as number;
       else if (m.note.includes('selection')) selEps = m.epsilonEach as number;
@@ -177,15 +181,15 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
   ctx.progress(0.1, 'discretise');
   const discretisation = { bins, numericEdges, tails };
   // Checked before any charge above; a plan without quantiles never reaches a quantile here.
-  if (ctx.privacy && qEps === null && planDiscretisation(ctx.schema, discretisation).some((p) => p.needs === 'quantiles')) {
+  if (ctx.privacy && sigmaQ === null && planDiscretisation(ctx.schema, discretisation).some((p) => p.needs === 'quantiles')) {
     throw new UsageError('Expected a budget share for the DP quantile edges (option shares.quantiles > 0) but received a plan without one');
   }
   // null tells the discretiser the run is non-private (it may then read edges off the data), so a
   // DP plan without quantiles passes a number: no column of that plan needs quantiles (checked above).
-  const encoders = fitDiscretisation(ctx.table, ctx.schema, { quantileEpsilonEach: ctx.privacy ? qEps ?? 1 : null, rng: ctx.noise }, discretisation);
+  const encoders = fitDiscretisation(ctx.table, ctx.schema, { histogramSigma: ctx.privacy ? sigmaQ ?? 1 : null, rng: ctx.noise }, discretisation);
   const enc: EncodedColumns = { codes: encodeTable(ctx.table, encoders), sizes: encoders.map((e) => e.size), rows: ctx.table.numRows };
   const flat = flattenCodes(enc);
-  const noise = { sigma1, sigmaMissing: sigmaM * MISSING_ROW_CLIP, sigma2, selectionEpsilon: selEps, quantileEpsilon: qEps, countSigma: sigmaCount, bins, tails: tails ? 1 : 0, equalWidthEdges: numericEdges === 'equal-width' ? 1 : 0 };
+  const noise = { sigma1, sigmaMissing: sigmaM * MISSING_ROW_CLIP, sigma2, selectionEpsilon: selEps, quantileSigma: sigmaQ, countSigma: sigmaCount, bins, tails: tails ? 1 : 0, equalWidthEdges: numericEdges === 'equal-width' ? 1 : 0 };
   if (!ctx.privacy) {
     // Non-private: a Bayesian network with up to maxParents parents per column, from exact counts.
     ctx.progress(0.3, 'select families');

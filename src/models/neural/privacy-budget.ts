@@ -2,8 +2,8 @@
  * The privacy plan of a neural generator (TVAE, CTGAN), calibrated and charged to the ledger
  * before the table is read.
  *
- * A neural training releases (1) the quantile edges of its mode-specific normaliser (exponential
- * mechanism, one per quantile), (2) for CTGAN, noisy category counts of the conditional-vector
+ * A neural training releases (1) the quantile edges of its mode-specific normaliser (a noisy fine
+ * histogram per quantile column, Gaussian mechanism; transform/histogram-quantiles.ts), (2) for CTGAN, noisy category counts of the conditional-vector
  * columns (Gaussian mechanism; they drive training-by-sampling of the generator's conditions and
  * the conditions drawn at sampling time) and (3) DP-SGD: the Poisson-subsampled Gaussian
  * mechanism composed over the training steps (Abadi et al. 2016). The preprocessing gets a fixed
@@ -22,8 +22,8 @@ import type { PrivacyPlanner } from '../privacy-plan';
 export interface NeuralPrivacyRequest {
   /** Name for ledger notes, e.g. "tvae". */
   model: string;
-  /** Number of DP quantiles of the normaliser. */
-  quantiles: number;
+  /** Quantile columns of the normaliser (one noisy fine histogram each). */
+  quantileColumns: number;
   /** Number of noisy category-count releases (one per conditional-vector column). */
   countReleases: number;
   /** Poisson sampling rate q of DP-SGD. */
@@ -45,8 +45,8 @@ export interface NeuralPrivacyRequest {
 
 /** The calibrated plan. */
 export interface NeuralPrivacyPlan {
-  /** ε of each exponential-mechanism quantile (null when there are none). */
-  quantileEpsilonEach: number | null;
+  /** σ of the quantile columns' noisy histograms (sensitivity 1), or null. */
+  quantileSigma: number | null;
   /** σ of the noisy counts (sensitivity 1), or null. */
   countSigma: number | null;
   /** σ of the noisy missing-rate sums (sensitivity 1), or null. */
@@ -61,7 +61,7 @@ export interface NeuralPrivacyPlan {
 /**
  * Calibrates and charges a neural generator's privacy plan.
  * @example
- * const plan = chargeNeuralPlan(ctx.privacy, { model: 'tvae', quantiles: 300, countReleases: 0, sampleRate: 0.2, steps: 1500 });
+ * const plan = chargeNeuralPlan(ctx.privacy, { model: 'tvae', quantileColumns: 40, countReleases: 0, sampleRate: 0.2, steps: 1500 });
  * // plan.noiseMultiplier goes to createTrainer({ dp: { noiseMultiplier, ... } })
  */
 export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequest): NeuralPrivacyPlan {
@@ -72,23 +72,20 @@ export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequ
   const base = req.preprocessingShare ?? 0.1;
   const missing = req.missingnessReleases ?? 0;
   const missingShare = missing > 0 ? req.missingnessShare ?? 0.25 : 0;
-  const baseParts = (req.quantiles > 0 ? 1 : 0) + (req.countReleases > 0 ? 1 : 0);
+  const baseParts = (req.quantileColumns > 0 ? 1 : 0) + (req.countReleases > 0 ? 1 : 0);
   const pre: Array<{ mechanism: Mechanism; note: string }> = [];
-  let quantileEpsilonEach: number | null = null, countSigma: number | null = null, missingnessSigma: number | null = null;
+  let quantileSigma: number | null = null, countSigma: number | null = null, missingnessSigma: number | null = null;
   // zCDP shares of the preprocessing: the base share split evenly between quantiles and counts,
   // the missing rates their own share.
   const shares = [
-    ...(req.quantiles > 0 ? [{ kind: 'exponential' as const, share: base / baseParts, count: req.quantiles, note: 'quantiles' }] : []),
-    ...(req.countReleases > 0 ? [{ kind: 'gaussian' as const, share: base / baseParts, count: req.countReleases, note: 'counts' }] : []),
-    ...(missing > 0 ? [{ kind: 'gaussian' as const, share: missingShare, count: missing, note: 'missing' }] : []),
+    ...(req.quantileColumns > 0 ? [{ share: base / baseParts, count: req.quantileColumns, note: 'quantiles' }] : []),
+    ...(req.countReleases > 0 ? [{ share: base / baseParts, count: req.countReleases, note: 'counts' }] : []),
+    ...(missing > 0 ? [{ share: missingShare, count: missing, note: 'missing' }] : []),
   ];
   const share = (baseParts > 0 ? base : 0) + missingShare;
   if (!(share < 1)) throw new UsageError(`Expected preprocessing and missingness shares of epsilon summing below 1 but received ${share}`);
   const shareSum = shares.reduce((s, m) => s + m.share, 0);
-  const preMechanisms = (rho: number): Mechanism[] => shares.map((m) => {
-    const r = (rho * m.share) / shareSum;
-    return m.kind === 'exponential' ? { kind: 'pure-dp', epsilon: Math.sqrt((8 * r) / m.count), count: m.count, name: 'exponential mechanism' } : { kind: 'gaussian', noiseMultiplier: Math.sqrt(m.count / (2 * r)), count: m.count };
-  });
+  const preMechanisms = (rho: number): Mechanism[] => shares.map((m) => ({ kind: 'gaussian', noiseMultiplier: Math.sqrt(m.count / (2 * ((rho * m.share) / shareSum))), count: m.count }));
   if (shares.length) {
     // ρ for the preprocessing share, by bisection in log space with the ledger's accountant
     // (the RDP conversion has a floor near 0.2 at δ = 1e-6, too coarse for a 10% share of ε = 1).
@@ -102,9 +99,9 @@ export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequ
     const rho = lo;
     for (const m of shares) {
       const r = (rho * m.share) / shareSum;
-      if (m.kind === 'exponential') {
-        quantileEpsilonEach = Math.sqrt((8 * r) / m.count);
-        pre.push({ mechanism: { kind: 'pure-dp', epsilon: quantileEpsilonEach, count: m.count, name: 'exponential mechanism' }, note: `${req.model}: DP quantile edges of the mode-specific normaliser (${m.count} quantiles)` });
+      if (m.note === 'quantiles') {
+        quantileSigma = Math.sqrt(m.count / (2 * r));
+        pre.push({ mechanism: { kind: 'gaussian', noiseMultiplier: quantileSigma, count: m.count }, note: `${req.model}: noisy histograms for the DP quantile edges of the mode-specific normaliser (${m.count} columns)` });
       } else if (m.note === 'missing') {
         missingnessSigma = Math.sqrt(m.count / (2 * r));
         pre.push({ mechanism: { kind: 'gaussian', noiseMultiplier: missingnessSigma, count: m.count }, note: `${req.model}: noisy missing rates of missingness groups and code counts of constraint-condition and count columns (${m.count})` });
@@ -150,5 +147,5 @@ export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequ
   // Charged through the planner, which records them with the earlier charges (its spentEpsilon
   // is the whole training's).
   planner.chargeMechanisms(mechanisms);
-  return { quantileEpsilonEach, countSigma, missingnessSigma, noiseMultiplier: sigma, epsilon: planner.spentEpsilon, mechanisms };
+  return { quantileSigma, countSigma, missingnessSigma, noiseMultiplier: sigma, epsilon: planner.spentEpsilon, mechanisms };
 }

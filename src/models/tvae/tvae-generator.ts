@@ -38,7 +38,7 @@
 import { InputError, UsageError } from '../../errors';
 import { createTrainer } from '../../nn/create';
 import type { LayerSpec, LossTermSpec, ModelSpec } from '../../nn/spec';
-import { DiscreteColumnEncoder, fitDiscretisation, planDiscretisation } from '../../transform/discretiser';
+import { DiscreteColumnEncoder, fitDiscretisation, planDiscretisation, quantileColumnCount } from '../../transform/discretiser';
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { SamplingRandom } from '../sampling-random';
 import { encodeRows, rowLayout, type RawOutputLayout, type RowLayout } from '../neural/row-layout';
@@ -112,16 +112,15 @@ function trainTvae(ctx: TrainContext): TrainedParts {
   const steps = Math.min(o.epochs * stepsPerEpoch, o.maxSteps ?? Infinity);
   const plan = planDiscretisation(ctx.schema, { bins: o.bins });
   if (plan.length === 0) throw new UsageError('Expected at least one modelled column for tvae but received none');
-  const quantiles = plan.reduce((s, p) => s + p.quantiles, 0);
   const q = batch / n;
   const calibrate = o.calibrate;
   // Under DP the missing rates are released per missingness group (neural/missingness-groups.ts),
   // as one clipped vector where that is cheaper (neural/central-missing-release.ts).
   const dpMarginals = calibrate ? planCentralDpMarginals(ctx.schema, plan.map((p) => p.column.name)) : null;
-  const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'tvae', quantiles, countReleases: 0, missingnessReleases: dpMarginals?.releases ?? 0, missingnessShare: o.missingnessShare, sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
+  const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'tvae', quantileColumns: quantileColumnCount(plan), countReleases: 0, missingnessReleases: dpMarginals?.releases ?? 0, missingnessShare: o.missingnessShare, sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
   // Only now is the table read.
   ctx.progress(0.02, 'mode-specific normalisation');
-  const encoders = fitDiscretisation(ctx.table, ctx.schema, { quantileEpsilonEach: dp ? dp.quantileEpsilonEach ?? 1 : null, rng: ctx.noise }, { bins: o.bins });
+  const encoders = fitDiscretisation(ctx.table, ctx.schema, { histogramSigma: dp ? dp.quantileSigma ?? 1 : null, rng: ctx.noise }, { bins: o.bins });
   const layout = rowLayout(encoders);
   const { rows: x, codes } = encodeRows(ctx.table, encoders, layout);
   // Calibration targets, computed now (the data is read once): exact code frequencies without

@@ -7,6 +7,7 @@
  * fidelity is close to central DP training on the pooled data at the same (ε, δ), sampling rate
  * and number of steps (both figures printed).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { simulateCohort } from '../../../src/scd/simulate';
 import { FEDERATED_TEST_COLUMNS, expectOnnxMatchesNative, federatedCohort, missingRateGaps, simulateFederation, temporaryDir } from '../../support/federated-cohort';
@@ -77,7 +78,8 @@ test('federated TVAE across 4 site processes reaches the fidelity of central DP 
 });
 
 test('federated TVAE with 26 missingness groups: a pilot round, then the clipped vector across the site processes; every missing rate within 5 points', async () => {
-  const dir = tmp();
+  // A folder of its own: the first test's cohort and ledgers are in tmp().
+  const dir = fs.mkdtempSync(path.join(tmp(), 'groups-'));
   // One nullable modelled column per schema source (one missingness group each), and sex.
   const full = simulateCohort({ patients: 10, sites: 4, seed: 12 }).schema;
   const sources = new Set<string>();

@@ -30,7 +30,7 @@ describe('the clipped missing-count release of central neural trainings', () => 
   });
 
   test('with negligible noise the rates are the groups\u2019 exact missing shares, oriented either way', () => {
-    const encoders = fitDiscretisation(sim.patients, sim.schema, { quantileEpsilonEach: null }, {});
+    const encoders = fitDiscretisation(sim.patients, sim.schema, { histogramSigma: null }, {});
     const codes = encodeTable(sim.patients, encoders);
     const plan = planCentralDpMarginals(sim.schema, encoders.map((e) => e.column));
     const m = measureCentralDpMarginals(plan, encoders, sim.schema, codes, sim.patients.numRows, { sigma: 1e-9, rng: new CryptoRandom(new Uint8Array(32)) });

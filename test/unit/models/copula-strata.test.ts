@@ -48,7 +48,7 @@ describe('stratified copula', () => {
   });
 
   test('the strata: auto splits by genotype, then the SS stratum by transfusion, and nothing under DP; named columns are checked and combined', () => {
-    const encoders = fitDiscretisation(sim.patients, sim.schema, { quantileEpsilonEach: null });
+    const encoders = fitDiscretisation(sim.patients, sim.schema, { histogramSigma: null });
     const codes = encodeTable(sim.patients, encoders);
     const n = sim.patients.numRows;
     const auto = resolveStrata('auto', sim.schema, encoders, codes, n, false);
@@ -86,11 +86,11 @@ describe('stratified copula', () => {
     }
     const schema: TableSchema = { version: 1, columns };
     const table = tableFromArrays(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, k === 'g' ? v : Float64Array.from(v as number[])])) as never) as unknown as Table;
-    const encoders = fitDiscretisation(table, schema, { quantileEpsilonEach: null });
+    const encoders = fitDiscretisation(table, schema, { histogramSigma: null });
     expect(resolveStrata('auto', schema, encoders, encodeTable(table, encoders), n, false).map((x) => x.fixed)).toEqual([[[0, 0]], [[0, 1]], [[0, 2]]]);
     // the same level column with x drawn independently of it
     const flat = tableFromArrays({ ...Object.fromEntries(columns.slice(1).map((c) => [c.name, Float64Array.from({ length: n }, () => rng.zigguratNormal())])), g } as never) as unknown as Table;
-    const flatEncoders = fitDiscretisation(flat, schema, { quantileEpsilonEach: null });
+    const flatEncoders = fitDiscretisation(flat, schema, { histogramSigma: null });
     expect(resolveStrata('auto', schema, flatEncoders, encodeTable(flat, flatEncoders), n, false)).toEqual([{ fixed: [], rows: null }]);
   });
 

@@ -109,13 +109,13 @@ describe('missingness groups', () => {
   const withNulls = tableFromArrays({ a: [0, null, 2, null], b: [1, 1, 0, null], c: [null, 2, 2, 2], d: Int32Array.from([0, 0, 1, 1]) } as never) as unknown as Table;
 
   test('groups nullable columns by their schema source; a column without one is its own group', () => {
-    const encoders = fitDiscretisation(table, schema, { quantileEpsilonEach: null });
+    const encoders = fitDiscretisation(table, schema, { histogramSigma: null });
     expect(missingnessGroups(encoders, schema)).toEqual([{ key: 'panel', columns: [0, 1] }, { key: 'column:c', columns: [2] }]);
     expect(missingnessGroupCount(schema, ['a', 'b', 'c', 'd'])).toBe(2);
   });
 
   test('exact group rates: the mean missing fraction of the group', () => {
-    const encoders = fitDiscretisation(table, schema, { quantileEpsilonEach: null });
+    const encoders = fitDiscretisation(table, schema, { histogramSigma: null });
     const codes = encodeTable(withNulls, encoders);
     expect(codeCounts(encoders, codes)[0]).toEqual([1, 0, 1, 2]);
     const groups = missingnessGroups(encoders, schema);

@@ -65,17 +65,17 @@ describe('discretiser', () => {
     expect(countEdges(100, 2)).toEqual([0, 1, 101]);
     expect(countEdges(100, 1)).toEqual([0, 101]);
     const schema: TableSchema = { version: 1, columns: [{ name: 'n', kind: 'integer', role: 'quasi-identifier', min: 0, max: 100 }, { name: 'bp', kind: 'integer', role: 'quasi-identifier', min: 60, max: 260 }] };
-    const [n, bp] = fitDiscretisation(sim.patients, schema, { quantileEpsilonEach: 1 }, { bins: 6, numericEdges: 'equal-width' });
+    const [n, bp] = fitDiscretisation(sim.patients, schema, { histogramSigma: 1 }, { bins: 6, numericEdges: 'equal-width' });
     expect(n.edges).toEqual([0, 1, 3, 7, 16, 41, 101]);
     // other integers keep equal-width bins
     expect(bp.edges).toEqual([60, 94, 127, 161, 194, 228, 261]);
     // counts need no DP quantiles: public geometric edges whenever training is private
     const counts: TableSchema = { version: 1, columns: [sim.schema.columns.find((c) => c.name === 'voc_12m')!] };
     expect(planDiscretisation(counts)[0].needs).toBe('none');
-    const [dp] = fitDiscretisation(sim.patients, counts, { quantileEpsilonEach: 0.5, rng: CryptoRandom.fromSeed(4) }, { bins: 12 });
+    const [dp] = fitDiscretisation(sim.patients, counts, { histogramSigma: 2, rng: CryptoRandom.fromSeed(4) }, { bins: 12 });
     expect([dp.source, dp.edges]).toEqual(['schema', countEdges(100, 12)]);
     // non-private with the data: exact edges, one code per observed value
-    const [exact] = fitDiscretisation(sim.patients, counts, { quantileEpsilonEach: null });
+    const [exact] = fitDiscretisation(sim.patients, counts, { histogramSigma: null });
     const observed = [...new Set(readNumbers(sim.patients, 'voc_12m'))].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
     expect([exact.source, exact.edges]).toEqual(['exact-quantiles', [...observed, 101]]);
   });
@@ -86,7 +86,7 @@ describe('discretiser', () => {
   });
 
   test('encode then decode keeps values in their bin, integers whole, categories valid, bounds held', () => {
-    const encoders = fitDiscretisation(sim.patients, sim.schema, { quantileEpsilonEach: 0.5, rng: CryptoRandom.fromSeed(1) });
+    const encoders = fitDiscretisation(sim.patients, sim.schema, { histogramSigma: 2, rng: CryptoRandom.fromSeed(1) });
     const codes = encodeTable(sim.patients, encoders);
     const rng = new SamplingRandom(5);
     const decoded = encoders.map((e, j) => decodeColumn(e, codes[j], () => rng.next()));
@@ -113,7 +113,7 @@ describe('discretiser', () => {
   });
 
   test('small integer columns get one code per value from the schema (no budget)', () => {
-    const [enc] = fitDiscretisation(sim.patients, { version: 1, columns: [sim.schema.columns.find((c) => c.name === 'alpha_thal_deletions')!] }, { quantileEpsilonEach: 0.1, rng: CryptoRandom.fromSeed(2) });
+    const [enc] = fitDiscretisation(sim.patients, { version: 1, columns: [sim.schema.columns.find((c) => c.name === 'alpha_thal_deletions')!] }, { histogramSigma: 10, rng: CryptoRandom.fromSeed(2) });
     expect(enc.edges).toEqual([0, 1, 2, 3]);
     expect(enc.source).toBe('schema');
     expect(enc.size).toBe(4); // 3 values + missing
@@ -121,15 +121,15 @@ describe('discretiser', () => {
 
   test('a DP discretiser refuses categories that are not in the schema; non-private reads them', () => {
     const schema: TableSchema = { version: 1, columns: [{ name: 'genotype', kind: 'categorical', role: 'feature' }] };
-    expect(() => fitDiscretisation(sim.patients, schema, { quantileEpsilonEach: 0.1, rng: CryptoRandom.fromSeed(3) })).toThrow(/Expected categories in the schema for column "genotype"/);
-    const [enc] = fitDiscretisation(sim.patients, schema, { quantileEpsilonEach: null });
+    expect(() => fitDiscretisation(sim.patients, schema, { histogramSigma: 10, rng: CryptoRandom.fromSeed(3) })).toThrow(/Expected categories in the schema for column "genotype"/);
+    const [enc] = fitDiscretisation(sim.patients, schema, { histogramSigma: null });
     expect(enc.categories).toEqual(['SC', 'SS', 'Sb+', 'Sb0', 'other'].sort());
     expect(enc.source).toBe('data');
   });
 
   test('a missing value in a non-nullable column is an error naming row and column', () => {
     const schema: TableSchema = { version: 1, columns: [{ name: 'lic_mg_g', kind: 'continuous', role: 'feature', min: 0, max: 80, nullable: false }] };
-    const encoders = fitDiscretisation(sim.patients, schema, { quantileEpsilonEach: null });
+    const encoders = fitDiscretisation(sim.patients, schema, { histogramSigma: null });
     expect(() => encodeTable(sim.patients, encoders)).toThrow(/column "lic_mg_g".*missing value|missing value.*lic_mg_g|row \d+, column "lic_mg_g"/);
   });
 });
