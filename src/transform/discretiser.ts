@@ -30,7 +30,6 @@ import { readCategoryCodes, readLabels, readNumbers } from './column-values';
 export const MAX_INTEGER_LEVELS = 32;
 /** Default number of equal-frequency bins of a numeric column (plus two narrow tail bins). */
 export const DEFAULT_NUMERIC_BINS = 12;
-export { UNBOUNDED_ASINH_RANGE } from './histogram-quantiles';
 
 /** The Arrow type a decoded column is written as (the kinds of src/data/arrow-types.ts). */
 export type DecodedArrowType = 'float64' | 'int32' | 'int64' | 'bool' | 'dictionary' | 'date-day' | 'timestamp-ms';
@@ -187,7 +186,6 @@ export interface ColumnPlan {
  * @example planDiscretisation(schema).filter((p) => p.needs === 'quantiles').length
  */
 export function planDiscretisation(schema: TableSchema, opts: DiscretisationOptions = {}): ColumnPlan[] {
-  const bins = opts.bins ?? DEFAULT_NUMERIC_BINS;
   return schema.columns.filter(isModelledColumn).map((c) => {
     if (c.kind === 'boolean') return { column: c, needs: 'none' as const };
     if (c.kind === 'categorical' || c.kind === 'ordinal') return { column: c, needs: c.categories && c.categories.length > 0 ? 'none' as const : 'categories' as const };

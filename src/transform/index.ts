@@ -4,6 +4,8 @@
  * decoding back to Arrow tables with bounds, integers and categories restored.
  */
 export * from './discretiser';
+export { DEFAULT_HISTOGRAM_BINS, UNBOUNDED_ASINH_RANGE, columnHistograms, edgesFromHistogram, histogramCounts, histogramSpec } from './histogram-quantiles';
+export type { HistogramSpec } from './histogram-quantiles';
 export { decodeColumn, decodedTable, decodedArrowData, decodedArrowType } from './decode';
 export type { DecodedColumn, ValueRestriction } from './decode';
 export { readNumbers, readLabels, readCategoryCodes } from './column-values';

@@ -42,7 +42,7 @@ import { planCentralDpMarginals, type CentralDpMarginalPlan } from '../../models
 import { MISSING_ROW_CLIP, missingFromRareSums, siteRareSums } from '../../models/marginal/assay-missingness';
 import type { GeneratorNetworkSpec } from '../../models/neural/generator-network';
 import {
-  dpMarginalLayout, dpMarginalSums, dpMarginalSumsLength, dpMarginalTargets, dpMarginalsFromSums, planDpMarginals,
+  dpMarginalLayout, dpMarginalSums, dpMarginalSumsLength, dpMarginalTargets, dpMarginalsFromSums,
   type DpMarginalLayout, type DpMarginals,
 } from '../../models/neural/missingness-groups';
 import type { RawOutputLayout } from '../../models/neural/row-layout';

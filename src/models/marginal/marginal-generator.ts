@@ -37,7 +37,9 @@
  *   seeds 3–5 (the fixed-share MST it replaces: 11.4 and 7.5); with an assay's columns sharing
  *   their mean noisy missing count (assay-missingness.ts) 6.93 and 4.77 on training seed 3; with
  *   the assays' missing counts also released apart (8% of ρ, from the 2-way share) and the tree's
- *   missing rates calibrated to them (missing-calibration.ts) 6.15 and 4.51.
+ *   missing rates calibrated to them (missing-calibration.ts) 6.15 and 4.51; with the quantile
+ *   edges of the columns without schema bounds read off noisy histograms instead of
+ *   exponential-mechanism quantiles (transform/histogram-quantiles.ts) 6.28 and 4.13.
  * The issue's target (ratio < 2 at ε = 1) is out of reach for noisy-marginal methods at this
  * width and size: even the oracle with free selection stays above 5, because the 1-way noise
  * alone (σ₁ ≈ 100 counts per cell on 1,500 rows; 1-way TVD 0.13 against 0.016 for sampling
