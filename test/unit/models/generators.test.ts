@@ -143,16 +143,12 @@ describe('marginal generator (MST)', () => {
     const ledger = PrivacyLedger.create({ datasetFingerprint: fingerprintBytes('cohort-21'), budget: { epsilon: 2, delta: 1e-6 } });
     const dp = trainModel({ table: sim.patients, schema: clinicalSchema, model: 'marginal', epsilon: 2, delta: 1e-6, seed: 4, ledger });
     expect(dp.manifest.privacy.nonPrivate).toBe(false);
-    // row count, the quantile columns' noisy histograms (accurate enough at this width and ε to
-    // beat equal-width bins, QUANTILE_RANK_FACTOR), 1-way marginals, the assays' missing counts,
-    // tree selection, 2-way marginals
-    expect(ledger.entries.length).toBe(6);
-    expect(ledger.entries.map((e) => e.note).filter((n) => /noisy histograms for DP quantile bin edges/.test(n ?? ''))).toHaveLength(1);
-    expect((dp.manifest.generator.noise as { equalWidthEdges: number }).equalWidthEdges).toBe(0);
+    // row count, 1-way marginals, the assays' missing counts, tree selection, 2-way marginals
+    expect(ledger.entries.length).toBe(5);
     expect(ledger.entries.map((e) => e.note).filter((n) => /missing counts by assay/.test(n ?? ''))).toHaveLength(1);
     expect(ledger.spent().epsilon).toBeLessThanOrEqual(2);
     expect(ledger.spent().epsilon).toBeGreaterThan(1.5);
-    expect(dp.manifest.privacy.ledger?.entries.length).toBe(6);
+    expect(dp.manifest.privacy.ledger?.entries.length).toBe(5);
     const syn = sampleModel(dp, { rows: 1500, seed: 1 });
     checkOutput(syn, 'marginal eps=2');
     const before = ledger.entries.length;
