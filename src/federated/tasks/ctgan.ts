@@ -180,11 +180,6 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     });
   }
 
-  /** The groups' rarer states from the pilot round (null without one, or before it). */
-  private orientation(): boolean[] | null {
-    return this.state.pilot ? this.missingness.orientation(this.state.pilot) : null;
-  }
-
   /** A round's per-site share of the total σ: all of it without distributed DP. */
   private perSiteSigma(sigma: number): number {
     return this.o.distributedDp ? sigma / Math.sqrt(this.o.threshold) : sigma;
@@ -217,7 +212,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
       return { plan, ...round };
     }
     if (stage === 'missingness') {
-      const { fields, ...round } = this.missingness.openRound(encoders, rounds, this.orientation());
+      const { fields, ...round } = this.missingness.openRound(encoders, rounds, this.missingness.orientation(this.state.pilot));
       const plan: CtganPlan = { ...base, ...fields };
       return { plan, ...round };
     }
@@ -252,7 +247,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     }
     if (stage === 'missingness') {
       this.state.missingness = Array.from(sum);
-      this.marginals = this.missingness.marginals(encoders, sum, this.missingnessSigma, this.orientation());
+      this.marginals = this.missingness.marginals(encoders, sum, this.missingnessSigma, this.missingness.orientation(this.state.pilot));
       return { stage, groups: this.marginals.groups.length, conditionColumns: this.marginals.full.size, contributors: info.contributors.length };
     }
     const r = this.learner!.absorbRound(round - this.firstLearnRound(), sum, info) as { noisyRows: number };
@@ -272,7 +267,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     if (!s || typeof s.federation !== 'string' || !Array.isArray(s.contributors)) throw new HemasynthError('federated ctgan: the checkpoint does not hold a ctgan task state');
     this.ledger = PrivacyLedger.fromJSON(s.ledger);
     this.state = { ...s, pilot: s.pilot ?? null, missingness: s.missingness ?? null, ledger: null };
-    this.marginals = s.encoders && s.missingness ? this.missingness.marginals(s.encoders, s.missingness, this.missingnessSigma, this.orientation()) : null;
+    this.marginals = s.encoders && s.missingness ? this.missingness.marginals(s.encoders, s.missingness, this.missingnessSigma, this.missingness.orientation(this.state.pilot)) : null;
     if (s.encoders && s.counts) {
       this.build(s.encoders, s.counts, s.generator);
       if (s.learner) this.learner!.restore(s.learner);

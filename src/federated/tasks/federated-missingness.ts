@@ -136,10 +136,11 @@ export class FederatedMissingness {
 
   /**
    * Each group's rarer state from the pilot's noisy sum (post-processing): "present" where the
-   * group's mean missing fraction is above one half.
+   * group's mean missing fraction is above one half; null without a pilot sum (none yet, or no pilot).
    * @example missingness.orientation(pilotSum) // [false, true, ...]
    */
-  orientation(pilotSum: ArrayLike<number>): boolean[] {
+  orientation(pilotSum: ArrayLike<number> | null): boolean[] | null {
+    if (!pilotSum) return null;
     const G = pilotSum.length - 1;
     if (G !== this.plan.groups) throw new HemasynthError(`federated missingness: expected a pilot sum of ${this.plan.groups + 1} values but received ${pilotSum.length}`);
     const rows = Math.max(1, pilotSum[G]);

@@ -234,11 +234,6 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
       });
   }
 
-  /** The groups' rarer states from the pilot round (null without one, or before it). */
-  private orientation(): boolean[] | null {
-    return this.state.pilot ? this.missingness.orientation(this.state.pilot) : null;
-  }
-
   /** A round's per-site share of the total σ: all of it without distributed DP. */
   private perSiteSigma(sigma: number): number {
     return this.o.distributedDp ? sigma / Math.sqrt(this.o.threshold) : sigma;
@@ -268,7 +263,7 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
       return { plan, ...round };
     }
     if (stage === 'missingness') {
-      const { fields, ...round } = this.missingness.openRound(encoders, rounds, this.orientation());
+      const { fields, ...round } = this.missingness.openRound(encoders, rounds, this.missingness.orientation(this.state.pilot));
       const plan: TvaePlan = { ...base, stage: 'missingness', ...fields };
       return { plan, ...round };
     }
@@ -303,7 +298,7 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     }
     if (stage === 'missingness') {
       this.state.missingness = Array.from(sum);
-      this.marginals = this.missingness.marginals(this.state.encoders!, sum, this.missingnessSigma, this.orientation());
+      this.marginals = this.missingness.marginals(this.state.encoders!, sum, this.missingnessSigma, this.missingness.orientation(this.state.pilot));
       this.startAveraging(this.state.encoders!);
       return { stage, groups: this.marginals.groups.length, conditionColumns: this.marginals.full.size, contributors: info.contributors.length };
     }
@@ -320,7 +315,7 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     this.ledger = PrivacyLedger.fromJSON(s.ledger);
     this.state = { ...s, pilot: s.pilot ?? null, missingness: s.missingness ?? null, ledger: null };
     this.learner = null;
-    this.marginals = s.encoders && s.missingness ? this.missingness.marginals(s.encoders, s.missingness, this.missingnessSigma, this.orientation()) : null;
+    this.marginals = s.encoders && s.missingness ? this.missingness.marginals(s.encoders, s.missingness, this.missingnessSigma, this.missingness.orientation(this.state.pilot)) : null;
     if (s.encoders && (!this.missingness.active || this.marginals)) {
       this.startAveraging(s.encoders);
       if (s.learner) this.learner!.restore(s.learner);
