@@ -17,9 +17,10 @@ import { marginalNative } from '../native/marginal';
 import { DecodedColumn, decodeColumn, decodedTable, outerBinTails } from '../transform/decode';
 import { DiscreteColumnEncoder, isModelledColumn, missingCode } from '../transform/discretiser';
 import { VERSION } from '../version';
-import { ConditionExpression, conditionColumns, evaluateCondition, resolveCondition } from './conditions';
-import { conditionView, rowsMeetingCondition } from './condition-after-repair';
-import { applicableConstraints, Constraint, constraintColumns, repairRows, RepairColumns, withConstraintEvidence } from './constraints';
+import { ConditionExpression, conditionColumns, resolveCondition } from './conditions';
+import { rowsMeetingCondition } from './condition-after-repair';
+import { repairDecoded } from './repair-decoded';
+import { applicableConstraints, constraintColumns, withConstraintEvidence } from './constraints';
 import type { HemasynthModel, ModelManifest, SampleModelOptions, TrainModelOptions } from './generator';
 import { MODEL_FORMAT_VERSION } from './model-file';
 import { fitVisitModel } from '../visits/visit-model';
@@ -193,64 +194,6 @@ export function sampleModel(model: HemasynthModel, opts: SampleModelOptions): Ta
   }
   const meta = new Map([[SYNTHETIC_METADATA_KEY, JSON.stringify({ model: model.manifest.model, epsilon: model.manifest.privacy.epsilon, delta: model.manifest.privacy.delta, nonPrivate: model.manifest.privacy.nonPrivate, notice: model.manifest.privacy.notice, where: opts.where ?? null })]]);
   return decodedTable(decoded, meta);
-}
-
-/** Repairs decoded rows in place so every constraint holds, keeping the model's missing rates. */
-function repairDecoded(constraints: Constraint[], decoded: DecodedColumn[], seed: number): void {
-  const used = new Set(constraints.flatMap(constraintColumns));
-  const cols: RepairColumns = { numbers: new Map(), validity: new Map(), conditionColumns: conditionView(decoded, used) };
-  for (const d of decoded) {
-    const e = d.encoder;
-    if (!used.has(e.column)) continue;
-    cols.validity.set(e.column, d.valid);
-    if (e.levels === 'bins') cols.numbers.set(e.column, { values: d.values, valid: d.valid, integer: e.integer, min: e.min, max: e.max });
-  }
-  const missingBefore = new Map<string, number>();
-  for (const c of constraints) if (c.type === 'null-when') missingBefore.set(c.column, countMissing(cols.validity.get(c.column) as Uint8Array));
-  repairRows(constraints, cols, decoded.length ? decoded[0].valid.length : 0);
-  restoreMissingRates(constraints, cols, decoded, missingBefore, seed);
-}
-
-function countMissing(valid: Uint8Array): number {
-  let k = 0;
-  for (let i = 0; i < valid.length; i++) if (!valid[i]) k++;
-  return k;
-}
-
-/**
- * A "null when" constraint forces values to missing where its condition holds; when the model
- * did not tie the column's missingness to that condition, this adds missing values and the
- * column's missing rate overshoots the model's own. To keep the model's rate, that many rows
- * where the condition does not hold and the value is missing get the value of a random other
- * such row that has one (post-processing of synthetic rows only; the condition stays satisfied).
- */
-function restoreMissingRates(constraints: ReturnType<typeof applicableConstraints>, cols: RepairColumns, decoded: DecodedColumn[], missingBefore: Map<string, number>, seed: number): void {
-  const rng = new SamplingRandom(seed, 0x3fff0000);
-  for (const c of constraints) {
-    if (c.type !== 'null-when') continue;
-    const d = decoded.find((x) => x.encoder.column === c.column);
-    if (!d) continue;
-    const valid = d.valid;
-    const excess = countMissing(valid) - (missingBefore.get(c.column) as number);
-    if (excess <= 0) continue;
-    const holes: number[] = [], donors: number[] = [];
-    for (let i = 0; i < valid.length; i++) {
-      if (evaluateCondition(c.when, cols.conditionColumns, i)) continue;
-      (valid[i] ? donors : holes).push(i);
-    }
-    if (donors.length === 0) continue;
-    for (let k = 0; k < Math.min(excess, holes.length); k++) {
-      const pick = k + Math.floor(rng.next() * (holes.length - k));
-      const h = holes[pick];
-      holes[pick] = holes[k];
-      const from = donors[Math.floor(rng.next() * donors.length)];
-      d.values[h] = d.values[from];
-      valid[h] = 1;
-      const view = cols.conditionColumns.get(c.column);
-      if (view?.numbers) view.numbers[h] = view.numbers[from];
-      if (view?.labels) view.labels[h] = view.labels[from];
-    }
-  }
 }
 
 /** Columns of a schema a generator models (direct identifiers, identifiers and free text are not). */

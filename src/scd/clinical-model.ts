@@ -346,6 +346,11 @@ export function simulateClinical(params: ScdParams, sites: SimulatedSite[], n: n
       c.labs.hbs_pct[i] = round(fS, 1);
       c.labs.hba_pct[i] = round(fA, 1);
       c.labs.hba2_pct[i] = Number.isNaN(fA2) ? NaN : round(clamp(fA2, 0.5, 9), 1);
+      // The fractions are rounded one by one, so their sum could read 100.1 or 100.2 (131 of 2,000
+      // patients broke the schema's "hbs_pct + hbf_pct + hba2_pct + hba_pct <= 100"): HbS
+      // takes the rounding difference, as an HPLC report's fractions add up to 100.
+      const fractions = c.labs.hbf_pct[i] + c.labs.hbs_pct[i] + c.labs.hba_pct[i] + (Number.isNaN(c.labs.hba2_pct[i]) ? 0 : c.labs.hba2_pct[i]);
+      if (fractions > 100) c.labs.hbs_pct[i] = Math.max(0, round(c.labs.hbs_pct[i] - (fractions - 100), 1));
       c.labs.mcv_fl[i] = round(mcv, 1);
       c.labs.retic_pct[i] = round(clamp(retic, 0.3, 40), 1);
       c.labs.ldh_u_l[i] = Math.round(clamp(ldh, 80, 3000));

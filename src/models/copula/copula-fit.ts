@@ -63,15 +63,24 @@ export function copulaMarginals(encoders: readonly DiscreteColumnEncoder[], oneW
   const missingLatents: number[] = [];
   const missingProb: number[] = [];
   encoders.forEach((e, j) => {
-    const p = projectToSimplex(oneWay[j], total);
     const miss = missingCode(e);
     const present = levelCount(e);
+    // The missing rate is read off the missing cell itself and only the present cells are
+    // projected onto the simplex (with the rest of the mass). Projecting the whole histogram
+    // shifted every cell by the same amount, the missing cell too, and the present cells'
+    // noise decided that shift: at ε = 1 (σ₁ ≈ 160 counts per cell on the cohort) every missing
+    // rate came out low, retic 1.9% against 13.1% real, although its count had been refined by
+    // the assays' release (assay-missingness.ts) to within about 2 points.
+    const missCount = miss >= 0 ? Math.min(total, Math.max(0, oneWay[j][miss])) : 0;
+    const missRate = missCount / total;
+    // total − missCount, not total·(1 − rate): exact counts then project onto themselves exactly.
+    const p = projectToSimplex(oneWay[j].subarray(0, present), total - missCount);
     let mass = 0;
     for (let c = 0; c < present; c++) mass += p[c];
     let acc = 0;
     for (let c = 0; c < present; c++) { acc += mass > 0 ? p[c] / mass : 1 / present; cdfs.push(c === present - 1 ? 1 : Math.min(1, acc)); }
     cdfOffsets.push(cdfs.length);
-    if (missingColumns ? missingColumns.includes(j) : miss >= 0 && p[miss] / total > 0.001) { missingLatents.push(j); missingProb.push(miss >= 0 ? Math.min(1, p[miss] / total) : 0); }
+    if (missingColumns ? missingColumns.includes(j) : miss >= 0 && missRate > 0.001) { missingLatents.push(j); missingProb.push(missRate); }
   });
   missingLatents.forEach((_, t) => { cdfs.push(1 - missingProb[t], 1); cdfOffsets.push(cdfs.length); });
   return { cdfOffsets, cdfs, missingLatents, total };

@@ -2,8 +2,8 @@
  * The `copula` generator: a Gaussian copula over the discretised columns (a fast baseline).
  * Latents: a value latent per column over its present levels and a (present, missing) latent
  * per nullable column, so missingness is modelled beside the values rather than as an extreme
- * value. Marginals: noisy 1-way histograms over the discretiser's codes, projected onto the
- * simplex (the value CDF is the histogram of the present levels). Dependence: the normal scores
+ * value. Marginals: noisy 1-way histograms over the discretiser's codes (the missing rate is the
+ * missing cell's share of the rows; the value CDF is the present cells projected onto the simplex). Dependence: the normal scores
  * z = Φ⁻¹(F(code-) + p(code)/2) of each row (the middle of the code's CDF cell), each row scaled
  * to L2 norm at most C = sqrt(d), summed as Σ z zᵀ with Gaussian noise (the upper triangle has L2
  * sensitivity ||z||² <= C² under add/remove); from it and the CDFs each pair's latent correlation

@@ -36,7 +36,11 @@ export function calibrateTreeMissing(tree: TreeModel, encoders: readonly Discret
     const miss = encoders[j].nullable ? missingCode(encoders[j]) : -1;
     if (miss >= 0 && target !== undefined && Number.isFinite(target)) {
       const t = Math.min(1 - 1e-9, Math.max(1e-9, target));
-      const moved = (q: number, a: number) => (a * q) / (a * q + 1 - q);
+      // A parent level whose column is all missing (q = 1) is moved from just below 1, its present
+      // mass then spread evenly over the levels: the odds of q = 1 do not move, and at ε = 3 the
+      // marginal with quantile edges had liver iron missing under both levels of its parent
+      // (chronic transfusion) on cohort 21, so every synthetic row lacked it (real 92%).
+      const moved = (q: number, a: number) => { const qc = Math.min(q, 1 - 1e-6); return (a * qc) / (a * qc + 1 - qc); };
       const rate = (a: number) => weights.reduce((s, w, r) => s + w * moved(table[r * size + miss], a), 0);
       let lo = -40, hi = 40;
       for (let it = 0; it < 80; it++) {
@@ -49,7 +53,7 @@ export function calibrateTreeMissing(tree: TreeModel, encoders: readonly Discret
         const q2 = moved(q, a);
         for (let c = 0; c < size; c++) {
           if (c === miss) table[r * size + c] = q2;
-          else table[r * size + c] = q < 1 ? (table[r * size + c] * (1 - q2)) / (1 - q) : (1 - q2) / (size - 1);
+          else table[r * size + c] = q < 1 - 1e-6 ? (table[r * size + c] * (1 - q2)) / (1 - q) : (1 - q2) / (size - 1);
         }
       }
     }

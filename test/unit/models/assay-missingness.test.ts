@@ -8,6 +8,7 @@ import { sampleModel, trainModel } from '../../../src/models';
 import { CryptoRandom } from '../../../src/dp/noise';
 import { combineGroupMissingCounts, MISSING_ROW_CLIP, releaseGroupMissing } from '../../../src/models/marginal/assay-missingness';
 import { calibrateTreeMissing } from '../../../src/models/marginal/missing-calibration';
+import { copulaMarginals } from '../../../src/models/copula/copula-fit';
 import type { TreeModel } from '../../../src/models/marginal/tree-estimation';
 import type { DiscreteColumnEncoder } from '../../../src/transform/discretiser';
 import type { TableSchema } from '../../../src/data/schema';
@@ -68,6 +69,31 @@ describe('the assays\u2019 missing counts', () => {
     // one odds factor for every parent row: the ordering of the rows' missing shares is kept
     expect(child[2]).toBeLessThan(child[5]);
     expect(child[5]).toBeLessThan(child[8]);
+  });
+});
+
+describe('missing rates read off noisy histograms', () => {
+  test('the copula\u2019s missing latent takes the missing cell over the total; the noise of the present cells does not shift it', () => {
+    // one nullable 3-bin column: present cells -200, 900, 100 (noisy), missing cell 300, of 1,000 rows
+    const e = { column: 'x', kind: 'continuous', levels: 'bins', edges: [0, 1, 2, 3], integer: false, nullable: true, size: 4, source: 'schema' } as unknown as DiscreteColumnEncoder;
+    const m = copulaMarginals([e], [Float64Array.of(-200, 900, 100, 300)]);
+    expect(m.total).toBe(1100);
+    expect(m.missingLatents).toEqual([0]);
+    // projecting all four cells onto 1,100 rows shifts each by 66.7: the missing rate would be 233/1100
+    expect(1 - m.cdfs[m.cdfOffsets[1]]).toBeCloseTo(300 / 1100, 12);
+    // the present cells projected onto the remaining 800 rows: 0, 800 - τ, 100 - τ with τ = 100
+    expect(Array.from(m.cdfs.slice(0, 3))).toEqual([0, 1, 1]);
+  });
+
+  test('tree calibration moves a column missing under every parent level (q = 1), its present mass spread evenly', () => {
+    const tree: TreeModel = { sizes: [3, 3], parent: [-1, 0], order: [0, 1], total: 1000, tables: [Float64Array.of(0.5, 0.5, 0), Float64Array.of(0, 0, 1, 0, 0, 1, 0, 0, 1)] };
+    calibrateTreeMissing(tree, [nullable('c0'), nullable('c1')], [undefined, 0.9]);
+    const child = tree.tables[1];
+    for (let r = 0; r < 2; r++) {
+      expect(child[r * 3 + 2]).toBeCloseTo(0.9, 6);
+      expect(child[r * 3]).toBeCloseTo(0.05, 6);
+      expect(child[r * 3 + 1]).toBeCloseTo(0.05, 6);
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import { Table } from 'apache-arrow';
 import { readArrowFile } from '../../../src/data/arrow-file';
 import { simulateCohort, writeSimulation } from '../../../src/scd/simulate';
 import { resolveScdParams } from '../../../src/scd/params';
+import { constraintViolations } from '../../../src/models/constraints';
 
 function hashDir(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -105,6 +106,9 @@ describe('SCD cohort simulator', () => {
     const vm = values(sim.visits, 'hospital_record_number') as string[];
     vp.forEach((p, k) => expect(pid.get(p)).toBe(vm[k]));
     expect(sim.visits.numRows).toBeGreaterThan(2 * t.numRows);
+    // The schema's constraints are true of the cohort (generators enforce them on synthetic rows).
+    expect(sim.schema.constraints).toContain('followup_years <= age_years');
+    for (const [c, bad] of constraintViolations(t, sim.schema)) expect(`${c}: ${bad}`).toBe(`${c}: 0`);
   });
 
   test('missingness is measure-specific, age- and site-dependent and plausible', () => {

@@ -1,0 +1,55 @@
+/**
+ * The constraint repair of decoded rows (repair-decoded.ts): a "null when" repair keeps the
+ * model's missing rate by moving values to rows the condition allows, taking them from the rows
+ * that kept one, else from the values the repair removed.
+ */
+import { parseConstraint } from '../../../src/models/constraints';
+import { repairDecoded } from '../../../src/models/repair-decoded';
+import type { DecodedColumn } from '../../../src/transform/decode';
+import type { DiscreteColumnEncoder } from '../../../src/transform/discretiser';
+
+const flagEncoder = { column: 'flag', kind: 'boolean', output: 'bool', levels: 'categories', categories: ['false', 'true'], integer: false, nullable: false, size: 2, source: 'schema' } as DiscreteColumnEncoder;
+const xEncoder = { column: 'x', kind: 'continuous', output: 'float64', levels: 'bins', edges: [0, 50, 100], integer: false, min: 0, max: 100, nullable: true, size: 3, source: 'schema' } as DiscreteColumnEncoder;
+
+/** Ten rows: flag true in rows 0-4; x present (values 10, 20, ...) where `present` says. */
+function rows(present: number[]): DecodedColumn[] {
+  const flag: DecodedColumn = { encoder: flagEncoder, values: Int32Array.from({ length: 10 }, (_, i) => (i < 5 ? 1 : 0)), valid: new Uint8Array(10).fill(1) };
+  const x: DecodedColumn = { encoder: xEncoder, values: Float64Array.from({ length: 10 }, (_, i) => 10 * (i + 1)), valid: Uint8Array.from({ length: 10 }, (_, i) => (present.includes(i) ? 1 : 0)) };
+  return [flag, x];
+}
+
+const missingOf = (d: DecodedColumn) => d.valid.reduce((s, v) => s + (v ? 0 : 1), 0);
+
+describe('repairDecoded: "x is null when flag"', () => {
+  const constraint = parseConstraint('x is null when flag');
+
+  test('values removed where flag holds move to rows without flag, from the rows that kept one', () => {
+    const d = rows([0, 1, 5]);
+    repairDecoded([constraint], d, 7);
+    const x = d[1];
+    for (let i = 0; i < 5; i++) expect(x.valid[i]).toBe(0);
+    // the model's rate: 7 of 10 missing
+    expect(missingOf(x)).toBe(7);
+    // the two restored rows copy the kept value (row 5: 60)
+    for (let i = 6; i < 10; i++) if (x.valid[i]) expect(x.values[i]).toBe(60);
+  });
+
+  test('when no row without flag has a value, the removed values are the donors', () => {
+    const d = rows([0, 1, 2]);
+    repairDecoded([constraint], d, 7);
+    const x = d[1];
+    for (let i = 0; i < 5; i++) expect(x.valid[i]).toBe(0);
+    // before: the column would be missing in every row; the model's rate is 7 of 10
+    expect(missingOf(x)).toBe(7);
+    const restored = [5, 6, 7, 8, 9].filter((i) => x.valid[i]).map((i) => x.values[i]);
+    expect(restored).toHaveLength(3);
+    for (const v of restored) expect([10, 20, 30]).toContain(v);
+  });
+
+  test('nothing to restore: rows already allowed stay as they are', () => {
+    const d = rows([5, 6]);
+    repairDecoded([constraint], d, 7);
+    expect(Array.from(d[1].valid)).toEqual([0, 0, 0, 0, 0, 1, 1, 0, 0, 0]);
+    expect(Array.from(d[1].values.subarray(5, 7))).toEqual([60, 70]);
+  });
+});
