@@ -12,9 +12,10 @@
  *     state, read off the noisy histograms), L2 sensitivity MISSING_ROW_CLIP, fixed point at
  *     scale S; the coordinator combines them with the histograms, derives the latents and their
  *     CDFs (copulaMarginals) and sends them back.
- *  4. `correlation`: Σ z zᵀ (upper triangle) of the rows' clipped normal scores, L2 sensitivity
- *     C² = dl (the number of latents); encoded with scale S and deterministic rounding, so the
- *     encoded sensitivity is S·dl + sqrt(length). The coordinator forms the correlation matrix
+ *  4. `correlation`: Σ z zᵀ (upper triangle) of the rows' clipped weighted normal scores (the
+ *     assay panels' latents weighted down, copulaScoreWeights), L2 sensitivity C² = Σ w²;
+ *     encoded with scale S and deterministic rounding, so the encoded sensitivity is
+ *     S·C² + sqrt(length). The coordinator forms the correlation matrix
  *     (copulaCorrelation) and writes an ordinary `.hsm` copula model.
  *
  * Budget: the central copula's zCDP shares (10% edges, 30% 1-way, 10% missing counts, 50%
@@ -29,7 +30,7 @@ import { readArrowFile } from '../../data/arrow-file';
 import type { TableSchema } from '../../data/schema';
 import { PrivacyLedger } from '../../dp/ledger';
 import { HemasynthError } from '../../errors';
-import { CopulaMarginals, averageTiedMissingness, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum, tiedMissingness } from '../../models/copula/copula-fit';
+import { CopulaMarginals, averageTiedMissingness, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum, copulaScoreWeights, tiedMissingness } from '../../models/copula/copula-fit';
 import { measureMarginals } from '../../models/marginal/contingency';
 import { assayLayout, combineGroupMissingCounts, MISSING_ROW_CLIP, missingFromRareSums, siteRareSums } from '../../models/marginal/assay-missingness';
 import { COPULA_SHARES } from '../../models/copula/copula-generator';
@@ -50,6 +51,8 @@ interface CopulaPlan extends SitePlan<Stage> {
   histograms?: HistogramSpec[];
   encoders?: DiscreteColumnEncoder[];
   margins?: CopulaMarginals;
+  /** `correlation` round: each latent's weight in the score sum (copulaScoreWeights). */
+  weights?: number[];
   /** `missing` round: each group's columns (encoder indices) and whether its rarer state is "present". */
   groups?: number[][];
   rareIsPresent?: boolean[];
@@ -62,8 +65,14 @@ interface CopulaState {
   /** The noisy 1-way histograms (per column), until the missing counts are combined into them. */
   oneWay: number[][] | null;
   margins: CopulaMarginals | null;
-  scores: { sum: number[]; dl: number; noiseSd: number } | null;
+  scores: { sum: number[]; dl: number; noiseSd: number; weights?: number[] } | null;
   contributors: string[][];
+}
+
+function squaredNorm(w: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 0; k < w.length; k++) s += w[k] * w[k];
+  return s;
 }
 
 /** Number of latents of a copula (value latents, then missingness latents). */
@@ -143,10 +152,13 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     if (!margins) throw new HemasynthError('federated copula: the marginals are not measured before the correlation round');
     const dl = latentCount(encoders, margins);
     const length = (dl * (dl + 1)) / 2;
-    // Encoded sensitivity: S·C² (C² = dl) plus at most 1 per coordinate from the rounding.
-    const encodedSensitivity = SCORE_SCALE * dl + Math.sqrt(length);
-    const plan: CopulaPlan = { ...base, encoders, margins, mechanism: { kind: 'gaussian', noiseMultiplier: this.sigma.correlation, count: 1 }, note: `federated copula ${this.state.federation}: normal-scores correlation (${dl} latents)` };
-    return { plan, vectorLength: length, format: { scale: SCORE_SCALE, clip: this.maxSiteRows * dl }, noiseSigmaPerSite: this.perSite(stage, encodedSensitivity) };
+    // The assay panels' latents weighted down, as centrally (public schema metadata).
+    const weights = Array.from(copulaScoreWeights(encoders, this.schema, margins));
+    const clip2 = squaredNorm(weights);
+    // Encoded sensitivity: S·C² (C² = Σ w², the squared row clip) plus at most 1 per coordinate from the rounding.
+    const encodedSensitivity = SCORE_SCALE * clip2 + Math.sqrt(length);
+    const plan: CopulaPlan = { ...base, encoders, margins, weights, mechanism: { kind: 'gaussian', noiseMultiplier: this.sigma.correlation, count: 1 }, note: `federated copula ${this.state.federation}: normal-scores correlation (${dl} latents)` };
+    return { plan, vectorLength: length, format: { scale: SCORE_SCALE, clip: this.maxSiteRows * clip2 }, noiseSigmaPerSite: this.perSite(stage, encodedSensitivity) };
   }
 
   absorbRound(round: number, sum: Float64Array, info: AggregateInfo): unknown {
@@ -180,8 +192,9 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     let at = 0;
     for (let a = 0; a < dl; a++) for (let b = a; b < dl; b++) full[a * dl + b] = sum[at++];
     // σ of the noise in the decoded sum of these contributors.
-    const noiseSd = (this.sigma.correlation * (dl + Math.sqrt((dl * (dl + 1)) / 2) / SCORE_SCALE) * Math.sqrt(info.contributors.length)) / share;
-    this.state.scores = { sum: full, dl, noiseSd };
+    const weights = Array.from(copulaScoreWeights(encoders, this.schema, this.state.margins!));
+    const noiseSd = (this.sigma.correlation * (squaredNorm(weights) + Math.sqrt((dl * (dl + 1)) / 2) / SCORE_SCALE) * Math.sqrt(info.contributors.length)) / share;
+    this.state.scores = { sum: full, dl, noiseSd, weights };
     return { stage, latents: dl, contributors: info.contributors.length, noiseSigma: Number(noiseSd.toPrecision(4)) };
   }
 
@@ -213,8 +226,10 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     const { encoders, margins, scores } = this.state;
     if (!encoders || !margins || !scores) throw new HemasynthError('federated copula: the correlation round has not completed; no model to write');
     // A panel's missingness latents tied by the schema's sources, as centrally (no data read).
-    const corr = copulaCorrelation(Float64Array.from(scores.sum), margins, scores.noiseSd, tiedMissingness(encoders, this.schema, margins, null));
-    const parts = copulaParts(encoders, margins, corr, Math.sqrt(scores.dl), { sigma1: this.sigma['one-way'], sigmaMissing: this.sigma.missing * MISSING_ROW_CLIP, sigmaCorrelation: this.sigma.correlation, quantileSigma: this.discretisation.histograms.length ? this.sigma.histograms : null });
+    // Checkpoints from before the weights hold none: every latent weighed 1.
+    const weights = scores.weights ? Float64Array.from(scores.weights) : undefined;
+    const corr = copulaCorrelation(Float64Array.from(scores.sum), margins, scores.noiseSd, tiedMissingness(encoders, this.schema, margins, null), weights);
+    const parts = copulaParts(encoders, margins, corr, Math.sqrt(weights ? squaredNorm(weights) : scores.dl), { sigma1: this.sigma['one-way'], sigmaMissing: this.sigma.missing * MISSING_ROW_CLIP, sigmaCorrelation: this.sigma.correlation, quantileSigma: this.discretisation.histograms.length ? this.sigma.histograms : null });
     saveModel(out, federatedModelFile({
       model: 'copula', schema: this.schema, parts, epsilon: this.o.epsilon, delta: this.o.delta, seed: null, options: this.o.options ?? {},
       federation: { id: this.state.federation, sites: this.o.sites, threshold: this.o.threshold, distributedDp: this.o.distributedDp, rounds: this.stages, contributors: this.state.contributors },
@@ -263,7 +278,10 @@ export class CopulaSiteTask implements SiteTask {
     }
     if (plan.stage === 'missing') return siteRareSums(plan.groups, plan.rareIsPresent, codes, rows, encoders, 'federated copula');
     if (!plan.margins) throw new HemasynthError('federated copula: a correlation plan without the marginals');
-    const { sum, dl } = copulaScoreSum(encoders, codes, rows, plan.margins);
+    const latents = latentCount(encoders, plan.margins);
+    const w = plan.weights;
+    if (w !== undefined && (!Array.isArray(w) || w.length !== latents || !w.every((x) => typeof x === 'number' && x > 0 && x <= 1))) throw new HemasynthError(`federated copula: a correlation plan whose weights are not ${latents} numbers in (0, 1]`);
+    const { sum, dl } = copulaScoreSum(encoders, codes, rows, plan.margins, w ? Float64Array.from(w) : undefined);
     const out = new Float64Array((dl * (dl + 1)) / 2);
     let at = 0;
     for (let a = 0; a < dl; a++) for (let b = a; b < dl; b++) out[at++] = sum[a * dl + b];

@@ -6,7 +6,8 @@
  * missing cell's share of the rows; the value CDF is the present cells projected onto the simplex). Dependence: the normal scores
  * z = Φ⁻¹(F(code-) + p(code)/2) of each row (the middle of the code's CDF cell), each row scaled
  * to L2 norm at most C = sqrt(d), summed as Σ z zᵀ with Gaussian noise (the upper triangle has L2
- * sensitivity ||z||² <= C² under add/remove); from it and the CDFs each pair's latent correlation
+ * sensitivity ||z||² <= C² under add/remove; under DP the assay panels' latents are weighted 0.1
+ * first, copulaScoreWeights); from it and the CDFs each pair's latent correlation
  * (the coarse scores' attenuation undone by Mehler's expansion, on the rows where both are
  * defined; small noisy entries hard-thresholded, Bickel & Levina 2008; latent-correlation.ts),
  * then the nearest positive-definite correlation matrix by spectral projection
@@ -27,7 +28,7 @@ import { DiscreteColumnEncoder, encodeTable, fitDiscretisation, levelCount, miss
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
 import { measureMarginals } from '../marginal/contingency';
-import { averageTiedMissingness, cholesky, copulaCorrelation, copulaMarginals, copulaMixtureParts, copulaParts, copulaScoreSum, tiedMissingness } from './copula-fit';
+import { averageTiedMissingness, cholesky, copulaCorrelation, copulaMarginals, copulaMixtureParts, copulaParts, copulaScoreSum, copulaScoreWeights, tiedMissingness } from './copula-fit';
 import { MAX_STRATA, resolveStrata } from './copula-strata';
 import { MISSING_ROW_CLIP, refineMissingCounts } from '../marginal/assay-missingness';
 import { missingnessGroupCount } from '../neural/missingness-groups';
@@ -94,10 +95,11 @@ function trainCopula(ctx: TrainContext): TrainedParts {
     const tied = tiedMissingness(encoders, ctx.schema, margins, ctx.privacy ? null : groupCodes[x]);
     if (ctx.privacy) averageTiedMissingness(margins, tied);
     ctx.progress(0.5 + (0.3 * x) / groups.length, 'normal-scores correlation');
-    const scores = copulaScoreSum(encoders, groupCodes[x], g.rows ? g.rows.length : n, margins);
+    const weights = ctx.privacy ? copulaScoreWeights(encoders, ctx.schema, margins) : undefined;
+    const scores = copulaScoreSum(encoders, groupCodes[x], g.rows ? g.rows.length : n, margins, weights);
     const noiseSd = sigmaC * scores.clip * scores.clip;
     if (ctx.privacy) for (let a = 0; a < scores.dl; a++) for (let b = a; b < scores.dl; b++) scores.sum[a * scores.dl + b] += ctx.noise.gaussian(0, noiseSd);
-    const corr = copulaCorrelation(scores.sum, margins, ctx.privacy ? noiseSd : null, tied);
+    const corr = copulaCorrelation(scores.sum, margins, ctx.privacy ? noiseSd : null, tied, weights);
     return { cell: strataColumns.map((j) => g.fixed.find(([c]) => c === j)?.[1] ?? -1), weight: Math.max(0, count), margins, corr, clip: scores.clip };
   });
   ctx.progress(0.8, 'positive-definite projection');

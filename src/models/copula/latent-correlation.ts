@@ -109,8 +109,11 @@ function scoreMoments(m: CopulaMarginals, t: number): { mean: number; variance: 
  * of 24 samples) with a worse fidelity ratio (mean 1.37 against 1.22).
  * @example latentCorrelations(sum, margins, null)
  */
-export function latentCorrelations(S: Float64Array, m: CopulaMarginals, noiseSd: number | null): Float64Array {
+export function latentCorrelations(weighted: Float64Array, m: CopulaMarginals, noiseSd: number | null, weights?: Float64Array): Float64Array {
   const dl = m.cdfOffsets.length - 1;
+  // A sum of weighted scores (copulaScoreSum) back in score units; its noise grows by 1/(w_a w_b).
+  const S = weights ? weighted.map((v, k) => v / (weights[Math.floor(k / dl)] * weights[k % dl])) : weighted;
+  const pairNoise = (a: number, b: number) => (noiseSd === null ? null : weights ? noiseSd / (weights[a] * weights[b]) : noiseSd);
   const d = dl - m.missingLatents.length;
   const n = m.total;
   const coef = Array.from({ length: dl }, (_, t) => hermiteCoefficients(m, t));
@@ -143,8 +146,9 @@ export function latentCorrelations(S: Float64Array, m: CopulaMarginals, noiseSd:
       const s = S[a * dl + b];
       const scale = attenuation[a] * attenuation[b];
       // A value latent and its own column's missingness latent are never observed together.
+      const noise = pairNoise(a, b);
       const rows = missLatent[a] === b || !(scale > 0) ? 0 : bothPresent(a, b);
-      if (rows < MIN_PAIR_ROWS || (noiseSd !== null && Math.abs(s) < 2 * noiseSd)) continue;
+      if (rows < MIN_PAIR_ROWS || (noise !== null && Math.abs(s) < 2 * noise)) continue;
       // The scores' correlation on the pair's rows, with the scores' moments under the CDFs.
       const r = (s / rows - moments[a].mean * moments[b].mean) / Math.sqrt(moments[a].variance * moments[b].variance);
       if (!Number.isFinite(r)) continue;
@@ -153,7 +157,7 @@ export function latentCorrelations(S: Float64Array, m: CopulaMarginals, noiseSd:
       const firstOrder = Math.max(-0.999, Math.min(0.999, r / scale));
       const rho = Math.abs(mehler) < Math.abs(firstOrder) ? mehler : firstOrder;
       let se2 = 1 / (scale * scale * rows);
-      if (noiseSd !== null) se2 += (noiseSd / (rows * Math.sqrt(moments[a].variance * moments[b].variance) * scale)) ** 2;
+      if (noise !== null) se2 += (noise / (rows * Math.sqrt(moments[a].variance * moments[b].variance) * scale)) ** 2;
       if (rho * rho < SIGNIFICANCE * SIGNIFICANCE * se2) continue;
       R[a * dl + b] = R[b * dl + a] = (rho * rho * rho) / (rho * rho + se2);
     }

@@ -14,6 +14,7 @@ import { loadModel } from '../../../src/models/model-file';
 import { sampleModel } from '../../../src/models/model-api';
 import { TvaeCoordinatorTask, TvaeSiteTask } from '../../../src/federated/tasks/tvae';
 import { CopulaCoordinatorTask } from '../../../src/federated/tasks/copula';
+import { PANEL_SCORE_WEIGHT } from '../../../src/models/copula/copula-fit';
 import { MarginalCoordinatorTask } from '../../../src/federated/tasks/marginal';
 import { treeOf } from '../../../src/models/marginal/marginal-generator';
 import { CtganCoordinatorTask } from '../../../src/federated/tasks/ctgan';
@@ -290,6 +291,25 @@ test('copula: four rounds (histograms, 1-way, missing counts, correlation) with 
   // Without a nullable column there is no missing-count round (and nothing is charged for one).
   const dense = new CopulaCoordinatorTask({ ...base, rounds: 1, schemaHint: { ...schema, columns: schema.columns.map((c) => ({ ...c, nullable: false })) } });
   expect(dense.rounds).toBe(3);
+});
+
+test('copula: an assay panel\u2019s latents are weighted PANEL_SCORE_WEIGHT in the correlation round; the noise follows Σ w²', () => {
+  // hb_g_dl plus an 8-column SNP panel (one schema source, nullable): 1 + 8 value latents and
+  // missingness latents for hb_g_dl and the panel (their noisy missing rates are 20/80 below).
+  const panel = Array.from({ length: 8 }, (_, k) => ({ name: `snp_${k}`, kind: 'integer' as const, role: 'feature' as const, min: 0, max: 2, source: 'array' }));
+  const task = new CopulaCoordinatorTask({ ...base, rounds: 1, schemaHint: { version: 1, columns: [byName.get('hb_g_dl')!, ...panel] } });
+  for (let r = 0; r < 3; r++) {
+    const p = task.planRound(r);
+    task.absorbRound(r, new Float64Array(p.vectorLength).fill(20), { round: r, contributors: ['a', 'b'], dropped: [] });
+  }
+  const corr = task.planRound(3);
+  const plan = corr.plan as { weights: number[]; mechanism: { noiseMultiplier: number } };
+  const dl = (Math.sqrt(8 * corr.vectorLength + 1) - 1) / 2;
+  expect(dl).toBe(18);
+  // value latents in column order (hb_g_dl first), then the missingness latents in the same order
+  expect(plan.weights).toEqual([1, ...Array(8).fill(PANEL_SCORE_WEIGHT), 1, ...Array(8).fill(PANEL_SCORE_WEIGHT)]);
+  const clip2 = 2 + 16 * PANEL_SCORE_WEIGHT ** 2;
+  expect(corr.noiseSigmaPerSite).toBeCloseTo((plan.mechanism.noiseMultiplier * (2 ** 10 * clip2 + Math.sqrt(corr.vectorLength))) / Math.sqrt(2), 6);
 });
 
 test('marginal: a missing-count round after the 1-way one; the fitted tree is calibrated to its counts', () => {
