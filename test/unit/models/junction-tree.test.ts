@@ -296,6 +296,35 @@ describe('copula sampler', () => {
     expect(agree(native[0], native[1])).toBeGreaterThan(0.2 * 0.5 + 0.03);
     expect(Math.abs(agree(native[0], native[2]) - 0.2 * 0.1)).toBeLessThan(0.006);
   });
+
+  test('native, one GEMM per component of L (a tied group using one column, a dense block), agrees with the reference', () => {
+    requireNative();
+    const { copulaGenerator } = require('../../../src/models/copula/copula-generator');
+    const enc = (column: string): DiscreteColumnEncoder => ({ column, kind: 'categorical', output: 'dictionary', levels: 'categories', categories: ['a', 'b', 'c'], integer: false, nullable: false, size: 3, source: 'schema' });
+    // latents 0, 2, 4: a tied group (rows of L equal to latent 0's: one entry, in column 0);
+    // 1 and 3: a dense pair; 5: independent.
+    const d = 6, r = 0.5;
+    const L = new Float32Array(d * d);
+    for (const t of [0, 2, 4]) L[t * d] = 1;
+    L[1 * d + 1] = 1; L[3 * d + 1] = r; L[3 * d + 3] = Math.sqrt(1 - r * r);
+    L[5 * d + 5] = 1;
+    const cdf = Float32Array.from({ length: 3 * d }, (_, k) => [0.3, 0.6, 1][k % 3]);
+    const encoders = Array.from({ length: d }, (_, j) => enc(`c${j}`));
+    const model = { manifest: { encoders, generator: { sizes: encoders.map(() => 3), cdfOffsets: Array.from({ length: d + 1 }, (_, j) => 3 * j) } }, weights: { cholesky: L, cdf } };
+    const rows = 20000;
+    const req = { rows, seed: 9, condition: null, engine: 'native', threads: 2 };
+    const native: Int32Array[] = copulaGenerator.sampleCodes(model, req);
+    process.env.HEMASYNTH_MARGINAL_ENGINE = 'js';
+    let js: Int32Array[];
+    try { js = copulaGenerator.sampleCodes(model, req); } finally { delete process.env.HEMASYNTH_MARGINAL_ENGINE; }
+    let same = 0;
+    for (let j = 0; j < d; j++) for (let i = 0; i < rows; i++) if (native[j][i] === js[j][i]) same++;
+    expect(same / (d * rows)).toBeGreaterThan(0.999);
+    // the tied latents are one: their codes are equal in every row
+    let apart = 0;
+    for (let i = 0; i < rows; i++) if (native[2][i] !== native[0][i] || native[4][i] !== native[0][i]) apart++;
+    expect(apart).toBe(0);
+  });
 });
 
 describe('copula missingness latents', () => {
