@@ -30,7 +30,7 @@ import { readArrowFile } from '../../data/arrow-file';
 import type { TableSchema } from '../../data/schema';
 import { PrivacyLedger } from '../../dp/ledger';
 import { HemasynthError } from '../../errors';
-import { CopulaMarginals, averageTiedMissingness, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum, copulaScoreWeights, tiedMissingness } from '../../models/copula/copula-fit';
+import { CopulaMarginals, averageTiedMissingness, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum, copulaScoreWeights, squaredScoreClip, tiedMissingness } from '../../models/copula/copula-fit';
 import { measureMarginals } from '../../models/marginal/contingency';
 import { assayLayout, combineGroupMissingCounts, MISSING_ROW_CLIP, missingFromRareSums, siteRareSums } from '../../models/marginal/assay-missingness';
 import { COPULA_SHARES } from '../../models/copula/copula-generator';
@@ -67,12 +67,6 @@ interface CopulaState {
   margins: CopulaMarginals | null;
   scores: { sum: number[]; dl: number; noiseSd: number; weights?: number[] } | null;
   contributors: string[][];
-}
-
-function squaredNorm(w: ArrayLike<number>): number {
-  let s = 0;
-  for (let k = 0; k < w.length; k++) s += w[k] * w[k];
-  return s;
 }
 
 /** Number of latents of a copula (value latents, then missingness latents). */
@@ -154,7 +148,7 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     const length = (dl * (dl + 1)) / 2;
     // The assay panels' latents weighted down, as centrally (public schema metadata).
     const weights = Array.from(copulaScoreWeights(encoders, this.schema, margins));
-    const clip2 = squaredNorm(weights);
+    const clip2 = squaredScoreClip(dl, weights);
     // Encoded sensitivity: S·C² (C² = Σ w², the squared row clip) plus at most 1 per coordinate from the rounding.
     const encodedSensitivity = SCORE_SCALE * clip2 + Math.sqrt(length);
     const plan: CopulaPlan = { ...base, encoders, margins, weights, mechanism: { kind: 'gaussian', noiseMultiplier: this.sigma.correlation, count: 1 }, note: `federated copula ${this.state.federation}: normal-scores correlation (${dl} latents)` };
@@ -193,7 +187,7 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     for (let a = 0; a < dl; a++) for (let b = a; b < dl; b++) full[a * dl + b] = sum[at++];
     // σ of the noise in the decoded sum of these contributors.
     const weights = Array.from(copulaScoreWeights(encoders, this.schema, this.state.margins!));
-    const noiseSd = (this.sigma.correlation * (squaredNorm(weights) + Math.sqrt((dl * (dl + 1)) / 2) / SCORE_SCALE) * Math.sqrt(info.contributors.length)) / share;
+    const noiseSd = (this.sigma.correlation * (squaredScoreClip(dl, weights) + Math.sqrt((dl * (dl + 1)) / 2) / SCORE_SCALE) * Math.sqrt(info.contributors.length)) / share;
     this.state.scores = { sum: full, dl, noiseSd, weights };
     return { stage, latents: dl, contributors: info.contributors.length, noiseSigma: Number(noiseSd.toPrecision(4)) };
   }
@@ -229,7 +223,7 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     // Checkpoints from before the weights hold none: every latent weighed 1.
     const weights = scores.weights ? Float64Array.from(scores.weights) : undefined;
     const corr = copulaCorrelation(Float64Array.from(scores.sum), margins, scores.noiseSd, tiedMissingness(encoders, this.schema, margins, null), weights);
-    const parts = copulaParts(encoders, margins, corr, Math.sqrt(weights ? squaredNorm(weights) : scores.dl), { sigma1: this.sigma['one-way'], sigmaMissing: this.sigma.missing * MISSING_ROW_CLIP, sigmaCorrelation: this.sigma.correlation, quantileSigma: this.discretisation.histograms.length ? this.sigma.histograms : null });
+    const parts = copulaParts(encoders, margins, corr, Math.sqrt(squaredScoreClip(scores.dl, weights)), { sigma1: this.sigma['one-way'], sigmaMissing: this.sigma.missing * MISSING_ROW_CLIP, sigmaCorrelation: this.sigma.correlation, quantileSigma: this.discretisation.histograms.length ? this.sigma.histograms : null });
     saveModel(out, federatedModelFile({
       model: 'copula', schema: this.schema, parts, epsilon: this.o.epsilon, delta: this.o.delta, seed: null, options: this.o.options ?? {},
       federation: { id: this.state.federation, sites: this.o.sites, threshold: this.o.threshold, distributedDp: this.o.distributedDp, rounds: this.stages, contributors: this.state.contributors },

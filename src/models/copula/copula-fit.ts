@@ -87,6 +87,18 @@ export function copulaMarginals(encoders: readonly DiscreteColumnEncoder[], oneW
 }
 
 /**
+ * C², the squared row clip of a score sum over dl latents (with weights: Σ w²), which is the sum's
+ * L2 sensitivity.
+ * @example squaredScoreClip(3, Float64Array.of(1, 0.1, 0.1)) // 1.02
+ */
+export function squaredScoreClip(dl: number, weights?: ArrayLike<number>): number {
+  if (!weights) return dl;
+  let s = 0;
+  for (let a = 0; a < weights.length; a++) s += weights[a] * weights[a];
+  return s;
+}
+
+/**
  * Σ z zᵀ (upper triangle, row-major dl × dl) of the rows' normal scores, each row scaled to L2
  * norm at most C = sqrt(dl): under add/remove of a row the upper triangle changes by at most
  * ||z||² <= C² in L2, the sensitivity of the Gaussian mechanism on it. With `weights` (DP,
@@ -97,7 +109,7 @@ export function copulaMarginals(encoders: readonly DiscreteColumnEncoder[], oneW
 export function copulaScoreSum(encoders: readonly DiscreteColumnEncoder[], codes: readonly Int32Array[], rows: number, m: CopulaMarginals, weights?: Float64Array): { sum: Float64Array; dl: number; clip: number } {
   const d = encoders.length;
   const dl = d + m.missingLatents.length;
-  const clip = weights ? Math.sqrt(weights.reduce((s, w) => s + w * w, 0)) : Math.sqrt(dl);
+  const clip = Math.sqrt(squaredScoreClip(dl, weights));
   const S = new Float64Array(dl * dl);
   const z = new Float64Array(dl);
   const missCodes = encoders.map(missingCode);

@@ -269,23 +269,29 @@ describe('native decoding and validity packing', () => {
 });
 
 describe('copula sampler', () => {
+  /** A model's codes sampled natively, checked against the TypeScript reference (float32 against double: at most 0.1% of cells apart). */
+  function nativeAgreesWithReference(model: unknown, rows: number, seed: number): Int32Array[] {
+    const { copulaGenerator } = require('../../../src/models/copula/copula-generator');
+    const req = { rows, seed, condition: null, engine: 'native', threads: 2 };
+    const native: Int32Array[] = copulaGenerator.sampleCodes(model, req);
+    process.env.HEMASYNTH_MARGINAL_ENGINE = 'js';
+    let js: Int32Array[];
+    try { js = copulaGenerator.sampleCodes(model, req); } finally { delete process.env.HEMASYNTH_MARGINAL_ENGINE; }
+    let same = 0;
+    for (let j = 0; j < native.length; j++) for (let i = 0; i < rows; i++) if (native[j][i] === js[j][i]) same++;
+    expect(same / (native.length * rows)).toBeGreaterThan(0.999);
+    return native;
+  }
+
   test('native (float32 GEMM, ziggurat normals) agrees with the TypeScript reference and keeps the marginals', () => {
     requireNative();
-    const { copulaGenerator } = require('../../../src/models/copula/copula-generator');
     const enc = (column: string): DiscreteColumnEncoder => ({ column, kind: 'categorical', output: 'dictionary', levels: 'categories', categories: ['a', 'b', 'c'], integer: false, nullable: false, size: 3, source: 'schema' });
     const r = 0.6;
     const L = Float32Array.of(1, 0, 0, r, Math.sqrt(1 - r * r), 0, 0, 0, 1);
     const cdf = Float32Array.of(0.2, 0.7, 1, 0.5, 0.9, 1, 0.1, 0.2, 1);
     const model = { manifest: { encoders: [enc('x'), enc('y'), enc('z')], generator: { sizes: [3, 3, 3], cdfOffsets: [0, 3, 6, 9] } }, weights: { cholesky: L, cdf } };
     const rows = 20000;
-    const req = { rows, seed: 4, condition: null, engine: 'native', threads: 2 };
-    const native: Int32Array[] = copulaGenerator.sampleCodes(model, req);
-    process.env.HEMASYNTH_MARGINAL_ENGINE = 'js';
-    let js: Int32Array[];
-    try { js = copulaGenerator.sampleCodes(model, req); } finally { delete process.env.HEMASYNTH_MARGINAL_ENGINE; }
-    let same = 0;
-    for (let j = 0; j < 3; j++) for (let i = 0; i < rows; i++) if (native[j][i] === js[j][i]) same++;
-    expect(same / (3 * rows)).toBeGreaterThan(0.999);
+    const native = nativeAgreesWithReference(model, rows, 4);
     const probs = [[0.2, 0.5, 0.3], [0.5, 0.4, 0.1], [0.1, 0.1, 0.8]];
     probs.forEach((p, j) => p.forEach((pk, k) => {
       const got = native[j].filter((c) => c === k).length / rows;
@@ -299,7 +305,6 @@ describe('copula sampler', () => {
 
   test('native, one GEMM per component of L (a tied group using one column, a dense block), agrees with the reference', () => {
     requireNative();
-    const { copulaGenerator } = require('../../../src/models/copula/copula-generator');
     const enc = (column: string): DiscreteColumnEncoder => ({ column, kind: 'categorical', output: 'dictionary', levels: 'categories', categories: ['a', 'b', 'c'], integer: false, nullable: false, size: 3, source: 'schema' });
     // latents 0, 2, 4: a tied group (rows of L equal to latent 0's: one entry, in column 0);
     // 1 and 3: a dense pair; 5: independent.
@@ -312,14 +317,7 @@ describe('copula sampler', () => {
     const encoders = Array.from({ length: d }, (_, j) => enc(`c${j}`));
     const model = { manifest: { encoders, generator: { sizes: encoders.map(() => 3), cdfOffsets: Array.from({ length: d + 1 }, (_, j) => 3 * j) } }, weights: { cholesky: L, cdf } };
     const rows = 20000;
-    const req = { rows, seed: 9, condition: null, engine: 'native', threads: 2 };
-    const native: Int32Array[] = copulaGenerator.sampleCodes(model, req);
-    process.env.HEMASYNTH_MARGINAL_ENGINE = 'js';
-    let js: Int32Array[];
-    try { js = copulaGenerator.sampleCodes(model, req); } finally { delete process.env.HEMASYNTH_MARGINAL_ENGINE; }
-    let same = 0;
-    for (let j = 0; j < d; j++) for (let i = 0; i < rows; i++) if (native[j][i] === js[j][i]) same++;
-    expect(same / (d * rows)).toBeGreaterThan(0.999);
+    const native = nativeAgreesWithReference(model, rows, 9);
     // the tied latents are one: their codes are equal in every row
     let apart = 0;
     for (let i = 0; i < rows; i++) if (native[2][i] !== native[0][i] || native[4][i] !== native[0][i]) apart++;

@@ -18,29 +18,26 @@ function rows(present: number[]): DecodedColumn[] {
   return [flag, x];
 }
 
-const missingOf = (d: DecodedColumn) => d.valid.reduce((s, v) => s + (v ? 0 : 1), 0);
+/** x after the repair, checked to be missing where flag holds and at the model's rate (7 of 10 missing). */
+function repairedX(present: number[]): DecodedColumn {
+  const d = rows(present);
+  repairDecoded([parseConstraint('x is null when flag')], d, 7);
+  const x = d[1];
+  expect(Array.from(x.valid.subarray(0, 5))).toEqual([0, 0, 0, 0, 0]);
+  expect(x.valid.reduce((s, v) => s + (v ? 0 : 1), 0)).toBe(7);
+  return x;
+}
 
 describe('repairDecoded: "x is null when flag"', () => {
-  const constraint = parseConstraint('x is null when flag');
-
   test('values removed where flag holds move to rows without flag, from the rows that kept one', () => {
-    const d = rows([0, 1, 5]);
-    repairDecoded([constraint], d, 7);
-    const x = d[1];
-    for (let i = 0; i < 5; i++) expect(x.valid[i]).toBe(0);
-    // the model's rate: 7 of 10 missing
-    expect(missingOf(x)).toBe(7);
+    const x = repairedX([0, 1, 5]);
     // the two restored rows copy the kept value (row 5: 60)
     for (let i = 6; i < 10; i++) if (x.valid[i]) expect(x.values[i]).toBe(60);
   });
 
   test('when no row without flag has a value, the removed values are the donors', () => {
-    const d = rows([0, 1, 2]);
-    repairDecoded([constraint], d, 7);
-    const x = d[1];
-    for (let i = 0; i < 5; i++) expect(x.valid[i]).toBe(0);
-    // before: the column would be missing in every row; the model's rate is 7 of 10
-    expect(missingOf(x)).toBe(7);
+    // without them the column would be missing in every row
+    const x = repairedX([0, 1, 2]);
     const restored = [5, 6, 7, 8, 9].filter((i) => x.valid[i]).map((i) => x.values[i]);
     expect(restored).toHaveLength(3);
     for (const v of restored) expect([10, 20, 30]).toContain(v);
@@ -48,7 +45,7 @@ describe('repairDecoded: "x is null when flag"', () => {
 
   test('nothing to restore: rows already allowed stay as they are', () => {
     const d = rows([5, 6]);
-    repairDecoded([constraint], d, 7);
+    repairDecoded([parseConstraint('x is null when flag')], d, 7);
     expect(Array.from(d[1].valid)).toEqual([0, 0, 0, 0, 0, 1, 1, 0, 0, 0]);
     expect(Array.from(d[1].values.subarray(5, 7))).toEqual([60, 70]);
   });
