@@ -18,8 +18,8 @@
  *     S·C² + sqrt(length). The coordinator forms the correlation matrix
  *     (copulaCorrelation) and writes an ordinary `.hsm` copula model.
  *
- * Budget: the central copula's zCDP shares (10% edges, 30% 1-way, 10% missing counts, 50%
- * correlation), charged once
+ * Budget: the central copula's zCDP shares (COPULA_SHARES: 10% edges, 45% 1-way, 10% missing
+ * counts, 35% correlation), charged once
  * on the federation's ledger (embedded in the model) and, round by round before any data is read,
  * on each site's own ledger. Noise: each site adds σ/√t of every round's noise under distributed
  * DP (any ≥ t contributors give the sum at least σ), all of it with `--secure-agg none`.
