@@ -14,7 +14,7 @@
  *     sum per missingness group, a code histogram per constraint-condition or count column and the row
  *     count, summed securely with distributed noise (tasks/federated-missingness.ts). It is a
  *     round of its own, not part of `counts`, because a round carries one σ and these releases
- *     have their own share of ε (`missingnessShare`, 50% by default, as in the central model).
+ *     have their own share of ε (`missingnessShare`: by default half with the clipped vector, else a quarter, as in the central model).
  *     With 12 missingness groups or more a `missing-pilot` round comes first and the groups' sums
  *     are replaced by the sites' clipped, oriented vectors, as centrally (federated-missingness.ts).
  *  4. R learning rounds, one critic DP-SGD step each: every site Poisson-samples its rows at rate
@@ -49,7 +49,7 @@ import { networkModelSpec } from '../../models/neural/generator-network';
 import type { DpMarginals } from '../../models/neural/missingness-groups';
 import { noiseRows } from '../../models/neural/neural-sampling';
 import { CALIBRATION_ROWS } from '../../models/neural/output-calibration';
-import { chargeNeuralPlan, DEFAULT_MISSINGNESS_SHARE } from '../../models/neural/privacy-budget';
+import { chargeNeuralPlan, defaultMissingnessShare } from '../../models/neural/privacy-budget';
 import { encodeRows, rowLayout } from '../../models/neural/row-layout';
 import { saveModel } from '../../models/model-file';
 import { SamplingRandom, samplingSeed } from '../../models/sampling-random';
@@ -151,7 +151,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     // The whole plan (histograms, counts, missingness round, critic steps) composes to the federation's (ε, δ).
     const dp = chargeNeuralPlan(federationPlanner(this.ledger, o), {
       model: 'federated ctgan', quantileColumns: 0, countReleases: h + this.discretisation.columns, countNote: 'noisy histograms for the quantile edges and code counts of every column',
-      missingnessReleases: this.missingness.releases, missingnessShare: real('missingnessShare', DEFAULT_MISSINGNESS_SHARE, 0, 0.5),
+      missingnessReleases: this.missingness.releases, missingnessShare: real('missingnessShare', defaultMissingnessShare(this.missingness.pilot), 0, 0.5),
       sampleRate: this.sampleRate, steps: o.rounds, preprocessingShare: real('preprocessingShare', 0.1, 0, 0.9),
     });
     this.countSigma = dp.countSigma as number;

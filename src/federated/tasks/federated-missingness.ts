@@ -16,7 +16,7 @@
  *
  * Why a round of its own. One round carries one σ (the runtime adds one noise scale per vector)
  * and one mechanism to charge; the calibration releases have their own share of ε
- * (`missingnessShare`, 50% by default as in the central models) and their own σ, while the
+ * (`missingnessShare`: by default half with the clipped vector, else a quarter, as in the central models) and their own σ, while the
  * histograms and counts rounds have the preprocessing share. Folding them into one of those rounds
  * would force one σ on both (noisier histograms, or missing rates far noisier than the central
  * model's) for the saving of one round of a few dozen numbers (about 1 s). The condition columns'

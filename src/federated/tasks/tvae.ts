@@ -28,7 +28,7 @@
  * Privacy (record-level DP at each site): each site's rows go through the histogram round (a
  * Gaussian mechanism per quantile column, its share added by each site under distributed DP as
  * in the marginal protocol), the missingness round (Gaussian releases of sensitivity 1 with the
- * `missingnessShare` of ε, 50% by default as centrally) and the DP-SGD steps at sampling rate q.
+ * `missingnessShare` of ε, by default half with the clipped vector, else a quarter, as centrally) and the DP-SGD steps at sampling rate q.
  * The coordinator calibrates σ for the whole plan with the ledger's accountant (PRV by default)
  * so that it composes to the federation's (ε, δ) — the same plan for every site, whatever its
  * size — and every site charges its own ledger, round by round, before reading its data; a site's
@@ -43,7 +43,7 @@ import { PrivacyLedger } from '../../dp/ledger';
 import { HemasynthError, UsageError, describeValue } from '../../errors';
 import type { TrainedParts } from '../../models/generator';
 import { saveModel } from '../../models/model-file';
-import { chargeNeuralPlan, DEFAULT_MISSINGNESS_SHARE } from '../../models/neural/privacy-budget';
+import { chargeNeuralPlan, defaultMissingnessShare } from '../../models/neural/privacy-budget';
 import { networkParameterCount } from '../../models/neural/generator-network';
 import { dpMarginalTargets, type DpMarginals } from '../../models/neural/missingness-groups';
 import { noiseRows } from '../../models/neural/neural-sampling';
@@ -202,7 +202,7 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
     // The whole plan (histograms, missingness round, DP-SGD) composes to the federation's (ε, δ).
     const dp = chargeNeuralPlan(planner, {
       model: 'federated tvae', quantileColumns: 0, countReleases: this.discretisation.histograms.length, countNote: 'noisy histograms for the quantile edges',
-      missingnessReleases: this.missingness.releases, missingnessShare: real('missingnessShare', DEFAULT_MISSINGNESS_SHARE, 0, 0.5),
+      missingnessReleases: this.missingness.releases, missingnessShare: real('missingnessShare', defaultMissingnessShare(this.missingness.pilot), 0, 0.5),
       sampleRate, steps: this.fedavgRounds * localSteps, preprocessingShare: real('preprocessingShare', 0.1, 0, 0.9),
     });
     this.histogramSigma = dp.countSigma ?? 0;

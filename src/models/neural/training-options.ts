@@ -4,7 +4,6 @@
  */
 import type { BackendName } from '../../backend/availability';
 import { UsageError, describeValue } from '../../errors';
-import { DEFAULT_MISSINGNESS_SHARE } from './privacy-budget';
 
 /** Options common to TVAE and CTGAN. */
 export interface NeuralTrainingOptions {
@@ -22,8 +21,8 @@ export interface NeuralTrainingOptions {
   bins: number;
   /** Share of ε spent on the normaliser and counts (DP only). */
   preprocessingShare: number;
-  /** Share of ε spent on the missing rates of the missingness groups (DP only). */
-  missingnessShare: number;
+  /** Share of ε spent on the missing rates of the missingness groups (DP only; default defaultMissingnessShare). */
+  missingnessShare: number | undefined;
   /** Upper bound on the training steps (default none: epochs × rows / batch); for fixed-budget runs on big tables. */
   maxSteps: number | undefined;
   /** Calibrate the code marginals and missing rates after training (default true; see output-calibration.ts). */
@@ -57,7 +56,7 @@ export function neuralOptions(o: Record<string, unknown>, model: string, default
     maxGradNorm: pick(o, 'maxGradNorm', 1, isNum(0, 1e6), 'a number > 0', model),
     bins: pick(o, 'bins', 10, isInt(2, 200), 'an integer in [2, 200]', model),
     preprocessingShare: pick(o, 'preprocessingShare', 0.1, isNum(0, 0.9), 'a number in (0, 0.9]', model),
-    missingnessShare: pick(o, 'missingnessShare', DEFAULT_MISSINGNESS_SHARE, isNum(0, 0.5), 'a number in (0, 0.5]', model),
+    missingnessShare: pick(o, 'missingnessShare', undefined as number | undefined, isNum(0, 0.5), 'a number in (0, 0.5]', model),
     maxSteps: pick(o, 'maxSteps', undefined as number | undefined, isInt(1, 100_000_000), 'an integer in [1, 100000000]', model),
     calibrate: pick(o, 'calibrate', true, (v) => typeof v === 'boolean', 'true or false', model),
   };

@@ -42,7 +42,7 @@ import { DiscreteColumnEncoder, fitDiscretisation, planDiscretisation, quantileC
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { SamplingRandom } from '../sampling-random';
 import { encodeRows, rowLayout, type RawOutputLayout, type RowLayout } from '../neural/row-layout';
-import { chargeNeuralPlan } from '../neural/privacy-budget';
+import { chargeNeuralPlan, defaultMissingnessShare } from '../neural/privacy-budget';
 import { NEURAL_OPTIONS, intOption, neuralOptions, numberOption } from '../neural/training-options';
 import { networkParameterCount, type GeneratorNetworkSpec } from '../neural/generator-network';
 import { noiseRows, sampleNeuralColumns, type NeuralSamplingPlan } from '../neural/neural-sampling';
@@ -117,7 +117,7 @@ function trainTvae(ctx: TrainContext): TrainedParts {
   // Under DP the missing rates are released per missingness group (neural/missingness-groups.ts),
   // as one clipped vector where that is cheaper (neural/central-missing-release.ts).
   const dpMarginals = calibrate ? planCentralDpMarginals(ctx.schema, plan.map((p) => p.column.name)) : null;
-  const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'tvae', quantileColumns: quantileColumnCount(plan), countReleases: 0, missingnessReleases: dpMarginals?.releases ?? 0, missingnessShare: o.missingnessShare, sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
+  const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'tvae', quantileColumns: quantileColumnCount(plan), countReleases: 0, missingnessReleases: dpMarginals?.releases ?? 0, missingnessShare: o.missingnessShare ?? defaultMissingnessShare(dpMarginals?.vector ?? false), sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
   // Only now is the table read.
   ctx.progress(0.02, 'mode-specific normalisation');
   const encoders = fitDiscretisation(ctx.table, ctx.schema, { histogramSigma: dp ? dp.quantileSigma ?? 1 : null, rng: ctx.noise }, { bins: o.bins });

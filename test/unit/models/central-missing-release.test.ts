@@ -52,7 +52,7 @@ describe('TVAE and CTGAN at ε = 3: every column within 5 points of its real mis
     expect(over).toEqual([]);
   }, 120000);
 
-  // At ε = 1 the releases need their default half of ε (DEFAULT_MISSINGNESS_SHARE): with a quarter
+  // At ε = 1 the clipped vector needs its default half of ε (defaultMissingnessShare): with a quarter
   // this training had 43 columns beyond 5 points (worst 7.4, retic); with half, worst 4.2.
   test('ctgan at ε = 1, cohort 7, training seed 4', () => {
     const sim = simulateCohort({ patients: 1500, sites: 4, seed: 7 });
