@@ -39,7 +39,7 @@ export interface NeuralPrivacyRequest {
    * neural/missingness-groups.ts). They get their own share of ε on top of the preprocessing.
    */
   missingnessReleases?: number;
-  /** Share of ε for the missing rates (default 0.25 when there are releases; callers pass defaultMissingnessShare). */
+  /** Share of ε for the missing rates (default defaultMissingnessShare(false); callers with the clipped vector pass defaultMissingnessShare(true)). */
   missingnessShare?: number;
 }
 
@@ -91,7 +91,7 @@ export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequ
   if (!(Number.isInteger(req.steps) && req.steps >= 1)) throw new UsageError(`Expected at least one DP-SGD step but received ${req.steps}`);
   const base = req.preprocessingShare ?? 0.1;
   const missing = req.missingnessReleases ?? 0;
-  const missingShare = missing > 0 ? req.missingnessShare ?? 0.25 : 0;
+  const missingShare = missing > 0 ? req.missingnessShare ?? defaultMissingnessShare(false) : 0;
   const baseParts = (req.quantileColumns > 0 ? 1 : 0) + (req.countReleases > 0 ? 1 : 0);
   const pre: Array<{ mechanism: Mechanism; note: string }> = [];
   let quantileSigma: number | null = null, countSigma: number | null = null, missingnessSigma: number | null = null;
