@@ -9,6 +9,13 @@ import { conditionView } from './condition-after-repair';
 import { Constraint, constraintColumns, repairRows, RepairColumns } from './constraints';
 import { SamplingRandom } from './sampling-random';
 
+/** A "null when" column before the repair: its missing count, validity and values. */
+interface BeforeRepair {
+  missing: number;
+  valid: Uint8Array;
+  values: ArrayLike<number>;
+}
+
 /** Repairs decoded rows in place so every constraint holds, keeping the model's missing rates. */
 export function repairDecoded(constraints: readonly Constraint[], decoded: DecodedColumn[], seed: number): void {
   const used = new Set(constraints.flatMap(constraintColumns));
@@ -20,12 +27,10 @@ export function repairDecoded(constraints: readonly Constraint[], decoded: Decod
     if (e.levels === 'bins') cols.numbers.set(e.column, { values: d.values, valid: d.valid, integer: e.integer, min: e.min, max: e.max });
   }
   // The null-when columns before the repair: their missing counts and the values it removes.
-  const before = new Map<string, { missing: number; valid: Uint8Array; values: ArrayLike<number> | null }>();
+  const before = new Map<string, BeforeRepair>();
   for (const c of constraints) {
-    if (c.type !== 'null-when') continue;
-    const d = decoded.find((x) => x.encoder.column === c.column);
-    const valid = cols.validity.get(c.column) as Uint8Array;
-    before.set(c.column, { missing: countMissing(valid), valid: Uint8Array.from(valid), values: d ? d.values.slice() : null });
+    const d = c.type === 'null-when' ? decoded.find((x) => x.encoder.column === c.column) : undefined;
+    if (d) before.set(d.encoder.column, { missing: countMissing(d.valid), valid: Uint8Array.from(d.valid), values: d.values.slice() });
   }
   repairRows(constraints, cols, decoded.length ? decoded[0].valid.length : 0);
   restoreMissingRates(constraints, cols, decoded, before, seed);
@@ -47,13 +52,13 @@ function countMissing(valid: Uint8Array): number {
  * donors are the values the repair removed: a DP copula at ε = 1 lost the tie of liver iron to
  * chronic transfusion, and liver iron came out missing in every row (real 92.7%, model 92.1%).
  */
-function restoreMissingRates(constraints: readonly Constraint[], cols: RepairColumns, decoded: DecodedColumn[], before: Map<string, { missing: number; valid: Uint8Array; values: ArrayLike<number> | null }>, seed: number): void {
+function restoreMissingRates(constraints: readonly Constraint[], cols: RepairColumns, decoded: DecodedColumn[], before: ReadonlyMap<string, BeforeRepair>, seed: number): void {
   const rng = new SamplingRandom(seed, 0x3fff0000);
   for (const c of constraints) {
     if (c.type !== 'null-when') continue;
     const d = decoded.find((x) => x.encoder.column === c.column);
     const was = before.get(c.column);
-    if (!d || !was || !was.values) continue;
+    if (!d || !was) continue;
     const valid = d.valid;
     const excess = countMissing(valid) - was.missing;
     if (excess <= 0) continue;
