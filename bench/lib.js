@@ -64,4 +64,13 @@ function target(name, value, op, bound) {
   return { name, value: value ?? null, target: `${op} ${bound}`, met };
 }
 
-module.exports = { machine, commit, stats, writeResults, find, target };
+// Visits per year of follow-up of a (real or synthetic) cohort: visit rows over the patients'
+// summed follow-up, the quantity the visits model is meant to keep (src/visits).
+function visitsPerYear(patients, visits, followupColumn = 'followup_years') {
+  const fu = patients.getChild(followupColumn);
+  let years = 0;
+  for (let i = 0; i < patients.numRows; i++) { const f = fu.get(i); if (f !== null && Number.isFinite(f)) years += f; }
+  return visits.numRows / years;
+}
+
+module.exports = { machine, commit, stats, writeResults, find, target, visitsPerYear };

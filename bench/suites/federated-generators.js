@@ -10,6 +10,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { visitsPerYear } = require('../lib');
 
 const dist = path.join(__dirname, '..', '..', 'dist');
 const COLUMNS = ['sex', 'genotype', 'alpha_thal_deletions', 'hydroxyurea', 'chronic_transfusion', 'stroke', 'died', 'age_years', 'hb_g_dl', 'hbf_pct', 'voc_12m'];
@@ -66,10 +67,12 @@ function federationTrial(model, epsilon, cfg) {
       const out = { rounds: cfg.rounds ?? null, epsilonSpent: fed.manifest.privacy.epsilon, fidelityRatioFederated: ratio(fed), fidelityRatioCentral: ratio(central), missingMaxGapFederated: missingGap(fed), missingMaxGapCentral: missingGap(central) };
       if (!cfg.visits) return out;
       const v = fed.manifest.visits;
+      const synthetic = s.l.api.sampleModel(fed, { rows: PATIENTS, seed: 1 });
       const real = s.l.visits.fitVisitModel({ patients: s.sim.patients, patientsSchema: s.sim.schema, visits: s.sim.visits, visitsSchema: s.sim.visitsSchema, privacy: null, noise: new s.l.noise.CryptoRandom() });
       const lab = (spec, name) => spec.labs.find((l) => l.column === name);
       return {
         ...out, visitLabs: v.labs.map((l) => l.column).join(','), perYear: v.perYear, perYearReal: real.perYear,
+        visitsPerYearSynthetic: visitsPerYear(synthetic, s.l.visits.sampleModelVisits(fed, synthetic, { seed: 1 })), visitsPerYearReal: visitsPerYear(s.sim.patients, s.sim.visits),
         hbAutocorrelation: lab(v, 'hb_g_dl').autocorrelation, hbAutocorrelationReal: lab(real, 'hb_g_dl').autocorrelation,
         maxAutocorrelationGap: Math.max(...v.labs.map((l) => Math.abs(l.autocorrelation - lab(real, l.column).autocorrelation))),
       };

@@ -6,7 +6,7 @@
 // fidelity ratio < 2; the best generator at epsilon inf has ratio < 1.3; sampling >= 200,000 rows/s.
 'use strict';
 const path = require('node:path');
-const { target, find } = require('../lib');
+const { target, find, visitsPerYear } = require('../lib');
 const { bigTable } = require('../fixtures/big-table');
 
 const dist = path.join(__dirname, '..', '..', 'dist');
@@ -139,6 +139,7 @@ function visitsTrial(epsilon) {
       const hb = (m) => m.labs.find((x) => x.column === 'hb_g_dl');
       return {
         realVisits: s.sim.visits.numRows, syntheticVisits: s.out.numRows, perYear: s.spec.perYear, perYearReal: real.perYear,
+        visitsPerYearSynthetic: visitsPerYear(s.patients, s.out), visitsPerYearReal: visitsPerYear(s.sim.patients, s.sim.visits),
         hbAutocorrelation: hb(s.spec).autocorrelation, hbAutocorrelationReal: hb(real).autocorrelation, hbSpread: hb(s.spec).spread, hbSpreadReal: hb(real).spread,
         maxAutocorrelationGap: Math.max(...s.spec.labs.map((x, j) => Math.abs(x.autocorrelation - real.labs[j].autocorrelation))),
       };

@@ -9,7 +9,8 @@ import { PrivacyBudgetError } from '../../../src/errors';
 import { PrivacyPlanner } from '../../../src/models/privacy-plan';
 import { modelFromBytes, modelToBytes, sampleModel, trainModel } from '../../../src/models';
 import { readLabels, readNumbers } from '../../../src/transform/column-values';
-import { fitVisitModel, sampleModelVisits, sampleVisits, validateVisitModel, type VisitModelSpec } from '../../../src/visits/visit-model';
+import { SeededRandom } from '../../../src/scd/random';
+import { VISIT_RATE_CAP, fitVisitModel, sampleModelVisits, sampleVisits, validateVisitModel, visitRateFor, type VisitModelSpec } from '../../../src/visits/visit-model';
 import { runCli } from '../../support/run-cli';
 
 const sim = simulateCohort({ patients: 1500, sites: 4, seed: 7 });
@@ -73,6 +74,10 @@ describe('visits model (per-visit conditional on the patient row)', () => {
     for (const l of spec.labs) {
       for (const x of readNumbers(visits, l.column)) if (Number.isFinite(x)) { expect(x).toBeGreaterThanOrEqual(l.min); expect(x).toBeLessThanOrEqual(l.max); }
     }
+    // Visits per year of follow-up as in the real cohort (1.719 here): λ is solved for the
+    // synthetic follow-ups (visitRateFor). Sampling at Σ visits / Σ years gave 1.578 (10,256 visits against 11,890).
+    const perYear = (t: typeof patients, v: typeof visits) => v.numRows / readNumbers(t, 'followup_years').reduce((a, f) => a + (Number.isFinite(f) ? f : 0), 0);
+    expect(Math.abs(perYear(patients, visits) / perYear(sim.patients, sim.visits) - 1)).toBeLessThan(0.04);
     const s = serialStatistics(patients, visits, 'hb_g_dl');
     expect(Math.abs(s.rho - spec.labs[0].autocorrelation)).toBeLessThan(0.05);
     expect(Math.abs(s.missing - spec.labs[0].missingRate)).toBeLessThan(0.015);
@@ -82,6 +87,21 @@ describe('visits model (per-visit conditional on the patient row)', () => {
     const again = sampleVisits(spec, patients, 5);
     expect(Array.from(readNumbers(again, 'ldh_u_l'))).toEqual(Array.from(readNumbers(visits, 'ldh_u_l')));
     expect(Array.from(readNumbers(sampleVisits(spec, patients, 6), 'ldh_u_l'))).not.toEqual(Array.from(readNumbers(visits, 'ldh_u_l')));
+  });
+
+  test('the sampling rate λ reproduces the clamped Poisson visits it was measured on', () => {
+    // 20,000 patients with follow-ups of 0–20 years, visits clamp(Poisson(2·follow-up), 2, 12), as the simulator.
+    const rng = new SeededRandom(3, 'rate-test');
+    const followups = Float64Array.from({ length: 20000 }, () => Math.round(rng.uniform() * 2000) / 100);
+    let sum = 0;
+    for (const f of followups) sum += Math.min(Math.max(2, Math.min(12, rng.poisson(2 * f))) / Math.max(f, 0.5), VISIT_RATE_CAP);
+    const spec = { meanRate: sum / followups.length, perYear: 1.5, minVisits: 2, maxVisits: 12 };
+    expect(visitRateFor(spec, followups)).toBeCloseTo(2, 1);
+    // The mean rate itself is not λ: the clamp and the short follow-ups move it.
+    expect(Math.abs(spec.meanRate - 2)).toBeGreaterThan(0.1);
+    // A file written before meanRate samples at its perYear; a target below the clamp's floor gives λ = 0.
+    expect(visitRateFor({ perYear: 1.5, minVisits: 2, maxVisits: 12 }, followups)).toBe(1.5);
+    expect(visitRateFor({ ...spec, meanRate: 0.01 }, followups)).toBe(0);
   });
 
   test('DP: one Gaussian charge before the tables are read, within the training ε; estimates stay in range', () => {
@@ -139,6 +159,7 @@ describe('visits model (per-visit conditional on the patient row)', () => {
       .toThrow(/row 1, column "patient_id" but received "nobody"/);
     const broken = { ...spec, labs: [{ ...spec.labs[0], autocorrelation: 2 }] } as VisitModelSpec;
     expect(() => validateVisitModel(broken, 'm.hsm')).toThrow(/file "m.hsm", field "visits.labs\[0\]"/);
+    expect(() => validateVisitModel({ ...spec, meanRate: -1 }, 'm.hsm')).toThrow(/field "visits.meanRate"/);
     expect(() => sampleVisits(spec, tableFromArrays({ followup_years: Float64Array.of(3) }), 1)).toThrow(/column "hb_g_dl" in the synthetic patients/);
   });
 
