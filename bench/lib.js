@@ -73,4 +73,17 @@ function visitsPerYear(patients, visits, followupColumn = 'followup_years') {
   return visits.numRows / years;
 }
 
-module.exports = { machine, commit, stats, writeResults, find, target, visitsPerYear };
+// Missing-rate gaps of a synthetic table against the real one over `columns` (issue 5: every
+// column within 5 points): the largest gap, how many columns are beyond 5 points, and the worst.
+function missingGap(real, synthetic, columns) {
+  const rate = (t, c) => t.getChild(c).nullCount / t.numRows;
+  let max = 0, over = 0, worst = '';
+  for (const c of columns) {
+    const g = Math.abs(rate(synthetic, c) - rate(real, c));
+    if (g > 0.05) over++;
+    if (g > max) { max = g; worst = c; }
+  }
+  return { missingMaxGap: max, missingColumnsOver5Points: over, missingWorstColumn: worst };
+}
+
+module.exports = { machine, commit, stats, writeResults, find, target, visitsPerYear, missingGap };

@@ -10,7 +10,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { visitsPerYear } = require('../lib');
+const { visitsPerYear, missingGap: missingGapOf } = require('../lib');
 
 const dist = path.join(__dirname, '..', '..', 'dist');
 const COLUMNS = ['sex', 'genotype', 'alpha_thal_deletions', 'hydroxyurea', 'chronic_transfusion', 'stroke', 'died', 'age_years', 'hb_g_dl', 'hbf_pct', 'voc_12m'];
@@ -60,10 +60,7 @@ function federationTrial(model, epsilon, cfg) {
       const fresh = s.l.scd.simulateCohort({ patients: PATIENTS, sites: 4, seed: 99 }).patients.select(columns);
       const ratio = (m) => s.l.fid.fidelityRatio({ training: pooled, synthetic: s.l.api.sampleModel(m, { rows: PATIENTS, seed: 1 }), fresh, schema: s.schema }).ratio;
       // Largest gap between a column's synthetic and real missing rate (15,000 synthetic rows).
-      const missingGap = (m) => {
-        const syn = s.l.api.sampleModel(m, { rows: 15000, seed: 2 });
-        return Math.max(...columns.map((c) => Math.abs(syn.getChild(c).nullCount / syn.numRows - pooled.getChild(c).nullCount / pooled.numRows)));
-      };
+      const missingGap = (m) => missingGapOf(pooled, s.l.api.sampleModel(m, { rows: 15000, seed: 2 }), columns).missingMaxGap;
       const out = { rounds: cfg.rounds ?? null, epsilonSpent: fed.manifest.privacy.epsilon, fidelityRatioFederated: ratio(fed), fidelityRatioCentral: ratio(central), missingMaxGapFederated: missingGap(fed), missingMaxGapCentral: missingGap(central) };
       if (!cfg.visits) return out;
       const v = fed.manifest.visits;

@@ -16,7 +16,7 @@
 'use strict';
 const { bigTable } = require('../fixtures/big-table');
 const path = require('node:path');
-const { find, target } = require('../lib');
+const { find, target, missingGap: missingGapOf } = require('../lib');
 
 const dist = path.join(__dirname, '..', '..', 'dist');
 const lib = () => ({ scd: require(path.join(dist, 'scd')), models: require(path.join(dist, 'models')), checks: require(path.join(dist, 'evaluate', 'clinical', 'scd-checks')), arrow: require('apache-arrow') });
@@ -83,20 +83,8 @@ function publishedTrial(model, epsilon) {
   };
 }
 
-// Missing-rate gap of the synthetic table: max over modelled columns of |synthetic - real| (issue 5: <= 0.05).
-function missingGap(l, real, syn, model) {
-  const { readLabels, readNumbers } = require(path.join(dist, 'transform', 'column-values'));
-  const kinds = new Map(model.manifest.schema.columns.map((c) => [c.name, c.kind]));
-  let max = 0, over = 0, worst = '';
-  for (const e of model.manifest.encoders) {
-    const k = kinds.get(e.column);
-    const rate = (t) => { const v = k === 'categorical' || k === 'ordinal' || k === 'boolean' ? readLabels(t, e.column).map((x) => (x === null ? NaN : 0)) : readNumbers(t, e.column); let m = 0; for (const x of v) if (Number.isNaN(x)) m++; return m / v.length; };
-    const g = Math.abs(rate(syn) - rate(real));
-    if (g > 0.05) over++;
-    if (g > max) { max = g; worst = e.column; }
-  }
-  return { missingMaxGap: max, missingColumnsOver5Points: over, missingWorstColumn: worst };
-}
+// Missing-rate gaps over the model's columns (bench/lib.js).
+const missingGap = (l, real, syn, model) => missingGapOf(real, syn, model.manifest.encoders.map((e) => e.column));
 
 // Fit time on a big table: 1,000,000 rows x 50 columns (bench/fixtures/big-table.js, as generators.js:
 // 25 correlated bounded continuous, 25 five-level categorical), a fixed number of training steps
