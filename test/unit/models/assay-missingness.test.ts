@@ -95,6 +95,15 @@ describe('missing rates read off noisy histograms', () => {
       expect(child[r * 3 + 1]).toBeCloseTo(0.05, 6);
     }
   });
+
+  test('tree calibration moves a column never missing (q = 0) up to its released rate, keeping its present shares', () => {
+    const tree: TreeModel = { sizes: [3, 3], parent: [-1, 0], order: [0, 1], total: 1000, tables: [Float64Array.of(0.5, 0.5, 0), Float64Array.of(0.2, 0.8, 0, 0.6, 0.4, 0, 0, 0, 1)] };
+    calibrateTreeMissing(tree, [nullable('c0'), nullable('c1')], [undefined, 0.13]);
+    const child = tree.tables[1];
+    for (let r = 0; r < 2; r++) expect(child[r * 3 + 2]).toBeCloseTo(0.13, 6);
+    expect(child[0] / child[1]).toBeCloseTo(0.25, 9);
+    expect(child[3] / child[4]).toBeCloseTo(1.5, 9);
+  });
 });
 
 describe('missing rates at ε = 3 (every column within 5 points, 15,000 rows)', () => {
