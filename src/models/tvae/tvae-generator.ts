@@ -15,7 +15,10 @@
  * code cross-entropies, the latent code is spent on within-mode positions and genotype → HbS is
  * barely learned (SC − SS HbS difference −7 points vs −28.6 real), σ = 1 gives −13 (−22.6 at
  * 150 epochs). A learned per-row variance (Gaussian NLL) collapsed the posterior. Sampling draws
- * α from N(μ, σ²) truncated to [−1, 1].
+ * α from N(μ, σ²) truncated to [−1, 1]. Without DP the decoder samples its latent from a Gaussian
+ * fitted to the aggregate posterior of the training rows, not from N(0, I) (latent-prior.ts:
+ * fidelity ratio 1.46–1.92 against 1.95–2.34 on three cohorts); option `latentPrior: 'standard'`
+ * keeps N(0, I), which DP trainings always use.
  *
  * Privacy: encoder and decoder are one model and one privacy unit: each training row is one
  * sample; its reconstruction loss and its KL term are clipped together (docs/nn.md), Poisson
@@ -44,7 +47,8 @@ import { SamplingRandom } from '../sampling-random';
 import { encodeRows, rowLayout, type RawOutputLayout, type RowLayout } from '../neural/row-layout';
 import { chargeNeuralPlan, defaultMissingnessShare } from '../neural/privacy-budget';
 import { NEURAL_OPTIONS, intOption, neuralOptions, numberOption } from '../neural/training-options';
-import { networkParameterCount, type GeneratorNetworkSpec } from '../neural/generator-network';
+import { nativeRunner, networkParameterCount, type GeneratorNetworkSpec } from '../neural/generator-network';
+import { LATENT_PRIOR_ROWS, evenlySpacedRows, fittedLatentPrior } from './latent-prior';
 import { noiseRows, sampleNeuralColumns, type NeuralSamplingPlan } from '../neural/neural-sampling';
 import { attachOnnxGraph } from '../onnx/onnx-export';
 import { CALIBRATION_ROWS, calibrateOutputBias, codeCounts, startBiases } from '../neural/output-calibration';
@@ -102,9 +106,21 @@ interface TvaeConfig {
   training: Record<string, unknown>;
 }
 
+/**
+ * The latent prior sampling draws from (latent-prior.ts): `fitted` (the aggregate posterior's
+ * Gaussian, the default without DP) or `standard` (N(0, I), the only one under DP).
+ */
+function latentPriorOption(v: unknown, dp: boolean): 'fitted' | 'standard' {
+  if (v === undefined) return dp ? 'standard' : 'fitted';
+  if (v !== 'fitted' && v !== 'standard') throw new UsageError(`Expected option latentPrior to be "fitted" or "standard" for tvae but received ${JSON.stringify(v)}`);
+  if (v === 'fitted' && dp) throw new UsageError('Expected latentPrior "standard" for a DP tvae: the fitted prior reads the training rows\' encodings outside the privacy ledger (train with --epsilon inf to use it)');
+  return v;
+}
+
 function trainTvae(ctx: TrainContext): TrainedParts {
   const o = neuralOptions(ctx.options, 'tvae', TVAE_DEFAULTS);
   const embedding = intOption(ctx.options, 'embeddingDim', TVAE_DEFAULTS.embeddingDim, 1, 4096, 'tvae');
+  const latentPrior = latentPriorOption(ctx.options.latentPrior, ctx.privacy !== null);
   const n = ctx.table.numRows;
   if (n === 0) throw new UsageError('Expected a training table with at least one row for tvae but received 0 rows');
   const batch = Math.min(o.batchSize, n);
@@ -165,9 +181,22 @@ function trainTvae(ctx: TrainContext): TrainedParts {
     }
   }
   const all = trainer.getParameters();
-  const network = tvaeDecoderNetwork(embedding, decoder, raw);
+  let network = tvaeDecoderNetwork(embedding, decoder, raw);
   const decoderCount = networkParameterCount(network);
   let parameters: Float32Array = all.slice(all.length - decoderCount);
+  if (latentPrior === 'fitted') {
+    // The encoder once more over the training rows: the aggregate posterior's moments (latent-prior.ts).
+    ctx.progress(0.955, 'fitting the latent prior to the aggregate posterior');
+    const encoderNet: GeneratorNetworkSpec = { inputs: [{ name: 'rows', width: layout.width }], layers: spec.layers.slice(0, spec.layers.length - decoder.length - 1), outputWidth: 2 * embedding };
+    const { rows: sample, count } = evenlySpacedRows(x, n, layout.width, LATENT_PRIOR_ROWS);
+    const encoded = nativeRunner(encoderNet, all.subarray(0, networkParameterCount(encoderNet)), { backend: o.backend, threads: o.threads }).run([sample], count);
+    const prior = fittedLatentPrior(encoded, count, embedding);
+    const merged = new Float32Array(prior.parameters.length + parameters.length);
+    merged.set(prior.parameters);
+    merged.set(parameters, prior.parameters.length);
+    parameters = merged;
+    network = { ...network, layers: [prior.layer, ...network.layers] };
+  }
   let calibration: Record<string, unknown> | null = null;
   if (counts || released) {
     ctx.progress(0.96, 'calibrating code marginals and missing rates');
@@ -179,7 +208,7 @@ function trainTvae(ctx: TrainContext): TrainedParts {
   }
   return tvaeParts(encoders, raw, network, embedding, parameters, o.backend === 'cuda' ? 'auto' : o.backend, {
       backend: trainer.backend, epochs: o.epochs, batchSize: batch, steps, ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}), learningRate: o.learningRate, bins: o.bins,
-      compressDims: [...TVAE_DEFAULTS.compressDims], decompressDims: [...TVAE_DEFAULTS.decompressDims], embeddingDim: embedding, lossFactor, alphaSigma,
+      compressDims: [...TVAE_DEFAULTS.compressDims], decompressDims: [...TVAE_DEFAULTS.decompressDims], embeddingDim: embedding, lossFactor, alphaSigma, latentPrior,
       dp: dp ? { noiseMultiplier: dp.noiseMultiplier, maxGradNorm: o.maxGradNorm, sampleRate: q, steps, epsilon: dp.epsilon, missingnessSigma: dp.missingnessSigma, accountant: ctx.privacy?.ledger.accountant } : null,
       calibration,
       seeded: trainer.seeded,
@@ -241,7 +270,7 @@ export function validateNeuralModel(model: HemasynthModel, file: string, weightN
 /** The TVAE generator. */
 export const tvaeGenerator: GeneratorDefinition = {
   name: 'tvae',
-  options: [...NEURAL_OPTIONS, 'embeddingDim', 'lossFactor', 'alphaSigma'],
+  options: [...NEURAL_OPTIONS, 'embeddingDim', 'lossFactor', 'alphaSigma', 'latentPrior'],
   description: 'tabular variational autoencoder (Xu et al. 2019) with DP-SGD on encoder and decoder; sampling native or ONNX',
   engines: ['native', 'onnx'],
   train: trainTvae,

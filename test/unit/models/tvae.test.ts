@@ -106,6 +106,22 @@ describe('tvae determinism and options', () => {
     expect(c.weights.decoder).not.toEqual(a.weights.decoder);
   });
 
+  test('without DP the decoder starts with the fitted latent prior (a linear layer of the embedding width); standard on request', () => {
+    const opts = { epochs: 3, batchSize: 50, backend: 'cpu' };
+    const layers = (m: HemasynthModel) => (m.manifest.generator as unknown as { network: { layers: Array<{ type: string; outputs?: number }> } }).network.layers;
+    const fitted = trainModel({ table: small.table, schema: small.schema, model: 'tvae', epsilon: Infinity, seed: 3, options: opts });
+    const standard = trainModel({ table: small.table, schema: small.schema, model: 'tvae', epsilon: Infinity, seed: 3, options: { ...opts, latentPrior: 'standard' } });
+    expect((fitted.manifest.generator.training as { latentPrior: string }).latentPrior).toBe('fitted');
+    expect(layers(fitted)).toEqual([{ type: 'linear', outputs: 128 }, ...layers(standard)]);
+    // Same training, so the decoder after the prior layer is the same network up to the output
+    // biases, which the calibration moves for the noise each prior decodes.
+    const width = (fitted.manifest.generator as unknown as { raw: { width: number } }).raw.width;
+    const a = fitted.weights.decoder, b = standard.weights.decoder;
+    expect(a.length).toBe(b.length + 128 * 128 + 128);
+    expect(Array.from(a.subarray(128 * 128 + 128, a.length - width))).toEqual(Array.from(b.subarray(0, b.length - width)));
+    expect(() => trainModel({ table: small.table, schema: small.schema, model: 'tvae', epsilon: Infinity, options: { latentPrior: 'learned' } })).toThrow(/latentPrior to be "fitted" or "standard"/);
+  });
+
   test('bad options are refused naming the option', () => {
     expect(() => trainModel({ table: small.table, schema: small.schema, model: 'tvae', epsilon: Infinity, options: { epochs: 0 } })).toThrow(/Expected an integer in \[1, 100000\] for tvae option epochs but received/);
     expect(() => trainModel({ table: small.table, schema: small.schema, model: 'tvae', epsilon: Infinity, options: { backend: 'gpu' } })).toThrow(/one of js, cpu, cuda, auto for tvae option backend/);
@@ -136,6 +152,15 @@ describe('tvae with DP-SGD', () => {
     const syn = sampleModel(m, { rows: 300, seed: 1 });
     expect(invalidValues(syn, small.schema)).toEqual([]);
     for (const [, bad] of constraintViolations(syn, small.schema)) expect(bad).toBe(0);
+  });
+
+  test('samples from N(0, I): the fitted latent prior is refused under DP before anything is charged', () => {
+    const ledger = PrivacyLedger.create({ datasetFingerprint: 'tvae-test-3', budget: { epsilon: 3, delta: 1e-6 } });
+    expect(() => trainModel({ table: small.table, schema: small.schema, model: 'tvae', epsilon: 3, delta: 1e-6, ledger, options: { epochs: 1, latentPrior: 'fitted' } })).toThrow(/latentPrior "standard" for a DP tvae/);
+    expect(ledger.entries).toHaveLength(0);
+    const m = trainModel({ table: small.table, schema: small.schema, model: 'tvae', epsilon: 3, delta: 1e-6, seed: 2, options: { epochs: 1, batchSize: 100, backend: 'cpu' } });
+    expect((m.manifest.generator.training as { latentPrior: string }).latentPrior).toBe('standard');
+    expect((m.manifest.generator as unknown as { network: { layers: Array<{ type: string }> } }).network.layers.length).toBe(5);
   });
 
   test('refuses a training over the ledger budget before reading the data, recording nothing', () => {
