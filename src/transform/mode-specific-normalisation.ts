@@ -11,9 +11,12 @@
  * the modes from quantiles: the mixture has one component per inter-quantile interval
  * [e_k, e_{k+1}) of the column's discretiser ({@link ../transform/discretiser}): mean
  * μ_k = (e_k + e_{k+1})/2, half-width h_k = (e_{k+1} − e_k)/2 (scale σ_k = h_k/2), and weight the
- * quantile mass of the interval. The edges are DP quantiles (exponential mechanism, Smith 2011)
- * bought once through the privacy ledger, or exact quantiles when training is explicitly
- * non-private, so the whole normaliser costs one small mechanism instead of an iterative one.
+ * quantile mass of the interval. The edges are DP quantiles read off one noisy fine histogram
+ * per column (transform/histogram-quantiles.ts; exponential-mechanism quantiles, Smith 2011, until
+ * 2026-11-29) bought once through the privacy ledger, or exact quantiles when training is
+ * explicitly non-private, so the whole normaliser costs one small mechanism instead of an
+ * iterative one. This is the issue's "variational Gaussian mixture per column" replaced by a fixed
+ * mixture, for the DP cost above; non-private trainings use the same quantile modes.
  * Equal-mass intervals put narrow modes where the density is high and wide ones in the tails,
  * which is what a fitted mixture does on the skewed, multimodal laboratory columns of SCD
  * cohorts (e.g. HbF by genotype); a mode that a fitted mixture would split across two intervals
