@@ -18,9 +18,11 @@
  * The layer holds two moments of the encoded training table, no row. Under DP it would need its
  * own noisy release; DP trainings keep N(0, I).
  */
+import type { BackendName } from '../../backend/availability';
 import { UsageError } from '../../errors';
 import type { LayerSpec } from '../../nn/spec';
 import { cholesky } from '../copula/copula-fit';
+import { nativeRunner, networkParameterCount, type GeneratorNetworkSpec } from '../neural/generator-network';
 
 /**
  * Most training rows encoded for the prior's moments (evenly spaced): two moments of a
@@ -73,4 +75,21 @@ export function fittedLatentPrior(encoded: Float32Array, rows: number, embedding
   for (let i = 0; i < e; i++) for (let o = i; o < e; o++) parameters[i * e + o] = L[o * e + i];
   parameters.set(mean, e * e);
   return { layer: { type: 'linear', outputs: e }, parameters, mean, covariance: cov };
+}
+
+/**
+ * The decoder with the fitted prior as its first layer: the encoder (its layers and parameters)
+ * runs over at most LATENT_PRIOR_ROWS evenly spaced training rows (row-major, `rows` × `width`),
+ * and the aggregate posterior's Gaussian is prepended to the decoder network and its parameters.
+ * @example const { network, parameters } = withFittedLatentPrior(decoder, weights, encoder, x, n, layout.width, 128, { backend: 'cpu' })
+ */
+export function withFittedLatentPrior(decoder: GeneratorNetworkSpec, decoderParameters: Float32Array, encoder: { layers: LayerSpec[]; parameters: Float32Array }, x: Float32Array, rows: number, width: number, embedding: number, run: { backend?: BackendName | 'auto'; threads?: number }): { network: GeneratorNetworkSpec; parameters: Float32Array } {
+  const encoderNet: GeneratorNetworkSpec = { inputs: [{ name: 'rows', width }], layers: encoder.layers, outputWidth: 2 * embedding };
+  const { rows: sample, count } = evenlySpacedRows(x, rows, width, LATENT_PRIOR_ROWS);
+  const encoded = nativeRunner(encoderNet, encoder.parameters.subarray(0, networkParameterCount(encoderNet)), run).run([sample], count);
+  const prior = fittedLatentPrior(encoded, count, embedding);
+  const parameters = new Float32Array(prior.parameters.length + decoderParameters.length);
+  parameters.set(prior.parameters);
+  parameters.set(decoderParameters, prior.parameters.length);
+  return { network: { ...decoder, layers: [prior.layer, ...decoder.layers] }, parameters };
 }

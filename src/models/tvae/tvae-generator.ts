@@ -47,8 +47,8 @@ import { SamplingRandom } from '../sampling-random';
 import { encodeRows, rowLayout, type RawOutputLayout, type RowLayout } from '../neural/row-layout';
 import { chargeNeuralPlan, defaultMissingnessShare } from '../neural/privacy-budget';
 import { NEURAL_OPTIONS, intOption, neuralOptions, numberOption } from '../neural/training-options';
-import { nativeRunner, networkParameterCount, type GeneratorNetworkSpec } from '../neural/generator-network';
-import { LATENT_PRIOR_ROWS, evenlySpacedRows, fittedLatentPrior } from './latent-prior';
+import { networkParameterCount, type GeneratorNetworkSpec } from '../neural/generator-network';
+import { withFittedLatentPrior } from './latent-prior';
 import { noiseRows, sampleNeuralColumns, type NeuralSamplingPlan } from '../neural/neural-sampling';
 import { attachOnnxGraph } from '../onnx/onnx-export';
 import { CALIBRATION_ROWS, calibrateOutputBias, codeCounts, startBiases } from '../neural/output-calibration';
@@ -185,17 +185,10 @@ function trainTvae(ctx: TrainContext): TrainedParts {
   const decoderCount = networkParameterCount(network);
   let parameters: Float32Array = all.slice(all.length - decoderCount);
   if (latentPrior === 'fitted') {
-    // The encoder once more over the training rows: the aggregate posterior's moments (latent-prior.ts).
+    // The encoder (the layers before the reparameterisation) once more over the training rows.
     ctx.progress(0.955, 'fitting the latent prior to the aggregate posterior');
-    const encoderNet: GeneratorNetworkSpec = { inputs: [{ name: 'rows', width: layout.width }], layers: spec.layers.slice(0, spec.layers.length - decoder.length - 1), outputWidth: 2 * embedding };
-    const { rows: sample, count } = evenlySpacedRows(x, n, layout.width, LATENT_PRIOR_ROWS);
-    const encoded = nativeRunner(encoderNet, all.subarray(0, networkParameterCount(encoderNet)), { backend: o.backend, threads: o.threads }).run([sample], count);
-    const prior = fittedLatentPrior(encoded, count, embedding);
-    const merged = new Float32Array(prior.parameters.length + parameters.length);
-    merged.set(prior.parameters);
-    merged.set(parameters, prior.parameters.length);
-    parameters = merged;
-    network = { ...network, layers: [prior.layer, ...network.layers] };
+    const encoder = { layers: spec.layers.slice(0, spec.layers.length - decoder.length - 1), parameters: all };
+    ({ network, parameters } = withFittedLatentPrior(network, parameters, encoder, x, n, layout.width, embedding, { backend: o.backend, threads: o.threads }));
   }
   let calibration: Record<string, unknown> | null = null;
   if (counts || released) {
