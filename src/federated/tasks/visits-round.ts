@@ -5,7 +5,8 @@
  *
  * The visits are one extra round before the generator's own: each site charges the round to its
  * ledger, reads its patients file and its visits file, and sends the 2 + 5·labs clipped sums
- * (sensitivity 1 each under add/remove of a patient with all their visits). The coordinator turns
+ * and the histogram of visits per patient (sensitivity 1 each under add/remove of a patient with
+ * all their visits). The coordinator turns
  * the noisy totals into the visits model (visitModelFromSums) and, after the generator has written
  * its model file, adds the visits model to its manifest.
  *
@@ -21,7 +22,7 @@ import { PrivacyLedger } from '../../dp/ledger';
 import { HemasynthError, UsageError } from '../../errors';
 import { loadModel, saveModel } from '../../models/model-file';
 import { PrivacyPlanner } from '../../models/privacy-plan';
-import { VISITS_SHARE, VisitLayout, VisitModelSpec, visitLayout, visitModelFromSums, visitSums, visitsNote, visitsSigma } from '../../visits/visit-model';
+import { VISIT_COUNT_CELLS, VISITS_SHARE, VisitLayout, VisitModelSpec, visitLayout, visitModelFromSums, visitSums, visitsNote, visitsSigma } from '../../visits/visit-model';
 import { checkFederatedOptions, federatedModel } from '../task';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
 import { federationSchema } from './federated-discretisation';
@@ -72,12 +73,12 @@ export class VisitsFirstCoordinatorTask implements CoordinatorTask {
       mechanism: { kind: 'gaussian', noiseMultiplier: this.sigma, count: this.layout.releases }, note: `federated ${visitsNote(this.layout.releases)}`,
     };
     // Encoded sensitivity per sum: S (one patient's clipped term) plus 1 from the rounding.
-    return { plan, vectorLength: this.layout.releases, format: { scale: VISITS_SCALE, clip: MAX_SITE_PATIENTS }, noiseSigmaPerSite: (this.sigma * (VISITS_SCALE + 1)) / share };
+    return { plan, vectorLength: this.layout.vectorLength, format: { scale: VISITS_SCALE, clip: MAX_SITE_PATIENTS }, noiseSigmaPerSite: (this.sigma * (VISITS_SCALE + 1)) / share };
   }
 
   absorbRound(round: number, sum: Float64Array, info: AggregateInfo): unknown {
     if (round > 0) return this.inner.absorbRound(round - 1, sum, { ...info, round: info.round - 1 });
-    this.state.spec = visitModelFromSums(this.layout, sum, null);
+    this.state.spec = visitModelFromSums(this.layout, sum, null, this.sigma);
     this.state.contributors = info.contributors;
     return { stage: 'visits', labs: this.layout.labs.length, perYear: Number(this.state.spec.perYear.toPrecision(4)), contributors: info.contributors.length };
   }
@@ -126,7 +127,7 @@ function wellFormed(l: VisitLayout | undefined): l is VisitLayout {
   const name = (x: unknown) => typeof x === 'string' && x.length > 0 && x.length <= 256;
   return !!l && name(l.key) && name(l.followupColumn) && Number.isFinite(l.followupMax) && Array.isArray(l.labs) && Array.isArray(l.copied) && l.copied.every(name)
     && (l.numberColumn === null || name(l.numberColumn)) && l.labs.every((b) => b && name(b.column) && Number.isFinite(b.min) && Number.isFinite(b.max) && b.max > b.min)
-    && l.releases === 2 + 5 * l.labs.length;
+    && l.releases === 3 + 5 * l.labs.length && l.vectorLength === 2 + 5 * l.labs.length + VISIT_COUNT_CELLS;
 }
 
 /** The site side of the visits round: the site's patients and visits files, never sent. */

@@ -10,7 +10,7 @@ import { PrivacyPlanner } from '../../../src/models/privacy-plan';
 import { modelFromBytes, modelToBytes, sampleModel, trainModel } from '../../../src/models';
 import { readLabels, readNumbers } from '../../../src/transform/column-values';
 import { SeededRandom } from '../../../src/scd/random';
-import { VISIT_RATE_CAP, fitVisitModel, sampleModelVisits, sampleVisits, validateVisitModel, visitRateFor, type VisitModelSpec } from '../../../src/visits/visit-model';
+import { VISIT_COUNT_CELLS, VISIT_RATE_CAP, fitVisitModel, sampleModelVisits, sampleVisits, validateVisitModel, visitLayout, visitModelFromSums, visitRateFor, type VisitModelSpec } from '../../../src/visits/visit-model';
 import { runCli } from '../../support/run-cli';
 
 const sim = simulateCohort({ patients: 1500, sites: 4, seed: 7 });
@@ -104,17 +104,37 @@ describe('visits model (per-visit conditional on the patient row)', () => {
     expect(visitRateFor({ ...spec, meanRate: 0.01 }, followups)).toBe(0);
   });
 
+  test('DP: the most visits is the last histogram cell at 4σ, else the public stand-in', () => {
+    const layout = visitLayout(sim.schema, sim.visitsSchema);
+    expect(layout.vectorLength).toBe(layout.releases - 1 + VISIT_COUNT_CELLS);
+    const at = 2 + 5 * layout.labs.length;
+    const sums = (cells: Record<number, number>) => {
+      const v = new Float64Array(layout.vectorLength);
+      v[0] = 1000; v[1] = 200;
+      for (const [k, c] of Object.entries(cells)) v[at + Number(k) - 1] = c;
+      return v;
+    };
+    const most = (cells: Record<number, number>) => visitModelFromSums(layout, sums(cells), null, 10).maxVisits;
+    const publicMost = Math.ceil(VISIT_RATE_CAP * layout.followupMax);
+    expect(most({ 2: 300, 5: 200, 12: 500, 20: 39 })).toBe(12); // 39 < 4σ: noise
+    expect(most({ 2: 300, 12: 500, [VISIT_COUNT_CELLS]: 40 })).toBe(publicMost); // "or more" occupied
+    expect(most({ 3: 20 })).toBe(publicMost); // nothing occupied
+    expect(() => visitModelFromSums(layout, new Float64Array(layout.releases), null, 10)).toThrow(/Expected 80 visit sums but received 33/);
+  });
+
   test('DP: one Gaussian charge before the tables are read, within the training ε; estimates stay in range', () => {
     const ledger = PrivacyLedger.create({ datasetFingerprint: 'a'.repeat(64), budget: { epsilon: 3, delta: 1e-6 } });
     const planner = new PrivacyPlanner(ledger, { epsilon: 3, delta: 1e-6 });
     const dp = fit(planner, CryptoRandom.fromSeed('visits-test'));
     expect(ledger.entries).toHaveLength(1);
-    expect(ledger.entries[0].note).toMatch(/^visits: 32 clipped per-patient sums/);
+    expect(ledger.entries[0].note).toMatch(/^visits: 33 clipped per-patient sums/);
     // the default share: 10% of ε
     expect(planner.spentEpsilon).toBeGreaterThan(0.28);
     expect(planner.spentEpsilon).toBeLessThanOrEqual(0.3);
-    // public stand-ins for the data's fewest and most visits; public rounding
+    // the public stand-in for the fewest visits; the most read off the noisy histogram (the
+    // simulator's cap of 12, held by a third of the patients); public rounding
     expect(dp.minVisits).toBe(1);
+    expect(dp.maxVisits).toBe(12);
     expect(dp.labs.every((l) => l.decimals === 2 && l.spread >= 0 && Math.abs(l.autocorrelation) <= 0.99 && l.missingRate >= 0 && l.missingRate <= 1)).toBe(true);
     // The rate is a mean of clipped per-patient rates (noise about 0.4 visits a year here).
     expect(Math.abs(dp.perYear - spec.perYear)).toBeLessThan(1.5);
