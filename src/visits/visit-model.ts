@@ -15,8 +15,9 @@
  * Privacy unit: the patient with all their visits. Under DP each patient's statistics are
  * clipped (visits per year of follow-up at VISIT_RATE_CAP; mean squared and mean lagged
  * deviations at C², C = DEVIATION_CLIP_FRACTION of the lab's schema range), every sum is released
- * once with the Gaussian mechanism at sensitivity 1 after dividing by its clip, and the releases
- * are charged to the patients' ledger before the patient generator calibrates the rest.
+ * once with the Gaussian mechanism at sensitivity 1 after dividing by its clip, and so is the
+ * histogram of visits per patient (a patient is in one cell); the releases are charged to the
+ * patients' ledger before the patient generator calibrates the rest.
  */
 import { Float64, Table, Utf8, type Vector, vectorFromArray } from 'apache-arrow';
 import type { TableSchema } from '../data/schema';
