@@ -221,7 +221,7 @@ export function simulateCohort(opts: SimulateOptions): SimulationResult {
     patients,
     visits: visitsTable,
     perSite,
-    schema: tableSchema('scd_patients', schemaCols, ['hbs_pct + hbf_pct + hba2_pct + hba_pct <= 100', 'tcd_velocity_cm_s is null when age_years < 2 or age_years >= 17', 'lic_mg_g is null when not chronic_transfusion', 'stroke_age_years <= age_years', 'followup_years <= age_years']),
+    schema: tableSchema('scd_patients', schemaCols, ['hbs_pct + hbf_pct + hba2_pct + hba_pct <= 100', 'tcd_velocity_cm_s is null when age_years < 2 or age_years >= 17', 'lic_mg_g is null when not chronic_transfusion', 'stroke_age_years is null when not stroke', 'hbf_baseline_pct is null when not hydroxyurea', 'mcv_baseline_fl is null when not hydroxyurea', 'stroke_age_years <= age_years', 'followup_years <= age_years']),
     visitsSchema: tableSchema('scd_visits', visitCols),
     params: { ...params, run },
   };

@@ -139,14 +139,15 @@ describe('missingness groups', () => {
   test('the columns that "null when" constraints read, and count columns, get whole histograms under DP', () => {
     const { schema: scd } = neuralCohort(50, 1);
     const modelled = scd.columns.map((c) => c.name);
-    // tcd_velocity_cm_s is null when age_years < 2 or >= 17; lic_mg_g is null when not chronic_transfusion.
-    expect(constraintConditionColumns(scd, modelled)).toEqual(['age_years', 'chronic_transfusion']);
+    // tcd_velocity_cm_s is null when age_years < 2 or >= 17; lic_mg_g is null when not
+    // chronic_transfusion; stroke_age_years when not stroke; the pre-treatment values when not hydroxyurea.
+    expect(constraintConditionColumns(scd, modelled)).toEqual(['age_years', 'chronic_transfusion', 'hydroxyurea', 'stroke']);
     const plan = planDpMarginals(scd, modelled);
     // plus the two count columns (integers from 0 with more than 32 values): crises and ACS episodes
-    expect(plan.conditionColumns).toEqual(['acs_count', 'age_years', 'chronic_transfusion', 'voc_12m']);
+    expect(plan.conditionColumns).toEqual(['acs_count', 'age_years', 'chronic_transfusion', 'hydroxyurea', 'stroke', 'voc_12m']);
     // one release per group and histogram, and the row count the rates are divided by
-    expect(plan.releases).toBe(plan.groups + 4 + 1);
-    expect(constraintConditionColumns(scd, modelled.filter((c) => c !== 'age_years'))).toEqual(['chronic_transfusion']);
+    expect(plan.releases).toBe(plan.groups + 6 + 1);
+    expect(constraintConditionColumns(scd, modelled.filter((c) => c !== 'age_years'))).toEqual(['chronic_transfusion', 'hydroxyurea', 'stroke']);
   });
 });
 

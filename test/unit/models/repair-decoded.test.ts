@@ -43,6 +43,18 @@ describe('repairDecoded: "x is null when flag"', () => {
     for (const v of restored) expect([10, 20, 30]).toContain(v);
   });
 
+  test('a moved value that breaks the recipient row\'s other constraints is repaired again', () => {
+    // y caps x row by row (y = 15 in rows 6-9); the donor value 60 would break x <= y there
+    const d = rows([0, 1, 5]);
+    const yEncoder = { ...xEncoder, column: 'y', nullable: false } as DiscreteColumnEncoder;
+    const y: DecodedColumn = { encoder: yEncoder, values: Float64Array.from({ length: 10 }, (_, i) => (i >= 6 ? 15 : 100)), valid: new Uint8Array(10).fill(1) };
+    repairDecoded([parseConstraint('x is null when flag'), parseConstraint('x <= y')], [...d, y], 7);
+    const x = d[1];
+    expect(x.valid.reduce((s, v) => s + (v ? 0 : 1), 0)).toBe(7);
+    for (let i = 0; i < 10; i++) if (x.valid[i]) expect(x.values[i]).toBeLessThanOrEqual(y.values[i]);
+    expect([6, 7, 8, 9].some((i) => x.valid[i] && x.values[i] === 15)).toBe(true);
+  });
+
   test('nothing to restore: rows already allowed stay as they are', () => {
     const d = rows([5, 6]);
     repairDecoded([parseConstraint('x is null when flag')], d, 7);
