@@ -38,8 +38,9 @@ export function repairDecoded(constraints: readonly Constraint[], decoded: Decod
     // A value moved to another row may break that row's other constraints (a stroke age above
     // the recipient's age: 23 of 1,500 rows of a DP marginal model once "stroke_age_years is
     // null when not stroke" joined the schema), so the rows are repaired once more; moved values
-    // only enter rows where their own condition allows them, so this pass nulls nothing.
-    repairRows(constraints, cols, rows);
+    // only enter rows where their own condition allows them, so the "null when" constraints
+    // need no second pass.
+    repairRows(constraints.filter((c) => c.type !== 'null-when'), cols, rows);
   }
 }
 
