@@ -93,10 +93,24 @@ export const VISIT_COUNT_CELLS = 48;
 /** A histogram cell counts as occupied under DP when its noisy count reaches this many σ. */
 const OCCUPIED_SIGMAS = 4;
 
-/** A patient's clipped visit rate, as visitSums measures it (`followup` NaN when missing). */
+/** The follow-up a rate is taken over: at least MIN_FOLLOWUP_YEARS (`followup` NaN when missing). */
+function rateYears(followup: number): number {
+  return Number.isFinite(followup) ? Math.max(followup, MIN_FOLLOWUP_YEARS) : MIN_FOLLOWUP_YEARS;
+}
+
+/** A patient's clipped visit rate, as visitSums measures it. */
 function clippedRate(visits: number, followup: number): number {
-  const fu = Number.isFinite(followup) ? Math.max(followup, MIN_FOLLOWUP_YEARS) : MIN_FOLLOWUP_YEARS;
-  return Math.min(visits / fu, VISIT_RATE_CAP);
+  return Math.min(visits / rateYears(followup), VISIT_RATE_CAP);
+}
+
+/**
+ * Where a visits fit's numbers sit: the releases (mechanisms), the sums vector's length, and
+ * where its histogram of visits per patient starts (after 2 sums and 5 per lab).
+ * @example visitVectorShape(6) // { releases: 33, vectorLength: 80, histogramAt: 32 }
+ */
+export function visitVectorShape(labs: number): { releases: number; vectorLength: number; histogramAt: number } {
+  const histogramAt = 2 + 5 * labs;
+  return { releases: histogramAt + 1, vectorLength: histogramAt + VISIT_COUNT_CELLS, histogramAt };
 }
 
 /**
@@ -197,13 +211,13 @@ export function visitLayout(patientsSchema: TableSchema, visitsSchema: TableSche
   const labCols = vCols.filter((c) => c.kind === 'continuous' && c.name !== key && pCols.get(c.name)?.kind === 'continuous');
   if (labCols.length === 0) throw new UsageError('Expected per-visit continuous columns with a patient column of the same name (the anchor) but found none');
   for (const c of labCols) if (!(typeof c.min === 'number' && typeof c.max === 'number' && c.max > c.min)) throw new UsageError(`Expected schema bounds (min < max) for the visit column "${c.name}" but received ${c.min}, ${c.max}`);
+  const shape = visitVectorShape(labCols.length);
   return {
     key, followupColumn, followupMax: typeof followup.max === 'number' ? followup.max : 40,
     labs: labCols.map((c) => ({ column: c.name, min: c.min as number, max: c.max as number })),
     copied: vCols.filter((c) => c.kind === 'categorical' && pCols.get(c.name)?.kind === 'categorical').map((c) => c.name),
     numberColumn: vCols.some((c) => c.name === 'visit_number' && c.kind === 'integer') ? 'visit_number' : null,
-    releases: 3 + 5 * labCols.length,
-    vectorLength: 2 + 5 * labCols.length + VISIT_COUNT_CELLS,
+    releases: shape.releases, vectorLength: shape.vectorLength,
   };
 }
 
@@ -264,7 +278,7 @@ export function visitSums(layout: VisitLayout, patients: Table, visitsTable: Tab
   if (number) for (const list of byPatient) list.sort((a, b) => number[a] - number[b]);
 
   const sums = new Float64Array(layout.vectorLength);
-  const histogram = 2 + 5 * layout.labs.length;
+  const histogram = visitVectorShape(layout.labs.length).histogramAt;
   let visits = 0, years = 0, fewest = Infinity, most = 0;
   for (let i = 0; i < n; i++) {
     const k = byPatient[i].length;
@@ -275,7 +289,7 @@ export function visitSums(layout: VisitLayout, patients: Table, visitsTable: Tab
     sums[1] += clippedRate(k, followup[i]) / VISIT_RATE_CAP;
     sums[histogram + Math.min(k, VISIT_COUNT_CELLS) - 1]++;
     visits += k;
-    years += Number.isFinite(followup[i]) ? Math.max(followup[i], MIN_FOLLOWUP_YEARS) : MIN_FOLLOWUP_YEARS;
+    years += rateYears(followup[i]);
   }
   const decimals = layout.labs.map((lab, l) => {
     const anchor = readNumbers(patients, lab.column);
@@ -357,7 +371,7 @@ export function visitModelFromSums(layout: VisitLayout, sums: ArrayLike<number>,
  * 2, held by 195 of 1,500 patients, is below 3σ at σ = 77.
  */
 function dpMostVisits(layout: VisitLayout, sums: ArrayLike<number>, sigma: number): number {
-  const at = 2 + 5 * layout.labs.length;
+  const at = visitVectorShape(layout.labs.length).histogramAt;
   const publicMost = Math.ceil(VISIT_RATE_CAP * layout.followupMax);
   const occupied = (cell: number) => sums[at + cell] >= OCCUPIED_SIGMAS * sigma;
   if (occupied(VISIT_COUNT_CELLS - 1)) return publicMost;

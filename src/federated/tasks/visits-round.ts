@@ -22,7 +22,7 @@ import { PrivacyLedger } from '../../dp/ledger';
 import { HemasynthError, UsageError } from '../../errors';
 import { loadModel, saveModel } from '../../models/model-file';
 import { PrivacyPlanner } from '../../models/privacy-plan';
-import { VISIT_COUNT_CELLS, VISITS_SHARE, VisitLayout, VisitModelSpec, visitLayout, visitModelFromSums, visitSums, visitsNote, visitsSigma } from '../../visits/visit-model';
+import { VISITS_SHARE, VisitLayout, VisitModelSpec, visitLayout, visitModelFromSums, visitSums, visitsNote, visitsSigma, visitVectorShape } from '../../visits/visit-model';
 import { checkFederatedOptions, federatedModel } from '../task';
 import type { AggregateInfo, CoordinatorTask, CoordinatorTaskOptions, RoundPlan, SiteRoundContext, SiteTask, SiteTaskOptions } from '../task';
 import { federationSchema } from './federated-discretisation';
@@ -127,7 +127,7 @@ function wellFormed(l: VisitLayout | undefined): l is VisitLayout {
   const name = (x: unknown) => typeof x === 'string' && x.length > 0 && x.length <= 256;
   return !!l && name(l.key) && name(l.followupColumn) && Number.isFinite(l.followupMax) && Array.isArray(l.labs) && Array.isArray(l.copied) && l.copied.every(name)
     && (l.numberColumn === null || name(l.numberColumn)) && l.labs.every((b) => b && name(b.column) && Number.isFinite(b.min) && Number.isFinite(b.max) && b.max > b.min)
-    && l.releases === 3 + 5 * l.labs.length && l.vectorLength === 2 + 5 * l.labs.length + VISIT_COUNT_CELLS;
+    && l.releases === visitVectorShape(l.labs.length).releases && l.vectorLength === visitVectorShape(l.labs.length).vectorLength;
 }
 
 /** The site side of the visits round: the site's patients and visits files, never sent. */

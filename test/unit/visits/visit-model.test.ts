@@ -10,7 +10,7 @@ import { PrivacyPlanner } from '../../../src/models/privacy-plan';
 import { modelFromBytes, modelToBytes, sampleModel, trainModel } from '../../../src/models';
 import { readLabels, readNumbers } from '../../../src/transform/column-values';
 import { SeededRandom } from '../../../src/scd/random';
-import { VISIT_COUNT_CELLS, VISIT_RATE_CAP, fitVisitModel, sampleModelVisits, sampleVisits, validateVisitModel, visitLayout, visitModelFromSums, visitRateFor, type VisitModelSpec } from '../../../src/visits/visit-model';
+import { VISIT_COUNT_CELLS, VISIT_RATE_CAP, fitVisitModel, sampleModelVisits, sampleVisits, validateVisitModel, visitLayout, visitModelFromSums, visitRateFor, visitVectorShape, type VisitModelSpec } from '../../../src/visits/visit-model';
 import { runCli } from '../../support/run-cli';
 
 const sim = simulateCohort({ patients: 1500, sites: 4, seed: 7 });
@@ -107,7 +107,8 @@ describe('visits model (per-visit conditional on the patient row)', () => {
   test('DP: the most visits is the last histogram cell at 4σ, else the public stand-in', () => {
     const layout = visitLayout(sim.schema, sim.visitsSchema);
     expect(layout.vectorLength).toBe(layout.releases - 1 + VISIT_COUNT_CELLS);
-    const at = 2 + 5 * layout.labs.length;
+    const at = visitVectorShape(layout.labs.length).histogramAt;
+    expect(at).toBe(32);
     const sums = (cells: Record<number, number>) => {
       const v = new Float64Array(layout.vectorLength);
       v[0] = 1000; v[1] = 200;
