@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { InputError } from '../errors';
+import { sniffDelimiter } from '../data/file-format';
 
 /** A table of string columns, in column order. */
 export interface StringTable {
@@ -31,13 +32,6 @@ export function fromColumns(cols: Record<string, ArrayLike<unknown>>): StringTab
     values[c] = out;
   }
   return { columns, values, rowCount };
-}
-
-/** Guesses the delimiter of a CSV file from its header line: ';', tab or ','. */
-function sniffDelimiter(header: string): string {
-  const counts: [string, number][] = [';', '\t', ','].map((d) => [d, header.split(d).length - 1]);
-  counts.sort((a, b) => b[1] - a[1]);
-  return counts[0][1] > 0 ? counts[0][0] : ',';
 }
 
 /**

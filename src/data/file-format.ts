@@ -41,9 +41,44 @@ export function formatFromPath(file: string, explicit?: TableFormat): TableForma
   return f;
 }
 
-/** The default CSV delimiter for a path: tab for `.tsv`, comma otherwise. */
+/** The default CSV delimiter for a path: tab for `.tsv`, comma otherwise (used when writing). */
 export function defaultDelimiter(file: string): string {
   return path.extname(file).toLowerCase() === '.tsv' ? '\t' : ',';
+}
+
+/**
+ * Guesses a CSV header's delimiter: whichever of ';', tab and ',' occurs most often outside
+ * double quotes, or `fallback` when none does (a one-column file). Hospital exports from
+ * spreadsheets in much of Europe use ';' (the comma is the decimal separator there), and the
+ * ARX reference data does too; read with ',' such a file is one column named "a;b;c".
+ * @example sniffDelimiter('sex;age;"a,b"') // ';'
+ */
+export function sniffDelimiter(header: string, fallback = ','): string {
+  const counts = new Map<string, number>([[';', 0], ['\t', 0], [',', 0]]);
+  let quoted = false;
+  for (const ch of header) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best = fallback, most = 0;
+  for (const [d, c] of counts) if (c > most) { best = d; most = c; }
+  return best;
+}
+
+/**
+ * The delimiter to read a CSV file with when none is given: guessed from its first line
+ * ({@link sniffDelimiter}), falling back on {@link defaultDelimiter} for the extension.
+ * @example inputDelimiter('adult.csv') // ';' for the ARX Adult data
+ */
+export function inputDelimiter(file: string): string {
+  let head: string;
+  try {
+    head = readHead(file, 64 * 1024).toString('utf8').replace(/^\uFEFF/, '');
+  } catch {
+    return defaultDelimiter(file); // the reader that opens it next says what is wrong with the path
+  }
+  const end = head.search(/\r?\n/);
+  return sniffDelimiter(end >= 0 ? head.slice(0, end) : head, defaultDelimiter(file));
 }
 
 /** Throws an InputError unless `file` is an existing regular file; returns its size in bytes. */

@@ -14,7 +14,7 @@ import { arrowSchemaFor, embeddedSchema, SCHEMA_METADATA_KEY } from './arrow-typ
 import { ArrowFileBatchWriter, arrowRecordBatches, readArrowFile } from './arrow-file';
 import { csvRecordBatches, inferCsvSchema, resolveCsvSchema } from './csv-reader';
 import { CsvBatchWriter } from './csv-writer';
-import { defaultDelimiter, formatFromPath, type TableFormat } from './file-format';
+import { defaultDelimiter, formatFromPath, inputDelimiter, type TableFormat } from './file-format';
 import { readParquetFile, writeParquetBatches } from './parquet-file';
 import { inferSchemaFromTable } from './schema-inference';
 import { validateSchema } from './schema-validation';
@@ -24,7 +24,7 @@ import { validateTable } from './table-validation';
 export interface ReadTableOptions {
   /** Declared schema: CSV is parsed by it; Arrow and Parquet tables are checked against it. */
   schema?: TableSchema;
-  /** CSV field delimiter (default "," or tab for .tsv). */
+  /** CSV field delimiter (default: guessed from the header line, see sniffDelimiter). */
   delimiter?: string;
   /** CSV tokens read as missing besides the empty field (default NA, N/A, NaN, null, NULL). */
   missing?: string[];
@@ -90,7 +90,7 @@ function carriedSchema(table: Table): TableSchema | undefined {
 export async function readTable(file: string, opts: ReadTableOptions = {}): Promise<Table> {
   const format = formatFromPath(file, opts.format);
   if (format === 'csv') {
-    const o = { ...opts, delimiter: opts.delimiter ?? defaultDelimiter(file) };
+    const o = { ...opts, delimiter: opts.delimiter ?? inputDelimiter(file) };
     const resolved = await resolveCsvSchema(file, o);
     const batches: RecordBatch[] = [];
     for await (const b of csvRecordBatches(file, resolved, o)) batches.push(b);
@@ -111,7 +111,7 @@ export async function readTable(file: string, opts: ReadTableOptions = {}): Prom
  */
 export async function inferSchema(file: string, opts: ReadTableOptions = {}): Promise<TableSchema> {
   const format = formatFromPath(file, opts.format);
-  if (format === 'csv') return inferCsvSchema(file, { ...opts, delimiter: opts.delimiter ?? defaultDelimiter(file) });
+  if (format === 'csv') return inferCsvSchema(file, { ...opts, delimiter: opts.delimiter ?? inputDelimiter(file) });
   return inferSchemaFromTable(await readTable(file, { format }));
 }
 
@@ -233,7 +233,7 @@ export async function convertFile(input: string, output: string, opts: ConvertOp
   }
   const outDelimiter = opts.outputDelimiter ?? defaultDelimiter(output);
   if (inFormat === 'csv') {
-    const o = { ...opts, delimiter: opts.delimiter ?? defaultDelimiter(input) };
+    const o = { ...opts, delimiter: opts.delimiter ?? inputDelimiter(input) };
     const resolved = await resolveCsvSchema(input, o);
     const schema = arrowSchemaFor(resolved.schema, resolved.types);
     const rows = await writeBatches(output, outFormat, schema, csvRecordBatches(input, resolved, o), outDelimiter);

@@ -45,6 +45,13 @@ describe('hemasynth convert', () => {
     expect(String(t.getChild('age')!.type)).toBe('Int32');
   });
 
+  test('a ";" file converts without --delimiter (guessed from the header, as `train --data` reads it)', async () => {
+    const r = await run('convert', file('semi-guess.csv', 'id;age;genotype\nP1;34;SS\nP2;8;SC\n'), file('semi-guess.arrow'), '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ rows: 2, columns: 3 });
+    expect([...(await readTable(file('semi-guess.arrow'))).getChild('genotype')!]).toEqual(['SS', 'SC']);
+  });
+
   test('bad input exits 1 with the message on stderr and no output file', async () => {
     const csv = file('ragged.csv', 'a,b\n1,2\n3\n');
     const out = file('ragged.arrow');

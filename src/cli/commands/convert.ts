@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .argument('<input>', 'input table file')
     .argument('<output>', 'output table file (replaced only when the conversion succeeds)')
     .option('--schema <file>', 'schema JSON: parse CSV by it and check every value (default: infer from the data)')
-    .option('--delimiter <char>', 'CSV field delimiter of the input (default "," or tab for .tsv)', parseDelimiter)
+    .option('--delimiter <char>', 'CSV field delimiter of the input (default: guessed from the header line)', parseDelimiter)
     .option('--output-delimiter <char>', 'CSV field delimiter of the output (default "," or tab for .tsv)', parseDelimiter)
     .option('--missing <tokens>', 'comma-separated tokens read as missing besides the empty field (default NA,N/A,NaN,null,NULL)', parseMissingTokens)
     .option('--json', 'print the result (rows, columns, schema) as JSON')

@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .description('infer a schema from a CSV, Arrow or Parquet file and print it (or write it with --out)')
     .argument('<file>', 'table file')
     .option('--out <file>', 'write the schema JSON to this file instead of stdout')
-    .option('--delimiter <char>', 'CSV field delimiter (default "," or tab for .tsv)', parseDelimiter)
+    .option('--delimiter <char>', 'CSV field delimiter (default: guessed from the header line)', parseDelimiter)
     .option('--missing <tokens>', 'comma-separated tokens read as missing besides the empty field', parseMissingTokens)
     .action(
       action(async (file: string, opts: { out?: string; delimiter?: string; missing?: string[] }) => {
@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .description('check a table file against a schema (every value: kinds, bounds, categories, nullability), or check a schema JSON file itself')
     .argument('<file>', 'table file, or a schema .json file when --schema is not given')
     .option('--schema <file>', 'schema JSON to check the table against')
-    .option('--delimiter <char>', 'CSV field delimiter (default "," or tab for .tsv)', parseDelimiter)
+    .option('--delimiter <char>', 'CSV field delimiter (default: guessed from the header line)', parseDelimiter)
     .option('--missing <tokens>', 'comma-separated tokens read as missing besides the empty field', parseMissingTokens)
     .option('--json', 'print the result as JSON')
     .action(

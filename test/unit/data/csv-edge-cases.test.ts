@@ -1,4 +1,5 @@
 import { readTable, inferSchema, type TableSchema } from '../../../src/data';
+import { sniffDelimiter } from '../../../src/data/file-format';
 import { makeTempDir } from './tmp-files';
 
 const tmp = makeTempDir('csvedge');
@@ -37,6 +38,23 @@ describe('CSV reading edge cases', () => {
     expect(col(t, 'b')).toEqual([2, 4]);
     const u = await readTable(tmp.file('tab.txt', 'a\tb\n1\t2\n'), { delimiter: '\t' });
     expect(col(u, 'a')).toEqual([1]);
+  });
+
+  test('without --delimiter the header says it: ";" and tab files read as their columns, quoted delimiters ignored', async () => {
+    // The ARX Adult reference data and many European spreadsheet exports use ";" (decimal comma).
+    const s = await readTable(tmp.file('guess-semi.csv', 'sex;age;"a,b,c"\nM;39;x\nF;50;y\n'));
+    expect(s.schema.fields.map((f) => f.name)).toEqual(['sex', 'age', 'a,b,c']);
+    expect(col(s, 'age')).toEqual([39, 50]);
+    const t = await readTable(tmp.file('guess-tab.txt', 'a\tb\n1\t2\n'));
+    expect(col(t, 'b')).toEqual([2]);
+    const c = await readTable(tmp.file('guess-comma.csv', 'x,"y;z"\n1,2\n'));
+    expect(c.schema.fields.map((f) => f.name)).toEqual(['x', 'y;z']);
+    const one = await inferSchema(tmp.file('guess-one.csv', 'only\n1\n'));
+    expect(one.columns.map((k) => k.name)).toEqual(['only']);
+    expect(sniffDelimiter('a;b;c,d')).toBe(';');
+    expect(sniffDelimiter('"a;b";c,d,e')).toBe(',');
+    expect(sniffDelimiter('single')).toBe(',');
+    expect(sniffDelimiter('single', '\t')).toBe('\t');
   });
 
   test('default missing tokens, custom missing tokens and a column\'s own tokens', async () => {
