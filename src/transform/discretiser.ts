@@ -198,6 +198,19 @@ export function planDiscretisation(schema: TableSchema, opts: DiscretisationOpti
 }
 
 /**
+ * Throws a UsageError naming the schema's columns and what they are when a plan models none, so
+ * that a table read wrongly (a ';' file read with ',' is one text column "a;b;c") or a schema of
+ * identifiers only says why nothing can be trained.
+ * @example requireModelledColumns(planDiscretisation(schema), schema, 'marginal')
+ */
+export function requireModelledColumns(plan: readonly ColumnPlan[], schema: TableSchema, model: string): void {
+  if (plan.length > 0) return;
+  const shown = schema.columns.slice(0, 8).map((c) => `${JSON.stringify(c.name)} (${c.role === 'direct-identifier' ? 'direct identifier' : c.kind})`);
+  const more = schema.columns.length > shown.length ? ` and ${schema.columns.length - shown.length} more` : '';
+  throw new UsageError(`Expected at least one modelled column for ${model} (not a direct identifier, identifier or text) but received none: the schema has ${schema.columns.length === 0 ? 'no columns' : `${shown.join(', ')}${more}`}`);
+}
+
+/**
  * Columns of a plan whose edges need DP quantiles: the Gaussian histogram releases a DP training charges for them.
  * @example quantileColumnCount(planDiscretisation(schema)) // 61 on the SCD cohort
  */

@@ -17,7 +17,7 @@ import { embeddedSchema } from '../../data/arrow-types';
 import type { TableSchema } from '../../data/schema';
 import { validateSchema } from '../../data/schema-validation';
 import { InputError, UsageError, describeValue } from '../../errors';
-import { boundNumber, DiscreteColumnEncoder, fitDiscretisation, planDiscretisation, quantileEdges, quantileLevels } from '../../transform/discretiser';
+import { boundNumber, DiscreteColumnEncoder, fitDiscretisation, planDiscretisation, quantileEdges, quantileLevels, requireModelledColumns } from '../../transform/discretiser';
 import { DEFAULT_HISTOGRAM_BINS, edgesFromHistogram, histogramSpec, type HistogramSpec } from '../../transform/histogram-quantiles';
 
 // A site's vector of the histograms round: its fine histograms of the quantile columns, concatenated.
@@ -105,7 +105,7 @@ export class FederatedDiscretisation {
     const plan = planDiscretisation(schema, { bins });
     this.columns = plan.length;
     this.modelled = plan.map((p) => p.column.name);
-    if (this.columns === 0) throw new UsageError('Expected at least one modelled column (not a direct identifier, identifier or text) but received none');
+    requireModelledColumns(plan, schema, model);
     const noCategories = plan.filter((p) => p.needs === 'categories').map((p) => p.column.name);
     if (noCategories.length) throw new UsageError(`Expected categories in the schema for ${noCategories.join(', ')} (a ${model} DP generator may not read them from the data) but received none`);
     this.histograms = plan.filter((p) => p.needs === 'quantiles').map((p) => histogramSpec(p.column, boundNumber(p.column, p.column.min), boundNumber(p.column, p.column.max), histogramBins));

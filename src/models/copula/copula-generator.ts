@@ -24,7 +24,7 @@ import { discreteGaussian } from '../../dp/discrete-noise';
 import { InputError, UsageError } from '../../errors';
 import { normalCdf, normalQuantile } from '../../evaluate/statistics/normal';
 import { marginalNative, withMarginalBackend } from '../../native/marginal';
-import { DiscreteColumnEncoder, encodeTable, fitDiscretisation, levelCount, missingCode, planDiscretisation, quantileColumnCount } from '../../transform/discretiser';
+import { DiscreteColumnEncoder, encodeTable, fitDiscretisation, levelCount, missingCode, planDiscretisation, quantileColumnCount, requireModelledColumns } from '../../transform/discretiser';
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
 import { measureMarginals } from '../marginal/contingency';
@@ -57,7 +57,7 @@ function trainCopula(ctx: TrainContext): TrainedParts {
   const bins = typeof ctx.options.bins === 'number' ? ctx.options.bins : undefined;
   const plan = planDiscretisation(ctx.schema, { bins });
   const d = plan.length;
-  if (d === 0) throw new UsageError('Expected at least one modelled column but received none');
+  requireModelledColumns(plan, ctx.schema, 'copula');
   const quantiles = quantileColumnCount(plan);
   let sigmaQ: number | null = null, sigma1 = 0, sigmaM = 0, sigmaC = 0;
   if (ctx.privacy) {

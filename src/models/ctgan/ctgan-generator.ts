@@ -40,7 +40,7 @@ import { resolveBackend } from '../../backend/resolve';
 import { createTrainer } from '../../nn/create';
 import type { LayerSpec, ModelSpec } from '../../nn/spec';
 import type { Trainer } from '../../nn/trainer';
-import { DiscreteColumnEncoder, fitDiscretisation, planDiscretisation, quantileColumnCount } from '../../transform/discretiser';
+import { DiscreteColumnEncoder, fitDiscretisation, planDiscretisation, quantileColumnCount, requireModelledColumns } from '../../transform/discretiser';
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { SamplingRandom, samplingSeed } from '../sampling-random';
 import { encodeRows, rowLayout, type RawOutputLayout, type RowLayout } from '../neural/row-layout';
@@ -259,7 +259,7 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
   const stepsPerEpoch = Math.max(1, Math.round(n / batch));
   const steps = o.epochs * stepsPerEpoch;
   const plan = planDiscretisation(ctx.schema, { bins: o.bins });
-  if (plan.length === 0) throw new UsageError('Expected at least one modelled column for ctgan but received none');
+  requireModelledColumns(plan, ctx.schema, 'ctgan');
   const q = batch / n;
   // Noisy code counts of every column (one histogram per column): the conditional vector's
   // frequencies and the generator's initial output biases.

@@ -48,7 +48,7 @@
  */
 import { discreteGaussian } from '../../dp/discrete-noise';
 import { InputError } from '../../errors';
-import { DEFAULT_NUMERIC_BINS, DiscreteColumnEncoder, encodeTable, fitDiscretisation, missingCode, planDiscretisation, quantileColumnCount } from '../../transform/discretiser';
+import { DEFAULT_NUMERIC_BINS, DiscreteColumnEncoder, encodeTable, fitDiscretisation, missingCode, planDiscretisation, quantileColumnCount, requireModelledColumns } from '../../transform/discretiser';
 import { DEFAULT_HISTOGRAM_BINS } from '../../transform/histogram-quantiles';
 import { MISSING_ROW_CLIP, refineMissingCounts } from './assay-missingness';
 import { calibrateTreeMissing } from './missing-calibration';
@@ -134,8 +134,9 @@ function trainMarginal(ctx: TrainContext): TrainedParts {
   if (edgesOption !== undefined && edgesOption !== 'quantiles' && edgesOption !== 'equal-width' && edgesOption !== 'auto') throw new UsageError(`Expected option numericEdges "auto", "quantiles" or "equal-width" but received ${JSON.stringify(edgesOption)}`);
   let numericEdges: 'quantiles' | 'equal-width' = edgesOption === 'equal-width' ? 'equal-width' : 'quantiles';
   const binsOption = typeof ctx.options.bins === 'number' ? ctx.options.bins : undefined;
-  const d = planDiscretisation(ctx.schema, { numericEdges }).length;
-  if (d === 0) throw new UsageError('Expected at least one modelled column (not a direct identifier, identifier or text) but received none');
+  const plan = planDiscretisation(ctx.schema, { numericEdges });
+  requireModelledColumns(plan, ctx.schema, 'marginal');
+  const d = plan.length;
   const maxEdges = typeof ctx.options.maxEdges === 'number' ? Math.max(0, Math.floor(ctx.options.maxEdges)) : d - 1;
   const nEdges = S.selection > 0 && S.twoWay > 0 ? Math.min(d - 1, maxEdges) : 0;
   const maxDepth = typeof ctx.options.maxDepth === 'number' ? (ctx.options.maxDepth > 0 ? ctx.options.maxDepth : undefined) : DP_TREE_DEPTH;

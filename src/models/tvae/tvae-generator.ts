@@ -41,7 +41,7 @@
 import { InputError, UsageError } from '../../errors';
 import { createTrainer } from '../../nn/create';
 import type { LayerSpec, LossTermSpec, ModelSpec } from '../../nn/spec';
-import { DiscreteColumnEncoder, fitDiscretisation, planDiscretisation, quantileColumnCount } from '../../transform/discretiser';
+import { DiscreteColumnEncoder, fitDiscretisation, planDiscretisation, quantileColumnCount, requireModelledColumns } from '../../transform/discretiser';
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { SamplingRandom } from '../sampling-random';
 import { encodeRows, rowLayout, type RawOutputLayout, type RowLayout } from '../neural/row-layout';
@@ -127,7 +127,7 @@ function trainTvae(ctx: TrainContext): TrainedParts {
   const stepsPerEpoch = Math.max(1, Math.round(n / batch));
   const steps = Math.min(o.epochs * stepsPerEpoch, o.maxSteps ?? Infinity);
   const plan = planDiscretisation(ctx.schema, { bins: o.bins });
-  if (plan.length === 0) throw new UsageError('Expected at least one modelled column for tvae but received none');
+  requireModelledColumns(plan, ctx.schema, 'tvae');
   const q = batch / n;
   const calibrate = o.calibrate;
   // Under DP the missing rates are released per missingness group (neural/missingness-groups.ts),

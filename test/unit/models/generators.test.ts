@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Table } from 'apache-arrow';
+import { tableFromArrays, type Table } from 'apache-arrow';
 import { simulateCohort } from '../../../src/scd';
 import { PrivacyLedger, fingerprintBytes } from '../../../src/dp/ledger';
 import { PrivacyBudgetError } from '../../../src/errors';
@@ -240,6 +240,12 @@ describe('marginal generator (MST)', () => {
     expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'tvae', epsilon: Infinity, options: { lossFactor: -1, epochs: 1 } })).toThrow(/lossFactor/);
     expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, options: { backend: 'cuda' } })).toThrow(/backend js, cpu or auto for the marginal generator but received "cuda": the marginal generator has no CUDA kernels/);
     expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'copula', epsilon: Infinity, options: { backend: 'gpu' } })).toThrow(/backend js, cpu, cuda or auto for the copula generator but received "gpu"/);
+    // A table with nothing to model says what its columns are (a ';' file read with ',' was one text column).
+    const oneText = { version: 1 as const, columns: [{ name: 'sex;age;race', kind: 'text' as const, role: 'feature' as const }] };
+    const textTable = tableFromArrays({ 'sex;age;race': Array.from({ length: 20 }, (_, i) => `M;${30 + i};White`) });
+    for (const model of ['marginal', 'copula', 'tvae', 'ctgan']) {
+      expect(() => trainModel({ table: textTable, schema: oneText, model, epsilon: Infinity })).toThrow(new RegExp(`modelled column for ${model} .* but received none: the schema has "sex;age;race" \\(text\\)`));
+    }
   });
 
   test('backend js (the TypeScript reference loops) trains the same model as the native kernels', () => {
