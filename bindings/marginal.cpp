@@ -100,22 +100,24 @@ static T* array_element(Napi::Env env, const Napi::Array& arr, uint32_t i, const
   return a.Data();
 }
 
-// marginalDecodeColumns(codes[], rows, specs, edges, edgeOffsets, streams, seed, threads, values[], valid[]) -> undefined
+// marginalDecodeColumns(codes[], rows, specs, edges, tilts, edgeOffsets, streams, seed, threads, values[], valid[]) -> undefined
 static Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsArray()) throw_type(env, "an array of Int32Array", "codes", info[0]);
   int64_t rows = int_arg(info, 1, "rows", 0, 2147483647);
   auto specs = f64_arg(info, 2, "specs");
   auto edges = f64_arg(info, 3, "edges");
-  auto offsets = i32_arg(info, 4, "edgeOffsets");
-  auto streams = i32_arg(info, 5, "streams");
-  int32_t seed = static_cast<int32_t>(int_arg(info, 6, "seed", -2147483648LL, 2147483647));
-  int threads = static_cast<int>(int_arg(info, 7, "threads", 0, 1024));
-  if (!info[8].IsArray()) throw_type(env, "an array of Float64Array or Int32Array", "values", info[8]);
-  if (!info[9].IsArray()) throw_type(env, "an array of Uint8Array", "valid", info[9]);
-  auto codes = info[0].As<Napi::Array>(), values = info[8].As<Napi::Array>(), valid = info[9].As<Napi::Array>();
+  auto tilts = f64_arg(info, 4, "tilts");
+  auto offsets = i32_arg(info, 5, "edgeOffsets");
+  auto streams = i32_arg(info, 6, "streams");
+  int32_t seed = static_cast<int32_t>(int_arg(info, 7, "seed", -2147483648LL, 2147483647));
+  int threads = static_cast<int>(int_arg(info, 8, "threads", 0, 1024));
+  if (!info[9].IsArray()) throw_type(env, "an array of Float64Array or Int32Array", "values", info[9]);
+  if (!info[10].IsArray()) throw_type(env, "an array of Uint8Array", "valid", info[10]);
+  auto codes = info[0].As<Napi::Array>(), values = info[9].As<Napi::Array>(), valid = info[10].As<Napi::Array>();
   return guarded(env, [&]() -> Napi::Value {
     size_t m = streams.length;
+    require_length(env, tilts.length, edges.length, "tilts (one per edge)");
     require_length(env, codes.Length(), m, "codes (one array per column)");
     require_length(env, values.Length(), m, "values (one array per column)");
     require_length(env, valid.Length(), m, "valid (one array per column)");
@@ -129,7 +131,7 @@ static Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
       if (i32) io[c].values = array_element<int32_t, napi_int32_array>(env, values, c, "values", "an Int32Array (int32 output)", static_cast<size_t>(rows));
       else io[c].values = array_element<double, napi_float64_array>(env, values, c, "values", "a Float64Array (float64 output)", static_cast<size_t>(rows));
     }
-    hemasynth::marginal::decode_columns(io, rows, specs.data, edges.data, static_cast<int64_t>(edges.length), offsets.data, streams.data, seed, threads);
+    hemasynth::marginal::decode_columns(io, rows, specs.data, edges.data, tilts.data, static_cast<int64_t>(edges.length), offsets.data, streams.data, seed, threads);
     return env.Undefined();
   });
 }

@@ -18,10 +18,19 @@ inline bool is_integer(double x) { return std::isfinite(x) && x == std::floor(x)
 inline double truncated_exponential(double u, double w, double s) {
   return std::min(w * (1 - 1e-12), -s * std::log1p(u * std::expm1(-w / s)));
 }
+
+// The linear density 1 + t(2u - 1) on [0, 1) of a tilted bin (src/transform/bin-tilts.ts): its
+// CDF, and its inverse written as there (same operations in the same order, so equal values).
+inline double tilted_cdf(double u, double t) { return t * u * u + (1 - t) * u; }
+inline double tilted_position(double U, double t) {
+  const double b = 1 - t;
+  return (2 * U) / (b + std::sqrt(std::max(0.0, b * b + 4 * t * U)));
+}
 }  // namespace
 
 void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const double* specs, const double* edges,
-                    int64_t edges_len, const int32_t* edge_offsets, const int32_t* streams, int32_t seed, int threads) {
+                    const double* tilts, int64_t edges_len, const int32_t* edge_offsets, const int32_t* streams, int32_t seed,
+                    int threads) {
   const int64_t m = static_cast<int64_t>(io.size());
   for (int64_t c = 0; c < m; ++c) {
     const double* p = specs + c * kDecodeSpecWidth;
@@ -29,6 +38,10 @@ void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const d
     if (p[9] != 0 && p[9] != 1) throw Error("specs", "Expected output 0 (float64) or 1 (int32) for column " + std::to_string(c));
     if (edge_offsets[c] < 0 || edge_offsets[c + 1] > edges_len || edge_offsets[c + 1] < edge_offsets[c]) throw Error("edgeOffsets", "Expected non-decreasing edge offsets inside edges");
     if (p[0] == 1 && edge_offsets[c + 1] - edge_offsets[c] < 2) throw Error("edgeOffsets", "Expected at least two edges for bin column " + std::to_string(c));
+    if (p[0] == 1)
+      for (int32_t k = edge_offsets[c]; k + 1 < edge_offsets[c + 1]; ++k)
+        if (!(tilts[k] > -1 && tilts[k] < 1))
+          throw Error("tilts", "Expected bin tilts in (-1, 1) for column " + std::to_string(c) + " but received " + std::to_string(tilts[k]) + " at bin " + std::to_string(k - edge_offsets[c]));
     for (int t = 10; t < 14; t += 2) {
       const double bin = p[t], scale = p[t + 1];
       const double bins = static_cast<double>(edge_offsets[c + 1] - edge_offsets[c] - 1);
@@ -62,6 +75,7 @@ void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const d
         continue;
       }
       const double* e = edges + edge_offsets[c];
+      const double* tilt = tilts + edge_offsets[c];
       const int64_t nb = edge_offsets[c + 1] - edge_offsets[c] - 1;
       // Per-bin draw ranges do not depend on the row: precompute them once per column.
       std::vector<double> first(static_cast<size_t>(nb)), width(static_cast<size_t>(nb));
@@ -91,12 +105,20 @@ void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const d
           if (width[k] == 1) v = first[k];
           else if (k == high_bin) v = first[k] + std::floor(truncated_exponential(rng.uniform(), width[k], high_scale));
           else if (k == low_bin) v = first[k] + width[k] - 1 - std::floor(truncated_exponential(rng.uniform(), width[k], low_scale));
-          else v = first[k] + std::floor(rng.uniform() * width[k]);
+          else if (tilt[k] != 0) {
+            const double A = e[k], W = e[k + 1] - e[k], last = first[k] + width[k] - 1;
+            const double fa = tilted_cdf((first[k] - A) / W, tilt[k]), fb = tilted_cdf((last + 1 - A) / W, tilt[k]);
+            v = std::min(last, std::max(first[k], A + std::floor(W * tilted_position(fa + (fb - fa) * rng.uniform(), tilt[k]))));
+          } else v = first[k] + std::floor(rng.uniform() * width[k]);
         } else {
           const double a = first[k], b = a + width[k];
           if (k == high_bin) v = a + truncated_exponential(rng.uniform(), b - a, high_scale);
           else if (k == low_bin) v = b - truncated_exponential(rng.uniform(), b - a, low_scale);
-          else v = a + (b - a) * rng.uniform();
+          else if (tilt[k] != 0) {
+            const double A = e[k], W = e[k + 1] - e[k];
+            const double fa = tilted_cdf((a - A) / W, tilt[k]), fb = tilted_cdf((b - A) / W, tilt[k]);
+            v = std::min(b, std::max(a, A + W * tilted_position(fa + (fb - fa) * rng.uniform(), tilt[k])));
+          } else v = a + (b - a) * rng.uniform();
           if (hi_open && v >= rhi) v = a + (std::min(b, rhi) - a) * 0.5;
           if (lo_open && v <= rlo) v = (std::max(a, rlo) + b) * 0.5;
           v = std::min(hi, std::max(lo, v));

@@ -21,11 +21,14 @@ struct DecodeColumnIo {
 
 // Categories: value = code (0 where missing). Bins: a uniform value of the code's interval
 // intersected with the restriction and clamped to [lo, hi] (integers: a uniform integer; the
-// spec's tail bins: a truncated exponential away from the inner edge), drawn
+// spec's tail bins: a truncated exponential away from the inner edge; a tilted bin: its linear density), drawn
 // from the stream (seed, streams[c]) one uniform per present row. Throws on a code outside
 // [0, levels) other than the missing code.
+// tilts: edges_len doubles beside the edges; tilts[edge_offsets[c] + k] is bin k's tilt t in
+// (-1, 1) (0: uniform): its values follow the density 1 + t(2u - 1) (src/transform/bin-tilts.ts).
 void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const double* specs, const double* edges,
-                    int64_t edges_len, const int32_t* edge_offsets, const int32_t* streams, int32_t seed, int threads);
+                    const double* tilts, int64_t edges_len, const int32_t* edge_offsets, const int32_t* streams, int32_t seed,
+                    int threads);
 
 // Packs bytes (nonzero = set) into an LSB-first bitmap of (n + 7) / 8 bytes; returns the zero count.
 int64_t pack_validity(const uint8_t* bytes, int64_t n, uint8_t* bitmap);

@@ -15,13 +15,14 @@ import { CryptoRandom, SEEDED_NOISE_WARNING } from '../dp/noise';
 import { UsageError, describeValue, refuseUnknownOptions } from '../errors';
 import { marginalNative } from '../native/marginal';
 import { DecodedColumn, decodeColumn, decodedTable, outerBinTails } from '../transform/decode';
+import { binTilts } from '../transform/bin-tilts';
 import { DiscreteColumnEncoder, isModelledColumn, missingCode } from '../transform/discretiser';
 import { VERSION } from '../version';
 import { ConditionExpression, conditionColumns, resolveCondition } from './conditions';
 import { rowsMeetingCondition } from './condition-after-repair';
 import { repairDecoded } from './repair-decoded';
 import { applicableConstraints, constraintColumns, withConstraintEvidence } from './constraints';
-import type { HemasynthModel, ModelManifest, SampleModelOptions, TrainModelOptions } from './generator';
+import type { GeneratorDefinition, HemasynthModel, ModelManifest, SampleModelOptions, TrainModelOptions } from './generator';
 import { MODEL_FORMAT_VERSION } from './model-file';
 import { fitVisitModel } from '../visits/visit-model';
 import { PrivacyPlanner } from './privacy-plan';
@@ -110,8 +111,32 @@ export function trainModel(opts: TrainModelOptions): HemasynthModel {
     },
     dataFingerprint,
   };
+  const model: HemasynthModel = { manifest, weights: parts.weights, ...(parts.files ? { files: parts.files } : {}) };
+  if (!generator.sampleColumns) manifest.encoders = withBinTilts(model, generator);
   progress(1, 'done');
-  return { manifest, weights: parts.weights, ...(parts.files ? { files: parts.files } : {}) };
+  return model;
+}
+
+/** Rows sampled to count a model's own code frequencies for the bins' tilts (post-processing). */
+export const TILT_SAMPLE_ROWS = 20000;
+/** Seed of that sample (any fixed one: it reads the model, not the data). */
+const TILT_SEED = 0x7117;
+
+/**
+ * The model's encoders with each numeric column's bin tilts (transform/bin-tilts.ts), from the
+ * code frequencies of rows the model itself samples: for generators that know values only to
+ * their bin (marginal, copula). Neural generators place values inside a bin themselves (α).
+ */
+export function withBinTilts(model: HemasynthModel, generator: GeneratorDefinition): DiscreteColumnEncoder[] {
+  const encoders = model.manifest.encoders as DiscreteColumnEncoder[];
+  if (!encoders.some((e) => e.levels === 'bins')) return encoders;
+  const codes = generator.sampleCodes(model, { rows: TILT_SAMPLE_ROWS, seed: TILT_SEED, condition: null, engine: 'native', threads: 1 });
+  return encoders.map((e, j) => {
+    if (e.levels !== 'bins') return e;
+    const counts = new Float64Array(e.size);
+    for (const c of codes[j]) counts[c]++;
+    return { ...e, tilts: binTilts(e.edges as number[], counts) };
+  });
 }
 
 /** Spec values per column of marginalDecodeColumns (see native/marginal/column_decoder.h). */
@@ -136,13 +161,14 @@ function decodeAll(encoders: DiscreteColumnEncoder[], codes: Int32Array[], seed:
   const specs = new Float64Array(m * DECODE_SPEC_WIDTH);
   const edgeOffsets = new Int32Array(m + 1);
   const edgeList: number[] = [];
+  const tiltList: number[] = [];
   const values: Array<Float64Array | Int32Array> = new Array(m);
   const valid: Uint8Array[] = new Array(m);
   encoders.forEach((e, j) => {
     const bins = e.levels === 'bins';
     // Categories: one placeholder edge per level (the native side reads the level count from it).
-    if (bins) for (const x of e.edges as number[]) edgeList.push(x);
-    else for (let k = 0; k < (e.categories as string[]).length; k++) edgeList.push(k);
+    if (bins) (e.edges as number[]).forEach((x, k) => { edgeList.push(x); tiltList.push(e.tilts?.[k] ?? 0); });
+    else for (let k = 0; k < (e.categories as string[]).length; k++) { edgeList.push(k); tiltList.push(0); }
     edgeOffsets[j + 1] = edgeList.length;
     const r = restrictions.get(j);
     const i32 = !bins || ((e.output === 'int32' || e.output === 'date-day') && !float64Columns.has(e.column));
@@ -152,7 +178,7 @@ function decodeAll(encoders: DiscreteColumnEncoder[], codes: Int32Array[], seed:
     valid[j] = new Uint8Array(rows);
   });
   const streams = Int32Array.from(encoders, (_, j) => 1_000_000 + j);
-  native.marginalDecodeColumns(codes, rows, specs, Float64Array.from(edgeList), edgeOffsets, streams, seed, threads, values, valid);
+  native.marginalDecodeColumns(codes, rows, specs, Float64Array.from(edgeList), Float64Array.from(tiltList), edgeOffsets, streams, seed, threads, values, valid);
   return encoders.map((encoder, j) => ({ encoder, values: values[j], valid: valid[j] }));
 }
 

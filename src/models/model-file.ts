@@ -136,6 +136,13 @@ export function modelFromBytes(bytes: Buffer, file = 'model'): HemasynthModel {
     throw fail('manifest.schema', 'a valid table schema', (e as Error).message);
   }
   if (!Array.isArray(raw.encoders)) throw fail('manifest.encoders', 'an array of encoders', typeof raw.encoders);
+  for (const [j, e] of (raw.encoders as Array<{ edges?: unknown; tilts?: unknown }>).entries()) {
+    if (e?.tilts === undefined) continue;
+    const bins = Array.isArray(e.edges) ? e.edges.length - 1 : 0;
+    if (!Array.isArray(e.tilts) || e.tilts.length !== bins || !e.tilts.every((t) => typeof t === 'number' && t > -1 && t < 1)) {
+      throw fail(`manifest.encoders[${j}].tilts`, `one tilt in (-1, 1) per bin (${bins})`, JSON.stringify(e.tilts).slice(0, 80));
+    }
+  }
   if (typeof raw.generator !== 'object' || raw.generator === null) throw fail('manifest.generator', 'a generator configuration object', typeof raw.generator);
   if (typeof raw.privacy !== 'object' || raw.privacy === null || typeof raw.privacy.nonPrivate !== 'boolean') throw fail('manifest.privacy', 'a privacy record {nonPrivate, epsilon, delta, ledger}', JSON.stringify(raw.privacy));
   if (raw.privacy.ledger) {

@@ -12,7 +12,7 @@ export interface MarginalBindings {
   /** wraps hemasynth::marginal::sample_copula (z = B·zc + L·g with ziggurat normals; codes column-major rows x outColumns) */
   marginalSampleCopula(L: Float64Array, d: number, B: Float64Array, k: number, zc: Float64Array, thresholds: Float64Array, thresholdOffsets: Int32Array, codeOf: Int32Array, targets: Int32Array, outColumns: number, rows: number, seed: number, threads: number): Int32Array;
   /** wraps hemasynth::marginal::decode_columns (14 spec values per column; writes values[c] and valid[c] in place) */
-  marginalDecodeColumns(codes: Int32Array[], rows: number, specs: Float64Array, edges: Float64Array, edgeOffsets: Int32Array, streams: Int32Array, seed: number, threads: number, values: Array<Float64Array | Int32Array>, valid: Uint8Array[]): void;
+  marginalDecodeColumns(codes: Int32Array[], rows: number, specs: Float64Array, edges: Float64Array, tilts: Float64Array, edgeOffsets: Int32Array, streams: Int32Array, seed: number, threads: number, values: Array<Float64Array | Int32Array>, valid: Uint8Array[]): void;
   /** wraps hemasynth::marginal::pack_validity (bytes to an LSB-first Arrow bitmap; returns the null count) */
   marginalPackValidity(bytes: Uint8Array, bitmap: Uint8Array): number;
 }

@@ -1,13 +1,16 @@
 /**
- * Decoding codes back to column values and Arrow columns. A code's value is drawn uniformly in
- * its interval (intersected with an optional restriction from a sampling condition), integers as
- * uniform integers, then clamped to the schema bounds; categories map to their dictionary index.
- * An outer interval that runs far beyond its neighbour out to a schema bound (see
- * {@link outerBinTails}) is drawn from a truncated exponential instead.
+ * Decoding codes back to column values and Arrow columns. A code's value is drawn in its
+ * interval (intersected with an optional restriction from a sampling condition), integers as
+ * integers, then clamped to the schema bounds; categories map to their dictionary index. The
+ * draw is uniform, or follows the bin's linear density when the encoder has tilts
+ * (bin-tilts.ts: marginal and copula models); an outer interval that runs far beyond its
+ * neighbour out to a schema bound (see {@link outerBinTails}) is drawn from a truncated
+ * exponential instead.
  */
 import { Bool, DataType, DateDay, Dictionary, Field, Float64, Int32, Int64, makeData, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, vectorFromArray, type Data } from 'apache-arrow';
 import { marginalNative } from '../native/marginal';
 import { DiscreteColumnEncoder, missingCode } from './discretiser';
+import { tiltedCdf, tiltedPosition } from './bin-tilts';
 
 /** The tail decoding of one outer interval bin (see {@link outerBinTails}). */
 export interface OuterBinTail {
@@ -66,6 +69,27 @@ export function truncatedExponential(u: number, w: number, s: number): number {
   return Math.min(w * (1 - 1e-12), -s * Math.log1p(u * Math.expm1(-w / s)));
 }
 
+/**
+ * A value of bin [A, B) under its tilted density (bin-tilts.ts), restricted to [a, b] ⊆ [A, B]:
+ * the uniform is mapped onto the restriction's share of the bin's CDF.
+ * @example tiltedValue(0.5, 0, 10, 0, 10, 0) // 5
+ */
+export function tiltedValue(U: number, A: number, B: number, a: number, b: number, t: number): number {
+  const W = B - A;
+  const fa = tiltedCdf((a - A) / W, t), fb = tiltedCdf((b - A) / W, t);
+  return Math.min(b, Math.max(a, A + W * tiltedPosition(fa + (fb - fa) * U, t)));
+}
+
+/**
+ * An integer of bin [A, B) (the cells A..B−1) under its tilted density, restricted to first..last.
+ * @example tiltedInteger(0.5, 0, 4, 0, 3, 0) // 2
+ */
+export function tiltedInteger(U: number, A: number, B: number, first: number, last: number, t: number): number {
+  const W = B - A;
+  const fa = tiltedCdf((first - A) / W, t), fb = tiltedCdf((last + 1 - A) / W, t);
+  return Math.min(last, Math.max(first, A + Math.floor(W * tiltedPosition(fa + (fb - fa) * U, t))));
+}
+
 /** A numeric interval a decoded value must fall in (inclusive ends). */
 export interface ValueRestriction {
   lo: number;
@@ -105,6 +129,7 @@ export function decodeColumn(e: DiscreteColumnEncoder, codes: Int32Array, unifor
   }
   const edges = e.edges as number[];
   const [lowTail, highTail] = outerBinTails(edges);
+  const tilts = e.tilts;
   const values = new Float64Array(n);
   const lo = e.min ?? -Infinity, hi = e.max ?? Infinity;
   const rLo = restriction ? restriction.lo : -Infinity, rHi = restriction ? restriction.hi : Infinity;
@@ -122,6 +147,7 @@ export function decodeColumn(e: DiscreteColumnEncoder, codes: Int32Array, unifor
       if (last === first) values[i] = first;
       else if (c === highTail.bin && highTail.scale > 0) values[i] = first + Math.floor(truncatedExponential(uniform(), last - first + 1, highTail.scale));
       else if (c === lowTail.bin && lowTail.scale > 0) values[i] = last - Math.floor(truncatedExponential(uniform(), last - first + 1, lowTail.scale));
+      else if (tilts && tilts[c] !== 0) values[i] = tiltedInteger(uniform(), edges[c], edges[c + 1], first, last, tilts[c]);
       else values[i] = first + Math.floor(uniform() * (last - first + 1));
     } else {
       const ra = Math.max(a, lo, rLo), rb = Math.min(b, hi, rHi);
@@ -129,6 +155,7 @@ export function decodeColumn(e: DiscreteColumnEncoder, codes: Int32Array, unifor
       let v: number;
       if (c === highTail.bin && highTail.scale > 0) v = a + truncatedExponential(uniform(), b - a, highTail.scale);
       else if (c === lowTail.bin && lowTail.scale > 0) v = b - truncatedExponential(uniform(), b - a, lowTail.scale);
+      else if (tilts && tilts[c] !== 0) v = tiltedValue(uniform(), edges[c], edges[c + 1], a, b, tilts[c]);
       else v = a + (b - a) * uniform();
       if (restriction?.hiOpen && v >= rHi) v = a + (Math.min(b, rHi) - a) * 0.5;
       if (restriction?.loOpen && v <= rLo) v = (Math.max(a, rLo) + b) * 0.5;

@@ -54,6 +54,11 @@ export interface DiscreteColumnEncoder {
   size: number;
   /** Where the levels came from: schema, dp-quantiles, exact-quantiles or data (non-private). */
   source: 'schema' | 'dp-quantiles' | 'exact-quantiles' | 'data';
+  /**
+   * Per interval bin, the tilt t ∈ (−1, 1) of the linear density 1 + t(2u − 1) its values are
+   * decoded with (transform/bin-tilts.ts); absent: uniform (and models written before it).
+   */
+  tilts?: number[];
 }
 
 /** How numeric edges are obtained when they cost budget. */

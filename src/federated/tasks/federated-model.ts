@@ -11,6 +11,8 @@ import { UsageError, describeValue } from '../../errors';
 import { applicableConstraints } from '../../models/constraints';
 import type { HemasynthModel, ModelManifest, TrainedParts } from '../../models/generator';
 import { MODEL_FORMAT_VERSION } from '../../models/model-file';
+import { withBinTilts } from '../../models/model-api';
+import { generatorByName } from '../../models/registry';
 import { PrivacyPlanner } from '../../models/privacy-plan';
 import { VERSION } from '../../version';
 import type { CoordinatorTaskOptions } from '../task';
@@ -62,7 +64,11 @@ export function federatedModelFile(f: FederatedModelParts): HemasynthModel {
     privacy: { nonPrivate: false, notice: null, epsilon: f.ledger.spent().epsilon, delta: f.delta, ledger: f.ledger.toJSON() },
     dataFingerprint: f.ledger.datasetFingerprint,
   };
-  return { manifest, weights: f.parts.weights, ...(f.parts.files ? { files: f.parts.files } : {}) };
+  const model: HemasynthModel = { manifest, weights: f.parts.weights, ...(f.parts.files ? { files: f.parts.files } : {}) };
+  // As a central training: the bins' tilts from the model's own sample (post-processing).
+  const generator = generatorByName(f.model);
+  if (!generator.sampleColumns) manifest.encoders = withBinTilts(model, generator);
+  return model;
 }
 
 /**

@@ -206,12 +206,14 @@ describe('tree and network (several parents) models', () => {
 });
 
 describe('native decoding and validity packing', () => {
-  test('marginalDecodeColumns gives the values of the TypeScript decoder, point bins, exponential tails and restrictions included', () => {
+  test('marginalDecodeColumns gives the values of the TypeScript decoder, point bins, exponential tails, tilted bins and restrictions included', () => {
     const native = requireNative();
     // x: its last interval [4, 10) is 2.4 times as wide as [1.5, 4), so it decodes as a tail of
     // scale 2.5; k: both outer intervals are tails (scale 2).
     const cont: DiscreteColumnEncoder = { column: 'x', kind: 'continuous', output: 'float64', levels: 'bins', edges: [0, 0, 1.5, 4, 10, 10], integer: false, min: 0, max: 10, nullable: true, size: 6, source: 'exact-quantiles' };
-    const int: DiscreteColumnEncoder = { column: 'k', kind: 'integer', output: 'int32', levels: 'bins', edges: [0, 20, 22, 24, 40], integer: true, min: 0, max: 39, nullable: false, size: 4, source: 'schema' };
+    const int: DiscreteColumnEncoder = { column: 'k', kind: 'integer', output: 'int32', levels: 'bins', edges: [0, 20, 22, 24, 40], integer: true, min: 0, max: 39, nullable: false, size: 4, source: 'schema', tilts: [0.9, -0.6, 0.3, -0.9] };
+    // x's [1.5, 4) and k's [20, 22) and [22, 24) are tilted (the outer bins keep their tails).
+    cont.tilts = [0, 0, 0.7, -0.5, 0];
     expect(outerBinTails(cont.edges as number[])).toEqual([{ bin: 1, scale: -1 }, { bin: 3, scale: 2.5 }]);
     expect(outerBinTails(int.edges as number[])).toEqual([{ bin: 0, scale: 2 }, { bin: 3, scale: 2 }]);
     const tails = (e: DiscreteColumnEncoder) => outerBinTails(e.edges as number[]).flatMap((t) => [t.bin, t.scale]);
@@ -227,10 +229,11 @@ describe('native decoding and validity packing', () => {
       0, 0, -Infinity, Infinity, -Infinity, Infinity, 0, 0, 3, 1, -1, -1, -1, -1,
     ]);
     const edges = Float64Array.from([...(cont.edges as number[]), ...(int.edges as number[]), 0, 1, 2]);
+    const tilts = Float64Array.from([...(cont.tilts as number[]), 0, ...(int.tilts as number[]), 0, 0, 0, 0]);
     const offsets = Int32Array.of(0, 6, 11, 14);
     const values = [new Float64Array(rows), new Int32Array(rows), new Int32Array(rows)];
     const valid = [new Uint8Array(rows), new Uint8Array(rows), new Uint8Array(rows)];
-    native.marginalDecodeColumns(codes, rows, specs, edges, offsets, Int32Array.of(11, 12, 13), 99, 2, values, valid);
+    native.marginalDecodeColumns(codes, rows, specs, edges, tilts, offsets, Int32Array.of(11, 12, 13), 99, 2, values, valid);
     [cont, int, cat].forEach((e, j) => {
       const rng = new SamplingRandom(99, 11 + j);
       const ref = decodeColumn(e, codes[j], () => rng.next(), j === 0 ? restriction : undefined);
@@ -247,8 +250,16 @@ describe('native decoding and validity packing', () => {
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
     expect(mean(low)).toBeGreaterThan(16); // 19 - E[floor(Exp(2))] ≈ 17.5 (uniform would give 9.5)
     expect(mean(high)).toBeLessThan(26); // 24 + E[floor(Exp(2))] ≈ 25.5 (uniform would give 31.5)
-    expect(() => native.marginalDecodeColumns([Int32Array.of(7)], 1, specs.subarray(0, 14), edges.subarray(0, 6), Int32Array.of(0, 6), Int32Array.of(1), 1, 1, [new Float64Array(1)], [new Uint8Array(1)])).toThrow(/Expected bin codes in \[0, 5\) but received 7/);
-    expect(() => native.marginalDecodeColumns([Int32Array.of(1)], 1, specs.subarray(0, 14), edges.subarray(0, 6), Int32Array.of(0, 6), Int32Array.of(1), 1, 1, [new Int32Array(1)], [new Uint8Array(1)])).toThrow(/Expected a Float64Array \(float64 output\) for values\[0\]/);
+    // x's [1.5, 4) with tilt 0.7 (restricted to [1.5, 4) by the condition too): mean position 1/2 + t/6 ≈ 0.617, not 0.5
+    const tilted = Array.from(values[0]).filter((_, i) => codes[0][i] === 2 && valid[0][i]).map((v) => (v - 1.5) / 2.5);
+    expect(mean(tilted)).toBeGreaterThan(0.58);
+    expect(mean(tilted)).toBeLessThan(0.66);
+    const badTilts = Float64Array.from(tilts.subarray(0, 6));
+    badTilts[2] = 1;
+    expect(() => native.marginalDecodeColumns([Int32Array.of(2)], 1, specs.subarray(0, 14), edges.subarray(0, 6), badTilts, Int32Array.of(0, 6), Int32Array.of(1), 1, 1, [new Float64Array(1)], [new Uint8Array(1)])).toThrow(/Expected bin tilts in \(-1, 1\) for column 0 but received 1\.0+ at bin 2/);
+    expect(() => native.marginalDecodeColumns([Int32Array.of(2)], 1, specs.subarray(0, 14), edges.subarray(0, 6), tilts.subarray(0, 5), Int32Array.of(0, 6), Int32Array.of(1), 1, 1, [new Float64Array(1)], [new Uint8Array(1)])).toThrow(/tilts/);
+    expect(() => native.marginalDecodeColumns([Int32Array.of(7)], 1, specs.subarray(0, 14), edges.subarray(0, 6), tilts.subarray(0, 6), Int32Array.of(0, 6), Int32Array.of(1), 1, 1, [new Float64Array(1)], [new Uint8Array(1)])).toThrow(/Expected bin codes in \[0, 5\) but received 7/);
+    expect(() => native.marginalDecodeColumns([Int32Array.of(1)], 1, specs.subarray(0, 14), edges.subarray(0, 6), tilts.subarray(0, 6), Int32Array.of(0, 6), Int32Array.of(1), 1, 1, [new Int32Array(1)], [new Uint8Array(1)])).toThrow(/Expected a Float64Array \(float64 output\) for values\[0\]/);
   });
 
   test('marginalPackValidity packs LSB-first and counts nulls', () => {
