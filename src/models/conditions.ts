@@ -10,7 +10,7 @@
  */
 import { UsageError } from '../errors';
 import { DiscreteColumnEncoder, missingCode } from '../transform/discretiser';
-import type { ValueRestriction } from '../transform/decode';
+import { binDecodeCdf, type ValueRestriction } from '../transform/decode';
 
 export type ComparisonOperator = '=' | '!=' | '<' | '<=' | '>' | '>=';
 
@@ -189,6 +189,13 @@ export interface ResolvedCondition {
   evidence: Map<number, Float64Array>;
   /** Column index → interval the decoded value must fall in. */
   restrictions: Map<number, ValueRestriction>;
+  /**
+   * Numeric comparisons only: column index → per code k the part of its decoded mass the
+   * condition allows, as the interval [ranges[2k], ranges[2k + 1]] of the code's CDF
+   * (binDecodeCdf; the weight is its length). The copula conditions its latent inside that part
+   * of the code's cell, so that other columns follow the allowed values, not the whole bin.
+   */
+  cellRanges: Map<number, Float64Array>;
 }
 
 function booleanValue(v: string | number): number | null {
@@ -216,6 +223,7 @@ export function resolvePredicates(preds: readonly ConditionExpression[], text: s
   const evidence = new Map<number, Float64Array>();
   const intervals = new Map<number, ValueRestriction>();
   const intervalWeights = new Map<number, Float64Array>();
+  const cellRanges = new Map<number, Float64Array>();
   const names = new Map(encoders.map((e, i) => [e.column, i]));
   const predicateText = (p: ConditionExpression) => JSON.stringify(p.type === 'compare' ? `${p.column}${p.op}${p.value}` : (p as { column?: string }).column ?? '');
   for (const p of preds) {
@@ -271,21 +279,26 @@ export function resolvePredicates(preds: readonly ConditionExpression[], text: s
       intervals.set(j, r);
       const edges = enc.edges as number[];
       const lo = enc.min ?? -Infinity, hi = enc.max ?? Infinity;
+      // The allowed part of each bin as an interval [from, to] of its decoded CDF (binDecodeCdf:
+      // tilted and tail bins are not uniform); the weight is its length.
+      const ranges = new Float64Array(2 * enc.size);
+      const allow = (k: number, from: number, to: number) => { ranges[2 * k] = from; ranges[2 * k + 1] = Math.max(from, to); weights[k] = Math.max(0, to - from); };
       for (let k = 0; k < edges.length - 1; k++) {
         const a = Math.max(edges[k], lo), b = Math.min(edges[k + 1], enc.integer ? Infinity : hi);
         if (enc.integer) {
           const first = Math.max(a, Math.ceil(r.lo + (r.loOpen && Number.isInteger(r.lo) ? 1 : 0)));
           const last = Math.min(edges[k + 1] - 1, Math.floor(hi), Math.floor(r.hi - (r.hiOpen && Number.isInteger(r.hi) ? 1 : 0)));
           const total = Math.min(edges[k + 1] - 1, Math.floor(hi)) - a + 1;
-          weights[k] = total > 0 && last >= first ? (last - first + 1) / total : 0;
+          if (total > 0 && last >= first) allow(k, binDecodeCdf(enc, k, first), binDecodeCdf(enc, k, last + 1));
         } else {
           const oa = Math.max(a, r.lo), ob = Math.min(b, r.hi);
           // A point bin [a, a] (see binOf) holds exactly a.
-          if (a === b) weights[k] = (a > r.lo || (a === r.lo && !r.loOpen)) && (a < r.hi || (a === r.hi && !r.hiOpen)) ? 1 : 0;
-          else if (r.lo === r.hi) weights[k] = r.lo >= a && (r.lo < b || (k === edges.length - 2 && r.lo <= b)) ? 1 : 0;
-          else weights[k] = b > a && ob > oa ? (ob - oa) / (b - a) : 0;
+          if (a === b) { if ((a > r.lo || (a === r.lo && !r.loOpen)) && (a < r.hi || (a === r.hi && !r.hiOpen))) allow(k, 0, 1); }
+          else if (r.lo === r.hi) { if (r.lo >= a && (r.lo < b || (k === edges.length - 2 && r.lo <= b))) allow(k, 0, 1); }
+          else if (b > a && ob > oa) allow(k, binDecodeCdf(enc, k, oa), binDecodeCdf(enc, k, ob));
         }
       }
+      cellRanges.set(j, ranges);
     }
     // A numeric column's comparisons narrow one interval, whose weights replace the previous
     // ones (multiplying them would count a bin's fraction once per comparison).
@@ -307,5 +320,5 @@ export function resolvePredicates(preds: readonly ConditionExpression[], text: s
   }
   const restrictions = new Map<number, ValueRestriction>();
   for (const [j, r] of intervals) restrictions.set(j, r);
-  return { text, predicates: [...preds], evidence, restrictions };
+  return { text, predicates: [...preds], evidence, restrictions, cellRanges };
 }

@@ -128,7 +128,7 @@ export function withConstraintEvidence(condition: ResolvedCondition, constraints
       if (kMiss >= 0 && !ownColumns.has(col) && derived.filter((n) => predicateColumn(n.predicate) === col).every((n) => n.trueOnMissing)) w[kMiss] = 1;
     }
   }
-  return { text: condition.text, predicates: own, evidence: resolved.evidence, restrictions: resolved.restrictions };
+  return { text: condition.text, predicates: own, evidence: resolved.evidence, restrictions: resolved.restrictions, cellRanges: resolved.cellRanges };
 }
 
 /** Mutable row columns repaired in place: numbers (NaN = missing) per numeric column, labels per categorical. */

@@ -90,6 +90,33 @@ export function tiltedInteger(U: number, A: number, B: number, first: number, la
   return Math.min(last, Math.max(first, A + Math.floor(W * tiltedPosition(fa + (fb - fa) * U, t))));
 }
 
+/**
+ * The share of code `bin`'s decoded values (no restriction) below x: the CDF of the decoder's
+ * draw inside the bin (uniform, tilted, or an outer bin's exponential tail), for conditions that
+ * allow part of a bin (conditions.ts). Integers count the cells below x (x a whole number).
+ * @example binDecodeCdf(encoder, 3, 10.5) // 0.5 for a uniform bin [10, 11)
+ */
+export function binDecodeCdf(e: DiscreteColumnEncoder, bin: number, x: number): number {
+  const edges = e.edges as number[];
+  const A = edges[bin], B = edges[bin + 1];
+  const lo = e.min ?? -Infinity, hi = e.max ?? Infinity;
+  // The decoder's range of the bin: integers first..last (as cells [first, last + 1)), else [a, b].
+  const a = e.integer ? Math.max(A, Math.ceil(lo)) : Math.max(A, lo);
+  const b = e.integer ? Math.min(B - 1, Math.floor(hi)) + 1 : Math.min(B, hi);
+  if (!(b > a)) return x > a ? 1 : 0;
+  if (x <= a) return 0;
+  if (x >= b) return 1;
+  const [low, high] = outerBinTails(edges);
+  const t = e.tilts?.[bin] ?? 0;
+  if (bin === high.bin && high.scale > 0) return truncatedExponentialCdf(x - a, b - a, high.scale);
+  if (bin === low.bin && low.scale > 0) return 1 - truncatedExponentialCdf(b - x, b - a, low.scale);
+  if (t !== 0) {
+    const W = B - A, fa = tiltedCdf((a - A) / W, t);
+    return (tiltedCdf((x - A) / W, t) - fa) / (tiltedCdf((b - A) / W, t) - fa);
+  }
+  return (x - a) / (b - a);
+}
+
 /** A numeric interval a decoded value must fall in (inclusive ends). */
 export interface ValueRestriction {
   lo: number;

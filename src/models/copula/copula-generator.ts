@@ -219,7 +219,7 @@ function correlationOf(c: CopulaComponent, dl: number): Float64Array {
  * The conditioned latents of a component and, per latent, its allowed cells in latent space and
  * their positions; null when some conditioned column has no mass under this component.
  */
-function allowedCells(encoders: DiscreteColumnEncoder[], g: CopulaConfig, cdf: Float64Array, evidence: ReadonlyMap<number, Float64Array> | null): { cond: number[]; free: number[]; allowed: Array<{ cells: Array<[number, number]>; positions: number[] }>; empty: number } | { cond: number[]; free: number[]; allowed: null; empty: number } {
+function allowedCells(encoders: DiscreteColumnEncoder[], g: CopulaConfig, cdf: Float64Array, evidence: ReadonlyMap<number, Float64Array> | null, cellRanges?: ReadonlyMap<number, Float64Array>): { cond: number[]; free: number[]; allowed: Array<{ cells: Array<[number, number]>; positions: number[] }>; empty: number } | { cond: number[]; free: number[]; allowed: null; empty: number } {
   const d = encoders.length;
   const layout = latentLayout(encoders, g);
   const dl = layout.count;
@@ -227,8 +227,11 @@ function allowedCells(encoders: DiscreteColumnEncoder[], g: CopulaConfig, cdf: F
   const condColumns = new Set(evidence ? [...evidence.keys()] : []);
   const cond = Array.from({ length: dl }, (_, t) => t).filter((t) => condColumns.has(layout.column[t]));
   const free = Array.from({ length: dl }, (_, t) => t).filter((t) => !condColumns.has(layout.column[t]));
-  const cellBounds = (t: number, pos: number): [number, number] => {
-    const lo = pos === 0 ? 0 : cdf[g.cdfOffsets[t] + pos - 1], hi = cdf[g.cdfOffsets[t] + pos];
+  // A cell's interval in latent space; `part` [from, to] keeps only that share of its mass (a
+  // numeric condition allowing part of a bin: the latent stays in the matching part of the cell).
+  const cellBounds = (t: number, pos: number, part?: [number, number]): [number, number] => {
+    let lo = pos === 0 ? 0 : cdf[g.cdfOffsets[t] + pos - 1], hi = cdf[g.cdfOffsets[t] + pos];
+    if (part && (part[0] > 0 || part[1] < 1)) [lo, hi] = [lo + part[0] * (hi - lo), lo + part[1] * (hi - lo)];
     return [lo <= 0 ? -Infinity : normalQuantile(Math.min(1, lo)), hi >= 1 ? Infinity : normalQuantile(hi)];
   };
   const hasMissingLatent = new Set(cond.filter((t) => t >= d).map((t) => layout.column[t]));
@@ -236,6 +239,7 @@ function allowedCells(encoders: DiscreteColumnEncoder[], g: CopulaConfig, cdf: F
   for (const t of cond) {
     const j = layout.column[t];
     const w = evidence!.get(j) as Float64Array;
+    const ranges = t < d ? cellRanges?.get(j) : undefined;
     const e = encoders[j];
     const cells: Array<[number, number]> = [];
     const positions: number[] = [];
@@ -246,7 +250,8 @@ function allowedCells(encoders: DiscreteColumnEncoder[], g: CopulaConfig, cdf: F
       else if (t >= d) ok = pos === 1 ? w[missingCode(e)] > 0 : Array.from(w.subarray(0, levelCount(e))).some((x) => x > 0);
       else ok = w[pos] > 0;
       if (!ok) continue;
-      const [a, b] = cellBounds(t, pos);
+      const code = g.missingLatents ? pos : codeAt(e, pos);
+      const [a, b] = cellBounds(t, pos, ranges && code < levelCount(e) ? [ranges[2 * code], ranges[2 * code + 1]] : undefined);
       if (b > a) { cells.push([a, b]); positions.push(pos); }
     }
     if (cells.length === 0) {
@@ -294,7 +299,7 @@ function conditionProbability(R: Float64Array, dl: number, cond: number[], allow
   return total / draws;
 }
 
-function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: number; threads: number; evidence: ReadonlyMap<number, Float64Array> | null; text?: string }): Int32Array[] {
+function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: number; threads: number; evidence: ReadonlyMap<number, Float64Array> | null; cellRanges?: ReadonlyMap<number, Float64Array>; text?: string }): Int32Array[] {
   const encoders = model.manifest.encoders as DiscreteColumnEncoder[];
   const g = model.manifest.generator as unknown as CopulaConfig;
   const components = copulaComponents(model);
@@ -306,7 +311,7 @@ function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: num
   let empty = -1;
   const weights = components.map((c, s) => {
     if (!req.evidence) return g.strata!.weights[s];
-    const a = allowedCells(encoders, g, c.cdf, req.evidence);
+    const a = allowedCells(encoders, g, c.cdf, req.evidence, req.cellRanges);
     if (!a.allowed) { empty = a.empty; return 0; }
     return g.strata!.weights[s] * conditionProbability(correlationOf(c, dl), dl, a.cond, a.allowed, rng);
   });
@@ -334,12 +339,12 @@ function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: num
   return out;
 }
 
-function sampleComponent(encoders: DiscreteColumnEncoder[], g: CopulaConfig, component: CopulaComponent, req: { rows: number; seed: number; threads: number; evidence: ReadonlyMap<number, Float64Array> | null; text?: string }): Int32Array[] {
+function sampleComponent(encoders: DiscreteColumnEncoder[], g: CopulaConfig, component: CopulaComponent, req: { rows: number; seed: number; threads: number; evidence: ReadonlyMap<number, Float64Array> | null; cellRanges?: ReadonlyMap<number, Float64Array>; text?: string }): Int32Array[] {
   const d = encoders.length;
   const layout = latentLayout(encoders, g);
   const dl = layout.count;
   const { L, cdf } = component;
-  const { cond, free, allowed, empty } = allowedCells(encoders, g, cdf, req.evidence);
+  const { cond, free, allowed, empty } = allowedCells(encoders, g, cdf, req.evidence, req.cellRanges);
   if (!allowed) throw new UsageError(`Condition ${JSON.stringify(req.text ?? '')} has probability 0 under the model: the allowed values of "${encoders[empty].column}" have no mass`);
   const k = cond.length, f = free.length;
   // Unconditioned: the free latents' covariance is R itself, whose Cholesky factor is L.
@@ -526,6 +531,6 @@ export const copulaGenerator: GeneratorDefinition = {
   train: (ctx) => withMarginalBackend(ctx.options.backend, 'the copula generator', () => trainCopula(ctx)),
   validate: validateCopula,
   sampleCodes(model, req) {
-    return sampleCopulaCodes(model, { rows: req.rows, seed: req.seed, threads: req.threads, evidence: req.condition && req.condition.evidence.size ? req.condition.evidence : null, text: req.condition?.text });
+    return sampleCopulaCodes(model, { rows: req.rows, seed: req.seed, threads: req.threads, evidence: req.condition && req.condition.evidence.size ? req.condition.evidence : null, cellRanges: req.condition?.cellRanges, text: req.condition?.text });
   },
 };

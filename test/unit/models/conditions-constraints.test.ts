@@ -34,11 +34,24 @@ describe('conditions', () => {
     expect(a[2]).toBe(0);
     expect(a[3]).toBe(0); // missing never satisfies a comparison
     const v = r.evidence.get(2)!;
-    expect(Array.from(v)).toEqual([0, 2 / 3, 1]); // {2,3,4}: 3 and 4 allowed
+    expect(Array.from(v)).toEqual([0, expect.closeTo(2 / 3, 12), 1]); // {2,3,4}: 3 and 4 allowed
     expect(r.restrictions.get(1)).toMatchObject({ hi: 15, hiOpen: true });
     // Two comparisons on one column weigh a bin by the fraction of the intersection, once.
     const twice = resolveCondition('age_years>12 and age_years<15 and age_years is not null', [age]).evidence.get(0)!;
     expect(Array.from(twice)).toEqual([0, expect.closeTo(0.3, 12), 0, 0]);
+  });
+
+  test('a tilted or tail bin weighs the allowed part by its decoded mass, and says which part of its CDF it is', () => {
+    // [10, 20) decodes with density ∝ 1 − 0.9(2u − 1): most of its mass below 15.
+    const x: DiscreteColumnEncoder = { column: 'x', kind: 'continuous', output: 'float64', levels: 'bins', edges: [0, 10, 20, 30], integer: false, min: 0, max: 30, nullable: false, size: 3, source: 'schema', tilts: [0, -0.9, 0] };
+    const r = resolveCondition('x>15', [x]);
+    const F = (u: number, t: number) => t * u * u + (1 - t) * u;
+    expect(r.evidence.get(0)![1]).toBeCloseTo(1 - F(0.5, -0.9), 12); // 0.275, not 0.5
+    expect(Array.from(r.cellRanges.get(0)!)).toEqual([0, 0, expect.closeTo(F(0.5, -0.9), 12), 1, 0, 1]);
+    // An outer bin 3× its neighbour's width decodes as an exponential tail: [30, 60) with scale 10.
+    const y: DiscreteColumnEncoder = { column: 'y', kind: 'continuous', output: 'float64', levels: 'bins', edges: [20, 30, 60], integer: false, min: 20, max: 60, nullable: false, size: 2, source: 'schema' };
+    const tail = resolveCondition('y<40', [y]).evidence.get(0)!;
+    expect(tail[1]).toBeCloseTo(Math.expm1(-1) / Math.expm1(-3), 12); // 0.666, not 1/3
   });
 
   test('an unsatisfiable condition fails at once with a clear message', () => {
