@@ -26,6 +26,7 @@ import type { GeneratorDefinition, HemasynthModel, ModelManifest, SampleModelOpt
 import { MODEL_FORMAT_VERSION } from './model-file';
 import { fitVisitModel } from '../visits/visit-model';
 import { PrivacyPlanner } from './privacy-plan';
+import { requireDeclaredDomains } from './declared-domains';
 import { generatorByName } from './registry';
 import { samplingSeed, SamplingRandom } from './sampling-random';
 
@@ -59,6 +60,11 @@ export function trainModel(opts: TrainModelOptions): HemasynthModel {
   const delta = opts.delta ?? 1e-6;
   if (!nonPrivate && !(delta > 0 && delta < 1)) throw new UsageError(`Expected a delta in (0, 1) for delta but received ${describeValue(delta)}`);
   if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new UsageError(`Expected an integer seed but received ${describeValue(opts.seed)}`);
+  const visitsSchema = opts.visits ? resolveSchema(opts.visits.table, opts.visits.schema) : null;
+  if (!nonPrivate) {
+    requireDeclaredDomains(schema, 'the training table');
+    if (visitsSchema) requireDeclaredDomains(visitsSchema, 'the visits table');
+  }
   const dataFingerprint = tableFingerprint(opts.table);
   let ledger: PrivacyLedger | null = null;
   let planner: PrivacyPlanner | null = null;
@@ -71,7 +77,7 @@ export function trainModel(opts: TrainModelOptions): HemasynthModel {
   progress(0, 'plan');
   // The visits first: under DP their share is charged before the generator calibrates the rest.
   const visits = opts.visits ? fitVisitModel({
-    patients: opts.table, patientsSchema: schema, visits: opts.visits.table, visitsSchema: resolveSchema(opts.visits.table, opts.visits.schema),
+    patients: opts.table, patientsSchema: schema, visits: opts.visits.table, visitsSchema: visitsSchema as TableSchema,
     key: opts.visits.key, share: opts.visits.share, privacy: planner, noise,
   }) : null;
   const parts = generator.train({ table: opts.table, schema, privacy: planner, noise, seed: opts.seed ?? null, options: opts.options ?? {}, progress });
