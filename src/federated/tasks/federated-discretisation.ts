@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import { Table, tableFromArrays } from 'apache-arrow';
 import { readArrowFile } from '../../data/arrow-file';
 import { embeddedSchema } from '../../data/arrow-types';
+import { requireDeclaredDomains } from '../../models/declared-domains';
 import type { TableSchema } from '../../data/schema';
 import { validateSchema } from '../../data/schema-validation';
 import { InputError, UsageError, describeValue } from '../../errors';
@@ -71,8 +72,18 @@ export function checkRounds(rounds: unknown): void {
   if (!(Number.isInteger(rounds) && (rounds as number) >= 1)) throw new UsageError(`Expected a positive integer for rounds but received ${describeValue(rounds)}`);
 }
 
-/** The schema a federation uses: a TableSchema object, a schema JSON file, or an Arrow file's embedded schema (its rows are not used). */
+/**
+ * The schema a federation uses: a TableSchema object, a schema JSON file, or an Arrow file's
+ * embedded schema (its rows are not used). A federation is always DP, so categories and bounds
+ * read from some site's data (marked inferred) are refused (declared-domains.ts).
+ */
 export function federationSchema(hint: unknown): TableSchema {
+  const schema = readFederationSchema(hint);
+  requireDeclaredDomains(schema, 'the federation');
+  return schema;
+}
+
+function readFederationSchema(hint: unknown): TableSchema {
   if (typeof hint === 'string') {
     if (hint.endsWith('.json')) return validateSchema(JSON.parse(fs.readFileSync(hint, 'utf8')), hint);
     const carried = embeddedSchema(readArrowFile(hint).schema);

@@ -8,6 +8,7 @@ import { requireDeclaredDomains } from '../../../src/models/declared-domains';
 import { inferSchemaFromTable } from '../../../src/data/schema-inference';
 import { runCli } from '../../support/run-cli';
 import { simulateCohort } from '../../../src/scd';
+import { federationSchema } from '../../../src/federated/tasks/federated-discretisation';
 
 const n = 200;
 const table = tableFromArrays({
@@ -38,6 +39,9 @@ describe('DP training refuses categories and bounds read from the data', () => {
     const charged = ledger.entries.length;
     expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: 1, ledger, seed: 1, visits: { table: sim.visits, schema: inferSchemaFromTable(sim.visits) } })).toThrow(/DP training on the visits table, but the categories or bounds of/);
     expect(ledger.entries).toHaveLength(charged);
+    // A federation (always DP) refuses such a schema too.
+    expect(() => federationSchema(inferred)).toThrow(/DP training on the federation, but the categories or bounds of "country"/);
+    expect(federationSchema(sim.schema).columns.length).toBe(sim.schema.columns.length);
     // Kind-only inference (no categories, no bounds) and non-modelled columns are not refused.
     expect(() => requireDeclaredDomains({ version: 1, columns: [{ name: 'id', kind: 'identifier', role: 'feature', inferred: true }, { name: 'x', kind: 'continuous', role: 'feature', inferred: true }] }, 'a table')).not.toThrow();
   });
