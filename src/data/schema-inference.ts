@@ -204,10 +204,11 @@ function vectorStrings(v: Vector): ColumnProfile {
   return p;
 }
 
-function numericRange(v: Vector): { min?: number | string; max?: number | string; nulls: number; finite: boolean } {
+function numericRange(v: Vector): { min?: number | string; max?: number | string; nulls: number; finite: boolean; nans: number } {
   let lo: number | bigint | null = null;
   let hi: number | bigint | null = null;
   let nulls = 0;
+  let nans = 0;
   let finite = true;
   for (let i = 0; i < v.length; i++) {
     const x = v.get(i) as number | bigint | null;
@@ -216,14 +217,15 @@ function numericRange(v: Vector): { min?: number | string; max?: number | string
       continue;
     }
     if (typeof x === 'number' && !Number.isFinite(x)) {
-      finite = false;
+      if (Number.isNaN(x)) nans++;
+      else finite = false;
       continue;
     }
     if (lo === null || x < lo) lo = x;
     if (hi === null || x > hi) hi = x;
   }
   const out = (x: number | bigint | null) => (x === null ? undefined : typeof x === 'bigint' ? bigToJson(x) : x);
-  return { min: out(lo), max: out(hi), nulls, finite };
+  return { min: out(lo), max: out(hi), nulls, finite, nans };
 }
 
 /**
@@ -250,7 +252,10 @@ export function inferSchemaFromTable(table: Table): TableSchema {
       case Type.Float:
       case Type.Decimal: {
         const r = numericRange(v);
-        return { ...base, kind: 'continuous' as const, ...(r.min !== undefined && r.finite ? { min: r.min, max: r.max } : {}) };
+        // NaN reads as missing everywhere (readNumbers), so a column holding one is nullable.
+        const { nullable: _notNull, ...nullableBase } = base as typeof base & { nullable?: false };
+        void _notNull;
+        return { ...(r.nans > 0 ? nullableBase : base), kind: 'continuous' as const, ...(r.min !== undefined && r.finite ? { min: r.min, max: r.max } : {}) };
       }
       case Type.Int: {
         const r = numericRange(v);

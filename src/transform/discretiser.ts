@@ -392,7 +392,9 @@ export function encodeColumn(table: Table, e: DiscreteColumnEncoder): Int32Array
   const codes = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (Number.isNaN(v)) { if (miss < 0) throw notNullable(i); codes[i] = miss; } else codes[i] = binOf(edges, v);
+    if (Number.isNaN(v)) { if (miss < 0) throw notNullable(i); codes[i] = miss; }
+    else if (!Number.isFinite(v)) throw new InputError({ row: i + 1, column: e.column }, 'a finite number (or a missing value)', String(v));
+    else codes[i] = binOf(edges, v);
   }
   return codes;
 }

@@ -79,6 +79,14 @@ describe('inferSchemaFromTable on tables not written by hemasynth', () => {
     ]);
   });
 
+  test('a float column holding NaN is nullable (NaN reads as missing), one holding Infinity gets no bounds', () => {
+    const t = new Table({ a: vectorFromArray([1, NaN, 3], new Float64()), b: vectorFromArray([1, Infinity, 3], new Float64()) } as never);
+    expect(inferSchemaFromTable(t).columns).toEqual([
+      { name: 'a', role: 'feature', inferred: true, kind: 'continuous', min: 1, max: 3 },
+      { name: 'b', role: 'feature', nullable: false, inferred: true, kind: 'continuous' },
+    ]);
+  });
+
   test('a nested column is refused with its type', () => {
     const t = new Table({ l: vectorFromArray([[1], [2]], new List(new Field('item', new Float32()))) } as never);
     expect(() => inferSchemaFromTable(t)).toThrow('for column "l" but received Arrow type List<Float32>');

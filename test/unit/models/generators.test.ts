@@ -240,6 +240,12 @@ describe('marginal generator (MST)', () => {
     expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'tvae', epsilon: Infinity, options: { lossFactor: -1, epochs: 1 } })).toThrow(/lossFactor/);
     expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: Infinity, options: { backend: 'cuda' } })).toThrow(/backend js, cpu or auto for the marginal generator but received "cuda": the marginal generator has no CUDA kernels/);
     expect(() => trainModel({ table: sim.patients, schema: sim.schema, model: 'copula', epsilon: Infinity, options: { backend: 'gpu' } })).toThrow(/backend js, cpu, cuda or auto for the copula generator but received "gpu"/);
+    // A non-finite number is refused naming its row and column (it used to land in the top bin).
+    const inf = tableFromArrays({ x: Float64Array.from({ length: 20 }, (_, i) => (i === 4 ? -Infinity : i)) });
+    const infSchema = { version: 1 as const, columns: [{ name: 'x', kind: 'continuous' as const, role: 'feature' as const, min: 0, max: 30 }] };
+    for (const model of ['marginal', 'copula', 'tvae', 'ctgan']) {
+      expect(() => trainModel({ table: inf, schema: infSchema, model, epsilon: Infinity, options: model === 'tvae' || model === 'ctgan' ? { epochs: 1 } : {} })).toThrow(/Expected a finite number \(or a missing value\) for row 5, column "x" but received -Infinity/);
+    }
     // A table with nothing to model says what its columns are (a ';' file read with ',' was one text column).
     const oneText = { version: 1 as const, columns: [{ name: 'sex;age;race', kind: 'text' as const, role: 'feature' as const }] };
     const textTable = tableFromArrays({ 'sex;age;race': Array.from({ length: 20 }, (_, i) => `M;${30 + i};White`) });
