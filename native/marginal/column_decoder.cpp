@@ -79,6 +79,8 @@ void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const d
       const int64_t nb = edge_offsets[c + 1] - edge_offsets[c] - 1;
       // Per-bin draw ranges do not depend on the row: precompute them once per column.
       std::vector<double> first(static_cast<size_t>(nb)), width(static_cast<size_t>(nb));
+      // Tilted bins: the CDF at the drawable range's ends, fa and fb - fa (as decode.ts computes them per row).
+      std::vector<double> tilt_from(static_cast<size_t>(nb)), tilt_span(static_cast<size_t>(nb));
       for (int64_t k = 0; k < nb; ++k) {
         double a = e[k], b = e[k + 1];
         if (integer) {
@@ -91,6 +93,12 @@ void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const d
           double ra = std::max({a, lo, rlo}), rb = std::min({b, hi, rhi});
           if (ra <= rb) { a = ra; b = rb; } else { a = std::max(a, lo); b = std::min(b, hi); }
           first[k] = a; width[k] = b - a;
+        }
+        if (tilt[k] != 0) {
+          const double A = e[k], W = e[k + 1] - e[k];
+          const double lo_end = first[k], hi_end = first[k] + width[k];  // integers: last + 1
+          const double fa = tilted_cdf((lo_end - A) / W, tilt[k]), fb = tilted_cdf((hi_end - A) / W, tilt[k]);
+          tilt_from[k] = fa; tilt_span[k] = fb - fa;
         }
       }
       SamplingRng rng(seed, streams[c]);
@@ -107,8 +115,7 @@ void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const d
           else if (k == low_bin) v = first[k] + width[k] - 1 - std::floor(truncated_exponential(rng.uniform(), width[k], low_scale));
           else if (tilt[k] != 0) {
             const double A = e[k], W = e[k + 1] - e[k], last = first[k] + width[k] - 1;
-            const double fa = tilted_cdf((first[k] - A) / W, tilt[k]), fb = tilted_cdf((last + 1 - A) / W, tilt[k]);
-            v = std::min(last, std::max(first[k], A + std::floor(W * tilted_position(fa + (fb - fa) * rng.uniform(), tilt[k]))));
+            v = std::min(last, std::max(first[k], A + std::floor(W * tilted_position(tilt_from[k] + tilt_span[k] * rng.uniform(), tilt[k]))));
           } else v = first[k] + std::floor(rng.uniform() * width[k]);
         } else {
           const double a = first[k], b = a + width[k];
@@ -116,8 +123,7 @@ void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const d
           else if (k == low_bin) v = b - truncated_exponential(rng.uniform(), b - a, low_scale);
           else if (tilt[k] != 0) {
             const double A = e[k], W = e[k + 1] - e[k];
-            const double fa = tilted_cdf((a - A) / W, tilt[k]), fb = tilted_cdf((b - A) / W, tilt[k]);
-            v = std::min(b, std::max(a, A + W * tilted_position(fa + (fb - fa) * rng.uniform(), tilt[k])));
+            v = std::min(b, std::max(a, A + W * tilted_position(tilt_from[k] + tilt_span[k] * rng.uniform(), tilt[k])));
           } else v = a + (b - a) * rng.uniform();
           if (hi_open && v >= rhi) v = a + (std::min(b, rhi) - a) * 0.5;
           if (lo_open && v <= rlo) v = (std::max(a, rlo) + b) * 0.5;
