@@ -246,16 +246,14 @@ export function inferSchemaFromTable(table: Table): TableSchema {
   }
   const columns: ColumnSchema[] = table.schema.fields.map((f, i) => {
     const v = table.getChildAt(i)!;
-    const nullable = v.nullCount > 0 || v.length === 0;
-    const base = { name: f.name, role: 'feature' as const, ...(nullable ? {} : { nullable: false }), inferred: true };
+    const baseOf = (nullable: boolean) => ({ name: f.name, role: 'feature' as const, ...(nullable ? {} : { nullable: false }), inferred: true });
+    const base = baseOf(v.nullCount > 0 || v.length === 0);
     switch (f.type.typeId) {
       case Type.Float:
       case Type.Decimal: {
         const r = numericRange(v);
         // NaN reads as missing everywhere (readNumbers), so a column holding one is nullable.
-        const { nullable: _notNull, ...nullableBase } = base as typeof base & { nullable?: false };
-        void _notNull;
-        return { ...(r.nans > 0 ? nullableBase : base), kind: 'continuous' as const, ...(r.min !== undefined && r.finite ? { min: r.min, max: r.max } : {}) };
+        return { ...(r.nans > 0 ? baseOf(true) : base), kind: 'continuous' as const, ...(r.min !== undefined && r.finite ? { min: r.min, max: r.max } : {}) };
       }
       case Type.Int: {
         const r = numericRange(v);

@@ -16,7 +16,7 @@ import { UsageError, describeValue, refuseUnknownOptions } from '../errors';
 import { marginalNative } from '../native/marginal';
 import { DecodedColumn, decodeColumn, decodedTable, outerBinTails } from '../transform/decode';
 import { binTilts } from '../transform/bin-tilts';
-import { DiscreteColumnEncoder, isModelledColumn, missingCode } from '../transform/discretiser';
+import { codeCounts, DiscreteColumnEncoder, isModelledColumn, missingCode } from '../transform/discretiser';
 import { VERSION } from '../version';
 import { ConditionExpression, conditionColumns, resolveCondition } from './conditions';
 import { rowsMeetingCondition } from './condition-after-repair';
@@ -136,13 +136,8 @@ const TILT_SEED = 0x7117;
 export function withBinTilts(model: HemasynthModel, generator: GeneratorDefinition): DiscreteColumnEncoder[] {
   const encoders = model.manifest.encoders as DiscreteColumnEncoder[];
   if (!encoders.some((e) => e.levels === 'bins')) return encoders;
-  const codes = generator.sampleCodes(model, { rows: TILT_SAMPLE_ROWS, seed: TILT_SEED, condition: null, engine: 'native', threads: 1 });
-  return encoders.map((e, j) => {
-    if (e.levels !== 'bins') return e;
-    const counts = new Float64Array(e.size);
-    for (const c of codes[j]) counts[c]++;
-    return { ...e, tilts: binTilts(e.edges as number[], counts) };
-  });
+  const counts = codeCounts(encoders, generator.sampleCodes(model, { rows: TILT_SAMPLE_ROWS, seed: TILT_SEED, condition: null, engine: 'native', threads: 1 }));
+  return encoders.map((e, j) => (e.levels === 'bins' ? { ...e, tilts: binTilts(e.edges as number[], counts[j]) } : e));
 }
 
 /** Spec values per column of marginalDecodeColumns (see native/marginal/column_decoder.h). */

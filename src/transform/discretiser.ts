@@ -399,6 +399,18 @@ export function encodeColumn(table: Table, e: DiscreteColumnEncoder): Int32Array
   return codes;
 }
 
+/**
+ * Code counts of every column (the missing code included), from the encoded codes.
+ * @example codeCounts(encoders, codes)[0] // [312, 640, ..., 95]
+ */
+export function codeCounts(encoders: readonly DiscreteColumnEncoder[], codes: readonly Int32Array[]): number[][] {
+  return encoders.map((e, j) => {
+    const c = new Array<number>(e.size).fill(0);
+    for (const k of codes[j]) c[k]++;
+    return c;
+  });
+}
+
 /** Encodes every column: codes column by column, in encoder order. */
 export function encodeTable(table: Table, encoders: readonly DiscreteColumnEncoder[]): Int32Array[] {
   return encoders.map((e) => encodeColumn(table, e));

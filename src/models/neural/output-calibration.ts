@@ -37,18 +37,6 @@ export const CALIBRATION_ROWS = 4096;
 const FLOOR = 1e-6;
 
 /**
- * Code counts of every column (the missing code included), from the encoded codes.
- * @example codeCounts(encoders, codes)[0] // [312, 640, ..., 95]
- */
-export function codeCounts(encoders: readonly DiscreteColumnEncoder[], codes: readonly Int32Array[]): number[][] {
-  return encoders.map((e, j) => {
-    const c = new Array<number>(e.size).fill(0);
-    for (const k of codes[j]) c[k]++;
-    return c;
-  });
-}
-
-/**
  * Mean softmax of each column's logits over raw network outputs (row-major, `rows` rows).
  * @example meanCodeProbabilities(raw, 4096, encoders, layout)
  */

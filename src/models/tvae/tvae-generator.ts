@@ -41,7 +41,7 @@
 import { InputError, UsageError } from '../../errors';
 import { createTrainer } from '../../nn/create';
 import type { LayerSpec, LossTermSpec, ModelSpec } from '../../nn/spec';
-import { DiscreteColumnEncoder, fitDiscretisation, planDiscretisation, quantileColumnCount, requireModelledColumns } from '../../transform/discretiser';
+import { codeCounts, DiscreteColumnEncoder, fitDiscretisation, planDiscretisation, quantileColumnCount, requireModelledColumns } from '../../transform/discretiser';
 import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } from '../generator';
 import { SamplingRandom } from '../sampling-random';
 import { encodeRows, rowLayout, type RawOutputLayout, type RowLayout } from '../neural/row-layout';
@@ -51,7 +51,7 @@ import { networkParameterCount, type GeneratorNetworkSpec } from '../neural/gene
 import { withFittedLatentPrior } from './latent-prior';
 import { noiseRows, sampleNeuralColumns, type NeuralSamplingPlan } from '../neural/neural-sampling';
 import { attachOnnxGraph } from '../onnx/onnx-export';
-import { CALIBRATION_ROWS, calibrateOutputBias, codeCounts, startBiases } from '../neural/output-calibration';
+import { CALIBRATION_ROWS, calibrateOutputBias, startBiases } from '../neural/output-calibration';
 import { dpMarginalTargets, type DpMarginals } from '../neural/missingness-groups';
 import { measureCentralDpMarginals, planCentralDpMarginals } from '../neural/central-missing-release';
 
