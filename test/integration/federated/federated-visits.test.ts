@@ -41,7 +41,7 @@ test('federate simulate --visits: a visits model from secure sums, charged first
   expect(spec.perYear).toBeLessThan(2 * central.perYear);
   // The visits charge first, then the copula's plan calibrated on top of it: within ε everywhere.
   const entries = model.manifest.privacy.ledger!.entries as Array<{ note: string }>;
-  expect(entries[0].note).toMatch(/^federated visits: 13 clipped per-patient sums/);
+  expect(entries[0].note).toMatch(/^federated visits: clipped per-patient sums .*, 29 sensitivity-1 units$/); // 2 labs: 2·3² + 2·5 + 1
   // visits, 1-way histograms, the assays' missing counts, correlation (no quantile round: bounded columns)
   expect(entries.length).toBe(4 + 1);
   expect(model.manifest.privacy.epsilon).toBeLessThanOrEqual(10 + 1e-9);

@@ -10,7 +10,7 @@ import { PrivacyPlanner } from '../../../src/models/privacy-plan';
 import { modelFromBytes, modelToBytes, sampleModel, trainModel } from '../../../src/models';
 import { readLabels, readNumbers } from '../../../src/transform/column-values';
 import { SeededRandom } from '../../../src/scd/random';
-import { VISIT_COUNT_CELLS, VISIT_RATE_CAP, fitVisitModel, sampleModelVisits, sampleVisits, validateVisitModel, visitLayout, visitModelFromSums, visitRateFor, visitVectorShape, type VisitModelSpec } from '../../../src/visits/visit-model';
+import { RATE_WEIGHT, VISIT_COUNT_CELLS, VISIT_RATE_CAP, fitVisitModel, visitSums, sampleModelVisits, sampleVisits, validateVisitModel, visitLayout, visitModelFromSums, visitRateFor, visitVectorShape, type VisitModelSpec } from '../../../src/visits/visit-model';
 import { runCli } from '../../support/run-cli';
 
 const sim = simulateCohort({ patients: 1500, sites: 4, seed: 7 });
@@ -106,9 +106,11 @@ describe('visits model (per-visit conditional on the patient row)', () => {
 
   test('DP: the most visits is the last histogram cell at 4σ, else the public stand-in', () => {
     const layout = visitLayout(sim.schema, sim.visitsSchema);
-    expect(layout.vectorLength).toBe(layout.releases - 1 + VISIT_COUNT_CELLS);
     const at = visitVectorShape(layout.labs.length).histogramAt;
     expect(at).toBe(32);
+    expect(layout.vectorLength).toBe(at + VISIT_COUNT_CELLS);
+    // the two rate sums at weight RATE_WEIGHT count RATE_WEIGHT² units each; 5 per lab; the histogram 1
+    expect(layout.releases).toBe(2 * RATE_WEIGHT ** 2 + 5 * layout.labs.length + 1);
     const sums = (cells: Record<number, number>) => {
       const v = new Float64Array(layout.vectorLength);
       v[0] = 1000; v[1] = 200;
@@ -120,7 +122,7 @@ describe('visits model (per-visit conditional on the patient row)', () => {
     expect(most({ 2: 300, 5: 200, 12: 500, 20: 39 })).toBe(12); // 39 < 4σ: noise
     expect(most({ 2: 300, 12: 500, [VISIT_COUNT_CELLS]: 40 })).toBe(publicMost); // "or more" occupied
     expect(most({ 3: 20 })).toBe(publicMost); // nothing occupied
-    expect(() => visitModelFromSums(layout, new Float64Array(layout.releases), null, 10)).toThrow(/Expected 80 visit sums but received 33/);
+    expect(() => visitModelFromSums(layout, new Float64Array(layout.releases), null, 10)).toThrow(/Expected 80 visit sums but received 49/);
   });
 
   test('DP: one Gaussian charge before the tables are read, within the training ε; estimates stay in range', () => {
@@ -128,7 +130,8 @@ describe('visits model (per-visit conditional on the patient row)', () => {
     const planner = new PrivacyPlanner(ledger, { epsilon: 3, delta: 1e-6 });
     const dp = fit(planner, CryptoRandom.fromSeed('visits-test'));
     expect(ledger.entries).toHaveLength(1);
-    expect(ledger.entries[0].note).toMatch(/^visits: 33 clipped per-patient sums/);
+    expect(ledger.entries[0].note).toMatch(/^visits: clipped per-patient sums .*, 49 sensitivity-1 units$/);
+    expect(ledger.entries[0].parameters).toMatchObject({ kind: 'gaussian', count: 49 });
     // the default share: 10% of ε
     expect(planner.spentEpsilon).toBeGreaterThan(0.28);
     expect(planner.spentEpsilon).toBeLessThanOrEqual(0.3);
@@ -139,6 +142,13 @@ describe('visits model (per-visit conditional on the patient row)', () => {
     expect(dp.labs.every((l) => l.decimals === 2 && l.spread >= 0 && Math.abs(l.autocorrelation) <= 0.99 && l.missingRate >= 0 && l.missingRate <= 1)).toBe(true);
     // The rate is a mean of clipped per-patient rates (noise about 0.4 visits a year here).
     expect(Math.abs(dp.perYear - spec.perYear)).toBeLessThan(1.5);
+    // The rate sums carry RATE_WEIGHT under DP, and it cancels: the noise-free DP sums give the exact mean rate.
+    const layout = visitLayout(sim.schema, sim.visitsSchema);
+    const clipped = visitSums(layout, sim.patients, sim.visits, true).sums;
+    const plain = visitSums(layout, sim.patients, sim.visits, false).sums;
+    expect(clipped[0]).toBe(RATE_WEIGHT * plain[0]);
+    expect(clipped[1]).toBeCloseTo(RATE_WEIGHT * plain[1], 9);
+    expect(visitModelFromSums(layout, clipped, null, 1e-9).meanRate).toBeCloseTo(spec.meanRate as number, 12);
     // Over budget: refused before anything is charged or read.
     const full = PrivacyLedger.create({ datasetFingerprint: 'b'.repeat(64), budget: { epsilon: 0.1, delta: 1e-6 } });
     expect(() => fit(new PrivacyPlanner(full, { epsilon: 3, delta: 1e-6 }))).toThrow(PrivacyBudgetError);
