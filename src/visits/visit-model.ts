@@ -297,11 +297,11 @@ export function visitSums(layout: VisitLayout, patients: Table, visitsTable: Tab
   const sums = new Float64Array(layout.vectorLength);
   const histogram = visitVectorShape(layout.labs.length).histogramAt;
   let visits = 0, years = 0, fewest = Infinity, most = 0;
+  // Under DP the two rate sums carry RATE_WEIGHT (sensitivity RATE_WEIGHT each).
+  const weight = clipped ? RATE_WEIGHT : 1;
   for (let i = 0; i < n; i++) {
     const k = byPatient[i].length;
     if (k === 0) continue;
-    // Under DP the two rate sums carry RATE_WEIGHT (sensitivity RATE_WEIGHT each).
-    const weight = clipped ? RATE_WEIGHT : 1;
     sums[0] += weight;
     fewest = Math.min(fewest, k);
     most = Math.max(most, k);
