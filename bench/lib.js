@@ -30,6 +30,8 @@ function machine() {
 }
 
 function commit() {
+  // A copy of the tree without .git (a GPU machine's) names its commit through the environment.
+  if (process.env.HEMASYNTH_COMMIT) return process.env.HEMASYNTH_COMMIT;
   try {
     return execSync('git rev-parse HEAD', { cwd: path.join(__dirname, '..'), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
   } catch {
@@ -46,9 +48,9 @@ function stats(samples) {
 
 function writeResults(suite, results, targets) {
   const out = { suite, commit: commit(), date: new Date().toISOString(), machine: machine(), results, targets };
-  const dir = path.join(__dirname, 'results');
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${suite}.json`);
+  // HEMASYNTH_BENCH_OUT keeps another machine's figures (a GPU machine's) beside this one's.
+  const file = process.env.HEMASYNTH_BENCH_OUT ? path.resolve(process.env.HEMASYNTH_BENCH_OUT) : path.join(__dirname, 'results', `${suite}.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
   return { out, file };
 }

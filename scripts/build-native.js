@@ -4,6 +4,8 @@
 //   HEMASYNTH_CUDA=auto|on|off   CUDA kernels (default auto: built when nvcc is found)
 //   HEMASYNTH_BUILD_DIR=DIR      build folder (default build); the loader honours HEMASYNTH_ADDON
 //   HEMASYNTH_NATIVE_ARCH=0      portable build without -march=native
+//   HEMASYNTH_MARCH=NAME         -march value instead of native (x86-64-v4: AVX-512 compute nodes
+//                                built from another machine)
 // No download happens: package.json declares binary.napi_versions, so cmake-js takes the
 // Node-API headers from the node-api-headers package instead of fetching Node's sources.
 'use strict';
@@ -22,7 +24,8 @@ const out = path.resolve(root, process.env.HEMASYNTH_BUILD_DIR || 'build');
 const nativeArch = process.env.HEMASYNTH_NATIVE_ARCH === '0' ? 'OFF' : 'ON';
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
 const args = [cmakeJs, 'compile', '--out', out, '--parallel', String(Math.max(1, os.cpus().length)),
-  `--CDHEMASYNTH_CUDA=${cuda}`, `--CDHEMASYNTH_NATIVE_ARCH=${nativeArch}`];
+  `--CDHEMASYNTH_CUDA=${cuda}`, `--CDHEMASYNTH_NATIVE_ARCH=${nativeArch}`,
+  `--CDHEMASYNTH_MARCH=${process.env.HEMASYNTH_MARCH || 'native'}`];
 if (process.env.CUDACXX === undefined && fs.existsSync('/usr/local/cuda/bin/nvcc')) {
   process.env.CUDACXX = '/usr/local/cuda/bin/nvcc';
 }
