@@ -11,6 +11,7 @@
 #include "tensor/gemm.h"
 #include "tensor/peak.h"
 #if defined(HEMASYNTH_WITH_CUDA)
+#include "cuda/measure.h"
 #include "cuda/ops.h"
 #endif
 #include "tensor/reduce.h"
@@ -270,6 +271,40 @@ static Napi::Value CudaLayerNormF32(const Napi::CallbackInfo& info) {
 #endif
 }
 
+// cudaMeasurePeakGflopsF32() -> number (FMA kernel on every multiprocessor)
+static Napi::Value CudaMeasurePeakGflopsF32(const Napi::CallbackInfo& info) {
+#if defined(HEMASYNTH_WITH_CUDA)
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), hemasynth::cuda::measure_peak_gflops_f32());
+  });
+#else
+  no_cuda(info.Env());
+#endif
+}
+
+// cudaTimeMatmulF32(m, k, n, transA, transB, reps) -> {gflops, msPerProduct} (device-resident operands)
+static Napi::Value CudaTimeMatmulF32(const Napi::CallbackInfo& info) {
+  hemasynth::GemmShape s;
+  s.m = static_cast<size_t>(int_arg(info, 0, "m", 1, 1 << 30));
+  s.k = static_cast<size_t>(int_arg(info, 1, "k", 1, 1 << 30));
+  s.n = static_cast<size_t>(int_arg(info, 2, "n", 1, 1 << 30));
+  s.trans_a = bool_arg(info, 3, "transA");
+  s.trans_b = bool_arg(info, 4, "transB");
+  const int reps = static_cast<int>(int_arg(info, 5, "reps", 1, 100000));
+#if defined(HEMASYNTH_WITH_CUDA)
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const hemasynth::cuda::GemmTiming t = hemasynth::cuda::time_sgemm_f32(s, reps);
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("gflops", t.gflops);
+    o.Set("msPerProduct", t.ms_per_product);
+    return o;
+  });
+#else
+  (void)s; (void)reps;
+  no_cuda(info.Env());
+#endif
+}
+
 void RegisterTensor(Napi::Env env, Napi::Object exports) {
   exports.Set("sumF64", Napi::Function::New(env, SumF64, "sumF64"));
   exports.Set("matmulF32", Napi::Function::New(env, MatmulF32, "matmulF32"));
@@ -280,6 +315,8 @@ void RegisterTensor(Napi::Env env, Napi::Object exports) {
   exports.Set("gumbelSoftmaxF32", Napi::Function::New(env, GumbelSoftmaxF32, "gumbelSoftmaxF32"));
   exports.Set("measurePeakGflopsF32", Napi::Function::New(env, MeasurePeakGflopsF32, "measurePeakGflopsF32"));
   exports.Set("cudaMatmulF32", Napi::Function::New(env, CudaMatmulF32, "cudaMatmulF32"));
+  exports.Set("cudaMeasurePeakGflopsF32", Napi::Function::New(env, CudaMeasurePeakGflopsF32, "cudaMeasurePeakGflopsF32"));
+  exports.Set("cudaTimeMatmulF32", Napi::Function::New(env, CudaTimeMatmulF32, "cudaTimeMatmulF32"));
   exports.Set("cudaActivationF32", Napi::Function::New(env, CudaActivationF32, "cudaActivationF32"));
   exports.Set("cudaSoftmaxF32", Napi::Function::New(env, CudaSoftmaxF32, "cudaSoftmaxF32"));
   exports.Set("cudaLayerNormF32", Napi::Function::New(env, CudaLayerNormF32, "cudaLayerNormF32"));

@@ -288,15 +288,18 @@ struct TrainProgress {
 };
 
 // Runs `steps` training steps on the libuv pool; reports progress every `every` steps.
+// A queue worker, not Napi::AsyncProgressWorker: that one keeps only the latest report when the
+// event loop has not yet taken the previous one, so fast steps (any GPU step, small cpu models)
+// lost most of their progress events.
 template <class Native>
-class TrainWorker : public Napi::AsyncProgressWorker<TrainProgress> {
+class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainProgress> {
  public:
   using Progress = TrainProgress;
-  using ExecutionProgress = typename Napi::AsyncProgressWorker<TrainProgress>::ExecutionProgress;
+  using ExecutionProgress = typename Napi::AsyncProgressQueueWorker<TrainProgress>::ExecutionProgress;
 
   TrainWorker(Napi::Env env, Napi::Object handle_holder, TrainerHandle<Native>& h, Napi::Float32Array x,
               Napi::Float32Array y, int64_t steps, bool poisson, int64_t batch, int64_t every, Napi::Function on_progress)
-      : Napi::AsyncProgressWorker<TrainProgress>(env, TrainerBindingTraits<Native>::worker_name), h_(h),
+      : Napi::AsyncProgressQueueWorker<TrainProgress>(env, TrainerBindingTraits<Native>::worker_name), h_(h),
         deferred_(Napi::Promise::Deferred::New(env)), steps_(steps), poisson_(poisson), batch_(batch), every_(every) {
     holder_ = Napi::Persistent(handle_holder);
     x_ = x.Data(); x_len_ = x.ElementLength();

@@ -86,6 +86,27 @@ for (const [m, k, n] of [[512, 512, 512], [4096, 256, 256]]) {
   }
 }
 
+// The GPU's own ceiling and its product kernel on device-resident operands: the host-array
+// product above also copies its operands in and the result out on every call, which at these
+// sizes costs more than the kernel.
+trials.push({
+  name: 'fp32 peak (FMA kernel, all multiprocessors)', backend: 'cuda', unit: 'GFLOP/s', reps: 5,
+  skip: () => gpuSkip('cuda'),
+  setup: () => ({ a: addon(), v: [] }),
+  run: (s) => { s.v.push(s.a.cudaMeasurePeakGflopsF32()); },
+  rate: (_sec, s) => s.v[s.v.length - 1] ?? 0,
+});
+for (const [m, k, n] of [[512, 512, 512], [4096, 256, 256], [4096, 4096, 4096]]) {
+  trials.push({
+    name: `matmul ${m}x${k}x${n} device-resident`, backend: 'cuda', unit: 'GFLOP/s', reps: 10,
+    skip: () => gpuSkip('cuda'),
+    setup: () => ({ a: addon(), v: [] }),
+    run: (s) => { s.v.push(s.a.cudaTimeMatmulF32(m, k, n, false, false, m * k * n > 1e9 ? 5 : 50).gflops); },
+    rate: (_sec, s) => s.v[s.v.length - 1] ?? 0,
+    extra: () => ({ peakGflopsSameProcess: addon().cudaMeasurePeakGflopsF32() }),
+  });
+}
+
 const BATCH = 500;
 for (const be of ['js', 'cpu', 'cuda']) {
   for (const dp of [false, true]) {
@@ -116,6 +137,9 @@ for (const be of ['cpu', 'cuda']) {
     },
     run: (s) => { s.t.step(s.x, s.y); },
     rate: (sec) => 1 / sec,
+    // Forward, input-gradient and weight-gradient products: 6 FLOPs per weight per sample, so
+    // steps/s × flopsPerStep is the step's arithmetic rate, to set beside the measured peak.
+    extra: () => ({ flopsPerStep: 6 * 4096 * (100 * 256 + 256 * 256 + 256 * 100) }),
   });
 }
 

@@ -21,6 +21,10 @@ export interface TensorBindings {
   measurePeakGflopsF32(threads: number, iterations: number): number;
   /** wraps hemasynth::cuda::matmul_f32 (throws "built without CUDA" when absent) */
   cudaMatmulF32(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA: boolean, transB: boolean, bias: Float32Array | null): Float32Array;
+  /** wraps hemasynth::cuda::measure_peak_gflops_f32 (FMA kernel on every multiprocessor; benchmark ceiling) */
+  cudaMeasurePeakGflopsF32(): number;
+  /** wraps hemasynth::cuda::time_sgemm_f32: the trainer's product kernel on device-resident operands */
+  cudaTimeMatmulF32(m: number, k: number, n: number, transA: boolean, transB: boolean, reps: number): { gflops: number; msPerProduct: number };
   /** wraps hemasynth::cuda::activation_f32 */
   cudaActivationF32(kind: number, x: Float32Array, slope: number): Float32Array;
   /** wraps hemasynth::cuda::softmax_rows_f32 */
