@@ -133,6 +133,16 @@ describe.each(backends.map((b) => [b.name, b] as const))('DP-SGD on %s', (_n, ba
     x[4] = NaN;
     expect(() => t.step(x, new Float32Array(4))).toThrow(/x: expected finite values but row 1, column 1 is NaN/);
     expect(() => t.gradient(new Float32Array(3), Float32Array.of(0, Infinity))).toThrow(/y: .*row 0, column 1 is infinite/);
+    // The check scans blocks of 4096 values: cells in a later block, at a block's first and
+    // last value, and -Infinity are found and named exactly.
+    const big = new Float32Array(3 * 5000), bigY = new Float32Array(2 * 5000);
+    for (const [i, v, cell] of [[4096, NaN, 'row 1365, column 1 is NaN'], [8191, -Infinity, 'row 2730, column 1 is infinite'], [14999, Infinity, 'row 4999, column 2 is infinite']] as const) {
+      big.fill(0.5);
+      big[i] = v;
+      expect(() => t.step(big, bigY)).toThrow(new RegExp(`x: expected finite values but ${cell}`));
+    }
+    big.fill(0.5);
+    expect(t.step(big, bigY).batchSize).toBe(5000);
     expect(() => backend.createTrainer({ ...MODELS.wganGp, layers: [{ type: 'linear', outputs: 2 }, { type: 'layerNorm' }, { type: 'linear', outputs: 1 }] }))
       .toThrow(/gradientPenalty|second derivatives/);
   });
