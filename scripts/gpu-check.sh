@@ -3,12 +3,14 @@
 # build-gpu/ (or takes a prebuilt one), checks the binding surface and the host instantiation of
 # the device keystream, runs the conformance suites on the cuda backend (ops and the GPU-resident
 # trainer, against js and the cpu trainer), the dp-sgd benchmark with its GPU trials and targets,
+# the neural generators trained and sampled through the command line with --backend cuda,
 # and, where compute-sanitizer is installed, the trainer suite again under its memory checker.
 #   bash scripts/gpu-check.sh                 # everything
 #   SKIP_BENCH=1 bash scripts/gpu-check.sh    # build and correctness only
 #   HEMASYNTH_PREBUILT=DIR                    # DIR/hemasynth.node and DIR/hemasynth_native_tests
 #                                             # built elsewhere (the GPU machine lacks Node's
 #                                             # toolchain, or its time is short): no build here
+#   SKIP_E2E=1                                # without the command-line generator runs
 #   GPU_CHECK_OUT=DIR                         # also write each stage's log and the bench JSON there
 # Every stage runs even when an earlier one failed (a GPU's time is scarce: one run should say
 # everything); the failed stages are named at the end. Exit status: 0 when every stage passes;
@@ -63,9 +65,11 @@ stage native-tests "$bin/hemasynth_native_tests"
 # cuda ops and the cuda trainer against js and the cpu trainer; device keystream against cpu's.
 HEMASYNTH_CONFORMANCE_BACKENDS=cuda,cpu stage conformance $jest test/conformance/ops.test.ts test/conformance/cuda-trainer.test.ts --verbose
 
+# The library (dist/) for the benchmark and the command line.
+[ -f dist/cli/main.js ] || stage tsc node node_modules/typescript/bin/tsc -p tsconfig.json
+
 bench_status=0
 if [ "${SKIP_BENCH:-0}" != "1" ]; then
-  [ -f dist/backend/index.js ] || stage tsc node node_modules/typescript/bin/tsc -p tsconfig.json
   results="${out:-bench/results}/dp-sgd-gpu.json"
   HEMASYNTH_BENCH_OUT="$results" stage bench node bench/run.js dp-sgd
   node -e "
@@ -78,6 +82,27 @@ process.exit(gpu.met ? 0 : 3);
   bench_status=$?
   [ "$bench_status" -eq 1 ] && failed+=("bench-targets")
 fi
+
+# End to end through the command line: the generators' --backend cuda on the simulated cohort
+# (TVAE on cuda, and on cpu for the time beside it; CTGAN with auto puts its generator on cuda
+# and its gradient-penalty critic on cpu), each DP model sampled. Each training gets its own
+# copy of the data, so each has a ledger of its own.
+e2e() {
+  local dir; dir=$(mktemp -d)
+  local cli="node $root/dist/cli/main.js"
+  $cli simulate --out "$dir/cohort" --seed 7 >/dev/null || return 1
+  # CTGAN at 30 epochs: at its published 300 its cpu critic alone takes minutes.
+  for run in "tvae cuda 300" "tvae cpu 300" "ctgan auto 30"; do
+    set -- $run
+    cp "$dir/cohort/patients.arrow" "$dir/$1-$2.arrow"
+    $cli train --data "$dir/$1-$2.arrow" --schema "$dir/cohort/schema.json" --model "$1" --epsilon 3 --delta 1e-6 \
+      --seed 1 --backend "$2" --epochs "$3" --out "$dir/$1-$2.hsm" || return 1
+    $cli sample --model "$dir/$1-$2.hsm" --rows 1000 --seed 2 --out "$dir/$1-$2.csv" || return 1
+    [ "$(wc -l < "$dir/$1-$2.csv")" -eq 1001 ] || { echo "expected 1000 sampled rows from $1 on $2"; return 1; }
+  done
+  rm -rf "$dir"
+}
+if [ "${SKIP_E2E:-0}" != "1" ]; then stage e2e e2e; fi
 
 # Out-of-bounds accesses and uninitialised reads inside kernels do not always change a result:
 # the memory checker finds them (the trainer suite in one process, under memcheck).
