@@ -62,8 +62,9 @@ stage cuda-status node -e "const a=require(process.env.HEMASYNTH_ADDON); const s
 stage bindings node scripts/check-bindings.js
 # Device keystream, host instantiation (RFC 8439 vector, equality with native/dp).
 stage native-tests "$bin/hemasynth_native_tests"
-# cuda ops and the cuda trainer against js and the cpu trainer; device keystream against cpu's.
-HEMASYNTH_CONFORMANCE_BACKENDS=cuda,cpu stage conformance $jest test/conformance/ops.test.ts test/conformance/cuda-trainer.test.ts --verbose
+# cuda ops and the cuda trainer against js and the cpu trainer; device keystream against cpu's;
+# backend resolution where 'auto' picks cuda.
+HEMASYNTH_CONFORMANCE_BACKENDS=cuda,cpu stage conformance $jest test/conformance/ops.test.ts test/conformance/cuda-trainer.test.ts test/unit/backend/resolve.test.ts --verbose
 
 # The library (dist/) for the benchmark and the command line.
 [ -f dist/cli/main.js ] || stage tsc node node_modules/typescript/bin/tsc -p tsconfig.json
@@ -84,15 +85,15 @@ process.exit(gpu.met ? 0 : 3);
 fi
 
 # End to end through the command line: the generators' --backend cuda on the simulated cohort
-# (TVAE on cuda, and on cpu for the time beside it; CTGAN with auto puts its generator on cuda
-# and its gradient-penalty critic on cpu), each DP model sampled. Each training gets its own
+# (TVAE on cuda, and on cpu for the time beside it; CTGAN with auto or cuda puts its generator
+# on cuda and its gradient-penalty critic on cpu), each DP model sampled. Each training gets its own
 # copy of the data, so each has a ledger of its own.
 e2e() {
   local dir; dir=$(mktemp -d)
   local cli="node $root/dist/cli/main.js"
   $cli simulate --out "$dir/cohort" --seed 7 >/dev/null || return 1
   # CTGAN at 30 epochs: at its published 300 its cpu critic alone takes minutes.
-  for run in "tvae cuda 300" "tvae cpu 300" "ctgan auto 30"; do
+  for run in "tvae cuda 300" "tvae cpu 300" "ctgan auto 30" "ctgan cuda 30"; do
     set -- $run
     cp "$dir/cohort/patients.arrow" "$dir/$1-$2.arrow"
     $cli train --data "$dir/$1-$2.arrow" --schema "$dir/cohort/schema.json" --model "$1" --epsilon 3 --delta 1e-6 \
@@ -100,6 +101,8 @@ e2e() {
     $cli sample --model "$dir/$1-$2.hsm" --rows 1000 --seed 2 --out "$dir/$1-$2.csv" || return 1
     [ "$(wc -l < "$dir/$1-$2.csv")" -eq 1001 ] || { echo "expected 1000 sampled rows from $1 on $2"; return 1; }
   done
+  # The README's main job (simulate, anonymise, DP training, sampling, report) on this machine.
+  $cli demo --out "$dir/demo" || return 1
   rm -rf "$dir"
 }
 if [ "${SKIP_E2E:-0}" != "1" ]; then stage e2e e2e; fi

@@ -5,5 +5,5 @@ export type { Backend, MatmulShape, ActivationKind } from './backend';
 export { JsBackend, JsTrainer, JsKeystream } from './js';
 export { CpuBackend, CpuTrainer } from './cpu';
 export { CudaBackend, cudaUnavailableReason } from './cuda';
-export { resolveBackend } from './resolve';
+export { resolveBackend, resolveHostOps } from './resolve';
 export type { ResolvedBackend } from './resolve';

@@ -56,3 +56,16 @@ export function resolveBackend(
   // js is always usable; reaching here means its construction failed, which is a bug.
   throw new BackendUnavailableError(`no backend usable: ${skipped.join('; ')}`);
 }
+
+/**
+ * The backend for ops a generator runs on the host between native training steps (CTGAN's
+ * Gumbel-softmax on the generator's output): the requested backend, except that cuda, asked for
+ * or picked by 'auto', gives the cpu backend. The cuda backend refuses those ops rather than run
+ * them on the host unannounced (CUDA_UNSUPPORTED), so a generator that needs them names the cpu
+ * here. Where cuda is usable the addon is built, so cpu is too.
+ * @example const ops = resolveHostOps('auto', 2); // cpu on a GPU machine, cpu or js elsewhere
+ */
+export function resolveHostOps(requested: BackendName | 'auto' = 'auto', threads?: number): Backend {
+  const { backend } = resolveBackend(requested, { threads, purpose: 'training' });
+  return backend.name === 'cuda' ? resolveBackend('cpu', { threads }).backend : backend;
+}

@@ -37,7 +37,7 @@
 import { createHash } from 'node:crypto';
 import type { Table } from 'apache-arrow';
 import type { Backend } from '../../backend/backend';
-import { resolveBackend } from '../../backend/resolve';
+import { resolveHostOps } from '../../backend/resolve';
 import { readArrowFile } from '../../data/arrow-file';
 import type { TableSchema } from '../../data/schema';
 import { CryptoRandom } from '../../dp/noise';
@@ -147,7 +147,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
     this.seed = typeof opts.seed === 'number' ? opts.seed : null;
     // The generator side (noise, Gumbel, conditions) is post-processing: a sampling PRNG.
     this.rng = new SamplingRandom(samplingSeed(this.seed ?? undefined), 0x6000);
-    this.ops = resolveBackend('auto', { purpose: 'training' }).backend;
+    this.ops = resolveHostOps('auto');
     // The whole plan (histograms, counts, missingness round, critic steps) composes to the federation's (ε, δ).
     const dp = chargeNeuralPlan(federationPlanner(this.ledger, o), {
       model: 'federated ctgan', quantileColumns: 0, countReleases: h + this.discretisation.columns, countNote: 'noisy histograms for the quantile edges and code counts of every column',
@@ -310,7 +310,7 @@ export class CtganSiteTask implements SiteTask {
   private readonly ledger: SiteRoundLedger;
   private learner?: { key: string; task: SecureDpSgdSiteTask; G: Trainer; shape: CtganShape };
   private readonly rng = new SamplingRandom(samplingSeed(), 0x6100);
-  private readonly ops: Backend = resolveBackend('auto', { purpose: 'training' }).backend;
+  private readonly ops: Backend = resolveHostOps('auto');
 
   constructor(readonly o: SiteTaskOptions) {
     this.ledger = new SiteRoundLedger(o);

@@ -36,7 +36,7 @@
  */
 import { InputError, UsageError } from '../../errors';
 import type { Backend } from '../../backend/backend';
-import { resolveBackend } from '../../backend/resolve';
+import { resolveHostOps } from '../../backend/resolve';
 import { createTrainer } from '../../nn/create';
 import type { LayerSpec, ModelSpec } from '../../nn/spec';
 import type { Trainer } from '../../nn/trainer';
@@ -285,12 +285,14 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
   const seeded = ctx.seed !== null;
   const G: Trainer = createTrainer(networkModelSpec(network), { backend: o.backend, optimizer, ...(seeded ? { seed: ctx.seed as number } : {}), threads: o.threads });
   startAtCodeFrequencies(G, layout, counts);
+  // The critic's gradient penalty needs second derivatives, which only the cpu trainer computes:
+  // with cuda asked for, the generator trains on the GPU and 'auto' puts the critic on cpu.
   const critic: Trainer = createTrainer(ctganCriticSpec(R), {
-    backend: o.backend, optimizer, threads: o.threads,
+    backend: o.backend === 'cuda' ? 'auto' : o.backend, optimizer, threads: o.threads,
     ...(dp ? { dp: { noiseMultiplier: dp.noiseMultiplier, maxGradNorm: o.maxGradNorm, sampleRate: q, expectedBatchSize: q * n } } : {}),
     ...(seeded ? { seed: (ctx.seed as number) + 1 } : {}),
   });
-  const ops = resolveBackend(o.backend, { threads: o.threads, purpose: 'training' }).backend;
+  const ops = resolveHostOps(o.backend, o.threads);
   // The generator side (noise, Gumbel, conditions) is post-processing: a sampling PRNG.
   const rng = new SamplingRandom(seeded ? (ctx.seed as number) : samplingSeed(), 0x6000);
   // Non-private training-by-sampling: rows holding each code of each discrete column.

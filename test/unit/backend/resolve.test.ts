@@ -1,6 +1,6 @@
 /** Backend resolution: explicit choice, best usable, and the explanation of skipped candidates. */
 import { BackendUnavailableError, UsageError } from '../../../src/errors';
-import { backendStatuses, resolveBackend } from '../../../src/backend';
+import { backendStatuses, resolveBackend, resolveHostOps } from '../../../src/backend';
 import { createTrainer } from '../../../src/nn';
 import { resolveThreads } from '../../../src/nn/options';
 
@@ -28,6 +28,20 @@ describe('resolveBackend', () => {
   it('cuda reports "no GPU" style reasons cleanly when unusable', () => {
     const cuda = statuses.find((s) => s.name === 'cuda')!;
     if (!cuda.usable) expect(cuda.reason.length).toBeGreaterThan(0);
+  });
+
+  it('host-side ops (Gumbel-softmax) never resolve to cuda, which refuses them; on a GPU machine auto and cuda give cpu', () => {
+    // scripts/gpu-check.sh runs this file on a GPU, where 'auto' picks cuda: CTGAN's generator
+    // sampling failed there before this choice existed.
+    const cudaUsable = statuses.find((s) => s.name === 'cuda')!.usable;
+    const wanted = cudaUsable ? ['auto', 'cuda', 'cpu', 'js'] as const : ['auto', 'js'] as const;
+    for (const name of wanted) {
+      const ops = resolveHostOps(name);
+      expect(ops.name).toBe(name === 'js' ? 'js' : name === 'auto' || name === 'cuda' ? (cudaUsable ? 'cpu' : best) : name);
+      const soft = ops.gumbelSoftmax(Float32Array.of(0, 1, 2, 3), 2, 2, 0.5, 7);
+      expect(soft[0] + soft[1]).toBeCloseTo(1, 6);
+      expect(soft[2] + soft[3]).toBeCloseTo(1, 6);
+    }
   });
 
   it('createTrainer uses the requested backend', () => {
