@@ -8,6 +8,7 @@
 #include "napi_util.h"
 
 #if defined(HEMASYNTH_WITH_CUDA)
+#include "cuda/ops.h"
 #include "cuda/trainer.h"
 #include "dp/chacha20.h"
 #include "nn/trainer.h"
@@ -45,9 +46,22 @@ static Napi::Value KeystreamSamples(const Napi::CallbackInfo& info) {
   });
 }
 
+// cudaLossF32(lossCodes, lossWeights, output, outCols, target, tgtCols) -> {loss, gradient}: the trainer's loss kernel
+static Napi::Value LossF32(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const LossArgs a = loss_args(info);
+    double* loss;
+    float* grad;
+    Napi::Object o = loss_result(info.Env(), a.rows, a.out.length, loss, grad);
+    hemasynth::cuda::loss_f32(a.terms.data(), a.terms.size(), a.out.data, a.oc, a.tgt.data, a.tc, a.rows, loss, grad);
+    return o;
+  });
+}
+
 void RegisterCudaTrainer(Napi::Env env, Napi::Object exports) {
   RegisterTrainerFunctions<hemasynth::cuda::GpuTrainer>(env, exports);
   exports.Set("cudaKeystreamSamples", Napi::Function::New(env, KeystreamSamples, "cudaKeystreamSamples"));
+  exports.Set("cudaLossF32", Napi::Function::New(env, LossF32, "cudaLossF32"));
 }
 
 #else  // built without CUDA: the same names, each explaining why it cannot run
@@ -61,7 +75,7 @@ void RegisterCudaTrainer(Napi::Env env, Napi::Object exports) {
   for (const char* name : {"cudaCreateTrainer", "cudaTrainerInfo", "cudaTrainerStep", "cudaTrainerPoissonStep",
                            "cudaTrainerForward", "cudaTrainerGradient", "cudaTrainerInspectClipping",
                            "cudaTrainerInputGradient", "cudaTrainerStepWithOutputGradient", "cudaTrainerGetParameters",
-                           "cudaTrainerSetParameters", "cudaTrainerTrain", "cudaKeystreamSamples"})
+                           "cudaTrainerSetParameters", "cudaTrainerTrain", "cudaKeystreamSamples", "cudaLossF32"})
     exports.Set(name, Napi::Function::New(env, NoCuda, name));
 }
 

@@ -26,23 +26,12 @@ struct TrainerBindingTraits<hemasynth::Trainer> {
 
 // nnLossF32(lossCodes, lossWeights, output, outCols, target, tgtCols) -> {loss: Float64Array, gradient: Float32Array}
 static Napi::Value LossF32(const Napi::CallbackInfo& info) {
-  auto out = f32_arg(info, 2, "output");
-  size_t oc = static_cast<size_t>(int_arg(info, 3, "outputColumns", 1, 1 << 24));
-  auto tgt = f32_arg(info, 4, "target");
-  size_t tc = static_cast<size_t>(int_arg(info, 5, "targetColumns", 1, 1 << 24));
   return guarded(info.Env(), [&]() -> Napi::Value {
-    auto terms = loss_terms(info, 0, 1);
-    hemasynth::validate_loss_terms(terms, static_cast<int64_t>(oc), static_cast<int64_t>(tc));
-    hemasynth::require(out.length % oc == 0, "output", "expected a whole number of rows");
-    size_t rows = out.length / oc;
-    hemasynth::require(tgt.length == rows * tc, "target", "expected one target row per output row");
-    auto loss = Napi::Float64Array::New(info.Env(), rows);
-    auto grad = Napi::Float32Array::New(info.Env(), out.length);
-    std::fill(loss.Data(), loss.Data() + rows, 0.0);
-    hemasynth::loss_per_sample(terms, out.data, oc, tgt.data, tc, rows, loss.Data(), grad.Data());
-    Napi::Object o = Napi::Object::New(info.Env());
-    o.Set("loss", loss);
-    o.Set("gradient", grad);
+    const LossArgs a = loss_args(info);
+    double* loss;
+    float* grad;
+    Napi::Object o = loss_result(info.Env(), a.rows, a.out.length, loss, grad);
+    hemasynth::loss_per_sample(a.terms, a.out.data, a.oc, a.tgt.data, a.tc, a.rows, loss, grad);
     return o;
   });
 }

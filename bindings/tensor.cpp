@@ -232,6 +232,46 @@ static Napi::Value CudaActivationF32(const Napi::CallbackInfo& info) {
 #endif
 }
 
+// cudaActivationBackwardF32(kind 2..5, x, y, dy, slope) -> Float32Array
+static Napi::Value CudaActivationBackwardF32(const Napi::CallbackInfo& info) {
+  auto kind = activation_kind(info, 0);
+  auto x = f32_arg(info, 1, "x");
+  auto y = f32_arg(info, 2, "y");
+  auto dy = f32_arg(info, 3, "dy");
+  float slope = static_cast<float>(number_arg(info, 4, "slope"));
+#if defined(HEMASYNTH_WITH_CUDA)
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    hemasynth::require(y.length == x.length && dy.length == x.length, "dy", "expected x, y and dy of equal length");
+    auto dx = new_f32(info.Env(), x.length);
+    hemasynth::cuda::activation_backward_f32(static_cast<int>(kind), x.data, y.data, dy.data, dx.Data(), x.length, slope);
+    return dx;
+  });
+#else
+  (void)kind; (void)x; (void)y; (void)dy; (void)slope;
+  no_cuda(info.Env());
+#endif
+}
+
+// cudaGumbelSoftmaxF32(x, rows, cols, tau, seed) -> Float32Array (uniforms drawn on the GPU)
+static Napi::Value CudaGumbelSoftmaxF32(const Napi::CallbackInfo& info) {
+  auto x = f32_arg(info, 0, "x");
+  double tau = number_arg(info, 3, "tau");
+  int64_t seed = int_arg(info, 4, "seed", 0, (int64_t(1) << 53));
+#if defined(HEMASYNTH_WITH_CUDA)
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    size_t cols;
+    size_t rows = rows_cols(info, x.length, 1, 2, cols);
+    hemasynth::require(std::isfinite(tau) && tau > 0, "tau", "expected a temperature > 0");
+    auto y = new_f32(info.Env(), x.length);
+    hemasynth::cuda::gumbel_softmax_f32(x.data, y.Data(), rows, cols, tau, static_cast<uint64_t>(seed));
+    return y;
+  });
+#else
+  (void)x; (void)tau; (void)seed;
+  no_cuda(info.Env());
+#endif
+}
+
 // cudaSoftmaxF32(x, rows, cols) -> Float32Array
 static Napi::Value CudaSoftmaxF32(const Napi::CallbackInfo& info) {
   auto x = f32_arg(info, 0, "x");
@@ -318,6 +358,8 @@ void RegisterTensor(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaMeasurePeakGflopsF32", Napi::Function::New(env, CudaMeasurePeakGflopsF32, "cudaMeasurePeakGflopsF32"));
   exports.Set("cudaTimeMatmulF32", Napi::Function::New(env, CudaTimeMatmulF32, "cudaTimeMatmulF32"));
   exports.Set("cudaActivationF32", Napi::Function::New(env, CudaActivationF32, "cudaActivationF32"));
+  exports.Set("cudaActivationBackwardF32", Napi::Function::New(env, CudaActivationBackwardF32, "cudaActivationBackwardF32"));
+  exports.Set("cudaGumbelSoftmaxF32", Napi::Function::New(env, CudaGumbelSoftmaxF32, "cudaGumbelSoftmaxF32"));
   exports.Set("cudaSoftmaxF32", Napi::Function::New(env, CudaSoftmaxF32, "cudaSoftmaxF32"));
   exports.Set("cudaLayerNormF32", Napi::Function::New(env, CudaLayerNormF32, "cudaLayerNormF32"));
   exports.Set("layerNormF32", Napi::Function::New(env, LayerNormF32, "layerNormF32"));

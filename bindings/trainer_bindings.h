@@ -68,6 +68,39 @@ inline std::vector<hemasynth::LossTerm> loss_terms(const Napi::CallbackInfo& inf
   return terms;
 }
 
+// The arguments of nnLossF32 and cudaLossF32: (lossCodes, lossWeights, output, outputColumns,
+// target, targetColumns), checked against each other.
+struct LossArgs {
+  std::vector<hemasynth::LossTerm> terms;
+  TypedView<float, napi_float32_array> out, tgt;
+  size_t oc = 0, tc = 0, rows = 0;
+};
+
+inline LossArgs loss_args(const Napi::CallbackInfo& info) {
+  LossArgs a{{}, f32_arg(info, 2, "output"), f32_arg(info, 4, "target"), 0, 0, 0};
+  a.oc = static_cast<size_t>(int_arg(info, 3, "outputColumns", 1, 1 << 24));
+  a.tc = static_cast<size_t>(int_arg(info, 5, "targetColumns", 1, 1 << 24));
+  a.terms = loss_terms(info, 0, 1);
+  hemasynth::validate_loss_terms(a.terms, static_cast<int64_t>(a.oc), static_cast<int64_t>(a.tc));
+  hemasynth::require(a.out.length % a.oc == 0, "output", "expected a whole number of rows");
+  a.rows = a.out.length / a.oc;
+  hemasynth::require(a.tgt.length == a.rows * a.tc, "target", "expected one target row per output row");
+  return a;
+}
+
+// {loss: Float64Array (one per row, zeroed), gradient: Float32Array} for a loss op to fill.
+inline Napi::Object loss_result(Napi::Env env, size_t rows, size_t values, double*& loss, float*& grad) {
+  auto l = Napi::Float64Array::New(env, rows);
+  auto g = Napi::Float32Array::New(env, values);
+  std::fill(l.Data(), l.Data() + rows, 0.0);
+  loss = l.Data();
+  grad = g.Data();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("loss", l);
+  o.Set("gradient", g);
+  return o;
+}
+
 inline Napi::Object step_result(Napi::Env env, const hemasynth::StepResult& r) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("loss", r.loss);

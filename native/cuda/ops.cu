@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #if defined(HEMASYNTH_WITH_CUBLAS)
 #include <cublas_v2.h>
@@ -13,6 +14,7 @@
 #include "cuda/keystream_device.h"
 #include "cuda/ops.h"
 #include "cuda/sgemm.cuh"
+#include "cuda/trainer_kernels.cuh"
 #include "dp/chacha20.h"
 
 namespace hemasynth {
@@ -124,6 +126,14 @@ __global__ void ghost_kernel(const float* a, size_t in, const float* g, size_t o
   if (threadIdx.x == 0) sqnorm[i] += ra[0] * rg[0] + rg[0];
 }
 
+// z = float((x + g)/τ) with g = −ln(−ln(u + 2⁻⁵⁴)), as nn/activation.cpp gumbel_softmax_rows.
+__global__ void gumbel_logits_kernel(const float* x, const double* u, float* z, size_t n, double tau) {
+  const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (i >= n) return;
+  const double g = -log(-log(u[i] + 0x1p-54));
+  z[i] = static_cast<float>((static_cast<double>(x[i]) + g) / tau);
+}
+
 // ---- keystream Gaussians (keystream_device.h: the same arithmetic as native/dp) -------------
 // One thread per Gaussian pair: the two 8-byte words at base + 16·p (each inside one block).
 __global__ void gaussian_kernel(StreamKey k, uint64_t base, double* out, size_t n) {
@@ -195,6 +205,50 @@ void layer_norm_f32(const float* x, const float* gain, const float* bias, float*
   layer_norm_kernel<<<static_cast<unsigned>(rows), 256>>>(dx.ptr, dg.ptr, db.ptr, dy.ptr, cols, eps);
   check(cudaGetLastError(), "layer norm kernel");
   dy.to_host(y);
+}
+
+void activation_backward_f32(int kind, const float* x, const float* y, const float* dy, float* dx, size_t n, float slope) {
+  if (n == 0) return;
+  DeviceBuffer<float> dxin(x, n), dyout(y, n), ddy(dy, n), ddx(n);
+  launch_activation_backward(kind, dxin.ptr, dyout.ptr, ddy.ptr, ddx.ptr, n, slope, nullptr);
+  check(cudaDeviceSynchronize(), "activation backward kernel");
+  ddx.to_host(dx);
+}
+
+void gumbel_softmax_f32(const float* x, float* y, size_t rows, size_t cols, double tau, uint64_t seed) {
+  const size_t n = checked_mul(rows, cols, "x");
+  if (n == 0) return;
+  const ChaChaKey hk = chacha_key_from_seed(seed);
+  StreamKey k;
+  for (int i = 0; i < 8; ++i) k.key[i] = hk.key[static_cast<size_t>(i)];
+  k.nonce = hk.nonce;
+  DeviceBuffer<uint64_t> words(n);
+  DeviceBuffer<double> u(n);
+  DeviceBuffer<float> dx(x, n), z(n), dy(n);
+  launch_keystream_words(k, 0, n, words.ptr, nullptr);
+  launch_variates(words.ptr, n, 0, u.ptr, nullptr);
+  gumbel_logits_kernel<<<blocks_for(n, 256), 256>>>(dx.ptr, u.ptr, z.ptr, n, tau);
+  check(cudaGetLastError(), "gumbel logits kernel");
+  softmax_kernel<<<static_cast<unsigned>(rows), 256>>>(z.ptr, dy.ptr, cols);
+  check(cudaDeviceSynchronize(), "gumbel softmax kernels");
+  dy.to_host(y);
+}
+
+void loss_f32(const LossTerm* terms, size_t n_terms, const float* out, size_t oc, const float* tgt, size_t tc, size_t rows,
+              double* loss, float* grad) {
+  if (rows == 0) return;
+  std::vector<DeviceLossTerm> host(n_terms);
+  for (size_t t = 0; t < n_terms; ++t)
+    host[t] = {static_cast<int>(terms[t].kind), static_cast<int>(terms[t].out_offset), static_cast<int>(terms[t].tgt_offset),
+               static_cast<int>(terms[t].width), terms[t].weight};
+  DeviceBuffer<DeviceLossTerm> dterms(host.data(), host.size());
+  DeviceBuffer<float> dout(out, checked_mul(rows, oc, "output")), dtgt(tgt, checked_mul(rows, tc, "target")), dgrad(rows * oc);
+  DeviceBuffer<double> dloss(rows);
+  check(cudaMemset(dloss.ptr, 0, rows * sizeof(double)), "cudaMemset");  // the kernel adds each row's terms
+  launch_loss(dterms.ptr, static_cast<int>(n_terms), dout.ptr, oc, dtgt.ptr, tc, rows, dloss.ptr, dgrad.ptr, nullptr);
+  check(cudaDeviceSynchronize(), "loss kernel");
+  dloss.to_host(loss);
+  dgrad.to_host(grad);
 }
 
 void linear_ghost_sqnorms(const float* a, size_t in, const float* g, size_t out, size_t rows, double* sqnorm) {

@@ -1,7 +1,7 @@
 /**
  * The cuda backend: CUDA kernels (native/cuda/ops.cu) for matrix products (cuBLAS when linked,
- * else a tiled kernel), activations, softmax, layer normalisation, ghost norms and keystream
- * Gaussians. Usable only when the addon was built with CUDA and a GPU is visible; otherwise
+ * else a tiled kernel), activations and their gradients, softmax, Gumbel-softmax, layer
+ * normalisation, losses, ghost norms and keystream Gaussians. Usable only when the addon was built with CUDA and a GPU is visible; otherwise
  * constructing it throws BackendUnavailableError with the reason ("no GPU" here).
  *
  * createTrainer() returns a {@link CudaTrainer}: parameters, optimizer state and work buffers
@@ -10,16 +10,16 @@
  * gradient penalty or several rows per sample are refused with the reason (the cpu trainer
  * runs them); {@link cudaTrainerUnsupportedReason} tells beforehand.
  *
- * What it does not offer as separate ops (listed in CUDA_UNSUPPORTED, and in the conformance
- * skip list): the backward activation kernel, Gumbel-softmax and the loss kernels; each is
- * refused with that reason rather than quietly run on the host.
+ * Every op of the Backend interface runs on the device; each call copies its operands in and its
+ * result out, so for small arrays between native steps the cpu backend is faster (resolveHostOps).
  */
 import type { ActivationKind, Backend, MatmulShape } from './backend';
 import { BackendUnavailableError } from '../errors';
 import { callNative, loadAddon, type NativeAddon } from '../native/addon';
 import type { NativeCudaTrainerInfo } from '../native/cuda-trainer';
 import { resolveThreads, type TrainerOptions } from '../nn/options';
-import type { ModelSpec } from '../nn/spec';
+import type { LossTermSpec, ModelSpec } from '../nn/spec';
+import { encodeLossTerms } from './js';
 import { backendStatuses } from './availability';
 import { NativeTrainer } from './native-trainer';
 
@@ -31,13 +31,6 @@ export function cudaUnavailableReason(): string | null {
   if (!s || s.usable) return null;
   return s.reason || 'no GPU';
 }
-
-/** Ops of the Backend interface the cuda backend does not run, with the reason. */
-export const CUDA_UNSUPPORTED: Readonly<Record<string, string>> = {
-  activationBackward: 'no CUDA kernel for activation gradients yet; the cpu trainer computes them',
-  gumbelSoftmax: 'Gumbel-softmax sampling runs on cpu (keystream uniforms on the host)',
-  loss: 'loss kernels run inside the trainers (the cuda trainer computes losses on the GPU)',
-};
 
 /**
  * Why the cuda trainer cannot train `model`, or null when it can: it computes neither the
@@ -53,10 +46,6 @@ export function cudaTrainerUnsupportedReason(model: ModelSpec): string | null {
     return 'the cuda trainer takes one row per sample; train models with loss.rowsPerSample > 1 with the cpu backend';
   }
   return null;
-}
-
-function unsupported(op: string): never {
-  throw new BackendUnavailableError(`cuda backend: ${op} is unavailable: ${CUDA_UNSUPPORTED[op]}`);
 }
 
 /** The cuda backend (see the file comment for what it runs). */
@@ -84,24 +73,25 @@ export class CudaBackend implements Backend {
     return callNative(() => this.addon.cudaActivationF32(ACTIVATION_CODES[kind], x, slope));
   }
 
-  activationBackward(): Float32Array {
-    return unsupported('activationBackward');
+  activationBackward(kind: ActivationKind, x: Float32Array, y: Float32Array, dy: Float32Array, slope = 0.2): Float32Array {
+    return callNative(() => this.addon.cudaActivationBackwardF32(ACTIVATION_CODES[kind], x, y, dy, slope));
   }
 
   softmax(x: Float32Array, rows: number, cols: number): Float32Array {
     return callNative(() => this.addon.cudaSoftmaxF32(x, rows, cols));
   }
 
-  gumbelSoftmax(): Float32Array {
-    return unsupported('gumbelSoftmax');
+  gumbelSoftmax(logits: Float32Array, rows: number, cols: number, tau: number, seed: number): Float32Array {
+    return callNative(() => this.addon.cudaGumbelSoftmaxF32(logits, rows, cols, tau, seed));
   }
 
   layerNorm(x: Float32Array, rows: number, cols: number, gain: Float32Array, bias: Float32Array, eps = 1e-5): Float32Array {
     return callNative(() => this.addon.cudaLayerNormF32(x, rows, cols, gain, bias, eps));
   }
 
-  loss(): { loss: Float64Array; gradient: Float32Array } {
-    return unsupported('loss');
+  loss(terms: LossTermSpec[], output: Float32Array, outputColumns: number, target: Float32Array, targetColumns: number): { loss: Float64Array; gradient: Float32Array } {
+    const { codes, weights } = encodeLossTerms(terms, outputColumns, targetColumns);
+    return callNative(() => this.addon.cudaLossF32(codes, weights, output, outputColumns, target, targetColumns));
   }
 
   linearGhostNorms(a: Float32Array, inputs: number, g: Float32Array, outputs: number): Float64Array {

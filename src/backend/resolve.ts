@@ -58,11 +58,11 @@ export function resolveBackend(
 }
 
 /**
- * The backend for ops a generator runs on the host between native training steps (CTGAN's
- * Gumbel-softmax on the generator's output): the requested backend, except that cuda, asked for
- * or picked by 'auto', gives the cpu backend. The cuda backend refuses those ops rather than run
- * them on the host unannounced (CUDA_UNSUPPORTED), so a generator that needs them names the cpu
- * here. Where cuda is usable the addon is built, so cpu is too.
+ * The backend for ops a generator runs between native training steps on small arrays (CTGAN's
+ * Gumbel-softmax on each output span): the requested backend, except that cuda, asked for or
+ * picked by 'auto', gives the cpu backend. Each cuda op copies its operands to the device and back,
+ * which for spans of a few kilobytes costs more than the arithmetic. Where cuda is usable the
+ * addon is built, so cpu is too.
  * @example const ops = resolveHostOps('auto', 2); // cpu on a GPU machine, cpu or js elsewhere
  */
 export function resolveHostOps(requested: BackendName | 'auto' = 'auto', threads?: number): Backend {

@@ -36,4 +36,6 @@ export interface CudaTrainerBindings {
   cudaTrainerTrain(h: NativeCudaTrainerHandle, x: Float32Array, y: Float32Array, steps: number, poisson: boolean, batchSize: number, progressEvery: number, onProgress: ((p: { step: number; loss: number; batchSize: number }) => void) | null): Promise<{ steps: number; meanLoss: number; lastLoss: number }>;
   /** wraps hemasynth::cuda::device_keystream_samples: kind 0 uniforms, 1 Gaussians of the seeded keystream at byte `position`, drawn on the GPU */
   cudaKeystreamSamples(seed: number, position: number, kind: number, count: number): Float64Array;
+  /** wraps hemasynth::cuda::loss_f32 (the trainer's loss kernel): per-row losses and the output gradient */
+  cudaLossF32(lossCodes: Int32Array, lossWeights: Float64Array, output: Float32Array, outputColumns: number, target: Float32Array, targetColumns: number): { loss: Float64Array; gradient: Float32Array };
 }

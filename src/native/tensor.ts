@@ -27,6 +27,10 @@ export interface TensorBindings {
   cudaTimeMatmulF32(m: number, k: number, n: number, transA: boolean, transB: boolean, reps: number): { gflops: number; msPerProduct: number };
   /** wraps hemasynth::cuda::activation_f32 */
   cudaActivationF32(kind: number, x: Float32Array, slope: number): Float32Array;
+  /** wraps hemasynth::cuda::activation_backward_f32 */
+  cudaActivationBackwardF32(kind: number, x: Float32Array, y: Float32Array, dy: Float32Array, slope: number): Float32Array;
+  /** wraps hemasynth::cuda::gumbel_softmax_f32 (keystream uniforms drawn on the GPU) */
+  cudaGumbelSoftmaxF32(x: Float32Array, rows: number, cols: number, tau: number, seed: number): Float32Array;
   /** wraps hemasynth::cuda::softmax_rows_f32 */
   cudaSoftmaxF32(x: Float32Array, rows: number, cols: number): Float32Array;
   /** wraps hemasynth::cuda::layer_norm_f32 */

@@ -6,7 +6,7 @@
  */
 import { JsBackend, backendStatuses, type Backend, type BackendName } from '../../src/backend';
 import { CpuBackend } from '../../src/backend/cpu';
-import { CUDA_UNSUPPORTED, CudaBackend } from '../../src/backend/cuda';
+import { CudaBackend } from '../../src/backend/cuda';
 import type { LossTermSpec, ModelSpec } from '../../src/nn';
 
 const reference = new JsBackend();
@@ -130,7 +130,7 @@ for (const name of wanted) {
   const backend: Backend = name === 'cpu' ? new CpuBackend({ threads: 2 }) : name === 'cuda' ? new CudaBackend() : new JsBackend();
   describe(`conformance ${name} vs js`, () => {
     for (const c of cases) {
-      const why = SKIP[name]?.[c.op] ?? (name === 'cuda' ? CUDA_UNSUPPORTED[c.op] : undefined);
+      const why = SKIP[name]?.[c.op];
       (why ? it.skip : it)(why ? `${c.name} (skipped: ${why})` : `${c.name} within ${c.tol}`, () => {
         expect(relErr(c.run(backend), expected.get(c.name) as ArrayLike<number>)).toBeLessThanOrEqual(c.tol);
       });

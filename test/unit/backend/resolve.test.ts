@@ -30,9 +30,8 @@ describe('resolveBackend', () => {
     if (!cuda.usable) expect(cuda.reason.length).toBeGreaterThan(0);
   });
 
-  it('host-side ops (Gumbel-softmax) never resolve to cuda, which refuses them; on a GPU machine auto and cuda give cpu', () => {
-    // scripts/gpu-check.sh runs this file on a GPU, where 'auto' picks cuda: CTGAN's generator
-    // sampling failed there before this choice existed.
+  it('host-side ops (Gumbel-softmax on small spans) never resolve to cuda; on a GPU machine auto and cuda give cpu', () => {
+    // scripts/gpu-check.sh runs this file on a GPU, where 'auto' picks cuda.
     const cudaUsable = statuses.find((s) => s.name === 'cuda')!.usable;
     const wanted = cudaUsable ? ['auto', 'cuda', 'cpu', 'js'] as const : ['auto', 'js'] as const;
     for (const name of wanted) {
