@@ -48,13 +48,8 @@ static Napi::Value KeystreamSamples(const Napi::CallbackInfo& info) {
 
 // cudaLossF32(lossCodes, lossWeights, output, outCols, target, tgtCols) -> {loss, gradient}: the trainer's loss kernel
 static Napi::Value LossF32(const Napi::CallbackInfo& info) {
-  return guarded(info.Env(), [&]() -> Napi::Value {
-    const LossArgs a = loss_args(info);
-    double* loss;
-    float* grad;
-    Napi::Object o = loss_result(info.Env(), a.rows, a.out.length, loss, grad);
+  return loss_op(info, [](const LossArgs& a, double* loss, float* grad) {
     hemasynth::cuda::loss_f32(a.terms.data(), a.terms.size(), a.out.data, a.oc, a.tgt.data, a.tc, a.rows, loss, grad);
-    return o;
   });
 }
 

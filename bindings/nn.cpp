@@ -26,13 +26,8 @@ struct TrainerBindingTraits<hemasynth::Trainer> {
 
 // nnLossF32(lossCodes, lossWeights, output, outCols, target, tgtCols) -> {loss: Float64Array, gradient: Float32Array}
 static Napi::Value LossF32(const Napi::CallbackInfo& info) {
-  return guarded(info.Env(), [&]() -> Napi::Value {
-    const LossArgs a = loss_args(info);
-    double* loss;
-    float* grad;
-    Napi::Object o = loss_result(info.Env(), a.rows, a.out.length, loss, grad);
+  return loss_op(info, [](const LossArgs& a, double* loss, float* grad) {
     hemasynth::loss_per_sample(a.terms, a.out.data, a.oc, a.tgt.data, a.tc, a.rows, loss, grad);
-    return o;
   });
 }
 

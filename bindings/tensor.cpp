@@ -108,17 +108,26 @@ static Napi::Value ActivationF32(const Napi::CallbackInfo& info) {
   });
 }
 
+// The arguments (kind, x, y, dy, slope) shared by the cpu and cuda activation gradients.
+struct ActivationBackwardArgs {
+  hemasynth::Activation kind;
+  TypedView<float, napi_float32_array> x, y, dy;
+  float slope;
+};
+
+static ActivationBackwardArgs activation_backward_args(const Napi::CallbackInfo& info) {
+  ActivationBackwardArgs a{activation_kind(info, 0), f32_arg(info, 1, "x"), f32_arg(info, 2, "y"), f32_arg(info, 3, "dy"),
+                           static_cast<float>(number_arg(info, 4, "slope"))};
+  return a;
+}
+
 // activationBackwardF32(kind, x, y, dy, slope) -> Float32Array dx
 static Napi::Value ActivationBackwardF32(const Napi::CallbackInfo& info) {
-  auto kind = activation_kind(info, 0);
-  auto x = f32_arg(info, 1, "x");
-  auto y = f32_arg(info, 2, "y");
-  auto dy = f32_arg(info, 3, "dy");
-  float slope = static_cast<float>(number_arg(info, 4, "slope"));
+  const ActivationBackwardArgs a = activation_backward_args(info);
   return guarded(info.Env(), [&]() -> Napi::Value {
-    hemasynth::require(y.length == x.length && dy.length == x.length, "dy", "expected x, y and dy of equal length");
-    auto dx = new_f32(info.Env(), x.length);
-    hemasynth::activation_backward(kind, x.data, y.data, dy.data, dx.Data(), x.length, slope);
+    hemasynth::require(a.y.length == a.x.length && a.dy.length == a.x.length, "dy", "expected x, y and dy of equal length");
+    auto dx = new_f32(info.Env(), a.x.length);
+    hemasynth::activation_backward(a.kind, a.x.data, a.y.data, a.dy.data, dx.Data(), a.x.length, a.slope);
     return dx;
   });
 }
@@ -234,20 +243,17 @@ static Napi::Value CudaActivationF32(const Napi::CallbackInfo& info) {
 
 // cudaActivationBackwardF32(kind 2..5, x, y, dy, slope) -> Float32Array
 static Napi::Value CudaActivationBackwardF32(const Napi::CallbackInfo& info) {
-  auto kind = activation_kind(info, 0);
-  auto x = f32_arg(info, 1, "x");
-  auto y = f32_arg(info, 2, "y");
-  auto dy = f32_arg(info, 3, "dy");
-  float slope = static_cast<float>(number_arg(info, 4, "slope"));
+  const ActivationBackwardArgs a = activation_backward_args(info);
 #if defined(HEMASYNTH_WITH_CUDA)
   return guarded(info.Env(), [&]() -> Napi::Value {
-    hemasynth::require(y.length == x.length && dy.length == x.length, "dy", "expected x, y and dy of equal length");
-    auto dx = new_f32(info.Env(), x.length);
-    hemasynth::cuda::activation_backward_f32(static_cast<int>(kind), x.data, y.data, dy.data, dx.Data(), x.length, slope);
+    hemasynth::require(a.y.length == a.x.length && a.dy.length == a.x.length, "dy", "expected x, y and dy of equal length");
+    auto dx = new_f32(info.Env(), a.x.length);
+    hemasynth::cuda::activation_backward_f32(static_cast<int>(a.kind), a.x.data, a.y.data, a.dy.data, dx.Data(), a.x.length,
+                                             a.slope);
     return dx;
   });
 #else
-  (void)kind; (void)x; (void)y; (void)dy; (void)slope;
+  (void)a;
   no_cuda(info.Env());
 #endif
 }

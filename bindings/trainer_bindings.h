@@ -88,17 +88,21 @@ inline LossArgs loss_args(const Napi::CallbackInfo& info) {
   return a;
 }
 
-// {loss: Float64Array (one per row, zeroed), gradient: Float32Array} for a loss op to fill.
-inline Napi::Object loss_result(Napi::Env env, size_t rows, size_t values, double*& loss, float*& grad) {
-  auto l = Napi::Float64Array::New(env, rows);
-  auto g = Napi::Float32Array::New(env, values);
-  std::fill(l.Data(), l.Data() + rows, 0.0);
-  loss = l.Data();
-  grad = g.Data();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("loss", l);
-  o.Set("gradient", g);
-  return o;
+// nnLossF32 / cudaLossF32: checks the arguments, then compute(args, loss, gradient) fills a zeroed
+// Float64Array of per-row losses and a Float32Array of output gradients, returned as {loss, gradient}.
+template <class Compute>
+Napi::Value loss_op(const Napi::CallbackInfo& info, Compute&& compute) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const LossArgs a = loss_args(info);
+    auto loss = Napi::Float64Array::New(info.Env(), a.rows);
+    auto grad = Napi::Float32Array::New(info.Env(), a.out.length);
+    std::fill(loss.Data(), loss.Data() + a.rows, 0.0);
+    compute(a, loss.Data(), grad.Data());
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("loss", loss);
+    o.Set("gradient", grad);
+    return o;
+  });
 }
 
 inline Napi::Object step_result(Napi::Env env, const hemasynth::StepResult& r) {

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "dp/chacha20.h"
 #include "dp/keystream_math.h"  // HS_HD and the shared ln polynomial
 
 namespace hemasynth {
@@ -30,6 +31,14 @@ struct StreamKey {
   uint32_t key[8];
   uint64_t nonce;
 };
+
+// A host key (dp/chacha20.h) as the device reads it.
+inline StreamKey stream_key(const ChaChaKey& k) {
+  StreamKey s;
+  for (int i = 0; i < 8; ++i) s.key[i] = k.key[static_cast<size_t>(i)];
+  s.nonce = k.nonce;
+  return s;
+}
 
 HS_HD uint32_t ks_rotl(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
 

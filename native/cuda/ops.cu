@@ -218,10 +218,7 @@ void activation_backward_f32(int kind, const float* x, const float* y, const flo
 void gumbel_softmax_f32(const float* x, float* y, size_t rows, size_t cols, double tau, uint64_t seed) {
   const size_t n = checked_mul(rows, cols, "x");
   if (n == 0) return;
-  const ChaChaKey hk = chacha_key_from_seed(seed);
-  StreamKey k;
-  for (int i = 0; i < 8; ++i) k.key[i] = hk.key[static_cast<size_t>(i)];
-  k.nonce = hk.nonce;
+  const StreamKey k = stream_key(chacha_key_from_seed(seed));
   DeviceBuffer<uint64_t> words(n);
   DeviceBuffer<double> u(n);
   DeviceBuffer<float> dx(x, n), z(n), dy(n);
@@ -263,10 +260,7 @@ void linear_ghost_sqnorms(const float* a, size_t in, const float* g, size_t out,
 void gaussians(uint64_t seed, uint64_t position, double* out, size_t n) {
   require(position % 8 == 0, "position", "expected a multiple of 8 bytes");
   if (n == 0) return;
-  const ChaChaKey hk = chacha_key_from_seed(seed);
-  StreamKey k;
-  for (int i = 0; i < 8; ++i) k.key[i] = hk.key[static_cast<size_t>(i)];
-  k.nonce = hk.nonce;
+  const StreamKey k = stream_key(chacha_key_from_seed(seed));
   DeviceBuffer<double> d(n);
   const size_t pairs = (n + 1) / 2;
   gaussian_kernel<<<blocks_for(pairs, 256), 256>>>(k, position, d.ptr, n);

@@ -18,13 +18,6 @@ namespace cuda {
 
 namespace {
 
-StreamKey stream_key(const ChaChaKey& k) {
-  StreamKey s;
-  for (int i = 0; i < 8; ++i) s.key[i] = k.key[static_cast<size_t>(i)];
-  s.nonce = k.nonce;
-  return s;
-}
-
 bool is_activation(LayerKind k) {
   return k == LayerKind::ReLU || k == LayerKind::LeakyReLU || k == LayerKind::Tanh || k == LayerKind::Sigmoid;
 }
