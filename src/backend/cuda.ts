@@ -1,8 +1,9 @@
 /**
  * The cuda backend: CUDA kernels (native/cuda/ops.cu) for matrix products (cuBLAS when linked,
  * else a tiled kernel), activations and their gradients, softmax, Gumbel-softmax, layer
- * normalisation, losses, ghost norms and keystream Gaussians. Usable only when the addon was built with CUDA and a GPU is visible; otherwise
- * constructing it throws BackendUnavailableError with the reason ("no GPU" here).
+ * normalisation, losses, ghost norms and keystream Gaussians. Usable only when the addon was
+ * built with CUDA and a GPU is visible; otherwise constructing it throws BackendUnavailableError
+ * with the reason ("no GPU" here).
  *
  * createTrainer() returns a {@link CudaTrainer}: parameters, optimizer state and work buffers
  * live on the GPU and each step runs there whole (native/cuda/trainer.h), with the same keystream
