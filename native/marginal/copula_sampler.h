@@ -2,6 +2,7 @@
 // column's normal-score thresholds Φ⁻¹(F). Used by the copula generator (src/models/copula) for
 // whole blocks of rows.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -11,12 +12,12 @@ namespace hemasynth::marginal {
 // thresholds + offsets[j] holds column j's n_j - 1 ascending thresholds followed by +inf (n_j
 // entries: a cell per position); code_of (same layout) is the code written for each cell into
 // output column targets[j] (-1: write nothing, so a later latent can override an earlier one's
-// code, e.g. a missingness latent after its column's value latent). Returns codes column-major
-// (rows x out_cols). Block b of
+// code, e.g. a missingness latent after its column's value latent). Writes codes column-major
+// (rows x out_cols) into out (out_len must be rows·out_cols; it is zeroed first). Block b of
 // kSamplingBlockRows rows draws its ziggurat normals, row by row, from stream (seed, b); the
 // product L g runs as one float32 GEMM per block (tensor/gemm.h).
-std::vector<int32_t> sample_copula(const double* L, int64_t d, const double* B, int64_t k, const double* zc, int64_t zc_len,
-                                   const double* thresholds, int64_t thresholds_len, const int32_t* offsets, const int32_t* code_of,
-                                   const int32_t* targets, int64_t out_cols, int64_t rows, int32_t seed, int threads);
+void sample_copula(const double* L, int64_t d, const double* B, int64_t k, const double* zc, int64_t zc_len,
+                   const double* thresholds, int64_t thresholds_len, const int32_t* offsets, const int32_t* code_of,
+                   const int32_t* targets, int64_t out_cols, int64_t rows, int32_t seed, int threads, int32_t* out, size_t out_len);
 
 }  // namespace hemasynth::marginal

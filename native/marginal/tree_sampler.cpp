@@ -10,10 +10,12 @@
 
 namespace hemasynth::marginal {
 
-std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent_start, const int32_t* parent_list, int64_t parent_list_len,
-                                 const int32_t* sizes, int64_t d, const int32_t* level_map, int64_t level_map_len, const int32_t* levels,
-                                 const double* cpt, int64_t cpt_len, const int32_t* cpt_offsets,
-                                 int64_t rows, int32_t seed, int threads) {
+void sample_tree(const int32_t* order, const int32_t* parent_start, const int32_t* parent_list, int64_t parent_list_len,
+                 const int32_t* sizes, int64_t d, const int32_t* level_map, int64_t level_map_len, const int32_t* levels,
+                 const double* cpt, int64_t cpt_len, const int32_t* cpt_offsets,
+                 int64_t rows, int32_t seed, int threads, int32_t* out, size_t out_len) {
+  require(out_len == checked_mul(static_cast<size_t>(rows), static_cast<size_t>(d), "rows x d"), "out",
+          "expected rows x d = " + std::to_string(rows * d) + " codes but received " + std::to_string(out_len));
   if (parent_start[0] != 0 || parent_start[d] != parent_list_len) throw Error("parentStart", "Expected offsets from 0 to the length of parentList (" + std::to_string(parent_list_len) + ")");
   std::vector<int64_t> map_at(static_cast<size_t>(d) + 1, 0);
   for (int64_t j = 0; j < d; ++j) {
@@ -46,6 +48,11 @@ std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent_sta
   // thresholds: u = x / 2^32 >= c  <=>  x >= ceil(c * 2^32) for a 32-bit draw x (exact: scaling
   // by 2^32 is exact in double), so the comparison needs no conversion per draw.
   std::vector<int64_t> thr(static_cast<size_t>(cpt_len));
+  // A node whose every row of thresholds is non-decreasing (all probabilities >= 0, as every
+  // model the generators build) is drawn by counting the thresholds at or below x, branch-free
+  // and vectorised; that count is the index the reference's scan stops at. A node with a
+  // decreasing step keeps the scan.
+  std::vector<char> monotone(static_cast<size_t>(d), 1);
   for (int64_t j = 0; j < d; ++j) {
     int64_t s = sizes[j], nrows = table_rows[j];
     for (int64_t r = 0; r < nrows; ++r) {
@@ -56,10 +63,10 @@ std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent_sta
         acc = k == 0 ? src[0] : acc + src[k];
         double t = std::ceil(acc * 4294967296.0);
         dst[k] = !(t >= 0) ? 0 : t > 4294967296.0 ? int64_t(4294967296) : static_cast<int64_t>(t);
+        if (k > 0 && dst[k] < dst[k - 1]) monotone[static_cast<size_t>(j)] = 0;
       }
     }
   }
-  std::vector<int32_t> out(static_cast<size_t>(checked_mul(static_cast<size_t>(rows), static_cast<size_t>(d), "rows x d")), 0);
   int64_t blocks = (rows + kSamplingBlockRows - 1) / kSamplingBlockRows;
   // Column-wise within a block: node by node (topological order), all rows of the block, so the
   // parent's codes and the node's output are contiguous. Block b draws from stream (seed, b),
@@ -84,7 +91,7 @@ std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent_sta
         }
         const int32_t j = order[t], s = sizes[j];
         const int64_t* base = thr.data() + cpt_offsets[j];
-        int32_t* dst = out.data() + static_cast<int64_t>(j) * rows;
+        int32_t* dst = out + static_cast<int64_t>(j) * rows;
         const int32_t p0 = parent_start[j], np = parent_start[j + 1] - p0;
         // The parents' sampled codes and level maps, resolved once per node and block.
         pcodes.resize(static_cast<size_t>(np));
@@ -92,10 +99,11 @@ std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent_sta
         plevels.resize(static_cast<size_t>(np));
         for (int32_t k = 0; k < np; ++k) {
           const int32_t p = parent_list[p0 + k];
-          pcodes[k] = out.data() + static_cast<int64_t>(p) * rows;
+          pcodes[k] = out + static_cast<int64_t>(p) * rows;
           pmaps[k] = level_map + map_at[p];
           plevels[k] = levels[p];
         }
+        const bool count = monotone[static_cast<size_t>(j)] != 0;
         for (int64_t i = r0; i < r1; ++i) {
           // Row of the table: mixed radix over the parents' levels (first parent most significant).
           int64_t r = 0;
@@ -103,13 +111,16 @@ std::vector<int32_t> sample_tree(const int32_t* order, const int32_t* parent_sta
           const int64_t* row = base + r * s;
           const int64_t x = strata[static_cast<size_t>(i - r0)];
           int32_t k = 0;
-          while (k < s - 1 && x >= row[k]) ++k;
+          if (count) {
+            for (int32_t m = 0; m < s - 1; ++m) k += x >= row[m];
+          } else {
+            while (k < s - 1 && x >= row[k]) ++k;
+          }
           dst[i] = k;
         }
       }
     }
   });
-  return out;
 }
 
 }  // namespace hemasynth::marginal
