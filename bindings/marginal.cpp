@@ -7,7 +7,6 @@
 #include "marginal/contingency.h"
 #include "marginal/copula_sampler.h"
 #include "marginal/tree_sampler.h"
-#include "large_array.h"
 #include "napi_util.h"
 
 namespace hemasynth_bindings {
@@ -81,8 +80,9 @@ static Napi::Value SampleTree(const Napi::CallbackInfo& info) {
     require_length(env, parent_start.length, d + 1, "parentStart");
     require_length(env, levels.length, d, "levels");
     require_length(env, offsets.length, d, "cptOffsets");
-    // The kernel writes straight into the returned array (no intermediate copy of rows·d codes).
-    auto arr = new_large_array<int32_t>(env, hemasynth::checked_mul(static_cast<size_t>(rows), d, "rows x d"));
+    // The kernel writes straight into the returned array: no intermediate copy of rows·d codes,
+    // whose first touch of fresh pages cost more than the sampling on a virtual machine.
+    auto arr = Napi::Int32Array::New(env, hemasynth::checked_mul(static_cast<size_t>(rows), d, "rows x d"));
     hemasynth::marginal::sample_tree(order.data, parent_start.data, parent_list.data, static_cast<int64_t>(parent_list.length), sizes.data,
                                      static_cast<int64_t>(d), level_map.data, static_cast<int64_t>(level_map.length), levels.data,
                                      cpt.data, static_cast<int64_t>(cpt.length), offsets.data, rows, seed, threads, arr.Data(),
@@ -171,7 +171,7 @@ static Napi::Value SampleCopula(const Napi::CallbackInfo& info) {
     require_length(env, offsets.length, static_cast<size_t>(d) + 1, "thresholdOffsets");
     require_length(env, code_of.length, cdf.length, "codeOf (one code per threshold)");
     require_length(env, targets.length, static_cast<size_t>(d), "targets (one output column per latent)");
-    auto arr = new_large_array<int32_t>(env, hemasynth::checked_mul(static_cast<size_t>(rows), static_cast<size_t>(out_cols), "rows x columns"));
+    auto arr = Napi::Int32Array::New(env, hemasynth::checked_mul(static_cast<size_t>(rows), static_cast<size_t>(out_cols), "rows x columns"));
     hemasynth::marginal::sample_copula(L.data, d, B.data, k, zc.data, static_cast<int64_t>(zc.length), cdf.data,
                                        static_cast<int64_t>(cdf.length), offsets.data, code_of.data, targets.data, out_cols, rows, seed,
                                        threads, arr.Data(), arr.ElementLength());

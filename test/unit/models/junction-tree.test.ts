@@ -114,7 +114,7 @@ describe('tree and network (several parents) models', () => {
   test.each([['plain', false], ['with parent groups', true]])('sampling a network (%s): native equals the TypeScript reference; frequencies match the model', (_, grouped) => {
     requireNative();
     const model = knownModel(grouped as boolean);
-    // 220,000 rows × 5 columns is over 4 MB: the codes land in a huge-page buffer the kernel fills.
+    // 220,000 rows: blocks of 4,096 rows split over threads, the kernel writing the returned array.
     const rows = 220000;
     const native = sampleTree(model, rows, 17);
     const js = sampleTree(model, rows, 17, { engine: 'js' });
