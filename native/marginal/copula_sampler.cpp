@@ -32,7 +32,6 @@ void sample_copula(const double* L, int64_t d, const double* B, int64_t k, const
   }
   require(out_len == checked_mul(static_cast<size_t>(rows), static_cast<size_t>(out_cols), "rows x columns"), "out",
           "expected rows x columns codes");
-  std::fill(out, out + out_len, 0);  // a column no latent writes keeps code 0 (whoever allocated out)
   if (d == 0 || rows == 0) return;
   // Latents with no off-diagonal entry in L (row or column) are independent of all others:
   // z = L_jj g needs no product. Only the dependent ones go through the GEMM.

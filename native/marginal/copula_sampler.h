@@ -13,7 +13,8 @@ namespace hemasynth::marginal {
 // entries: a cell per position); code_of (same layout) is the code written for each cell into
 // output column targets[j] (-1: write nothing, so a later latent can override an earlier one's
 // code, e.g. a missingness latent after its column's value latent). Writes codes column-major
-// (rows x out_cols) into out (out_len must be rows·out_cols; it is zeroed first). Block b of
+// (rows x out_cols) into out (out_len must be rows·out_cols, zero-initialised: a column no latent
+// writes keeps code 0; the binding passes a fresh, zeroed JavaScript array). Block b of
 // kSamplingBlockRows rows draws its ziggurat normals, row by row, from stream (seed, b); the
 // product L g runs as one float32 GEMM per block (tensor/gemm.h).
 void sample_copula(const double* L, int64_t d, const double* B, int64_t k, const double* zc, int64_t zc_len,
