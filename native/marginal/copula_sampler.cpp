@@ -15,7 +15,7 @@ namespace hemasynth::marginal {
 
 void sample_copula(const double* L, int64_t d, const double* B, int64_t k, const double* zc, int64_t zc_len,
                    const double* thresholds, int64_t thresholds_len, const int32_t* offsets, const int32_t* code_of,
-                   const int32_t* targets, int64_t out_cols, int64_t rows, int32_t seed, int threads, int32_t* out, size_t out_len) {
+                   const int32_t* targets, int64_t out_cols, int64_t rows, int32_t seed, int threads, int32_t* const* out_columns, size_t out_columns_len) {
   if (zc_len != rows * k) throw Error("zc", "Expected rows x k conditioned latents");
   if (offsets[0] != 0 || offsets[d] != thresholds_len) throw Error("thresholdOffsets", "Expected offsets from 0 to the thresholds length");
   for (int64_t j = 0; j < d; ++j) {
@@ -30,8 +30,8 @@ void sample_copula(const double* L, int64_t d, const double* B, int64_t k, const
   for (int64_t j = 0; j < d; ++j) {
     if (targets[j] < 0 || targets[j] >= out_cols) throw Error("targets", "Expected output columns in [0, " + std::to_string(out_cols) + ") but received " + std::to_string(targets[j]));
   }
-  require(out_len == checked_mul(static_cast<size_t>(rows), static_cast<size_t>(out_cols), "rows x columns"), "out",
-          "expected rows x columns codes");
+  require(out_columns_len == static_cast<size_t>(out_cols), "out", "expected one array per output column");
+  for (int64_t c = 0; c < out_cols && rows > 0; ++c) require(out_columns[c] != nullptr, "out", "expected an array for every output column");
   if (d == 0 || rows == 0) return;
   // Latents with no off-diagonal entry in L (row or column) are independent of all others:
   // z = L_jj g needs no product. Only the dependent ones go through the GEMM.
@@ -107,7 +107,7 @@ void sample_copula(const double* L, int64_t d, const double* B, int64_t k, const
           const double* brow = B + j * k;
           const int64_t dp = dep_pos[j], ip = ind_pos[j];
           const double ljj = L[j * d + j];
-          int32_t* dst = out + static_cast<int64_t>(targets[j]) * rows + t0;
+          int32_t* dst = out_columns[targets[j]] + t0;
           for (int64_t i = 0; i < n; ++i) {
             double v = dp >= 0 ? static_cast<double>(z[i * fd + dp]) : ljj * gi[i * fi + ip];
             if (k > 0) { const double* zr = zc + (t0 + i) * k; for (int64_t t = 0; t < k; ++t) v += brow[t] * zr[t]; }

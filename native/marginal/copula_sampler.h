@@ -12,13 +12,14 @@ namespace hemasynth::marginal {
 // thresholds + offsets[j] holds column j's n_j - 1 ascending thresholds followed by +inf (n_j
 // entries: a cell per position); code_of (same layout) is the code written for each cell into
 // output column targets[j] (-1: write nothing, so a later latent can override an earlier one's
-// code, e.g. a missingness latent after its column's value latent). Writes codes column-major
-// (rows x out_cols) into out (out_len must be rows·out_cols, zero-initialised: a column no latent
-// writes keeps code 0; the binding passes a fresh, zeroed JavaScript array). Block b of
+// code, e.g. a missingness latent after its column's value latent). Writes codes into
+// out_columns[c] (rows codes each; out_columns_len must be out_cols; zero-initialised: a column no
+// latent writes keeps code 0; the binding passes fresh, zeroed JavaScript arrays, one per column
+// as in tree_sampler.h). Block b of
 // kSamplingBlockRows rows draws its ziggurat normals, row by row, from stream (seed, b); the
 // product L g runs as one float32 GEMM per block (tensor/gemm.h).
 void sample_copula(const double* L, int64_t d, const double* B, int64_t k, const double* zc, int64_t zc_len,
                    const double* thresholds, int64_t thresholds_len, const int32_t* offsets, const int32_t* code_of,
-                   const int32_t* targets, int64_t out_cols, int64_t rows, int32_t seed, int threads, int32_t* out, size_t out_len);
+                   const int32_t* targets, int64_t out_cols, int64_t rows, int32_t seed, int threads, int32_t* const* out_columns, size_t out_columns_len);
 
 }  // namespace hemasynth::marginal

@@ -13,9 +13,10 @@ namespace hemasynth::marginal {
 void sample_tree(const int32_t* order, const int32_t* parent_start, const int32_t* parent_list, int64_t parent_list_len,
                  const int32_t* sizes, int64_t d, const int32_t* level_map, int64_t level_map_len, const int32_t* levels,
                  const double* cpt, int64_t cpt_len, const int32_t* cpt_offsets,
-                 int64_t rows, int32_t seed, int threads, int32_t* out, size_t out_len) {
-  require(out_len == checked_mul(static_cast<size_t>(rows), static_cast<size_t>(d), "rows x d"), "out",
-          "expected rows x d = " + std::to_string(rows * d) + " codes but received " + std::to_string(out_len));
+                 int64_t rows, int32_t seed, int threads, int32_t* const* out_columns, size_t out_columns_len) {
+  require(out_columns_len == static_cast<size_t>(d), "out",
+          "expected d = " + std::to_string(d) + " columns but received " + std::to_string(out_columns_len));
+  for (int64_t j = 0; j < d && rows > 0; ++j) require(out_columns[j] != nullptr, "out", "expected an array for every column");
   if (parent_start[0] != 0 || parent_start[d] != parent_list_len) throw Error("parentStart", "Expected offsets from 0 to the length of parentList (" + std::to_string(parent_list_len) + ")");
   std::vector<int64_t> map_at(static_cast<size_t>(d) + 1, 0);
   for (int64_t j = 0; j < d; ++j) {
@@ -91,7 +92,7 @@ void sample_tree(const int32_t* order, const int32_t* parent_start, const int32_
         }
         const int32_t j = order[t], s = sizes[j];
         const int64_t* base = thr.data() + cpt_offsets[j];
-        int32_t* dst = out + static_cast<int64_t>(j) * rows;
+        int32_t* dst = out_columns[j];
         const int32_t p0 = parent_start[j], np = parent_start[j + 1] - p0;
         // The parents' sampled codes and level maps, resolved once per node and block.
         pcodes.resize(static_cast<size_t>(np));
@@ -99,7 +100,7 @@ void sample_tree(const int32_t* order, const int32_t* parent_start, const int32_
         plevels.resize(static_cast<size_t>(np));
         for (int32_t k = 0; k < np; ++k) {
           const int32_t p = parent_list[p0 + k];
-          pcodes[k] = out + static_cast<int64_t>(p) * rows;
+          pcodes[k] = out_columns[p];
           pmaps[k] = level_map + map_at[p];
           plevels[k] = levels[p];
         }

@@ -14,7 +14,7 @@
  */
 import { UsageError } from '../errors';
 import type { DecodedColumn } from '../transform/decode';
-import { ConditionColumns, ConditionExpression, conditionColumns, evaluateCondition } from './conditions';
+import { ConditionColumns, ConditionExpression, compileCondition, conditionColumns } from './conditions';
 
 /** Below this share of repaired rows meeting the condition, the condition and constraints conflict. */
 export const MIN_CONDITION_PASS_RATE = 1e-3;
@@ -22,21 +22,18 @@ export const MIN_CONDITION_PASS_RATE = 1e-3;
 const MAX_EXTRA_BATCHES = 32;
 
 /**
- * The named columns of decoded rows as conditions read them: numbers (NaN missing) for numeric
- * and boolean columns, labels (null missing) for categories.
- * @example evaluateCondition(expr, conditionView(decoded, new Set(['age_years'])), 0)
+ * The named columns of decoded rows as conditions read them: live views of the decoded arrays
+ * (numbers for numeric and boolean columns, category codes for the others), so a repair that
+ * changes values or validity needs no copy kept in step.
+ * @example compileCondition(expr, conditionView(decoded, new Set(['age_years'])))(0)
  */
 export function conditionView(decoded: readonly DecodedColumn[], names: ReadonlySet<string>): ConditionColumns {
   const cols: ConditionColumns = new Map();
   for (const d of decoded) {
     const e = d.encoder;
     if (!names.has(e.column)) continue;
-    const n = d.valid.length;
-    if (e.levels === 'bins' || e.output === 'bool') cols.set(e.column, { numbers: Float64Array.from({ length: n }, (_, i) => (d.valid[i] ? d.values[i] : NaN)) });
-    else {
-      const cats = e.categories as string[];
-      cols.set(e.column, { labels: Array.from({ length: n }, (_, i) => (d.valid[i] ? cats[d.values[i]] : null)) });
-    }
+    if (e.levels === 'bins' || e.output === 'bool') cols.set(e.column, { values: d.values, valid: d.valid });
+    else cols.set(e.column, { codes: d.values, valid: d.valid, categories: e.categories as string[] });
   }
   return cols;
 }
@@ -68,8 +65,8 @@ export function rowsMeetingCondition(condition: ConditionExpression, text: strin
   for (let k = 0; take.length < rows; k++) {
     const batch = batches[k];
     const n = batch.length ? batch[0].valid.length : 0;
-    const view = conditionView(batch, names);
-    for (let i = 0; i < n && take.length < rows; i++) if (evaluateCondition(condition, view, i)) take.push({ batch: k, row: i });
+    const holds = compileCondition(condition, conditionView(batch, names));
+    for (let i = 0; i < n && take.length < rows; i++) if (holds(i)) take.push({ batch: k, row: i });
     drawn += n;
     if (take.length >= rows) break;
     const rate = take.length / Math.max(1, drawn);

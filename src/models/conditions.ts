@@ -130,8 +130,22 @@ export function conditionColumns(e: ConditionExpression): string[] {
   }
 }
 
-/** Row values a condition is evaluated on: numbers (NaN missing) or labels (null missing). */
-export type ConditionColumns = Map<string, { numbers?: Float64Array; labels?: (string | null)[] }>;
+/**
+ * Row values a condition is evaluated on, per column one of: `numbers` (NaN missing), `labels`
+ * (null missing), or a live view of decoded arrays, `values` + `valid` (numbers) or `codes` +
+ * `valid` + `categories` (labels): live views read the arrays a repair changes, so nothing is
+ * copied or kept in step (condition-after-repair.ts conditionView).
+ */
+export type ConditionColumns = Map<string, ConditionColumn>;
+/** One column of {@link ConditionColumns}. */
+export interface ConditionColumn {
+  numbers?: Float64Array;
+  labels?: (string | null)[];
+  values?: ArrayLike<number>;
+  codes?: ArrayLike<number>;
+  valid?: Uint8Array;
+  categories?: readonly string[];
+}
 
 const TRUE_WORDS = new Set(['true', '1', 'yes', 't']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'f']);
@@ -147,8 +161,50 @@ function compare(op: ComparisonOperator, a: number | string, b: number | string)
   }
 }
 
+type Leaf = Exclude<ConditionExpression, { type: 'and' | 'or' | 'not' }>;
+
+/** Whether a column reads as numbers (numeric and boolean columns) rather than labels. */
+function isNumeric(c: ConditionColumn): boolean {
+  return c.numbers !== undefined || c.values !== undefined;
+}
+
+/** Row `row` of a column: its number (NaN missing; NaN for label columns) and label (null missing). */
+function cell(c: ConditionColumn, row: number): { num: number; label: string | null } {
+  if (c.numbers) { const num = c.numbers[row]; return { num, label: Number.isNaN(num) ? null : String(num) }; }
+  if (c.values) { const num = c.valid && !c.valid[row] ? NaN : c.values[row]; return { num, label: Number.isNaN(num) ? null : String(num) }; }
+  if (c.codes) return { num: NaN, label: c.valid && !c.valid[row] ? null : (c.categories as readonly string[])[c.codes[row]] ?? null };
+  return { num: NaN, label: c.labels ? c.labels[row] : null };
+}
+
+/** A leaf predicate on one value (SQL semantics: a comparison with a missing value is false). */
+function leafHolds(e: Leaf, numeric: boolean, num: number, label: string | null): boolean {
+  const missing = numeric ? Number.isNaN(num) : label === null;
+  switch (e.type) {
+    case 'null': return missing !== e.negated;
+    case 'truthy': return !missing && (numeric ? num === 1 : TRUE_WORDS.has(String(label).toLowerCase()));
+    case 'in': return !missing && e.values.includes(numeric ? String(num) : (label as string));
+    case 'compare': {
+      if (missing) return false;
+      if (numeric && typeof e.value === 'number') return compare(e.op, num, e.value);
+      if (numeric && typeof e.value === 'string') {
+        const w = e.value.toLowerCase();
+        if (TRUE_WORDS.has(w) || FALSE_WORDS.has(w)) return compare(e.op, num, TRUE_WORDS.has(w) ? 1 : 0);
+        return false;
+      }
+      return compare(e.op, label as string, String(e.value));
+    }
+  }
+}
+
+function columnOf(e: Leaf, cols: ConditionColumns): ConditionColumn {
+  const c = cols.get(e.column);
+  if (!c) throw new UsageError(`Expected a known column in the condition but received "${e.column}"`);
+  return c;
+}
+
 /**
  * Evaluates a condition on one row (SQL semantics: a comparison with a missing value is false).
+ * For many rows, {@link compileCondition} gives the same answers without re-reading the tree.
  * @example evaluateCondition(parseCondition('age_years < 2'), columns, 0)
  */
 export function evaluateCondition(e: ConditionExpression, cols: ConditionColumns, row: number): boolean {
@@ -158,26 +214,48 @@ export function evaluateCondition(e: ConditionExpression, cols: ConditionColumns
     case 'not': return !evaluateCondition(e.item, cols, row);
     default: break;
   }
-  const c = cols.get(e.column);
-  if (!c) throw new UsageError(`Expected a known column in the condition but received "${e.column}"`);
-  const num = c.numbers ? c.numbers[row] : NaN;
-  const label = c.labels ? c.labels[row] : Number.isNaN(num) ? null : String(num);
-  const missing = c.numbers ? Number.isNaN(num) : label === null;
+  const c = columnOf(e, cols);
+  const { num, label } = cell(c, row);
+  return leafHolds(e, isNumeric(c), num, label);
+}
+
+/**
+ * The condition as a function of the row, equal to {@link evaluateCondition}: columns are looked
+ * up once, a label column's answer is tabled per category, a number column's comparison reads the
+ * array directly. Why: the constraint repair evaluates each "null when" condition on every
+ * sampled row; the interpreted tree (a Map lookup and a number-to-string per row) took a quarter
+ * of sampling 200,000 rows.
+ * @example const holds = compileCondition(parseCondition('age_years < 2'), columns); holds(0)
+ */
+export function compileCondition(e: ConditionExpression, cols: ConditionColumns): (row: number) => boolean {
   switch (e.type) {
-    case 'null': return missing !== e.negated;
-    case 'truthy': return !missing && (c.numbers ? num === 1 : TRUE_WORDS.has(String(label).toLowerCase()));
-    case 'in': return !missing && e.values.includes(c.numbers ? String(num) : (label as string));
-    case 'compare': {
-      if (missing) return false;
-      if (c.numbers && typeof e.value === 'number') return compare(e.op, num, e.value);
-      if (c.numbers && typeof e.value === 'string') {
-        const w = e.value.toLowerCase();
-        if (TRUE_WORDS.has(w) || FALSE_WORDS.has(w)) return compare(e.op, num, TRUE_WORDS.has(w) ? 1 : 0);
-        return false;
-      }
-      return compare(e.op, label as string, String(e.value));
+    case 'and': {
+      const fs = e.items.map((x) => compileCondition(x, cols));
+      return (row) => { for (const f of fs) if (!f(row)) return false; return true; };
     }
+    case 'or': {
+      const fs = e.items.map((x) => compileCondition(x, cols));
+      return (row) => { for (const f of fs) if (f(row)) return true; return false; };
+    }
+    case 'not': { const f = compileCondition(e.item, cols); return (row) => !f(row); }
+    default: break;
   }
+  const c = columnOf(e, cols);
+  if (c.codes && c.categories) {
+    // The answer depends on the label alone: one per category, one for missing.
+    const { codes, valid, categories } = c;
+    const byCode = Uint8Array.from(categories, (label) => (leafHolds(e, false, NaN, label) ? 1 : 0));
+    const ifMissing = leafHolds(e, false, NaN, null);
+    return (row) => { if (valid && !valid[row]) return ifMissing; const k = codes[row]; return k >= 0 && k < byCode.length ? byCode[k] === 1 : ifMissing; };
+  }
+  const ifMissing = leafHolds(e, isNumeric(c), NaN, null);
+  if (e.type === 'compare' && typeof e.value === 'number' && isNumeric(c)) {
+    const { op, value } = e;
+    const read = c.numbers ? ((a: Float64Array) => (row: number) => a[row])(c.numbers) : ((v: ArrayLike<number>, ok: Uint8Array | undefined) => (row: number) => (ok && !ok[row] ? NaN : v[row]))(c.values as ArrayLike<number>, c.valid);
+    return (row) => { const x = read(row); return Number.isNaN(x) ? ifMissing : compare(op, x, value); };
+  }
+  const numeric = isNumeric(c);
+  return (row) => { const { num, label } = cell(c, row); return leafHolds(e, numeric, num, label); };
 }
 
 /** A `--where` condition resolved against the model's encoders: per-code weights and value restrictions. */

@@ -12,7 +12,7 @@ import type { Table } from 'apache-arrow';
 import type { TableSchema } from '../data/schema';
 import { UsageError } from '../errors';
 import { readLabels, readNumbers } from '../transform/column-values';
-import { ComparisonOperator, ConditionColumns, ConditionExpression, ResolvedCondition, conditionColumns, evaluateCondition, parseCondition, resolvePredicates } from './conditions';
+import { ComparisonOperator, ConditionColumns, ConditionExpression, ResolvedCondition, compileCondition, conditionColumns, parseCondition, resolvePredicates } from './conditions';
 import { DiscreteColumnEncoder, missingCode } from '../transform/discretiser';
 
 /** A parsed constraint. */
@@ -136,7 +136,10 @@ export interface RepairColumns {
   numbers: Map<string, { values: Float64Array | Int32Array; valid: Uint8Array; integer: boolean; min?: number; max?: number }>;
   /** Validity (1 = present) of every generated column. */
   validity: Map<string, Uint8Array>;
-  /** The same columns as numbers/labels, for evaluating constraint conditions (kept in step with repairs). */
+  /**
+   * The same columns for evaluating constraint conditions: live views of the arrays above
+   * (conditionView) follow the repairs by themselves; copied numbers/labels are kept in step here.
+   */
   conditionColumns: ConditionColumns;
 }
 
@@ -162,8 +165,9 @@ export function repairRows(constraints: readonly Constraint[], cols: RepairColum
       const valid = cols.validity.get(c.column);
       const view = cols.conditionColumns.get(c.column);
       if (!valid) throw new UsageError(`Expected the column "${c.column}" of constraint ${JSON.stringify(c.text)} among the generated columns but received none`);
+      const when = compileCondition(c.when, cols.conditionColumns);
       for (let i = 0; i < rows; i++) {
-        if (!valid[i] || !evaluateCondition(c.when, cols.conditionColumns, i)) continue;
+        if (!valid[i] || !when(i)) continue;
         valid[i] = 0;
         if (view?.numbers) view.numbers[i] = NaN;
         if (view?.labels) view.labels[i] = null;
@@ -234,9 +238,10 @@ export function constraintViolations(table: Table, schema: TableSchema, toleranc
   const out = new Map<string, number>();
   for (const c of constraints) {
     let bad = 0;
+    const when = c.type === 'null-when' ? compileCondition(c.when, cols) : null;
     for (let i = 0; i < table.numRows; i++) {
       if (c.type === 'null-when') {
-        if (!evaluateCondition(c.when, cols, i)) continue;
+        if (!(when as (row: number) => boolean)(i)) continue;
         const v = cols.get(c.column) as { numbers?: Float64Array; labels?: (string | null)[] };
         const present = v.numbers ? !Number.isNaN(v.numbers[i]) : v.labels?.[i] !== null;
         if (present) bad++;

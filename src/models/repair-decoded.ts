@@ -4,7 +4,7 @@
  * model's own (restoreMissingRates).
  */
 import type { DecodedColumn } from '../transform/decode';
-import { evaluateCondition } from './conditions';
+import { compileCondition } from './conditions';
 import { conditionView } from './condition-after-repair';
 import { Constraint, constraintColumns, repairRows, RepairColumns } from './constraints';
 import { SamplingRandom } from './sampling-random';
@@ -73,8 +73,9 @@ function restoreMissingRates(constraints: readonly Constraint[], cols: RepairCol
     const excess = countMissing(valid) - was.missing;
     if (excess <= 0) continue;
     const holes: number[] = [], donors: number[] = [];
+    const when = compileCondition(c.when, cols.conditionColumns);
     for (let i = 0; i < valid.length; i++) {
-      if (evaluateCondition(c.when, cols.conditionColumns, i)) continue;
+      if (when(i)) continue;
       (valid[i] ? donors : holes).push(i);
     }
     // Donor values: kept ones, else removed ones.
@@ -84,7 +85,7 @@ function restoreMissingRates(constraints: readonly Constraint[], cols: RepairCol
       source = was.values;
     }
     if (donors.length === 0) continue;
-    const view = cols.conditionColumns.get(c.column);
+    // The condition view is live over d.values and valid (conditionView), so it follows.
     for (let k = 0; k < Math.min(excess, holes.length); k++) {
       const pick = k + Math.floor(rng.next() * (holes.length - k));
       const h = holes[pick];
@@ -93,8 +94,6 @@ function restoreMissingRates(constraints: readonly Constraint[], cols: RepairCol
       d.values[h] = source[from];
       valid[h] = 1;
       moved = true;
-      if (view?.numbers) view.numbers[h] = source[from];
-      if (view?.labels) view.labels[h] = d.encoder.categories?.[source[from]] ?? null;
     }
   }
   return moved;

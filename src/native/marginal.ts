@@ -7,10 +7,10 @@ export interface MarginalBindings {
   marginalCountCliques(codes: Int32Array, rows: number, sizes: Int32Array, members: Int32Array, offsets: Int32Array, threads: number): Float64Array;
   /** wraps hemasynth::marginal::pair_l1_scores (MST selection scores of every pair a < b) */
   marginalPairL1Scores(codes: Int32Array, rows: number, sizes: Int32Array, probs: Float64Array, total: number, threads: number): Float64Array;
-  /** wraps hemasynth::marginal::sample_tree (forward sampling; node j's parents are parentList[parentStart[j]..parentStart[j+1]), each at its level (levelMap); codes column-major rows x d) */
-  marginalSampleTree(order: Int32Array, parentStart: Int32Array, parentList: Int32Array, sizes: Int32Array, levelMap: Int32Array, levels: Int32Array, cpt: Float64Array, cptOffsets: Int32Array, rows: number, seed: number, threads: number): Int32Array;
-  /** wraps hemasynth::marginal::sample_copula (z = B·zc + L·g with ziggurat normals; codes column-major rows x outColumns) */
-  marginalSampleCopula(L: Float64Array, d: number, B: Float64Array, k: number, zc: Float64Array, thresholds: Float64Array, thresholdOffsets: Int32Array, codeOf: Int32Array, targets: Int32Array, outColumns: number, rows: number, seed: number, threads: number): Int32Array;
+  /** wraps hemasynth::marginal::sample_tree (forward sampling; node j's parents are parentList[parentStart[j]..parentStart[j+1]), each at its level (levelMap); d columns of rows codes) */
+  marginalSampleTree(order: Int32Array, parentStart: Int32Array, parentList: Int32Array, sizes: Int32Array, levelMap: Int32Array, levels: Int32Array, cpt: Float64Array, cptOffsets: Int32Array, rows: number, seed: number, threads: number): Int32Array[];
+  /** wraps hemasynth::marginal::sample_copula (z = B·zc + L·g with ziggurat normals; outColumns columns of rows codes) */
+  marginalSampleCopula(L: Float64Array, d: number, B: Float64Array, k: number, zc: Float64Array, thresholds: Float64Array, thresholdOffsets: Int32Array, codeOf: Int32Array, targets: Int32Array, outColumns: number, rows: number, seed: number, threads: number): Int32Array[];
   /** wraps hemasynth::marginal::decode_columns (14 spec values per column; writes values[c] and valid[c] in place) */
   marginalDecodeColumns(codes: Int32Array[], rows: number, specs: Float64Array, edges: Float64Array, tilts: Float64Array, edgeOffsets: Int32Array, streams: Int32Array, seed: number, threads: number, values: Array<Float64Array | Int32Array>, valid: Uint8Array[]): void;
   /** wraps hemasynth::marginal::pack_validity (bytes to an LSB-first Arrow bitmap; returns the null count) */

@@ -434,12 +434,12 @@ function sampleComponent(encoders: DiscreteColumnEncoder[], g: CopulaConfig, com
   const slotOf = new Map(freeColumns.map((j, x) => [j, x]));
   const targets = Int32Array.from(free, (t) => slotOf.get(layout.column[t]) as number);
   const outColumns = freeColumns.length;
-  let freeCodes: Int32Array;
+  let freeCodes: Int32Array[];
   if (native) freeCodes = native.marginalSampleCopula(Lf, f, B, k, zc, thresholds, offsets, cellCodes, targets, outColumns, rows, req.seed, req.threads);
   else {
     // The reference: the same ziggurat stream, in double precision (the native GEMM runs in
     // float32, so a z within rounding of a threshold may land in the neighbouring cell).
-    freeCodes = new Int32Array(rows * outColumns);
+    freeCodes = Array.from({ length: outColumns }, () => new Int32Array(rows));
     // Same partition and draw order as native/marginal/copula_sampler.cpp: latents coupled by
     // an off-diagonal entry of Lf, then the independent ones (z = L_jj g), per 128-row tile.
     const coupled = new Uint8Array(f);
@@ -467,13 +467,13 @@ function sampleComponent(encoders: DiscreteColumnEncoder[], g: CopulaConfig, com
             const cells = offsets[j + 1] - offsets[j];
             while (pos < cells - 1 && s >= thresholds[offsets[j] + pos]) pos++;
             const code = cellCodes[offsets[j] + pos];
-            if (code >= 0) freeCodes[targets[j] * rows + t0 + i] = code;
+            if (code >= 0) freeCodes[targets[j]][t0 + i] = code;
           }
         }
       }
     }
   }
-  freeColumns.forEach((j, x) => { out[j] = freeCodes.subarray(x * rows, (x + 1) * rows); });
+  freeColumns.forEach((j, x) => { out[j] = freeCodes[x]; });
   return out;
 }
 

@@ -142,8 +142,7 @@ export function sampleTree(tree: TreeModel, rows: number, seed: number, opts: { 
     const levelMap = new Int32Array(tree.sizes.reduce((a, b) => a + b, 0));
     maps.reduce((at, m) => { levelMap.set(m, at); return at + m.length; }, 0);
     const levels = Int32Array.from(tree.sizes, (_, c) => parentLevels(tree, c));
-    const flat = native.marginalSampleTree(Int32Array.from(tree.order), parentStart, Int32Array.from(lists.flat()), Int32Array.from(tree.sizes), levelMap, levels, cpt, offsets, rows, seed, opts.threads ?? 0);
-    return Array.from({ length: d }, (_, j) => flat.subarray(j * rows, (j + 1) * rows));
+    return native.marginalSampleTree(Int32Array.from(tree.order), parentStart, Int32Array.from(lists.flat()), Int32Array.from(tree.sizes), levelMap, levels, cpt, offsets, rows, seed, opts.threads ?? 0);
   }
   if (!Number.isInteger(rows) || rows < 0) throw new UsageError(`Expected a whole number of rows >= 0 but received ${rows}`);
   const out = Array.from({ length: d }, () => new Int32Array(rows));

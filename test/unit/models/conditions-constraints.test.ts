@@ -1,4 +1,4 @@
-import { parseCondition, resolveCondition, evaluateCondition } from '../../../src/models/conditions';
+import { parseCondition, resolveCondition, evaluateCondition, compileCondition, type ConditionColumns } from '../../../src/models/conditions';
 import { parseConstraint, repairRows, applicableConstraints, withConstraintEvidence } from '../../../src/models/constraints';
 import type { DiscreteColumnEncoder } from '../../../src/transform/discretiser';
 
@@ -23,6 +23,35 @@ describe('conditions', () => {
     const e = parseCondition('a < 2 or a >= 17');
     expect([0, 1, 2].map((i) => evaluateCondition(e, cols, i))).toEqual([true, false, true]);
     expect([0, 1, 2].map((i) => evaluateCondition(parseCondition('not t'), cols, i))).toEqual([false, true, false]);
+  });
+
+  test('a compiled condition equals the interpreted one on every kind of column view, missing values included', () => {
+    // The same rows as copied arrays and as live views of decoded arrays (codes + validity).
+    const a = Float64Array.of(1, NaN, 20, 17, 2);
+    const g: (string | null)[] = ['SS', 'SC', null, 'SS', 'Sb0'];
+    const t = Float64Array.of(1, 0, 1, NaN, 0);
+    const copied: ConditionColumns = new Map([['a', { numbers: a }], ['g', { labels: g }], ['t', { numbers: t }]]);
+    const valid = (x: ArrayLike<number>) => Uint8Array.from(Array.from(x), (v) => (Number.isNaN(v) ? 0 : 1));
+    const categories = ['SS', 'SC', 'Sb0'];
+    const live: ConditionColumns = new Map([
+      ['a', { values: Int32Array.from(a, (v) => (Number.isNaN(v) ? 99 : v)), valid: valid(a) }],
+      ['g', { codes: Int32Array.from(g, (v) => (v === null ? 1 : categories.indexOf(v))), valid: Uint8Array.from(g, (v) => (v === null ? 0 : 1)), categories }],
+      ['t', { values: Float64Array.from(t, (v) => (Number.isNaN(v) ? 5 : v)), valid: valid(t) }],
+    ]);
+    const texts = ['a < 2 or a >= 17', 'not t', 't', 'a is null', 'g is not null', "g in ('SS', Sb0)", 'g = SC', 'g != SC', 'a = 17 and not g = SS', 'a in (20, 2)', 't = true', 't != yes', 'a = x', 'g > SC'];
+    for (const text of texts) {
+      const e = parseCondition(text);
+      const want = [0, 1, 2, 3, 4].map((i) => evaluateCondition(e, copied, i));
+      for (const cols of [copied, live]) {
+        const holds = compileCondition(e, cols);
+        expect([text, [0, 1, 2, 3, 4].map((i) => holds(i))]).toEqual([text, want]);
+        expect([text, [0, 1, 2, 3, 4].map((i) => evaluateCondition(e, cols, i))]).toEqual([text, want]);
+      }
+    }
+    // Hand-checked: SQL semantics (a comparison with a missing value is false, so is its negation's operand).
+    expect([0, 1, 2, 3, 4].map(compileCondition(parseCondition('a < 2 or a >= 17'), live))).toEqual([true, false, true, true, false]);
+    expect([0, 1, 2, 3, 4].map(compileCondition(parseCondition("not g = SS"), live))).toEqual([false, true, true, false, true]);
+    expect(() => compileCondition(parseCondition('zz < 1'), live)).toThrow(/known column.*"zz"/);
   });
 
   test('resolves to per-code evidence weights: fractions of bins and whole integers', () => {
