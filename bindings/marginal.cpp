@@ -120,7 +120,16 @@ static T* array_element(Napi::Env env, const Napi::Array& arr, uint32_t i, const
   return a.Data();
 }
 
-// marginalDecodeColumns(codes[], rows, specs, edges, tilts, edgeOffsets, streams, seed, threads, values[], valid[]) -> undefined
+// Element `i` of an optional per-column array: a Uint8Array of `want` bytes, or null/undefined (nullptr).
+static uint8_t* optional_byte_column(Napi::Env env, const Napi::Array& arr, uint32_t i, const char* field, size_t want) {
+  if (i >= arr.Length()) throw_type(env, "one entry per column", field, arr);
+  Napi::Value v = arr.Get(i);
+  if (v.IsNull() || v.IsUndefined()) return nullptr;
+  return array_element<uint8_t, napi_uint8_array>(env, arr, i, field, "a Uint8Array or null", want);
+}
+
+// marginalDecodeColumns(codes[], rows, specs, edges, tilts, edgeOffsets, streams, seed, threads, values[], valid[], positions?) -> undefined
+// positions (optional): one entry per column, a Uint8Array of rows positions (256ths of the bin) or null/undefined.
 static Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsArray()) throw_type(env, "an array of Int32Array", "codes", info[0]);
@@ -135,6 +144,8 @@ static Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
   if (!info[9].IsArray()) throw_type(env, "an array of Float64Array or Int32Array", "values", info[9]);
   if (!info[10].IsArray()) throw_type(env, "an array of Uint8Array", "valid", info[10]);
   auto codes = info[0].As<Napi::Array>(), values = info[9].As<Napi::Array>(), valid = info[10].As<Napi::Array>();
+  const bool has_positions = info.Length() > 11 && !info[11].IsUndefined() && !info[11].IsNull();
+  if (has_positions && !info[11].IsArray()) throw_type(env, "an array of Uint8Array or null", "positions", info[11]);
   return guarded(env, [&]() -> Napi::Value {
     size_t m = streams.length;
     require_length(env, tilts.length, edges.length, "tilts (one per edge)");
@@ -150,6 +161,7 @@ static Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
       bool i32 = specs.data[c * hemasynth::marginal::kDecodeSpecWidth + 9] == 1;
       if (i32) io[c].values = array_element<int32_t, napi_int32_array>(env, values, c, "values", "an Int32Array (int32 output)", static_cast<size_t>(rows));
       else io[c].values = array_element<double, napi_float64_array>(env, values, c, "values", "a Float64Array (float64 output)", static_cast<size_t>(rows));
+      if (has_positions) io[c].positions = optional_byte_column(env, info[11].As<Napi::Array>(), c, "positions", static_cast<size_t>(rows));
     }
     hemasynth::marginal::decode_columns(io, rows, specs.data, edges.data, tilts.data, static_cast<int64_t>(edges.length), offsets.data, streams.data, seed, threads);
     return env.Undefined();
@@ -167,7 +179,9 @@ static Napi::Value PackValidity(const Napi::CallbackInfo& info) {
   });
 }
 
-// marginalSampleCopula(L, d, B, k, zc, thresholds, thresholdOffsets, codeOf, targets, outColumns, rows, seed, threads) -> Int32Array[] (outColumns columns of rows codes)
+// marginalSampleCopula(L, d, B, k, zc, thresholds, thresholdOffsets, codeOf, targets, outColumns, rows, seed, threads, positionSlots, positions)
+//   -> Int32Array[] (outColumns columns of rows codes); writes latent j's within-cell shares into
+//   positions[positionSlots[j]] (outColumns entries, Uint8Array of rows or null) where the slot is >= 0.
 static Napi::Value SampleCopula(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto L = f64_arg(info, 0, "L");
@@ -183,17 +197,24 @@ static Napi::Value SampleCopula(const Napi::CallbackInfo& info) {
   int64_t rows = int_arg(info, 10, "rows", 0, 2147483647);
   int32_t seed = static_cast<int32_t>(int_arg(info, 11, "seed", -2147483648LL, 2147483647));
   int threads = static_cast<int>(int_arg(info, 12, "threads", 0, 1024));
+  auto pos_slots = i32_arg(info, 13, "positionSlots");
+  if (!info[14].IsArray()) throw_type(env, "an array of Uint8Array or null", "positions", info[14]);
+  auto positions = info[14].As<Napi::Array>();
   return guarded(env, [&]() -> Napi::Value {
     require_length(env, L.length, hemasynth::checked_mul(static_cast<size_t>(d), static_cast<size_t>(d), "L"), "L (d x d)");
     require_length(env, B.length, hemasynth::checked_mul(static_cast<size_t>(d), static_cast<size_t>(k), "B"), "B (d x k)");
     require_length(env, offsets.length, static_cast<size_t>(d) + 1, "thresholdOffsets");
     require_length(env, code_of.length, cdf.length, "codeOf (one code per threshold)");
     require_length(env, targets.length, static_cast<size_t>(d), "targets (one output column per latent)");
+    require_length(env, pos_slots.length, static_cast<size_t>(d), "positionSlots (one per latent)");
+    require_length(env, positions.Length(), static_cast<size_t>(out_cols), "positions (one entry per output column)");
+    std::vector<uint8_t*> shares(static_cast<size_t>(out_cols));
+    for (uint32_t c = 0; c < static_cast<uint32_t>(out_cols); ++c) shares[c] = optional_byte_column(env, positions, c, "positions", static_cast<size_t>(rows));
     std::vector<int32_t*> columns;
     Napi::Array arr = new_code_columns(env, static_cast<size_t>(out_cols), rows, columns);
     hemasynth::marginal::sample_copula(L.data, d, B.data, k, zc.data, static_cast<int64_t>(zc.length), cdf.data,
                                        static_cast<int64_t>(cdf.length), offsets.data, code_of.data, targets.data, out_cols, rows, seed,
-                                       threads, columns.data(), columns.size());
+                                       threads, columns.data(), columns.size(), pos_slots.data, shares.data(), shares.size());
     return arr;
   });
 }

@@ -102,6 +102,14 @@ void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const d
         }
       }
       SamplingRng rng(seed, streams[c]);
+      const uint8_t* positions = io[c].positions;
+      // The bin's share for row i: the stream's draw, inside the row's 256th of the bin when it has a position.
+      auto share = [&](int64_t i, bool from_top) -> double {
+        const double u = rng.uniform();
+        if (!positions) return u;
+        const double p = (positions[i] + u) / 256.0;
+        return from_top ? 1.0 - p : p;
+      };
       for (int64_t i = 0; i < rows; ++i) {
         int64_t k = code[i];
         if (k == miss) { valid[i] = 0; if (vi) vi[i] = 0; else vf[i] = 0; continue; }
@@ -111,20 +119,20 @@ void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const d
         if (integer) {
           // A single admissible integer needs no draw (the reference skips it too).
           if (width[k] == 1) v = first[k];
-          else if (k == high_bin) v = first[k] + std::floor(truncated_exponential(rng.uniform(), width[k], high_scale));
-          else if (k == low_bin) v = first[k] + width[k] - 1 - std::floor(truncated_exponential(rng.uniform(), width[k], low_scale));
+          else if (k == high_bin) v = first[k] + std::floor(truncated_exponential(share(i, false), width[k], high_scale));
+          else if (k == low_bin) v = first[k] + width[k] - 1 - std::floor(truncated_exponential(share(i, true), width[k], low_scale));
           else if (tilt[k] != 0) {
             const double A = e[k], W = e[k + 1] - e[k], last = first[k] + width[k] - 1;
-            v = std::min(last, std::max(first[k], A + std::floor(W * tilted_position(tilt_from[k] + tilt_span[k] * rng.uniform(), tilt[k]))));
-          } else v = first[k] + std::floor(rng.uniform() * width[k]);
+            v = std::min(last, std::max(first[k], A + std::floor(W * tilted_position(tilt_from[k] + tilt_span[k] * share(i, false), tilt[k]))));
+          } else v = first[k] + std::floor(share(i, false) * width[k]);
         } else {
           const double a = first[k], b = a + width[k];
-          if (k == high_bin) v = a + truncated_exponential(rng.uniform(), b - a, high_scale);
-          else if (k == low_bin) v = b - truncated_exponential(rng.uniform(), b - a, low_scale);
+          if (k == high_bin) v = a + truncated_exponential(share(i, false), b - a, high_scale);
+          else if (k == low_bin) v = b - truncated_exponential(share(i, true), b - a, low_scale);
           else if (tilt[k] != 0) {
             const double A = e[k], W = e[k + 1] - e[k];
-            v = std::min(b, std::max(a, A + W * tilted_position(tilt_from[k] + tilt_span[k] * rng.uniform(), tilt[k])));
-          } else v = a + (b - a) * rng.uniform();
+            v = std::min(b, std::max(a, A + W * tilted_position(tilt_from[k] + tilt_span[k] * share(i, false), tilt[k])));
+          } else v = a + (b - a) * share(i, false);
           if (hi_open && v >= rhi) v = a + (std::min(b, rhi) - a) * 0.5;
           if (lo_open && v <= rlo) v = (std::max(a, rlo) + b) * 0.5;
           v = std::min(hi, std::max(lo, v));

@@ -17,6 +17,10 @@ struct DecodeColumnIo {
   const int32_t* codes;  // rows codes
   void* values;          // rows doubles (output 0) or int32 (output 1)
   uint8_t* valid;        // rows bytes: 1 present, 0 missing
+  // rows positions 0..255 or null: a bin column's value sits at share (position + u) / 256 of its
+  // bin's decoded distribution, u the column stream's draw, instead of at u (a low tail's share
+  // counted from its inner edge), as decode.ts decodeColumn with positions.
+  const uint8_t* positions = nullptr;
 };
 
 // Categories: value = code (0 where missing). Bins: a uniform value of the code's interval

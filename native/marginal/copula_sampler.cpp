@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/parallel.h"
+#include "marginal/normal_cdf.h"
 #include "marginal/rng.h"
 #include "marginal/ziggurat.h"
 #include "tensor/gemm.h"
@@ -15,7 +16,8 @@ namespace hemasynth::marginal {
 
 void sample_copula(const double* L, int64_t d, const double* B, int64_t k, const double* zc, int64_t zc_len,
                    const double* thresholds, int64_t thresholds_len, const int32_t* offsets, const int32_t* code_of,
-                   const int32_t* targets, int64_t out_cols, int64_t rows, int32_t seed, int threads, int32_t* const* out_columns, size_t out_columns_len) {
+                   const int32_t* targets, int64_t out_cols, int64_t rows, int32_t seed, int threads, int32_t* const* out_columns, size_t out_columns_len,
+                   const int32_t* pos_slots, uint8_t* const* pos_columns, size_t pos_columns_len) {
   if (zc_len != rows * k) throw Error("zc", "Expected rows x k conditioned latents");
   if (offsets[0] != 0 || offsets[d] != thresholds_len) throw Error("thresholdOffsets", "Expected offsets from 0 to the thresholds length");
   for (int64_t j = 0; j < d; ++j) {
@@ -32,7 +34,16 @@ void sample_copula(const double* L, int64_t d, const double* B, int64_t k, const
   }
   require(out_columns_len == static_cast<size_t>(out_cols), "out", "expected one array per output column");
   for (int64_t c = 0; c < out_cols && rows > 0; ++c) require(out_columns[c] != nullptr, "out", "expected an array for every output column");
+  for (int64_t j = 0; j < d; ++j) {
+    const int32_t s = pos_slots[j];
+    if (s < -1 || s >= static_cast<int64_t>(pos_columns_len)) throw Error("positionSlots", "Expected -1 or a positions array in [0, " + std::to_string(pos_columns_len) + ") for latent " + std::to_string(j) + " but received " + std::to_string(s));
+    if (s >= 0 && rows > 0 && pos_columns[s] == nullptr) throw Error("positions", "Expected a positions array for slot " + std::to_string(s) + " (latent " + std::to_string(j) + ")");
+  }
   if (d == 0 || rows == 0) return;
+  // Φ at every threshold (the cells' CDF bounds), once.
+  std::vector<double> cdf_at(static_cast<size_t>(thresholds_len));
+  for (int64_t t = 0; t < thresholds_len; ++t) cdf_at[t] = NormalCdf::exact(thresholds[t]);
+  const NormalCdf& phi = NormalCdf::get();
   // Latents with no off-diagonal entry in L (row or column) are independent of all others:
   // z = L_jj g needs no product. Only the dependent ones go through the GEMM.
   std::vector<int64_t> dep_pos(static_cast<size_t>(d), -1), ind_pos(static_cast<size_t>(d), -1);
@@ -108,6 +119,8 @@ void sample_copula(const double* L, int64_t d, const double* B, int64_t k, const
           const int64_t dp = dep_pos[j], ip = ind_pos[j];
           const double ljj = L[j * d + j];
           int32_t* dst = out_columns[targets[j]] + t0;
+          uint8_t* share = pos_slots[j] >= 0 ? pos_columns[pos_slots[j]] + t0 : nullptr;
+          const double* cdf = cdf_at.data() + offsets[j];
           for (int64_t i = 0; i < n; ++i) {
             double v = dp >= 0 ? static_cast<double>(z[i * fd + dp]) : ljj * gi[i * fi + ip];
             if (k > 0) { const double* zr = zc + (t0 + i) * k; for (int64_t t = 0; t < k; ++t) v += brow[t] * zr[t]; }
@@ -116,6 +129,11 @@ void sample_copula(const double* L, int64_t d, const double* B, int64_t k, const
             for (int32_t t = 0; t < last; ++t) pos += v >= th[t];
             // -1: this latent leaves the column's code (a missingness latent's "present" cell).
             if (codes[pos] >= 0) dst[i] = codes[pos];
+            if (share) {
+              const double lo = pos > 0 ? cdf[pos - 1] : 0.0, hi = cdf[pos], w = hi - lo;
+              const double u = w > 0 ? (phi(v) - lo) / w : 0.5;
+              share[i] = static_cast<uint8_t>(std::min(255.0, std::max(0.0, std::floor(u * 256.0))));
+            }
           }
         }
       }

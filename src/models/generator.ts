@@ -93,6 +93,21 @@ export interface GeneratorSampleRequest {
   threads: number;
 }
 
+/**
+ * Sampled codes with, per column, each row's position inside its code's bin in 256ths (0..255;
+ * null: anywhere in the bin), for generators whose latent says where in the bin a value lies (the
+ * copula): the decoder then keeps the dependence between columns inside their bins.
+ */
+export interface SampledCodes {
+  codes: Int32Array[];
+  positions: Array<Uint8Array | null>;
+}
+
+/** The codes of a {@link GeneratorDefinition.sampleCodes} result. */
+export function codesOf(sampled: Int32Array[] | SampledCodes): Int32Array[] {
+  return Array.isArray(sampled) ? sampled : sampled.codes;
+}
+
 /** A generator: trains from a table, samples rows (decoded columns are built by the caller). */
 export interface GeneratorDefinition {
   name: string;
@@ -104,8 +119,11 @@ export interface GeneratorDefinition {
   train(ctx: TrainContext): TrainedParts;
   /** Validates a loaded model's generator config and weights; throws InputError naming the field. */
   validate(model: HemasynthModel, file: string): void;
-  /** Integer codes per encoder column (rows each), honouring the condition's evidence exactly. */
-  sampleCodes(model: HemasynthModel, request: GeneratorSampleRequest): Int32Array[];
+  /**
+   * Integer codes per encoder column (rows each), honouring the condition's evidence exactly;
+   * optionally with each value's position inside its bin ({@link SampledCodes}).
+   */
+  sampleCodes(model: HemasynthModel, request: GeneratorSampleRequest): Int32Array[] | SampledCodes;
   /**
    * Optional: decoded columns directly, for generators that model values inside a code's interval
    * (tvae, ctgan: mode-specific normalisation); sampleModel then skips its own decoding.

@@ -22,7 +22,7 @@ import { ConditionExpression, conditionColumns, resolveCondition } from './condi
 import { rowsMeetingCondition } from './condition-after-repair';
 import { repairDecoded } from './repair-decoded';
 import { applicableConstraints, constraintColumns, withConstraintEvidence } from './constraints';
-import type { GeneratorDefinition, HemasynthModel, ModelManifest, SampleModelOptions, TrainModelOptions } from './generator';
+import { codesOf, type GeneratorDefinition, type HemasynthModel, type ModelManifest, type SampledCodes, type SampleModelOptions, type TrainModelOptions } from './generator';
 import { MODEL_FORMAT_VERSION } from './model-file';
 import { fitVisitModel } from '../visits/visit-model';
 import { PrivacyPlanner } from './privacy-plan';
@@ -136,7 +136,7 @@ const TILT_SEED = 0x7117;
 export function withBinTilts(model: HemasynthModel, generator: GeneratorDefinition): DiscreteColumnEncoder[] {
   const encoders = model.manifest.encoders as DiscreteColumnEncoder[];
   if (!encoders.some((e) => e.levels === 'bins')) return encoders;
-  const counts = codeCounts(encoders, generator.sampleCodes(model, { rows: TILT_SAMPLE_ROWS, seed: TILT_SEED, condition: null, engine: 'native', threads: 1 }));
+  const counts = codeCounts(encoders, codesOf(generator.sampleCodes(model, { rows: TILT_SAMPLE_ROWS, seed: TILT_SEED, condition: null, engine: 'native', threads: 1 })));
   return encoders.map((e, j) => (e.levels === 'bins' ? { ...e, tilts: binTilts(e.edges as number[], counts[j]) } : e));
 }
 
@@ -147,15 +147,18 @@ const DECODE_SPEC_WIDTH = 14;
  * Decodes all columns. With the addon: one native call writes every column straight into the
  * typed arrays that become the Arrow buffers (int32 for integer outputs that no constraint
  * rewrites, float64 otherwise), multi-threaded over columns, with the same uniform streams as
- * the TypeScript reference {@link decodeColumn} (so both give the same values).
+ * the TypeScript reference {@link decodeColumn} (so both give the same values). A column with
+ * sampled positions (SampledCodes) places each value at its position in the bin instead of a draw.
  */
-function decodeAll(encoders: DiscreteColumnEncoder[], codes: Int32Array[], seed: number, restrictions: Map<number, { lo: number; hi: number; loOpen?: boolean; hiOpen?: boolean }>, threads: number, float64Columns: ReadonlySet<string>): DecodedColumn[] {
+function decodeAll(encoders: DiscreteColumnEncoder[], sampled: Int32Array[] | SampledCodes, seed: number, restrictions: Map<number, { lo: number; hi: number; loOpen?: boolean; hiOpen?: boolean }>, threads: number, float64Columns: ReadonlySet<string>): DecodedColumn[] {
+  const codes = codesOf(sampled);
+  const positions = Array.isArray(sampled) ? encoders.map(() => null) : sampled.positions;
   const rows = codes.length ? codes[0].length : 0;
   const native = marginalNative();
   if (!native) {
     return encoders.map((e, j) => {
       const rng = new SamplingRandom(seed, 1_000_000 + j);
-      return decodeColumn(e, codes[j], () => rng.next(), restrictions.get(j));
+      return decodeColumn(e, codes[j], () => rng.next(), restrictions.get(j), positions[j] ?? undefined);
     });
   }
   const m = encoders.length;
@@ -179,7 +182,7 @@ function decodeAll(encoders: DiscreteColumnEncoder[], codes: Int32Array[], seed:
     valid[j] = new Uint8Array(rows);
   });
   const streams = Int32Array.from(encoders, (_, j) => 1_000_000 + j);
-  native.marginalDecodeColumns(codes, rows, specs, Float64Array.from(edgeList), Float64Array.from(tiltList), edgeOffsets, streams, seed, threads, values, valid);
+  native.marginalDecodeColumns(codes, rows, specs, Float64Array.from(edgeList), Float64Array.from(tiltList), edgeOffsets, streams, seed, threads, values, valid, positions);
   return encoders.map((encoder, j) => ({ encoder, values: values[j], valid: valid[j] }));
 }
 

@@ -137,10 +137,13 @@ export interface DecodedColumn {
 
 /**
  * Decodes the codes of one column. `uniform` gives uniforms in [0, 1) (a sampling PRNG: decoding
- * is post-processing of a DP model and needs no cryptographic source).
+ * is post-processing of a DP model and needs no cryptographic source). With `positions` (256ths
+ * of the bin, SampledCodes), row i's value is drawn inside the 256th positions[i] of its bin's
+ * decoded distribution, share (positions[i] + u) / 256, from the same draw u (a low tail's share
+ * counted from its inner edge, so values rise with the position in every bin).
  * @example decodeColumn(encoder, codes, () => rng.next())
  */
-export function decodeColumn(e: DiscreteColumnEncoder, codes: Int32Array, uniform: () => number, restriction?: ValueRestriction): DecodedColumn {
+export function decodeColumn(e: DiscreteColumnEncoder, codes: Int32Array, uniform: () => number, restriction?: ValueRestriction, positions?: Uint8Array): DecodedColumn {
   const n = codes.length;
   const valid = new Uint8Array(n);
   const miss = missingCode(e);
@@ -160,6 +163,8 @@ export function decodeColumn(e: DiscreteColumnEncoder, codes: Int32Array, unifor
   const values = new Float64Array(n);
   const lo = e.min ?? -Infinity, hi = e.max ?? Infinity;
   const rLo = restriction ? restriction.lo : -Infinity, rHi = restriction ? restriction.hi : Infinity;
+  // The bin's share for row i: a draw, inside the row's 256th of the bin when it has a position.
+  const share = positions ? (i: number, fromTop = false) => { const p = (positions[i] + uniform()) / 256; return fromTop ? 1 - p : p; } : () => uniform();
   for (let i = 0; i < n; i++) {
     const c = codes[i];
     if (c === miss) continue;
@@ -172,18 +177,18 @@ export function decodeColumn(e: DiscreteColumnEncoder, codes: Int32Array, unifor
       if (first > last) last = first;
       // A single admissible integer needs no draw (as native/marginal/column_decoder.cpp).
       if (last === first) values[i] = first;
-      else if (c === highTail.bin && highTail.scale > 0) values[i] = first + Math.floor(truncatedExponential(uniform(), last - first + 1, highTail.scale));
-      else if (c === lowTail.bin && lowTail.scale > 0) values[i] = last - Math.floor(truncatedExponential(uniform(), last - first + 1, lowTail.scale));
-      else if (tilts && tilts[c] !== 0) values[i] = tiltedInteger(uniform(), edges[c], edges[c + 1], first, last, tilts[c]);
-      else values[i] = first + Math.floor(uniform() * (last - first + 1));
+      else if (c === highTail.bin && highTail.scale > 0) values[i] = first + Math.floor(truncatedExponential(share(i), last - first + 1, highTail.scale));
+      else if (c === lowTail.bin && lowTail.scale > 0) values[i] = last - Math.floor(truncatedExponential(share(i, true), last - first + 1, lowTail.scale));
+      else if (tilts && tilts[c] !== 0) values[i] = tiltedInteger(share(i), edges[c], edges[c + 1], first, last, tilts[c]);
+      else values[i] = first + Math.floor(share(i) * (last - first + 1));
     } else {
       const ra = Math.max(a, lo, rLo), rb = Math.min(b, hi, rHi);
       if (ra <= rb) { a = ra; b = rb; } else { a = Math.max(a, lo); b = Math.min(b, hi); }
       let v: number;
-      if (c === highTail.bin && highTail.scale > 0) v = a + truncatedExponential(uniform(), b - a, highTail.scale);
-      else if (c === lowTail.bin && lowTail.scale > 0) v = b - truncatedExponential(uniform(), b - a, lowTail.scale);
-      else if (tilts && tilts[c] !== 0) v = tiltedValue(uniform(), edges[c], edges[c + 1], a, b, tilts[c]);
-      else v = a + (b - a) * uniform();
+      if (c === highTail.bin && highTail.scale > 0) v = a + truncatedExponential(share(i), b - a, highTail.scale);
+      else if (c === lowTail.bin && lowTail.scale > 0) v = b - truncatedExponential(share(i, true), b - a, lowTail.scale);
+      else if (tilts && tilts[c] !== 0) v = tiltedValue(share(i), edges[c], edges[c + 1], a, b, tilts[c]);
+      else v = a + (b - a) * share(i);
       if (restriction?.hiOpen && v >= rHi) v = a + (Math.min(b, rHi) - a) * 0.5;
       if (restriction?.loOpen && v <= rLo) v = (Math.max(a, rLo) + b) * 0.5;
       values[i] = Math.min(hi, Math.max(lo, v));

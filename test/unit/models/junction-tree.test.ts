@@ -6,6 +6,10 @@ import { marginalNative } from '../../../src/native/marginal';
 import { decodeColumn, outerBinTails } from '../../../src/transform/decode';
 import { binOf, type DiscreteColumnEncoder } from '../../../src/transform/discretiser';
 import { SamplingRandom } from '../../../src/models/sampling-random';
+import { codesOf, type SampledCodes } from '../../../src/models/generator';
+import { sampleModel, trainModel } from '../../../src/models';
+import { readNumbers } from '../../../src/transform/column-values';
+import { tableFromArrays } from 'apache-arrow';
 
 function requireNative() {
   const native = marginalNative();
@@ -277,6 +281,54 @@ describe('native decoding and validity packing', () => {
     expect(() => native.marginalDecodeColumns([Int32Array.of(1)], 1, specs.subarray(0, 14), edges.subarray(0, 6), tilts.subarray(0, 6), Int32Array.of(0, 6), Int32Array.of(1), 1, 1, [new Int32Array(1)], [new Uint8Array(1)])).toThrow(/Expected a Float64Array \(float64 output\) for values\[0\]/);
   });
 
+  test('marginalDecodeColumns with positions: the TypeScript decoder\'s values; each value inside its 256th of the bin, rising with it (tails and tilts included); bad positions refused', () => {
+    const native = requireNative();
+    const cont: DiscreteColumnEncoder = { column: 'x', kind: 'continuous', output: 'float64', levels: 'bins', edges: [0, 1.5, 4, 10], integer: false, min: 0, max: 10, nullable: true, size: 4, source: 'exact-quantiles', tilts: [0, 0.7, 0] };
+    const int: DiscreteColumnEncoder = { column: 'k', kind: 'integer', output: 'int32', levels: 'bins', edges: [0, 20, 22, 24, 40], integer: true, min: 0, max: 39, nullable: false, size: 4, source: 'schema', tilts: [0, -0.6, 0, 0] };
+    // x: [4, 10) decodes as a tail (4 times [1.5, 4)); k: both outer bins are tails.
+    expect(outerBinTails(cont.edges as number[])).toEqual([{ bin: 0, scale: -1 }, { bin: 2, scale: 2.5 }]);
+    expect(outerBinTails(int.edges as number[])).toEqual([{ bin: 0, scale: 2 }, { bin: 3, scale: 2 }]);
+    const tails = (e: DiscreteColumnEncoder) => outerBinTails(e.edges as number[]).flatMap((t) => [t.bin, t.scale]);
+    const rows = 4000;
+    const rnd = new SamplingRandom(8, 3);
+    const codes = [cont, int].map((e) => Int32Array.from({ length: rows }, () => Math.floor(rnd.next() * e.size)));
+    const positions = [0, 1].map(() => Uint8Array.from({ length: rows }, () => Math.floor(rnd.next() * 256)));
+    const specs = Float64Array.from([1, 0, 0, 10, -Infinity, Infinity, 0, 0, 3, 0, ...tails(cont), 1, 1, 0, 39, -Infinity, Infinity, 0, 0, -1, 1, ...tails(int)]);
+    const edges = Float64Array.from([...(cont.edges as number[]), ...(int.edges as number[])]);
+    const tilts = Float64Array.from([...(cont.tilts as number[]), 0, ...(int.tilts as number[]), 0]);
+    const offsets = Int32Array.of(0, 4, 9);
+    const values = [new Float64Array(rows), new Int32Array(rows)];
+    const valid = [new Uint8Array(rows), new Uint8Array(rows)];
+    native.marginalDecodeColumns(codes, rows, specs, edges, tilts, offsets, Int32Array.of(21, 22), 7, 2, values, valid, positions);
+    [cont, int].forEach((e, j) => {
+      const rng = new SamplingRandom(7, 21 + j);
+      const ref = decodeColumn(e, codes[j], () => rng.next(), undefined, positions[j]);
+      expect(Array.from(valid[j])).toEqual(Array.from(ref.valid));
+      for (let i = 0; i < rows; i++) if (ref.valid[i]) expect(values[j][i]).toBe(ref.values[i]);
+    });
+    // x's uniform bin [0, 1.5): inside its 256th exactly.
+    for (let i = 0; i < rows; i++) {
+      if (codes[0][i] !== 0) continue;
+      expect(values[0][i]).toBeGreaterThanOrEqual((1.5 * positions[0][i]) / 256);
+      expect(values[0][i]).toBeLessThan((1.5 * (positions[0][i] + 1)) / 256);
+    }
+    // Every bin (uniform, tilted, upper and lower tails, integers): values never fall as the position rises.
+    [0, 1].forEach((j) => {
+      for (let k = 0; k < (j === 0 ? 3 : 4); k++) { // x's code 3 is its missing code
+        const byPos = Array.from({ length: 256 }, () => [Infinity, -Infinity]);
+        for (let i = 0; i < rows; i++) if (valid[j][i] && codes[j][i] === k) { const b = byPos[positions[j][i]]; b[0] = Math.min(b[0], values[j][i]); b[1] = Math.max(b[1], values[j][i]); }
+        const seen = byPos.filter((b) => b[0] <= b[1]);
+        expect(seen.length).toBeGreaterThan(100);
+        for (let q = 1; q < seen.length; q++) expect(seen[q][0]).toBeGreaterThanOrEqual(seen[q - 1][1]);
+      }
+    });
+    const one = (p: unknown[]) => () => native.marginalDecodeColumns([Int32Array.of(1)], 1, specs.subarray(0, 14), edges.subarray(0, 4), tilts.subarray(0, 4), Int32Array.of(0, 4), Int32Array.of(1), 1, 1, [new Float64Array(1)], [new Uint8Array(1)], p as Uint8Array[]);
+    expect(one([null])).not.toThrow();
+    expect(one([new Uint8Array(2)])).toThrow(/positions\[0\]/);
+    expect(one([new Float32Array(1)])).toThrow(/Expected a Uint8Array or null for positions\[0\]/);
+    expect(one([])).toThrow(/one entry per column/);
+  });
+
   test('marginalPackValidity packs LSB-first and counts nulls', () => {
     const native = requireNative();
     const bytes = Uint8Array.of(1, 0, 1, 1, 0, 0, 0, 1, 1, 0, 1);
@@ -295,17 +347,34 @@ describe('native decoding and validity packing', () => {
 });
 
 describe('copula sampler', () => {
-  /** A model's codes sampled natively, checked against the TypeScript reference (float32 against double: at most 0.1% of cells apart). */
+  /**
+   * A model's codes sampled natively, checked against the TypeScript reference (float32 against
+   * double: at most 0.1% of cells apart; within-cell positions at most one 256th apart where the
+   * cells agree, in 99.9% of rows).
+   */
   function nativeAgreesWithReference(model: unknown, rows: number, seed: number): Int32Array[] {
+    return sampledAgreesWithReference(model, rows, seed).codes;
+  }
+  function sampledAgreesWithReference(model: unknown, rows: number, seed: number): SampledCodes {
     const { copulaGenerator } = require('../../../src/models/copula/copula-generator');
     const req = { rows, seed, condition: null, engine: 'native', threads: 2 };
-    const native: Int32Array[] = copulaGenerator.sampleCodes(model, req);
+    const native: SampledCodes = copulaGenerator.sampleCodes(model, req);
     process.env.HEMASYNTH_MARGINAL_ENGINE = 'js';
-    let js: Int32Array[];
+    let js: SampledCodes;
     try { js = copulaGenerator.sampleCodes(model, req); } finally { delete process.env.HEMASYNTH_MARGINAL_ENGINE; }
-    let same = 0;
-    for (let j = 0; j < native.length; j++) for (let i = 0; i < rows; i++) if (native[j][i] === js[j][i]) same++;
-    expect(same / (native.length * rows)).toBeGreaterThan(0.999);
+    const [nc, jc] = [codesOf(native), codesOf(js)];
+    let same = 0, near = 0, compared = 0;
+    for (let j = 0; j < nc.length; j++) {
+      expect(native.positions[j] === null).toBe(js.positions[j] === null);
+      const [np, jp] = [native.positions[j], js.positions[j]];
+      for (let i = 0; i < rows; i++) {
+        if (nc[j][i] !== jc[j][i]) continue;
+        same++;
+        if (np && jp) { compared++; if (Math.abs(np[i] - jp[i]) <= 1) near++; }
+      }
+    }
+    expect(same / (nc.length * rows)).toBeGreaterThan(0.999);
+    if (compared > 0) expect(near / compared).toBeGreaterThan(0.999);
     return native;
   }
 
@@ -327,6 +396,60 @@ describe('copula sampler', () => {
     const agree = (a: Int32Array, b: Int32Array) => a.reduce((s, v, i) => s + (v === 0 && b[i] === 0 ? 1 : 0), 0) / rows;
     expect(agree(native[0], native[1])).toBeGreaterThan(0.2 * 0.5 + 0.03);
     expect(Math.abs(agree(native[0], native[2]) - 0.2 * 0.1)).toBeLessThan(0.006);
+  });
+
+  test('within-cell positions: uniform in each cell, dependent as the latents are, native as the reference; only binned columns whose bins hold several values get them', () => {
+    requireNative();
+    const bins = (column: string, integer: boolean): DiscreteColumnEncoder => ({ column, kind: integer ? 'integer' : 'continuous', output: integer ? 'int32' : 'float64', levels: 'bins', edges: integer ? [0, 1, 2, 3] : [0, 1, 2, 3], integer, min: 0, max: integer ? 2 : 3, nullable: false, size: 3, source: 'schema' });
+    // x, y continuous (latent correlation 0.9); k an integer column whose bins hold one value each.
+    const r = 0.9;
+    const L = Float32Array.of(1, 0, 0, r, Math.sqrt(1 - r * r), 0, 0, 0, 1);
+    const cdf = Float32Array.of(0.3, 0.7, 1, 0.3, 0.7, 1, 0.3, 0.7, 1);
+    const model = { manifest: { encoders: [bins('x', false), bins('y', false), bins('k', true)], generator: { sizes: [3, 3, 3], cdfOffsets: [0, 3, 6, 9], missingLatents: [] } }, weights: { cholesky: L, cdf } };
+    const rows = 40000;
+    const sampled = sampledAgreesWithReference(model, rows, 6);
+    const [px, py] = sampled.positions as Uint8Array[];
+    expect(sampled.positions[2]).toBeNull();
+    // Marginally uniform in every cell: each quarter of the 256ths holds a quarter of the cell's rows.
+    for (let c = 0; c < 3; c++) {
+      const inCell = Array.from(px).filter((_, i) => sampled.codes[0][i] === c);
+      for (let q = 0; q < 4; q++) {
+        const share = inCell.filter((p) => p >> 6 === q).length / inCell.length;
+        expect(Math.abs(share - 0.25)).toBeLessThan(4.5 * Math.sqrt(0.25 * 0.75 / inCell.length));
+      }
+    }
+    // Inside the middle cell of both, the positions follow the latents' correlation (a draw per column would give about 0).
+    const both = Array.from({ length: rows }, (_, i) => i).filter((i) => sampled.codes[0][i] === 1 && sampled.codes[1][i] === 1);
+    expect(both.length).toBeGreaterThan(5000);
+    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    const xs = both.map((i) => px[i]), ys = both.map((i) => py[i]);
+    const mx = mean(xs), my = mean(ys);
+    const rxy = mean(xs.map((v, k) => (v - mx) * (ys[k] - my))) / Math.sqrt(mean(xs.map((v) => (v - mx) ** 2)) * mean(ys.map((v) => (v - my) ** 2)));
+    expect(rxy).toBeGreaterThan(0.2); // 0.35 measured (range-restricted); independent draws: 0 ± 0.014
+  });
+
+  test('copula end to end: values of two correlated columns stay correlated inside their bins', () => {
+    requireNative();
+    const n = 3000, rnd = new SamplingRandom(2, 1);
+    const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd.next())) * Math.cos(2 * Math.PI * rnd.next());
+    const x = new Float64Array(n), y = new Float64Array(n);
+    for (let i = 0; i < n; i++) { const a = gauss(), b = gauss(); x[i] = 50 + 10 * a; y[i] = 20 + 4 * (0.95 * a + Math.sqrt(1 - 0.95 ** 2) * b); }
+    const model = trainModel({ table: tableFromArrays({ x, y }), model: 'copula', epsilon: Infinity, seed: 1, options: { bins: 2 } });
+    const syn = sampleModel(model, { rows: 20000, seed: 3 });
+    const sx = readNumbers(syn, 'x'), sy = readNumbers(syn, 'y');
+    // Rows in the bin just above the median of both columns (x's median 50, y's 20).
+    const [bx, by] = [['x', 51], ['y', 21]].map(([c, v]) => {
+      const e = model.manifest.encoders.find((enc) => enc.column === c)!.edges as number[];
+      const k = e.findIndex((edge, i) => i > 0 && edge > (v as number)) - 1;
+      return [e[k], e[k + 1]];
+    });
+    const idx = Array.from({ length: syn.numRows }, (_, i) => i).filter((i) => sx[i] >= bx[0] && sx[i] < bx[1] && sy[i] >= by[0] && sy[i] < by[1]);
+    expect(idx.length).toBeGreaterThan(2000);
+    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    const a = idx.map((i) => sx[i]), b = idx.map((i) => sy[i]);
+    const ma = mean(a), mb = mean(b);
+    const r = mean(a.map((v, k) => (v - ma) * (b[k] - mb))) / Math.sqrt(mean(a.map((v) => (v - ma) ** 2)) * mean(b.map((v) => (v - mb) ** 2)));
+    expect(r).toBeGreaterThan(0.3); // about 0.5 measured; each value drawn anywhere in its bin: -0.01
   });
 
   test('native, one GEMM per component of L (a tied group using one column, a dense block), agrees with the reference', () => {
