@@ -332,15 +332,16 @@ function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: num
   const positions = encoders.map((_, j) => (drawn.length > 0 && drawn.every((x) => x.positions[j]) ? new Uint8Array(req.rows) : null));
   parts.forEach((part, s) => {
     if (!part) return;
-    let r = 0;
-    for (let i = 0; i < req.rows; i++) {
-      if (owner[i] !== s) continue;
-      for (let j = 0; j < out.length; j++) {
-        out[j][i] = part.codes[j][r];
-        const p = positions[j];
-        if (p) p[i] = (part.positions[j] as Uint8Array)[r];
-      }
-      r++;
+    // The stratum's rows in order, then column by column (typed arrays, no per-cell branching).
+    const mine = new Int32Array(counts[s]);
+    for (let i = 0, r = 0; i < req.rows; i++) if (owner[i] === s) mine[r++] = i;
+    for (let j = 0; j < out.length; j++) {
+      const src = part.codes[j], dst = out[j];
+      for (let r = 0; r < mine.length; r++) dst[mine[r]] = src[r];
+      const p = positions[j];
+      if (!p) continue;
+      const from = part.positions[j] as Uint8Array;
+      for (let r = 0; r < mine.length; r++) p[mine[r]] = from[r];
     }
   });
   return { codes: out, positions };
