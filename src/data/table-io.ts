@@ -219,6 +219,30 @@ export async function writeTable(file: string, table: Table, opts: WriteTableOpt
 }
 
 /**
+ * Writes tables that are made one at a time (all with the first one's schema) into one CSV,
+ * Arrow IPC or Parquet file, by the file's extension: memory stays bounded by a table when the
+ * iterator makes each on demand (sampled batches). Returns the rows written. An empty iterator
+ * writes nothing and is refused.
+ * @example await writeTableStream('synthetic.arrow', sampleModelBatches(model, { rows: 1e7, seed: 1 }))
+ */
+export async function writeTableStream(file: string, tables: Iterable<Table>, opts: WriteTableOptions = {}): Promise<number> {
+  const format = formatFromPath(file, opts.format);
+  const it = tables[Symbol.iterator]();
+  const first = it.next();
+  if (first.done) throw new InputError({ file }, 'at least one table to write', 'none');
+  const schema = first.value.schema;
+  async function* batches(): AsyncGenerator<RecordBatch> {
+    yield* first.value.batches;
+    for (let r = it.next(); !r.done; r = it.next()) {
+      const fields = r.value.schema.fields;
+      if (r.value.schema !== schema && (fields.length !== schema.fields.length || fields.some((f, j) => f.name !== schema.fields[j].name || f.typeId !== schema.fields[j].typeId))) throw new InputError({ file }, 'tables with the first table\'s schema', `a table with fields ${r.value.schema.fields.map((f) => f.name).join(', ')}`);
+      yield* r.value.batches;
+    }
+  }
+  return writeBatches(file, format, schema, batches(), opts.delimiter ?? defaultDelimiter(file));
+}
+
+/**
  * Converts a table file between CSV, Arrow IPC and Parquet (formats by extension), streaming
  * record batches: memory stays bounded by one batch for CSV and Arrow inputs. With a schema,
  * CSV is parsed by it and every value checked; Arrow and Parquet inputs are checked against it.

@@ -2,7 +2,7 @@
  * Public API of src/models: synthetic-data generators (marginal = DP graphical model (MST),
  * copula = DP Gaussian copula), the `.hsm` model file, conditional sampling and schema constraints.
  */
-export { trainModel, sampleModel, modelledColumnNames, NON_PRIVATE_NOTICE, SYNTHETIC_METADATA_KEY } from './model-api';
+export { trainModel, sampleModel, sampleModelBatches, SAMPLE_BATCH_ROWS, modelledColumnNames, NON_PRIVATE_NOTICE, SYNTHETIC_METADATA_KEY } from './model-api';
 export { saveModel, loadModel, modelToBytes, modelFromBytes, ModelVersionError, MODEL_FORMAT_VERSION } from './model-file';
 export { registerGenerator, generatorByName, availableGenerators, KNOWN_GENERATORS } from './registry';
 export type { GeneratorDefinition, HemasynthModel, ModelManifest, TrainContext, TrainedParts, TrainModelOptions, SampleModelOptions, GeneratorSampleRequest, EncoderSpec } from './generator';

@@ -7,8 +7,9 @@
  * neighbour out to a schema bound (see {@link outerBinTails}) is drawn from a truncated
  * exponential instead.
  */
-import { Bool, DataType, DateDay, Dictionary, Field, Float64, Int32, Int64, makeData, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, vectorFromArray, type Data } from 'apache-arrow';
+import { Bool, DataType, DateDay, Dictionary, Field, Float64, Int32, Int64, makeData, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Utf8, vectorFromArray, type Data, type Vector } from 'apache-arrow';
 import { marginalNative } from '../native/marginal';
+import { HemasynthError } from '../errors';
 import { DiscreteColumnEncoder, missingCode } from './discretiser';
 import { tiltedCdf, tiltedPosition } from './bin-tilts';
 
@@ -223,10 +224,29 @@ export function decodedArrowType(e: DiscreteColumnEncoder): DataType {
   }
 }
 
-/** One decoded column as Arrow data (no per-value boxing). */
-export function decodedArrowData(d: DecodedColumn): Data {
+/**
+ * The Arrow schema of decoded tables and each categorical column's dictionary, made once so that
+ * every batch of a sampling run has the same fields, dictionary ids and dictionaries (an Arrow
+ * IPC file allows one dictionary per id).
+ */
+export interface DecodedArrowSchema {
+  schema: Schema;
+  dictionaries: Array<Vector | undefined>;
+}
+
+/**
+ * The schema of the decoded columns of `encoders` (in order), with `metadata`.
+ * @example decodedTable(columns, decodedArrowSchema(encoders, meta))
+ */
+export function decodedArrowSchema(encoders: readonly DiscreteColumnEncoder[], metadata?: Map<string, string>): DecodedArrowSchema {
+  const fields = encoders.map((e) => new Field(e.column, decodedArrowType(e), e.nullable));
+  return { schema: new Schema(fields, metadata), dictionaries: encoders.map((e) => (e.output === 'dictionary' ? vectorFromArray([...(e.categories as string[])], new Utf8()) : undefined)) };
+}
+
+/** One decoded column as Arrow data (no per-value boxing); `dictionary` and `type` from a shared schema. */
+export function decodedArrowData(d: DecodedColumn, dictionary?: Vector, type?: DataType): Data {
   const e = d.encoder;
-  const type = decodedArrowType(e);
+  type ??= decodedArrowType(e);
   const n = d.valid.length;
   const { bitmap, nulls } = packBits(d.valid);
   const nullBitmap = nulls > 0 ? bitmap : undefined;
@@ -251,20 +271,24 @@ export function decodedArrowData(d: DecodedColumn): Data {
     }
     case 'dictionary': {
       const indices = d.values instanceof Int32Array ? d.values : Int32Array.from(d.values);
-      return makeData({ ...base, data: indices, dictionary: vectorFromArray([...(e.categories as string[])], new Utf8()) } as never);
+      return makeData({ ...base, data: indices, dictionary: dictionary ?? vectorFromArray([...(e.categories as string[])], new Utf8()) } as never);
     }
   }
 }
 
 /**
- * Builds an Arrow table from decoded columns, in the given order.
+ * Builds an Arrow table from decoded columns, in the given order: with metadata (a schema of its
+ * own) or with a shared {@link decodedArrowSchema} of the same columns.
  * @example decodedTable(columns, new Map([['hemasynth.synthetic', 'true']]))
  */
-export function decodedTable(columns: readonly DecodedColumn[], metadata?: Map<string, string>): Table {
-  const fields = columns.map((d) => new Field(d.encoder.column, decodedArrowType(d.encoder), d.encoder.nullable));
-  const schema = new Schema(fields, metadata);
-  const data = columns.map((d) => decodedArrowData(d));
+export function decodedTable(columns: readonly DecodedColumn[], shared?: Map<string, string> | DecodedArrowSchema): Table {
+  const arrow = shared instanceof Map || shared === undefined ? decodedArrowSchema(columns.map((d) => d.encoder), shared) : shared;
+  const { schema } = arrow;
+  if (schema.fields.length !== columns.length || schema.fields.some((f, j) => f.name !== columns[j].encoder.column)) {
+    throw new HemasynthError(`decodedTable: the shared schema's fields (${schema.fields.map((f) => f.name).join(', ')}) are not the decoded columns`);
+  }
+  const data = columns.map((d, j) => decodedArrowData(d, arrow.dictionaries[j], schema.fields[j].type));
   const n = columns.length ? columns[0].valid.length : 0;
-  const struct = makeData({ type: new Struct(fields), length: n, nullCount: 0, children: data } as never);
+  const struct = makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children: data } as never);
   return new Table(schema, [new RecordBatch(schema, struct as never)]);
 }

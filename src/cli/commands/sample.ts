@@ -1,10 +1,11 @@
 /** `hemasynth sample`: draws synthetic rows from a .hsm model (optionally conditioned with --where). */
 import { Command } from 'commander';
-import { writeTable } from '../../data/table-io';
+import type { Table } from 'apache-arrow';
+import { writeTable, writeTableStream } from '../../data/table-io';
 import { sampleModelVisits } from '../../visits/visit-model';
 import { UsageError } from '../../errors';
 import { loadModel } from '../../models/model-file';
-import { NON_PRIVATE_NOTICE, sampleModel } from '../../models/model-api';
+import { NON_PRIVATE_NOTICE, sampleModel, sampleModelBatches } from '../../models/model-api';
 import { action, parseIntOption, printJson } from '../runtime';
 
 interface SampleCliOptions {
@@ -28,22 +29,46 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'output table (.arrow, .csv or .parquet)')
     .option('--where <condition>', 'condition, e.g. "genotype=SC and age_years<18"')
     .option('--engine <engine>', 'native | onnx (onnx: neural generators only)', 'native')
-    .option('--visits-out <file>', 'also write the synthetic patients\' visits (model trained with --visits; patient_row links to --out)')
+    .option('--visits-out <file>', 'also write the synthetic patients\' visits (model trained with --visits; patient_row links to --out; the patients are then held in memory, not streamed)')
     .option('--json', 'print a JSON summary')
     .action(action(async (opts: SampleCliOptions) => {
       if (opts.engine !== 'native' && opts.engine !== 'onnx') throw new UsageError(`Expected --engine native or onnx but received ${JSON.stringify(opts.engine)}`);
       const model = loadModel(opts.model);
-      const t0 = process.hrtime.bigint();
-      const table = sampleModel(model, { rows: opts.rows, seed: opts.seed, where: opts.where, engine: opts.engine as 'native' | 'onnx' });
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      // Visits: checked before anything is written, so a model without them writes nothing.
-      const visits = opts.visitsOut ? sampleModelVisits(model, table, { seed: opts.seed }) : null;
-      await writeTable(opts.out, table);
-      if (visits && opts.visitsOut) await writeTable(opts.visitsOut, visits);
+      const request = { rows: opts.rows, seed: opts.seed, where: opts.where, engine: opts.engine as 'native' | 'onnx' };
+      // Seconds spent sampling (not writing), summed over the batches.
+      let seconds = 0;
+      const timed = <T>(make: () => T): T => {
+        const t0 = process.hrtime.bigint();
+        try { return make(); } finally { seconds += Number(process.hrtime.bigint() - t0) / 1e9; }
+      };
+      let rows: number, columns: number;
+      let visits: Table | null = null;
+      if (opts.visitsOut) {
+        // Visits link to the patients' rows: the whole table is sampled first. Checked before
+        // anything is written, so a model without visits writes nothing.
+        const table = timed(() => sampleModel(model, request));
+        visits = sampleModelVisits(model, table, { seed: opts.seed });
+        await writeTable(opts.out, table);
+        await writeTable(opts.visitsOut, visits);
+        [rows, columns] = [table.numRows, table.numCols];
+      } else {
+        // Streamed: each batch of rows is written before the next is sampled (bounded memory).
+        const batches = sampleModelBatches(model, request);
+        let width = 0;
+        rows = await writeTableStream(opts.out, (function* () {
+          for (;;) {
+            const r = timed(() => batches.next());
+            if (r.done) return;
+            width = r.value.numCols;
+            yield r.value;
+          }
+        })());
+        columns = width;
+      }
       const p = model.manifest.privacy;
-      const summary = { model: model.manifest.model, rows: table.numRows, columns: table.numCols, out: opts.out, seconds, rowsPerSecond: seconds > 0 ? table.numRows / seconds : null, where: opts.where ?? null, visits: visits ? { rows: visits.numRows, out: opts.visitsOut } : null, nonPrivate: p.nonPrivate, epsilon: p.epsilon, delta: p.delta, notice: p.notice };
+      const summary = { model: model.manifest.model, rows, columns, out: opts.out, seconds, rowsPerSecond: seconds > 0 ? rows / seconds : null, where: opts.where ?? null, visits: visits ? { rows: visits.numRows, out: opts.visitsOut } : null, nonPrivate: p.nonPrivate, epsilon: p.epsilon, delta: p.delta, notice: p.notice };
       if (opts.json) return printJson(summary);
       if (p.nonPrivate) process.stderr.write(`\n*** ${NON_PRIVATE_NOTICE} ***\n\n`);
-      process.stdout.write(`sampled ${table.numRows} rows x ${table.numCols} columns from ${model.manifest.model} (${p.nonPrivate ? 'NON-PRIVATE' : `epsilon ${Number(p.epsilon).toFixed(4)}, delta ${p.delta}`}) in ${seconds.toFixed(2)} s -> ${opts.out}${visits ? `; ${visits.numRows} visits -> ${opts.visitsOut}` : ''}\n`);
+      process.stdout.write(`sampled ${rows} rows x ${columns} columns from ${model.manifest.model} (${p.nonPrivate ? 'NON-PRIVATE' : `epsilon ${Number(p.epsilon).toFixed(4)}, delta ${p.delta}`}) in ${seconds.toFixed(2)} s -> ${opts.out}${visits ? `; ${visits.numRows} visits -> ${opts.visitsOut}` : ''}\n`);
     }));
 }
