@@ -17,9 +17,9 @@ const n = 600;
 const schema: TableSchema = {
   version: 1, name: 'batches',
   columns: [
-    { name: 'genotype', kind: 'categorical', categories: ['SS', 'SC', 'Sb0'], nullable: false },
-    { name: 'age', kind: 'continuous', min: 0, max: 90, nullable: false },
-    { name: 'hb', kind: 'continuous', min: 3, max: 16, nullable: true },
+    { name: 'genotype', kind: 'categorical', role: 'feature', categories: ['SS', 'SC', 'Sb0'], nullable: false },
+    { name: 'age', kind: 'continuous', role: 'feature', min: 0, max: 90, nullable: false },
+    { name: 'hb', kind: 'continuous', role: 'feature', min: 3, max: 16, nullable: true },
   ],
 };
 const table = tableFromArrays({
