@@ -251,8 +251,11 @@ export function compileCondition(e: ConditionExpression, cols: ConditionColumns)
   const ifMissing = leafHolds(e, isNumeric(c), NaN, null);
   if (e.type === 'compare' && typeof e.value === 'number' && isNumeric(c)) {
     const { op, value } = e;
-    const read = c.numbers ? ((a: Float64Array) => (row: number) => a[row])(c.numbers) : ((v: ArrayLike<number>, ok: Uint8Array | undefined) => (row: number) => (ok && !ok[row] ? NaN : v[row]))(c.values as ArrayLike<number>, c.valid);
-    return (row) => { const x = read(row); return Number.isNaN(x) ? ifMissing : compare(op, x, value); };
+    const { numbers, values, valid } = c;
+    return (row) => {
+      const x = numbers ? numbers[row] : valid && !valid[row] ? NaN : (values as ArrayLike<number>)[row];
+      return Number.isNaN(x) ? ifMissing : compare(op, x, value);
+    };
   }
   const numeric = isNumeric(c);
   return (row) => { const { num, label } = cell(c, row); return leafHolds(e, numeric, num, label); };
