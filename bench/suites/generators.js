@@ -5,7 +5,10 @@
 // and on the --wide (~600 column) cohort. Targets: marginal at epsilon 1 fits in < 60 s with
 // fidelity ratio < 2; the best generator at epsilon inf has ratio < 1.3; sampling >= 200,000 rows/s.
 'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const { target, find, visitsPerYear, missingGap } = require('../lib');
 const { bigTable } = require('../fixtures/big-table');
 
@@ -58,6 +61,42 @@ function sampleTrial(model) {
     run: async (s) => { s.l.models.sampleModel(s.model, { rows: 200000, seed: 5 }); },
     rate: (seconds) => 200000 / seconds,
     extra: async (s) => ({ columns: s.model.manifest.encoders.length }),
+  };
+}
+
+// `hemasynth sample --rows 1000000` to Arrow in a child process (the CLI as a user runs it, so
+// its peak memory is its own): wall time including the write, and the child's peak resident
+// memory. Sampling streams batches of SAMPLE_BATCH_ROWS rows to the file, so memory stays bounded.
+function streamedSampleTrial(model) {
+  const rows = 1000000;
+  return {
+    name: `sample ${model} ${rows} rows streamed to Arrow (CLI)`,
+    backend: 'cpu',
+    mode: 'repeat',
+    reps: 5,
+    unit: 'rows/s',
+    setup: async () => {
+      const l = lib();
+      const sim = cohort(l, 7);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-bench-sample-'));
+      const file = path.join(dir, 'model.hsm');
+      l.models.saveModel(file, l.models.trainModel({ table: sim.patients, schema: sim.schema, model, epsilon: 3, delta: 1e-6, seed: 3 }));
+      return { dir, file, out: path.join(dir, 'synthetic.arrow'), maxRssKiB: 0 };
+    },
+    run: async (s) => {
+      const script = `require(${JSON.stringify(path.join(dist, 'cli', 'main'))}).main(['node', 'hemasynth', 'sample', '--model', ${JSON.stringify(s.file)}, '--rows', '${rows}', '--seed', '1', '--out', ${JSON.stringify(s.out)}, '--json'])`
+        + `.then((code) => { process.stderr.write(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS }) + '\\n'); process.exitCode = code; })`;
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (r.status !== 0) throw new Error(`hemasynth sample failed: ${r.stderr}`);
+      const last = r.stderr.trim().split('\n').pop();
+      s.maxRssKiB = Math.max(s.maxRssKiB, JSON.parse(last).maxRssKiB);
+    },
+    rate: (seconds) => rows / seconds,
+    extra: async (s) => {
+      const bytes = fs.statSync(s.out).size;
+      fs.rmSync(s.dir, { recursive: true, force: true });
+      return { rows, peakMemoryMiB: Math.round(s.maxRssKiB / 1024), fileMiB: Math.round(bytes / 2 ** 20) };
+    },
   };
 }
 
@@ -190,7 +229,7 @@ module.exports = {
     fitTrial('marginal', Infinity), fitTrial('marginal', 3), fitTrial('marginal', 1),
     fitTrial('copula', Infinity), fitTrial('copula', 3), fitTrial('copula', 1),
     checksTrial('marginal', 10), checksTrial('copula', 10), cohortsChecksTrial('marginal', Infinity), cohortsChecksTrial('copula', Infinity), cohortsChecksTrial('copula', Infinity, { stratifyBy: 'none' }, 'unstratified'), realChecksTrial(),
-    sampleTrial('marginal'), sampleTrial('copula'), visitsTrial(Infinity), visitsTrial(3),
+    sampleTrial('marginal'), sampleTrial('copula'), streamedSampleTrial('copula'), visitsTrial(Infinity), visitsTrial(3),
     bigTableTrial(),
     fitTrial('marginal', Infinity, { wide: true }), fitTrial('marginal', 1, { wide: true }),
   ],
