@@ -35,7 +35,7 @@ export function formatFromPath(file: string, explicit?: TableFormat): TableForma
   const f = EXTENSIONS[ext];
   if (!f) {
     throw new UsageError(
-      `Expected a file name ending in ${Object.keys(EXTENSIONS).join(', ')} for ${JSON.stringify(file)} but received ${ext ? `extension "${ext}"` : 'no extension'} (or pass the format explicitly)`,
+      `Expected a file name ending in ${Object.keys(EXTENSIONS).join(', ')} for ${JSON.stringify(file)} but received ${ext ? `extension "${ext}"` : 'no extension'}; the format is chosen by the extension`,
     );
   }
   return f;

@@ -31,6 +31,7 @@ import { PrivacyLedger } from '../dp/ledger';
 import { VERSION } from '../version';
 import type { HemasynthModel, ModelManifest } from './generator';
 import { generatorByName, KNOWN_GENERATORS } from './registry';
+import type { DiscreteColumnEncoder } from '../transform/discretiser';
 import { validateVisitModel } from '../visits/visit-model';
 
 /**
@@ -100,8 +101,13 @@ export function modelToBytes(model: HemasynthModel): Buffer {
 export function saveModel(file: string, model: HemasynthModel): void {
   const bytes = modelToBytes(model);
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true }); // a failed write or rename leaves nothing behind
+    throw e;
+  }
 }
 
 /**
@@ -136,6 +142,15 @@ export function modelFromBytes(bytes: Buffer, file = 'model'): HemasynthModel {
     throw fail('manifest.schema', 'a valid table schema', (e as Error).message);
   }
   if (!Array.isArray(raw.encoders)) throw fail('manifest.encoders', 'an array of encoders', typeof raw.encoders);
+  // Each encoder's codes: its levels plus the missing code (a model whose categories disagreed
+  // with its size sampled into an internal error).
+  for (const [j, e] of (raw.encoders as Array<Partial<DiscreteColumnEncoder>>).entries()) {
+    const levels = e?.levels === 'categories' && Array.isArray(e.categories) && e.categories.every((c) => typeof c === 'string') ? e.categories.length
+      : e?.levels === 'bins' && Array.isArray(e.edges) && e.edges.length >= 2 && e.edges.every((x, i) => typeof x === 'number' && Number.isFinite(x) && (i === 0 || x >= (e.edges as number[])[i - 1])) ? e.edges.length - 1 : -1;
+    if (typeof e?.column !== 'string' || levels < 1 || typeof e.nullable !== 'boolean' || e.size !== levels + (e.nullable ? 1 : 0)) {
+      throw fail(`manifest.encoders[${j}]`, 'an encoder {column, levels "categories" with string categories or "bins" with ascending finite edges, nullable, size = levels + 1 if nullable}', JSON.stringify(e).slice(0, 120));
+    }
+  }
   for (const [j, e] of (raw.encoders as Array<{ edges?: unknown; tilts?: unknown }>).entries()) {
     if (e?.tilts === undefined) continue;
     const bins = Array.isArray(e.edges) ? e.edges.length - 1 : 0;

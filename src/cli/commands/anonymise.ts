@@ -1,10 +1,10 @@
 /** `hemasynth anonymise`: de-identify, minimise and anonymise a table under a policy. */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Command } from 'commander';
-import { UsageError } from '../../errors';
+import { InputError, UsageError } from '../../errors';
 import { anonymiseTable, loadPolicy, readStringTable, renderReportHtml, writeStringTable } from '../../anonymise';
 import { action, printJson } from '../runtime';
+import { preflightPaths } from '../output-paths';
 
 interface AnonymiseOptions {
   data?: string;
@@ -34,16 +34,20 @@ export function register(program: Command): void {
         throw new UsageError(`Expected one character for --delimiter but received ${JSON.stringify(opts.delimiter)}`);
       }
       const delimiter = opts.delimiter === '\\t' ? '\t' : opts.delimiter;
+      preflightPaths({
+        inputs: [{ option: '--data', path: opts.data }, { option: '--policy', path: opts.policy }, { option: '--secret-file', path: opts.secretFile }],
+        outputs: [{ option: '--out', path: opts.out, table: true }, { option: '--report', path: opts.report }, { option: '--html', path: opts.html }],
+      });
       const policy = loadPolicy(opts.policy!);
       let secret: string | undefined;
       if (opts.secretFile) {
-        if (!fs.existsSync(opts.secretFile)) throw new UsageError(`Expected an existing file for --secret-file but received ${JSON.stringify(opts.secretFile)}`);
         secret = fs.readFileSync(opts.secretFile, 'utf8').trim();
+        // Checked here so the message names the file rather than the policy's environment variable.
+        if (secret.length < 16) throw new InputError({ file: opts.secretFile }, 'a site secret of at least 16 characters for --secret-file', `${secret.length} characters`, 'Pseudonyms and date shifts are keyed with it; keep it at the site');
       }
       const table = await readStringTable(opts.data!, { delimiter });
       const { table: released, report } = anonymiseTable(table, policy, { dataFile: opts.data, secret });
       await writeStringTable(opts.out!, released);
-      fs.mkdirSync(path.dirname(path.resolve(opts.report!)), { recursive: true });
       fs.writeFileSync(opts.report!, JSON.stringify(report, null, 2) + '\n');
       if (opts.html) fs.writeFileSync(opts.html, renderReportHtml(report));
       if (opts.json) return printJson(report);

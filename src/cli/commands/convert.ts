@@ -4,6 +4,7 @@ import { UsageError } from '../../errors';
 import { convertFile } from '../../data/table-io';
 import { loadSchema } from '../../data/schema-validation';
 import { action, printJson, startProgress } from '../runtime';
+import { preflightPaths } from '../output-paths';
 
 /** Parses a comma-separated list of missing-value tokens ("" allowed as an item). */
 export function parseMissingTokens(v: string): string[] {
@@ -33,6 +34,10 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .action(
       action(async (input: string, output: string, opts: { schema?: string; delimiter?: string; outputDelimiter?: string; missing?: string[]; json?: boolean; progress?: boolean }) => {
+        preflightPaths({
+          inputs: [{ option: '<input>', path: input }, { option: '--schema', path: opts.schema }],
+          outputs: [{ option: '<output>', path: output, table: true }],
+        });
         const schema = opts.schema ? loadSchema(opts.schema) : undefined;
         let bar: ReturnType<typeof startProgress> | undefined;
         let pass = 0;

@@ -1,10 +1,10 @@
 /** `hemasynth hierarchy build`: generate an ARX-format hierarchy from the values of a column. */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Command } from 'commander';
 import { InputError, UsageError } from '../../errors';
 import { buildDateHierarchy, buildIntervalHierarchy, buildMaskHierarchy, hierarchyToCsv, readStringTable } from '../../anonymise';
 import { action, parseIntOption } from '../runtime';
+import { preflightPaths } from '../output-paths';
 
 interface BuildOptions {
   type: string;
@@ -35,6 +35,7 @@ export function register(program: Command): void {
     .option('--delimiter <char>', 'CSV delimiter of the input (default: guessed from the header)')
     .action(action(async (opts: BuildOptions) => {
       if (!['interval', 'date', 'mask'].includes(opts.type)) throw new UsageError(`Expected interval, date or mask for --type but received ${JSON.stringify(opts.type)}`);
+      preflightPaths({ inputs: [{ option: '--data', path: opts.data }], outputs: [{ option: '--out', path: opts.out }] });
       const table = await readStringTable(opts.data, { delimiter: opts.delimiter });
       const values = table.values[opts.column];
       if (!values) throw new InputError({ file: opts.data, column: opts.column }, `a column of the data (${table.columns.join(', ')})`, 'a column the data lacks');
@@ -53,7 +54,6 @@ export function register(program: Command): void {
       } else {
         built = buildMaskHierarchy(values, { step: opts.step, maskChar: opts.maskChar }, opts.column);
       }
-      fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
       fs.writeFileSync(opts.out, hierarchyToCsv(built));
       process.stdout.write(`wrote ${opts.out}: ${built.labels.length} values, ${built.height} levels\n`);
     }));

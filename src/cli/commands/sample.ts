@@ -7,6 +7,7 @@ import { UsageError } from '../../errors';
 import { loadModel } from '../../models/model-file';
 import { NON_PRIVATE_NOTICE, sampleModel, sampleModelBatches } from '../../models/model-api';
 import { action, parseIntOption, printJson } from '../runtime';
+import { preflightPaths } from '../output-paths';
 
 interface SampleCliOptions {
   model: string;
@@ -33,6 +34,10 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON summary')
     .action(action(async (opts: SampleCliOptions) => {
       if (opts.engine !== 'native' && opts.engine !== 'onnx') throw new UsageError(`Expected --engine native or onnx but received ${JSON.stringify(opts.engine)}`);
+      preflightPaths({
+        inputs: [{ option: '--model', path: opts.model }],
+        outputs: [{ option: '--out', path: opts.out, table: true }, { option: '--visits-out', path: opts.visitsOut, table: true }],
+      });
       const model = loadModel(opts.model);
       const request = { rows: opts.rows, seed: opts.seed, where: opts.where, engine: opts.engine as 'native' | 'onnx' };
       // Seconds spent sampling (not writing), summed over the batches.
