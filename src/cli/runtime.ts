@@ -77,15 +77,28 @@ export function parseIntOption(name: string, min = 0, max = Number.MAX_SAFE_INTE
   };
 }
 
-/** Parses a finite number option (or "inf" when allowInfinity) or throws a UsageError. */
-export function parseNumberOption(name: string, opts: { min?: number; max?: number; allowInfinity?: boolean } = {}): (v: string) => number {
+/**
+ * Parses a finite number option or throws a UsageError naming it. With `allowInfinity` the
+ * literal "inf" (or "infinity", any case) is Infinity; a number too large for a double ("1e400")
+ * is refused, never taken for infinity, and so is one too small to be told from 0 ("1e-400") when
+ * 0 is excluded. `minExclusive`/`maxExclusive` make the bounds open: (0, 1) for a δ.
+ */
+export function parseNumberOption(name: string, opts: { min?: number; max?: number; allowInfinity?: boolean; minExclusive?: boolean; maxExclusive?: boolean } = {}): (v: string) => number {
   return (v: string) => {
     const s = v.trim().toLowerCase();
-    const n = opts.allowInfinity && (s === 'inf' || s === 'infinity') ? Infinity : Number(v);
+    const literalInfinity = s === 'inf' || s === 'infinity';
+    const n = opts.allowInfinity && literalInfinity ? Infinity : Number(v);
     const lo = opts.min ?? -Infinity;
     const hi = opts.max ?? Infinity;
-    if (Number.isNaN(n) || (!Number.isFinite(n) && !opts.allowInfinity) || n < lo || n > hi || v.trim() === '') {
-      throw new UsageError(`Expected a number in [${lo}, ${hi}] for ${name} but received ${JSON.stringify(v)}`);
+    const range = `${opts.minExclusive ? '(' : '['}${lo}, ${hi}${opts.maxExclusive ? ')' : ']'}`;
+    const expected = `a number in ${range}${opts.allowInfinity ? ' or "inf"' : ''}`;
+    if (!literalInfinity && /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/.test(s)) {
+      if (!Number.isFinite(n)) throw new UsageError(`Expected ${expected} for ${name} but received ${JSON.stringify(v)}, which is too large for a number${opts.allowInfinity ? ' (only "inf" means infinity)' : ''}`);
+      if (n === 0 && /[1-9]/.test(s.split('e')[0])) throw new UsageError(`Expected ${expected} for ${name} but received ${JSON.stringify(v)}, which is too small to tell from 0`);
+    }
+    const inRange = (opts.minExclusive ? n > lo : n >= lo) && (opts.maxExclusive ? n < hi : n <= hi);
+    if (Number.isNaN(n) || (!Number.isFinite(n) && !(opts.allowInfinity && literalInfinity)) || !inRange || v.trim() === '') {
+      throw new UsageError(`Expected ${expected} for ${name} but received ${JSON.stringify(v)}`);
     }
     return n;
   };

@@ -117,6 +117,13 @@ export interface GeneratorDefinition {
   /** The training options it reads (`TrainModelOptions.options`): any other is refused by name. */
   options: readonly string[];
   train(ctx: TrainContext): TrainedParts;
+  /**
+   * Checks the training options against the schema without reading the table (values, and what
+   * they need, such as a backend that can run here), throwing an error that names the option.
+   * trainModel calls it for DP and non-private trainings alike, before anything is charged, so
+   * that no option a generator would refuse only after its charge gets that far.
+   */
+  checkOptions?(options: Record<string, unknown>, schema: TableSchema, dp: boolean): void;
   /** Validates a loaded model's generator config and weights; throws InputError naming the field. */
   validate(model: HemasynthModel, file: string): void;
   /**

@@ -12,7 +12,7 @@ import { validateSchema } from '../data/schema-validation';
 import type { TableSchema } from '../data/schema';
 import { PrivacyLedger } from '../dp/ledger';
 import { CryptoRandom, SEEDED_NOISE_WARNING } from '../dp/noise';
-import { UsageError, describeValue, refuseUnknownOptions } from '../errors';
+import { InputError, UsageError, describeValue, refuseUnknownOptions } from '../errors';
 import { marginalNative } from '../native/marginal';
 import { DecodedColumn, decodeColumn, decodedArrowSchema, decodedTable, outerBinTails } from '../transform/decode';
 import { binTilts } from '../transform/bin-tilts';
@@ -21,11 +21,11 @@ import { VERSION } from '../version';
 import { ConditionExpression, conditionColumns, resolveCondition } from './conditions';
 import { rowsMeetingCondition } from './condition-after-repair';
 import { repairDecoded } from './repair-decoded';
-import { applicableConstraints, constraintColumns, withConstraintEvidence } from './constraints';
+import { applicableConstraints, constraintColumns, parseConstraint, withConstraintEvidence } from './constraints';
 import { codesOf, type GeneratorDefinition, type HemasynthModel, type ModelManifest, type SampledCodes, type SampleModelOptions, type TrainModelOptions } from './generator';
 import { MODEL_FORMAT_VERSION } from './model-file';
-import { fitVisitModel } from '../visits/visit-model';
-import { PrivacyPlanner } from './privacy-plan';
+import { fitVisitModel, VISITS_SHARE } from '../visits/visit-model';
+import { checkTrainingDelta, checkTrainingEpsilon, MIN_TRAINING_EPSILON, PrivacyPlanner } from './privacy-plan';
 import { requireDeclaredDomains } from './declared-domains';
 import { generatorByName } from './registry';
 import { samplingSeed, SamplingRandom } from './sampling-random';
@@ -36,11 +36,39 @@ export const NON_PRIVATE_NOTICE = 'NON-PRIVATE MODEL: trained with --epsilon inf
 /** Metadata key marking synthetic tables (value: JSON with model name, privacy and notice). */
 export const SYNTHETIC_METADATA_KEY = 'hemasynth.synthetic';
 
+/**
+ * Parses every constraint of a schema (its form: applicableConstraints parses them again after
+ * training, and sampling repairs rows with them), throwing an InputError that names the schema
+ * (`file` for a schema file, else `label` before the field) and the constraint's index and text.
+ * Constraints on columns the schema lacks are not refused here: a model drops the constraints on
+ * columns it does not produce (a schema cut down to some columns keeps them).
+ * @example checkConstraintForms(loadSchema('s.json'), { file: 's.json' })
+ */
+export function checkConstraintForms(schema: TableSchema, where: { file?: string; label?: string }): void {
+  (schema.constraints ?? []).forEach((text, i) => {
+    try {
+      parseConstraint(text);
+    } catch (e) {
+      const message = (e as Error).message;
+      const specific = message.startsWith('Expected a constraint of the form') ? undefined : message;
+      const field = `${where.file === undefined && where.label ? `${where.label}.` : ''}constraints[${i}]`;
+      throw new InputError({ file: where.file, field }, 'a constraint of the form "a + b <= 100", "a <= b" or "a is null when <condition>"', JSON.stringify(text), specific);
+    }
+  });
+}
+
+/**
+ * The training schema: the one given, else the one embedded in the table, else inferred; its
+ * constraints are parsed here, so that one of an unknown form is refused before training, not
+ * after its charge.
+ */
 function resolveSchema(table: Table, schema?: TableSchema): TableSchema {
-  if (schema) return validateSchema(schema, 'schema');
-  const carried = embeddedSchema(table.schema);
-  if (carried) return validateSchema(carried, 'the schema embedded in the table');
-  return inferSchemaFromTable(table);
+  const source = schema ? 'schema' : 'the schema embedded in the table';
+  const given = schema ?? embeddedSchema(table.schema);
+  if (!given) return inferSchemaFromTable(table);
+  const valid = validateSchema(given, source);
+  checkConstraintForms(valid, { label: schema ? 'schema' : 'embedded schema' });
+  return valid;
 }
 
 /**
@@ -53,13 +81,23 @@ export function trainModel(opts: TrainModelOptions): HemasynthModel {
   const t0 = process.hrtime.bigint();
   const generator = generatorByName(opts.model);
   refuseUnknownOptions(`${generator.name} generator`, generator.options, opts.options);
+  // Everything that can be checked without reading the table is checked here, before the first
+  // charge (the visits model's, then the generator's): a training must not fail after its budget
+  // is spent for a reason it could have given before.
   const schema = resolveSchema(opts.table, opts.schema);
   const epsilon = opts.epsilon;
   if (typeof epsilon !== 'number' || Number.isNaN(epsilon) || !(epsilon > 0)) throw new UsageError(`Expected epsilon > 0 (or Infinity for an explicitly non-private model) for epsilon but received ${describeValue(epsilon)}`);
   const nonPrivate = epsilon === Infinity;
+  if (!nonPrivate) checkTrainingEpsilon(epsilon);
   const delta = opts.delta ?? 1e-6;
   if (!nonPrivate && !(delta > 0 && delta < 1)) throw new UsageError(`Expected a delta in (0, 1) for delta but received ${describeValue(delta)}`);
+  if (!nonPrivate) checkTrainingDelta(delta);
   if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new UsageError(`Expected an integer seed but received ${describeValue(opts.seed)}`);
+  if (!nonPrivate && opts.visits && epsilon * (opts.visits.share ?? VISITS_SHARE) < MIN_TRAINING_EPSILON) {
+    throw new UsageError(`Expected an epsilon of at least ${Number((MIN_TRAINING_EPSILON / (opts.visits.share ?? VISITS_SHARE)).toPrecision(6))} for a DP training with a visits table (its share ${opts.visits.share ?? VISITS_SHARE} of epsilon must be at least ${MIN_TRAINING_EPSILON}) but received epsilon=${epsilon}`);
+  }
+  generator.checkOptions?.(opts.options ?? {}, schema, !nonPrivate);
+  if (opts.table.numRows === 0) throw new UsageError(`Expected a training table with at least one row for ${generator.name} but received 0 rows (a model of an empty table would be noise only)`);
   const visitsSchema = opts.visits ? resolveSchema(opts.visits.table, opts.visits.schema) : null;
   if (!nonPrivate) {
     requireDeclaredDomains(schema, 'the training table');

@@ -13,8 +13,64 @@
  */
 import { composeEpsilon } from '../dp/accountants/compute';
 import type { Mechanism } from '../dp/accountants/mechanisms';
+import { DEFAULT_PRV_EPSILON_ERROR, scaledEpsilonError } from '../dp/accountants/prv-analysis';
 import type { PrivacyLedger } from '../dp/ledger';
-import { PrivacyBudgetError, UsageError } from '../errors';
+import { PrivacyBudgetError, UsageError, describeValue } from '../errors';
+
+/**
+ * Smallest ε of a DP training: the PRV accountant's ε error (its upper bound is ε̂ + 0.01, so no
+ * mechanism that releases anything is certified below it; the RDP accountant's floor is higher,
+ * ≈ 0.15 at δ = 1e-6, and is refused by {@link PrivacyPlanner.calibrate}).
+ */
+export const MIN_TRAINING_EPSILON = DEFAULT_PRV_EPSILON_ERROR;
+
+/**
+ * Largest finite ε of a DP training. A likelihood ratio of e^100 protects nothing, and the
+ * accountants are neither tested nor needed beyond it: above it, train with ε = ∞
+ * (`--epsilon inf`), explicitly non-private. (Calibration time is no longer the reason: with the
+ * PRV error scaled to ε above 10, scaledEpsilonError, a marginal training of the 280-column cohort
+ * takes 14 s at ε = 3 and 20 s at ε = 100, where a fixed error of 0.01 took 24 s at ε = 10, 75 s
+ * at ε = 30 and over 5 minutes at ε = 100, and ε = 1e3 did not finish.)
+ */
+export const MAX_TRAINING_EPSILON = 100;
+
+/**
+ * Refuses an ε a DP training cannot use, before anything is charged: not a number, at most 0,
+ * below {@link MIN_TRAINING_EPSILON} or above {@link MAX_TRAINING_EPSILON} (Infinity, the
+ * explicitly non-private training, is the caller's to handle). `name` is the option to name.
+ * @example checkTrainingEpsilon(3, '--epsilon') // ok
+ */
+export function checkTrainingEpsilon(epsilon: unknown, name = 'epsilon'): number {
+  const nonPrivate = name.startsWith('--') ? `${name} inf` : `${name} = Infinity`;
+  const range = `an epsilon in [${MIN_TRAINING_EPSILON}, ${MAX_TRAINING_EPSILON}] for ${name} of a DP training (or ${nonPrivate} for an explicitly non-private model)`;
+  if (typeof epsilon !== 'number' || Number.isNaN(epsilon) || !Number.isFinite(epsilon)) throw new UsageError(`Expected ${range} but received ${describeValue(epsilon)}`);
+  if (epsilon < MIN_TRAINING_EPSILON) {
+    throw new UsageError(`Expected ${range} but received ${epsilon}: the PRV accountant certifies no epsilon below its error ${MIN_TRAINING_EPSILON}, so ${MIN_TRAINING_EPSILON} is the smallest that works`);
+  }
+  if (epsilon > MAX_TRAINING_EPSILON) {
+    throw new UsageError(`Expected ${range} but received ${epsilon}: above ${MAX_TRAINING_EPSILON} the privacy guarantee is void (a likelihood ratio up to e^${MAX_TRAINING_EPSILON}) and the accountants are not validated; use ${nonPrivate} for an explicitly non-private model`);
+  }
+  return epsilon;
+}
+
+/**
+ * Smallest δ of a DP training: the PRV accountant reports ε = ∞ whenever δ is within its
+ * floating-point noise, 16·size·2^-52 for a grid of `size` points (at least 2), so no smaller δ
+ * can be certified (and a subnormal δ made its δ error underflow to 0 and its grid the largest).
+ */
+export const MIN_TRAINING_DELTA = 32 * Number.EPSILON;
+
+/**
+ * Refuses a δ a DP training cannot use, before anything is charged: outside (0, 1) or below
+ * {@link MIN_TRAINING_DELTA}. `name` is the option to name.
+ * @example checkTrainingDelta(1e-6, '--delta') // ok
+ */
+export function checkTrainingDelta(delta: unknown, name = 'delta'): number {
+  const expected = `a delta in [${Number(MIN_TRAINING_DELTA.toPrecision(2))}, 1) for ${name} of a DP training`;
+  if (typeof delta !== 'number' || !(delta > 0 && delta < 1)) throw new UsageError(`Expected ${expected} but received ${describeValue(delta)}`);
+  if (delta < MIN_TRAINING_DELTA) throw new UsageError(`Expected ${expected} but received ${delta}: the PRV accountant certifies no epsilon at a delta within its floating-point resolution`);
+  return delta;
+}
 
 /** One mechanism of a plan, as a share of the budget. */
 export interface MechanismShare {
@@ -76,14 +132,14 @@ export class PrivacyPlanner {
   }
 
   constructor(readonly ledger: PrivacyLedger, readonly target: { epsilon: number; delta: number }, readonly datasetFingerprint?: string) {
-    if (!(Number.isFinite(target.epsilon) && target.epsilon > 0)) throw new UsageError(`Expected a finite epsilon > 0 for a DP training but received ${target.epsilon}`);
-    if (!(target.delta > 0 && target.delta < 1)) throw new UsageError(`Expected a delta in (0, 1) for a DP training but received ${target.delta}`);
+    checkTrainingEpsilon(target.epsilon);
+    checkTrainingDelta(target.delta);
   }
 
   /** ε of this planner's earlier charges plus a plan at ρ, by an accountant. */
   private epsilonOf(shares: readonly MechanismShare[], rho: number, accountant: 'rdp' | 'prv'): number {
     const mechanisms = [...this.charged, ...mechanismsFor(shares, rho).map((m) => m.mechanism)];
-    return composeEpsilon({ accountant, mechanisms, delta: this.target.delta }).epsilon;
+    return composeEpsilon({ accountant, mechanisms, delta: this.target.delta, epsilonError: scaledEpsilonError(this.target.epsilon) }).epsilon;
   }
 
   /**
@@ -92,6 +148,16 @@ export class PrivacyPlanner {
    * with a clear error when the accountant cannot certify any ρ at this ε and δ).
    */
   calibrate(shares: readonly MechanismShare[], epsilon = this.target.epsilon, opts: { hint?: number; prvSteps?: number } = {}): number {
+    const rho = this.calibrateRho(shares, epsilon, opts);
+    // ρ = 0 (or one so small that a σ overflows) would "fit" any ε by releasing nothing: refused,
+    // so that no infinite σ reaches the ledger or the noise.
+    if (!(rho > 0 && Number.isFinite(rho) && mechanismsFor(shares, rho).every((m) => Number.isFinite(m.sigma ?? m.epsilonEach) && (m.sigma ?? m.epsilonEach as number) > 0))) {
+      throw new UsageError(`Expected an epsilon the ${this.ledger.accountant.toUpperCase()} accountant can certify for this plan at delta=${this.target.delta} but received epsilon=${epsilon} (it leaves no finite noise scale)`);
+    }
+    return rho;
+  }
+
+  private calibrateRho(shares: readonly MechanismShare[], epsilon: number, opts: { hint?: number; prvSteps?: number }): number {
     const hint = opts.hint;
     const fits = (rho: number, accountant: 'rdp' | 'prv') => this.epsilonOf(shares, rho, accountant) <= epsilon;
     // A hint (the ρ of a similar plan) saves most PRV evaluations: 5 geometric bisection steps
@@ -143,7 +209,7 @@ export class PrivacyPlanner {
    */
   chargeMechanisms(mechanisms: ReadonlyArray<{ mechanism: Mechanism; note: string }>): void {
     const mine = [...this.charged, ...mechanisms.map((m) => m.mechanism)];
-    const own = composeEpsilon({ accountant: this.ledger.accountant, mechanisms: mine, delta: this.target.delta }).epsilon;
+    const own = composeEpsilon({ accountant: this.ledger.accountant, mechanisms: mine, delta: this.target.delta, epsilonError: scaledEpsilonError(this.target.epsilon) }).epsilon;
     if (!(own <= this.target.epsilon)) throw new UsageError(`Expected mechanisms within this training's epsilon=${this.target.epsilon} but received a charge that brings it to epsilon=${Number(own.toPrecision(6))}`);
     this.checkLedger(mechanisms.map((m) => m.mechanism));
     for (const m of mechanisms) this.ledger.charge({ mechanism: m.mechanism, datasetFingerprint: this.datasetFingerprint ?? this.ledger.datasetFingerprint, note: m.note });
@@ -157,9 +223,8 @@ export class PrivacyPlanner {
    * its whole training first.
    */
   checkLedger(extra: readonly Mechanism[]): void {
-    // The ledger already holds this planner's earlier charges.
-    const all = [...this.ledger.mechanisms(), ...extra];
-    const after = composeEpsilon({ accountant: this.ledger.accountant, mechanisms: all, delta: this.ledger.budget.delta }).epsilon;
+    // The ledger already holds this planner's earlier charges; it composes as a charge would.
+    const after = this.ledger.epsilonWith(extra);
     if (!(after <= this.ledger.budget.epsilon)) {
       const before = this.ledger.spent().epsilon;
       throw new PrivacyBudgetError(
@@ -179,7 +244,7 @@ export class PrivacyPlanner {
     this.checkLedger(plan.map((m) => m.mechanism));
     for (const m of plan) this.ledger.charge({ mechanism: m.mechanism, datasetFingerprint: this.datasetFingerprint ?? this.ledger.datasetFingerprint, note: m.note });
     this.charged.push(...plan.map((m) => m.mechanism));
-    this.spentEpsilon = composeEpsilon({ accountant: this.ledger.accountant, mechanisms: this.charged, delta: this.target.delta }).epsilon;
+    this.spentEpsilon = composeEpsilon({ accountant: this.ledger.accountant, mechanisms: this.charged, delta: this.target.delta, epsilonError: scaledEpsilonError(this.target.epsilon) }).epsilon;
     return plan;
   }
 }

@@ -32,6 +32,28 @@ const { isNaN: isNaNumber, isFinite: isFiniteNumber, isInteger: isIntegerNumber,
 /** Largest FFT size used (2^22 doubles = 32 MiB per array). Beyond it the mesh is coarsened and the reported error grows. */
 export const MAX_GRID_SIZE = 1 << 22;
 
+/**
+ * The ε error the accountant tolerates by default (as Opacus). The upper bound it reports is
+ * ε̂ + ε_err, so no mechanism that releases anything is ever certified below it.
+ */
+export const DEFAULT_PRV_EPSILON_ERROR = 0.01;
+
+/** ε error relative to the ε at stake that {@link scaledEpsilonError} allows above ε = 10. */
+export const RELATIVE_PRV_EPSILON_ERROR = 1e-3;
+
+/**
+ * The ε error for accounting at a budget (or target) ε: the default 0.01 up to ε = 10, then 0.1%
+ * of ε. Any ε error gives a valid upper bound (the mesh is chosen for it, Gopi et al. Thm 5.5);
+ * the grid's size is about the domain (≈ ε wide) over the mesh (∝ ε error), so a fixed 0.01
+ * made every composition at ε = 100 ten times the work of one at ε = 10 (a DP training composes
+ * a few dozen times while calibrating and charging), for a precision of 0.01% nobody needs there.
+ * @example scaledEpsilonError(3) // 0.01
+ * @example scaledEpsilonError(50) // 0.05
+ */
+export function scaledEpsilonError(epsilon: number): number {
+  return Number.isFinite(epsilon) && epsilon > 0 ? Math.max(DEFAULT_PRV_EPSILON_ERROR, epsilon * RELATIVE_PRV_EPSILON_ERROR) : DEFAULT_PRV_EPSILON_ERROR;
+}
+
 /** Options of the numerical accountant. */
 export interface PrvOptions {
   /** Tolerated error in ε (default 0.01, as Opacus). */
@@ -350,7 +372,7 @@ export function deltaFromComposed(comp: ComposedLoss, epsilon: number): { delta:
  * @example prvEpsilon([{ kind: 'subsampled-gaussian', noiseMultiplier: 1.5, sampleRate: 0.04, steps: 2249 }], 1e-5).epsilon // about 6.777
  */
 export function prvEpsilon(mechanisms: readonly Mechanism[], delta: number, opts: PrvOptions = {}): PrvEpsilon {
-  const epsilonError = opts.epsilonError ?? 0.01;
+  const epsilonError = opts.epsilonError ?? DEFAULT_PRV_EPSILON_ERROR;
   const deltaError = opts.deltaError ?? delta / 1000;
   const none = { error: epsilonError, deltaError, mesh: 0, gridSize: 0, reliable: true };
   if (mechanisms.some(isNoiseless)) return { epsilon: INF, estimate: INF, lower: INF, ...none };

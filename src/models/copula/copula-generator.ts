@@ -33,6 +33,7 @@ import { MAX_STRATA, resolveStrata } from './copula-strata';
 import { MISSING_ROW_CLIP, refineMissingCounts } from '../marginal/assay-missingness';
 import { missingnessGroupCount } from '../neural/missingness-groups';
 import type { MechanismShare } from '../privacy-plan';
+import type { ColumnSchema, TableSchema } from '../../data/schema';
 
 /**
  * The copula's zCDP shares of ρ. The 1-way histograms set most of the fidelity ratio (each of 280
@@ -52,6 +53,36 @@ function codeAt(e: DiscreteColumnEncoder, pos: number): number {
 }
 
 export { cholesky } from './copula-fit';
+
+/**
+ * Checks the copula's options against the schema without reading the table (trainModel calls it
+ * before anything is charged, for DP and non-private trainings alike): the backend, `bins`, and
+ * each column `stratifyBy` names (a modelled categorical column the schema declares not nullable,
+ * not a (quasi-)identifier, with 2-MAX_STRATA levels when its categories are declared; the
+ * combinations at most MAX_STRATA). resolveStrata checks the same on the encoders once the
+ * categories a non-private training reads from the data are known.
+ * @example checkCopulaOptions({ stratifyBy: 'genotype' }, schema)
+ */
+export function checkCopulaOptions(o: Record<string, unknown>, schema: TableSchema): void {
+  withMarginalBackend(o.backend, 'the copula generator', () => undefined);
+  if (o.bins !== undefined && !(typeof o.bins === 'number' && Number.isInteger(o.bins) && o.bins >= 2 && o.bins <= 64)) throw new UsageError(`Expected option bins to be a whole number in [2, 64] but received ${JSON.stringify(o.bins)}`);
+  const option = o.stratifyBy;
+  if (option === undefined || option === 'auto' || option === 'none') return;
+  const modelled = planDiscretisation(schema).map((p) => p.column);
+  const levelsOf = (c: ColumnSchema): number | null => (c.kind === 'boolean' ? 2 : c.categories && c.categories.length > 0 ? c.categories.length : null);
+  const candidates = modelled.filter((c) => (c.kind === 'categorical' || c.kind === 'ordinal' || c.kind === 'boolean') && c.nullable === false && c.role !== 'quasi-identifier' && c.role !== 'direct-identifier'
+    && (levelsOf(c) === null || ((levelsOf(c) as number) >= 2 && (levelsOf(c) as number) <= MAX_STRATA)));
+  const names = typeof option === 'string' ? option.split(',').map((x) => x.trim()) : [];
+  const columns = names.map((n) => candidates.find((c) => c.name === n));
+  if (names.length === 0 || columns.some((c) => c === undefined) || new Set(names).size !== names.length) {
+    throw new UsageError(`Expected option stratifyBy to be "auto", "none", or one or more distinct categorical columns, joined by commas, without missing values and with 2-${MAX_STRATA} levels that are not quasi-identifiers (${candidates.map((c) => c.name).join(', ') || 'none in this schema'}) but received ${JSON.stringify(option)}`);
+  }
+  const declared = (columns as ColumnSchema[]).map(levelsOf);
+  if (declared.every((k) => k !== null)) {
+    const combinations = (declared as number[]).reduce((p, k) => p * k, 1);
+    if (combinations > MAX_STRATA) throw new UsageError(`Expected option stratifyBy to have at most ${MAX_STRATA} combinations of levels but received ${JSON.stringify(option)} with ${combinations}`);
+  }
+}
 
 function trainCopula(ctx: TrainContext): TrainedParts {
   const bins = typeof ctx.options.bins === 'number' ? ctx.options.bins : undefined;
@@ -569,6 +600,7 @@ export const copulaGenerator: GeneratorDefinition = {
   description: 'Gaussian copula with DP marginal histograms and a DP normal-scores correlation (fast baseline)',
   engines: ['native'],
   train: (ctx) => withMarginalBackend(ctx.options.backend, 'the copula generator', () => trainCopula(ctx)),
+  checkOptions: (options, schema) => checkCopulaOptions(options, schema),
   validate: validateCopula,
   sampleCodes(model, req) {
     return sampleCopulaCodes(model, { rows: req.rows, seed: req.seed, threads: req.threads, evidence: req.condition && req.condition.evidence.size ? req.condition.evidence : null, cellRanges: req.condition?.cellRanges, text: req.condition?.text });

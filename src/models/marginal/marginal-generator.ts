@@ -155,6 +155,43 @@ function sharesOption(v: unknown): Shares {
   return out;
 }
 
+const isWhole = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+
+/** Options of `familySearch` (family-selection.ts), each a whole number >= 1. */
+const FAMILY_SEARCH_OPTIONS = ['maxCells', 'candidatesPerNode', 'searchRows'];
+
+/**
+ * Checks every option of the marginal generator, for DP and non-private trainings alike, without
+ * reading the table (trainModel calls it before anything is charged). Options only a non-private
+ * training reads (maxParents, parentLevels, familySearch) are checked under DP too.
+ * @example checkMarginalOptions({ bins: 8, maxParents: 2 })
+ */
+export function checkMarginalOptions(o: Record<string, unknown>): void {
+  const bad = (key: string, expected: string, v: unknown = o[key]) => new UsageError(`Expected option ${key} to be ${expected} but received ${JSON.stringify(v) ?? String(v)}`);
+  withMarginalBackend(o.backend, 'the marginal generator', () => undefined);
+  if (o.bins !== undefined && !isWhole(o.bins, 2, 64)) throw bad('bins', 'a whole number in [2, 64]');
+  if (o.compress !== undefined && typeof o.compress !== 'boolean') throw bad('compress', 'true or false');
+  if (o.depthPenalty !== undefined && !(typeof o.depthPenalty === 'number' && Number.isFinite(o.depthPenalty) && o.depthPenalty >= 0)) throw bad('depthPenalty', 'a finite number >= 0 (in units of the 2-way noise)');
+  if (o.maxDepth !== undefined && !isWhole(o.maxDepth, 0)) throw bad('maxDepth', 'a whole number >= 0 (0: no limit)');
+  if (o.maxEdges !== undefined && !isWhole(o.maxEdges, 0)) throw bad('maxEdges', 'a whole number >= 0');
+  if (o.maxParents !== undefined && !isWhole(o.maxParents, 0)) throw bad('maxParents', 'a whole number >= 0');
+  parentLevelsOption(o.parentLevels);
+  if (o.numericEdges !== undefined && o.numericEdges !== 'quantiles' && o.numericEdges !== 'equal-width' && o.numericEdges !== 'auto') throw bad('numericEdges', '"auto", "quantiles" or "equal-width"');
+  if (o.shares !== undefined) {
+    if (typeof o.shares !== 'object' || o.shares === null || Array.isArray(o.shares)) throw bad('shares', `an object of budget shares (${Object.keys(MARGINAL_SHARES).join(', ')})`);
+    for (const k of Object.keys(o.shares)) if (!(k in MARGINAL_SHARES)) throw bad(`shares.${k}`, `a known share (one of ${Object.keys(MARGINAL_SHARES).join(', ')})`, k);
+    sharesOption(o.shares);
+  }
+  if (o.familySearch !== undefined) {
+    const f = o.familySearch;
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) throw bad('familySearch', `an object of search options (${FAMILY_SEARCH_OPTIONS.join(', ')})`);
+    for (const [k, v] of Object.entries(f)) {
+      if (!FAMILY_SEARCH_OPTIONS.includes(k)) throw bad(`familySearch.${k}`, `a known search option (one of ${FAMILY_SEARCH_OPTIONS.join(', ')})`, k);
+      if (!isWhole(v, 1)) throw bad(`familySearch.${k}`, 'a whole number >= 1', v);
+    }
+  }
+}
+
 function trainMarginal(ctx: TrainContext): TrainedParts {
   let S = sharesOption(ctx.options.shares);
   const edgesOption = ctx.options.numericEdges;
@@ -359,6 +396,7 @@ export const marginalGenerator: GeneratorDefinition = {
   description: 'graphical model: under DP, MST (noisy 1- and 2-way marginals, private spanning tree, consistent tree model); non-private, a Bayesian network with up to three parents per column',
   engines: ['native'],
   train: (ctx) => withMarginalBackend(ctx.options.backend, 'the marginal generator', () => trainMarginal(ctx)),
+  checkOptions: (options) => checkMarginalOptions(options),
   validate: validateMarginal,
   sampleCodes(model, req) {
     let tree = treeOf(model);

@@ -14,6 +14,7 @@
  * read), then charged mechanism by mechanism.
  */
 import { calibrateNoiseMultiplier, composeEpsilon } from '../../dp/accountants/compute';
+import { scaledEpsilonError } from '../../dp/accountants/prv-analysis';
 import type { Mechanism } from '../../dp/accountants/mechanisms';
 import { PrivacyBudgetError, UsageError } from '../../errors';
 import type { PrivacyPlanner } from '../privacy-plan';
@@ -87,6 +88,8 @@ export interface NeuralPrivacyPlan {
 export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequest): NeuralPrivacyPlan {
   const { epsilon, delta } = planner.target;
   const accountant = planner.ledger.accountant;
+  // PRV ε error 0.01, or 0.1% of ε above 10, as the planner and the ledger (scaledEpsilonError).
+  const epsilonError = scaledEpsilonError(epsilon);
   if (!(req.sampleRate > 0 && req.sampleRate <= 1)) throw new UsageError(`Expected a DP-SGD sample rate in (0, 1] but received ${req.sampleRate}: lower the batch size or use more rows`);
   if (!(Number.isInteger(req.steps) && req.steps >= 1)) throw new UsageError(`Expected at least one DP-SGD step but received ${req.steps}`);
   const base = req.preprocessingShare ?? 0.1;
@@ -109,7 +112,7 @@ export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequ
   if (shares.length) {
     // ρ for the preprocessing share, by bisection in log space with the ledger's accountant
     // (the RDP conversion has a floor near 0.2 at δ = 1e-6, too coarse for a 10% share of ε = 1).
-    const epsOf = (rho: number) => composeEpsilon({ accountant, delta, mechanisms: preMechanisms(rho) }).epsilon;
+    const epsOf = (rho: number) => composeEpsilon({ accountant, delta, epsilonError, mechanisms: preMechanisms(rho) }).epsilon;
     let lo = 1e-14, hi = 1;
     while (epsOf(hi) < share * epsilon && hi < 1e8) { lo = hi; hi *= 4; }
     for (let i = 0; i < 40 && hi / lo > 1.001; i++) {
@@ -135,11 +138,11 @@ export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequ
   // What this training charged before (the visits model) composes with the plan: the whole
   // training stays within its ε.
   const prior = planner.chargedMechanisms;
-  const priorEpsilon = prior.length ? composeEpsilon({ accountant, delta, mechanisms: [...prior] }).epsilon : 0;
-  const total = (sigma: number) => composeEpsilon({ accountant, delta, mechanisms: [...prior, ...pre.map((m) => m.mechanism), sgd(sigma)] }).epsilon;
+  const priorEpsilon = prior.length ? composeEpsilon({ accountant, delta, epsilonError, mechanisms: [...prior] }).epsilon : 0;
+  const total = (sigma: number) => composeEpsilon({ accountant, delta, epsilonError, mechanisms: [...prior, ...pre.map((m) => m.mechanism), sgd(sigma)] }).epsilon;
   const sgdTarget = (1 - (pre.length ? share : 0)) * epsilon - priorEpsilon;
   if (!(sgdTarget > 0)) throw new UsageError(`Expected epsilon left for DP-SGD after the earlier charges of this training (epsilon=${Number(priorEpsilon.toPrecision(4))}) and the preprocessing share ${share} of epsilon=${epsilon} but none is left`);
-  let sigma = calibrateNoiseMultiplier({ accountant, targetEpsilon: sgdTarget, delta, sampleRate: req.sampleRate, steps: req.steps }).noiseMultiplier;
+  let sigma = calibrateNoiseMultiplier({ accountant, epsilonError, targetEpsilon: sgdTarget, delta, sampleRate: req.sampleRate, steps: req.steps }).noiseMultiplier;
   // The calibration above ignores the rest of the plan; composition is sub-additive, so shrink σ
   // while the whole plan still fits, and grow it if it does not (rare: the PRV error margin).
   let eps = total(sigma);
@@ -156,7 +159,7 @@ export function chargeNeuralPlan(planner: PrivacyPlanner, req: NeuralPrivacyRequ
   }
   const mechanisms = [...pre, { mechanism: sgd(sigma), note: `${req.model}: DP-SGD (σ=${sigma.toPrecision(4)}, q=${req.sampleRate.toPrecision(4)}, ${req.steps} steps)` }];
   const ledger = planner.ledger;
-  const after = composeEpsilon({ accountant, mechanisms: [...ledger.mechanisms(), ...mechanisms.map((m) => m.mechanism)], delta: ledger.budget.delta }).epsilon;
+  const after = ledger.epsilonWith(mechanisms.map((m) => m.mechanism));
   if (!(after <= ledger.budget.epsilon)) {
     const before = ledger.spent().epsilon;
     throw new PrivacyBudgetError(

@@ -2,8 +2,8 @@
  * Options of the neural generators (`hemasynth train --model tvae|ctgan` passes them through
  * `options`), validated once with the field named in every error.
  */
-import type { BackendName } from '../../backend/availability';
-import { UsageError, describeValue } from '../../errors';
+import { backendStatuses, type BackendName } from '../../backend/availability';
+import { BackendUnavailableError, UsageError, describeValue } from '../../errors';
 
 /** Options common to TVAE and CTGAN. */
 export interface NeuralTrainingOptions {
@@ -73,4 +73,16 @@ export function intOption(o: Record<string, unknown>, key: string, fallback: num
  */
 export function numberOption(o: Record<string, unknown>, key: string, fallback: number, min: number, max: number, model: string): number {
   return pick(o, key, fallback, isNum(min, max), `a number in (${min}, ${max}]`, model);
+}
+
+/**
+ * Refuses a backend asked for by name that cannot run here (cuda without a usable GPU, cpu
+ * without the native addon), as training would (resolveBackend), but without constructing it:
+ * called before anything is charged. `auto` always resolves (js is always usable).
+ * @example requireUsableBackend('cuda', 'tvae') // throws BackendUnavailableError without a GPU
+ */
+export function requireUsableBackend(backend: BackendName | 'auto', model: string): void {
+  if (backend === 'auto') return;
+  const status = backendStatuses().find((b) => b.name === backend);
+  if (!status?.usable) throw new BackendUnavailableError(`backend ${backend} is unusable for ${model} option backend: ${status?.reason ?? 'unknown backend'}; use backend auto (or js/cpu)`);
 }

@@ -46,7 +46,7 @@ import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } 
 import { SamplingRandom } from '../sampling-random';
 import { encodeRows, rowLayout, type RawOutputLayout, type RowLayout } from '../neural/row-layout';
 import { chargeNeuralPlan, defaultMissingnessShare } from '../neural/privacy-budget';
-import { NEURAL_OPTIONS, intOption, neuralOptions, numberOption } from '../neural/training-options';
+import { NEURAL_OPTIONS, intOption, neuralOptions, numberOption, requireUsableBackend } from '../neural/training-options';
 import { networkParameterCount, type GeneratorNetworkSpec } from '../neural/generator-network';
 import { withFittedLatentPrior } from './latent-prior';
 import { noiseRows, sampleNeuralColumns, type NeuralSamplingPlan } from '../neural/neural-sampling';
@@ -267,6 +267,15 @@ export const tvaeGenerator: GeneratorDefinition = {
   description: 'tabular variational autoencoder (Xu et al. 2019) with DP-SGD on encoder and decoder; sampling native or ONNX',
   engines: ['native', 'onnx'],
   train: trainTvae,
+  checkOptions(options, _schema, dp) {
+    // Every option trainTvae reads, before anything is charged (some are read only after the charge).
+    const o = neuralOptions(options, 'tvae', TVAE_DEFAULTS);
+    intOption(options, 'embeddingDim', TVAE_DEFAULTS.embeddingDim, 1, 4096, 'tvae');
+    latentPriorOption(options.latentPrior, dp);
+    numberOption(options, 'lossFactor', TVAE_DEFAULTS.lossFactor, 0, 1e6, 'tvae');
+    numberOption(options, 'alphaSigma', TVAE_DEFAULTS.alphaSigma, 0, 1e6, 'tvae');
+    requireUsableBackend(o.backend, 'tvae');
+  },
   validate(model, file) {
     validateNeuralModel(model, file, 'decoder');
   },
