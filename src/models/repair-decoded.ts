@@ -6,7 +6,8 @@
 import type { DecodedColumn } from '../transform/decode';
 import { compileCondition } from './conditions';
 import { conditionView } from './condition-after-repair';
-import { Constraint, constraintColumns, repairRows, RepairColumns } from './constraints';
+import { UsageError } from '../errors';
+import { Constraint, constraintBoundsProblem, constraintColumns, repairRows, RepairColumns } from './constraints';
 import { SamplingRandom } from './sampling-random';
 
 /** A "null when" column before the repair: its missing count, validity and values. */
@@ -16,8 +17,21 @@ interface BeforeRepair {
   values: ArrayLike<number>;
 }
 
-/** Repairs decoded rows in place so every constraint holds, keeping the model's missing rates. */
+/**
+ * Repairs decoded rows in place so every constraint holds, keeping the model's missing rates.
+ * Throws a UsageError before changing anything when the columns' bounds make a constraint
+ * impossible (a model trained before schemas were checked), and when a row cannot be made to
+ * satisfy every constraint (repairRows): rows that break a constraint never come out.
+ */
 export function repairDecoded(constraints: readonly Constraint[], decoded: DecodedColumn[], seed: number): void {
+  const byColumn = new Map(decoded.map((d) => [d.encoder.column, d.encoder]));
+  for (const c of constraints) {
+    const problem = constraintBoundsProblem(c, (name) => {
+      const e = byColumn.get(name);
+      return e && e.levels === 'bins' ? { integer: e.integer, min: e.min, max: e.max, nullable: e.nullable } : undefined;
+    });
+    if (problem) throw new UsageError(`Expected schema constraints that the columns' bounds allow but received constraint ${JSON.stringify(c.text)}: ${problem}; no row can satisfy it, so the model's schema must change`);
+  }
   const used = new Set(constraints.flatMap(constraintColumns));
   const cols: RepairColumns = { numbers: new Map(), validity: new Map(), conditionColumns: conditionView(decoded, used) };
   for (const d of decoded) {
@@ -37,10 +51,10 @@ export function repairDecoded(constraints: readonly Constraint[], decoded: Decod
   if (restoreMissingRates(constraints, cols, decoded, before, seed)) {
     // A value moved to another row may break that row's other constraints (a stroke age above
     // the recipient's age: 23 of 1,500 rows of a DP marginal model once "stroke_age_years is
-    // null when not stroke" joined the schema), so the rows are repaired once more; moved values
-    // only enter rows where their own condition allows them, so the "null when" constraints
-    // need no second pass.
-    repairRows(constraints.filter((c) => c.type !== 'null-when'), cols, rows);
+    // null when not stroke" joined the schema), so the rows are repaired once more, against
+    // every constraint together (moved values only enter rows where their own condition allows
+    // them, but a column moved by another repair may make a condition hold).
+    repairRows(constraints, cols, rows);
   }
 }
 

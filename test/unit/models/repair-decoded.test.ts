@@ -3,8 +3,11 @@
  * model's missing rate by moving values to rows the condition allows, taking them from the rows
  * that kept one, else from the values the repair removed.
  */
-import { parseConstraint } from '../../../src/models/constraints';
+import { applicableConstraints, constraintViolations, parseConstraint } from '../../../src/models/constraints';
 import { repairDecoded } from '../../../src/models/repair-decoded';
+import { sampleModel, trainModel } from '../../../src/models';
+import { simulateCohort } from '../../../src/scd';
+import { readNumbers } from '../../../src/transform/column-values';
 import type { DecodedColumn } from '../../../src/transform/decode';
 import type { DiscreteColumnEncoder } from '../../../src/transform/discretiser';
 
@@ -62,3 +65,37 @@ describe('repairDecoded: "x is null when flag"', () => {
     expect(Array.from(d[1].values.subarray(5, 7))).toEqual([60, 70]);
   });
 });
+
+describe('repairDecoded: sums and bounds', () => {
+  test('a constraint the columns\' bounds make impossible is refused before any row is repaired', () => {
+    const hb = { ...xEncoder, column: 'hb', min: 3, max: 17, edges: [3, 10, 17] } as DiscreteColumnEncoder;
+    const d = rows([0, 1]);
+    const h: DecodedColumn = { encoder: hb, values: new Float64Array(10).fill(5), valid: new Uint8Array(10).fill(1) };
+    expect(() => repairDecoded([parseConstraint('hb + x <= 2')], [...d, h], 1)).toThrow(/Expected schema constraints that the columns' bounds allow but received constraint "hb \+ x <= 2": the columns' minimums \(hb min 3; x min 0\) already make the sum 3, above 2/);
+    expect(Array.from(h.values)).toEqual(new Array(10).fill(5));
+  });
+
+  test('sampled rows of DP marginal and copula models meet the simulator\'s "<= 100" and a user sum over a bounded column exactly', () => {
+    const sim = simulateCohort({ patients: 600, sites: 2, seed: 3 });
+    const names = new Set(['genotype', 'age_years', 'hb_g_dl', 'hbf_pct', 'hbs_pct', 'hba_pct', 'hba2_pct', 'stroke', 'stroke_age_years', 'followup_years']);
+    const sums = ['hbs_pct + hbf_pct + hba2_pct + hba_pct <= 100', 'hb_g_dl + hbf_pct <= 10'];
+    const schema = { ...sim.schema, columns: sim.schema.columns.filter((c) => names.has(c.name)), constraints: [...applicableConstraints(sim.schema, [...names]).map((c) => c.text), sums[1]] };
+    for (const model of ['marginal', 'copula']) {
+      const m = trainModel({ table: sim.patients, schema, model, epsilon: 2, delta: 1e-6, seed: 4 });
+      expect(m.manifest.schema.constraints).toEqual(expect.arrayContaining([...sums, 'stroke_age_years <= age_years']));
+      const t = sampleModel(m, { rows: 4000, seed: 9 });
+      for (const [c, bad] of constraintViolations(t, schema, 0)) expect(`${model}: ${c}: ${bad}`).toBe(`${model}: ${c}: 0`);
+      // The same, spelled out: binary sums in column order, no tolerance; hb_g_dl kept at or above 3.
+      const col = (n: string) => readNumbers(t, n);
+      const [hbs, hbf, hba2, hba, hb] = ['hbs_pct', 'hbf_pct', 'hba2_pct', 'hba_pct', 'hb_g_dl'].map(col);
+      const v = (x: number) => (Number.isNaN(x) ? 0 : x);
+      let over = 0;
+      for (let i = 0; i < t.numRows; i++) {
+        if (v(hbs[i]) + v(hbf[i]) + v(hba2[i]) + v(hba[i]) > 100) over++;
+        if (v(hb[i]) + v(hbf[i]) > 10 || hb[i] < 3) over++;
+      }
+      expect(`${model}: ${over}`).toBe(`${model}: 0`);
+    }
+  });
+});
+
