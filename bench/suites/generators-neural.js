@@ -91,10 +91,10 @@ const missingGap = (l, real, syn, model) => missingGapOf(real, syn, model.manife
 // (epochs do not fit a 5-rep trial: one epoch is 2,000 steps). Reports steps/s and rows/s of the
 // whole fit (normaliser, encoding of all rows, training, calibration).
 const BIG_STEPS = Number(process.env.HEMASYNTH_BENCH_BIG_STEPS || 100);
-function bigTableTrial() {
+function bigTableTrial(model) {
   const n = 1_000_000, batch = 500;
   return {
-    name: `fit tvae eps=inf 1000000x50 ${BIG_STEPS} steps`,
+    name: `fit ${model} eps=inf 1000000x50 ${BIG_STEPS} steps`,
     backend: 'cpu', mode: 'repeat', reps: 5, unit: 's',
     setup: async () => {
       const l = lib();
@@ -102,7 +102,7 @@ function bigTableTrial() {
     },
     run: async (s) => {
       const t0 = process.hrtime.bigint();
-      s.model = s.l.models.trainModel({ table: s.table, schema: s.schema, model: 'tvae', epsilon: Infinity, seed: 3, options: { epochs: 1, maxSteps: BIG_STEPS, batchSize: batch, backend: 'cpu' } });
+      s.model = s.l.models.trainModel({ table: s.table, schema: s.schema, model, epsilon: Infinity, seed: 3, options: { epochs: 1, maxSteps: BIG_STEPS, batchSize: batch, backend: 'cpu' } });
       s.last = Number(process.hrtime.bigint() - t0) / 1e9;
     },
     extra: async (s) => ({
@@ -116,12 +116,12 @@ function bigTableTrial() {
 }
 
 // Fit time on the --wide cohort (simulateCohort wide: about 600 modelled columns).
-function wideTrial() {
+function wideTrial(model) {
   return {
-    name: `fit tvae eps=inf 1500 patients wide ${EPOCHS.tvae} epochs`,
+    name: `fit ${model} eps=inf 1500 patients wide ${EPOCHS[model]} epochs`,
     backend: 'cpu', mode: 'repeat', reps: 5, unit: 's',
     setup: async () => { const l = lib(); return { l, sim: l.scd.simulateCohort({ patients: 1500, sites: 4, seed: 7, wide: true }) }; },
-    run: async (s) => { s.model = s.l.models.trainModel({ table: s.sim.patients, schema: s.sim.schema, model: 'tvae', epsilon: Infinity, seed: 3, options: { epochs: EPOCHS.tvae, batchSize: BATCH.tvae, learningRate: LR.tvae, backend: 'cpu' } }); },
+    run: async (s) => { s.model = s.l.models.trainModel({ table: s.sim.patients, schema: s.sim.schema, model, epsilon: Infinity, seed: 3, options: { epochs: EPOCHS[model], batchSize: BATCH[model], ...(LR[model] ? { learningRate: LR[model] } : {}), backend: 'cpu' } }); },
     extra: async (s) => {
       const t = s.model.manifest.generator.training;
       const syn = s.l.models.sampleModel(s.model, { rows: 1500, seed: 1 });
@@ -147,7 +147,7 @@ module.exports = {
   trials: [
     fitTrial('tvae', Infinity), fitTrial('tvae', 3), fitTrial('tvae', 1),
     fitTrial('ctgan', Infinity), fitTrial('ctgan', 3), fitTrial('ctgan', 1),
-    bigTableTrial(), wideTrial(),
+    bigTableTrial('tvae'), bigTableTrial('ctgan'), wideTrial('tvae'), wideTrial('ctgan'),
     sampleTrial('tvae', 'native'), sampleTrial('tvae', 'onnx'),
     sampleTrial('ctgan', 'native'), sampleTrial('ctgan', 'onnx'),
     ...['tvae', 'ctgan'].flatMap((m) => [Infinity, 10, 3, 1].map((e) => publishedTrial(m, e))),

@@ -118,6 +118,13 @@ export function validatePolicy(raw: unknown, file?: string): Policy {
     if (typeof raw.patientColumn !== 'string' || !columns[raw.patientColumn]) throw new InputError(at('patientColumn'), 'a column named in "columns"', desc(raw.patientColumn));
     patientColumn = raw.patientColumn;
   }
+  // Models over a sensitive attribute are evaluated per record (the native search says so too,
+  // without the file): refused here, naming the policy file and the model.
+  if (patientColumn !== undefined) {
+    models.forEach((m, i) => {
+      if ('column' in m) throw new InputError(at(`models[${i}]`), `a model evaluated per patient with "patientColumn" (k-anonymity or a risk model): ${m.type} is evaluated per record`, m.type);
+    });
+  }
   const secretEnv = raw.secretEnv ?? 'HEMASYNTH_SITE_SECRET';
   if (typeof secretEnv !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv)) throw new InputError(at('secretEnv'), 'an environment variable name', desc(raw.secretEnv));
   let referenceDate: string | undefined;

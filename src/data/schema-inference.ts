@@ -22,6 +22,7 @@ import type { ColumnKind, ColumnSchema, TableSchema } from './schema';
 import {
   hasTimePart,
   isInferredBooleanText,
+  hasLeadingZero,
   isIntegerText,
   parseDateDays,
   parseDateTimeMs,
@@ -73,7 +74,8 @@ export class ColumnProfile {
     this.nonMissing++;
     if (this.allBoolean && !isInferredBooleanText(s)) this.allBoolean = false;
     if (this.allNumber) {
-      const v = parseDecimal(s);
+      // Leading zeros mark a code (postcodes, identifiers): typed as numbers, "00875" became 875.
+      const v = hasLeadingZero(s) ? NaN : parseDecimal(s);
       if (v !== v) {
         this.allNumber = false;
         this.allInteger = false;

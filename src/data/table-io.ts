@@ -70,7 +70,7 @@ export function withEmbeddedSchema(table: Table, schema: TableSchema): Table {
 }
 
 /** The schema an Arrow table carries, checked; undefined when absent or unusable. */
-function carriedSchema(table: Table): TableSchema | undefined {
+export function carriedSchema(table: Table): TableSchema | undefined {
   const e = embeddedSchema(table.schema);
   if (e === undefined) return undefined;
   try {

@@ -84,6 +84,16 @@ function parseShortDecimal(s: string, n: number): number {
   return neg ? -v : v;
 }
 
+/**
+ * Whether `s` starts (after an optional sign) with a zero followed by a digit: "007", "00875",
+ * "-01". Such text is a code (postcode, identifier), not a number: read as one, its zeros are lost.
+ * @example hasLeadingZero('00875') // true; hasLeadingZero('0.5') // false
+ */
+export function hasLeadingZero(s: string): boolean {
+  const i = s.length > 0 && (s.charCodeAt(0) === CH_MINUS || s.charCodeAt(0) === CH_PLUS) ? 1 : 0;
+  return s.length > i + 1 && s.charCodeAt(i) === CH_0 && isDigit(s.charCodeAt(i + 1));
+}
+
 /** Whether `s` is an optionally signed run of decimal digits. */
 export function isIntegerText(s: string): boolean {
   const n = s.length;

@@ -10,14 +10,14 @@ import type { Table } from 'apache-arrow';
 import { Piscina } from 'piscina';
 import type { EvaluateSectionTask } from '../pool/evaluate-section';
 import type { TableSchema } from '../data/schema';
-import { alignTables, EvalTable } from './table-columns';
+import { alignTables, EvalColumn, EvalTable } from './table-columns';
 import { evaluateFidelity, FidelityReport } from './fidelity/evaluate-fidelity';
 import { evaluateUtility, UtilityReport } from './utility/evaluate-utility';
 import { evaluatePrivacy, PrivacyOptions, PrivacyReport } from './privacy/evaluate-privacy';
 import { ClinicalAnalysis, ClinicalAnalysisResult, runAnalysis } from './clinical/analyses';
 import { applicableScdAnalyses } from './clinical/analyses-scd';
 import { runScdChecks, SCD_CHECK_COLUMNS } from './clinical/scd-checks';
-import { InputError } from '../errors';
+import { InputError, UsageError } from '../errors';
 import { VERSION } from '../version';
 
 /** What {@link evaluateSynthetic} needs. */
@@ -114,11 +114,27 @@ function prepare(input: EvaluationInput): Prepared {
   const [train, holdout, synthetic] = alignTables([
     { label: labels.train, table: input.train }, { label: labels.holdout, table: input.holdout }, { label: labels.synthetic, table: input.synthetic },
   ], input.schema);
+  // The attacks' controls are the holdout's records: the training table itself makes them meaningless.
+  if (sameContent(train, holdout)) throw new InputError({ file: labels.holdout }, `records held out from training (the attacks' control group), not the ${labels.train} table again`, 'a table with the same rows');
+  const names = new Set(train.columns.map((c) => c.name));
+  const unknown = (input.secrets ?? []).filter((s) => !names.has(s));
+  if (unknown.length > 0) throw new UsageError(`Expected --secrets to name evaluated columns (${[...names].slice(0, 20).join(', ')}${names.size > 20 ? ', ...' : ''}) but received ${unknown.map((u) => JSON.stringify(u)).join(', ')}`);
   const target = input.target ?? defaultTarget(input.schema);
   const notes: string[] = [];
   if (!target) notes.push('no utility section: give --target COLUMN (or a schema column with role "target")');
   const secrets = input.secrets ?? [...new Set([...(input.schema?.columns.filter((c) => c.role === 'sensitive').map((c) => c.name) ?? []), ...(target ? [target] : [])])];
   return { labels, seed: input.seed ?? 20240611, train, holdout, synthetic, target, secrets, notes, timings: { prepare: (performance.now() - t0) / 1000 } };
+}
+
+/** Whether two aligned tables hold the same rows in the same order. */
+function sameContent(a: EvalTable, b: EvalTable): boolean {
+  if (a.nRows !== b.nRows) return false;
+  const data = (c: EvalColumn): ArrayLike<number> => (c.kind === 'numeric' ? c.values : c.codes);
+  return a.columns.every((c, j) => {
+    const x = data(c), y = data(b.columns[j]);
+    for (let i = 0; i < x.length; i++) if (!(x[i] === y[i] || (Number.isNaN(x[i]) && Number.isNaN(y[i])))) return false;
+    return true;
+  });
 }
 
 function privacyOptions(p: Prepared, input: EvaluationInput): PrivacyOptions {

@@ -221,6 +221,9 @@ export function validateScdParams(p: ScdParams, file?: string): void {
       if (!(ms[1] > 0)) bad(`labs_adult_mean_sd.${analyte}.${g}[1]`, 'a positive SD', ms[1]);
     }
   }
+  // Ages in years: a reversed or negative range gave negative ages and birth dates in the future.
+  const [ageLo, ageHi] = p.cohort.age.paediatric_range;
+  if (!(typeof ageLo === 'number' && typeof ageHi === 'number' && ageLo >= 0 && ageLo < ageHi && ageHi <= 120)) bad('cohort.age.paediatric_range', '[from, to] ages in years with 0 <= from < to <= 120', p.cohort.age.paediatric_range);
   const s = p.simulator;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s.reference_date) || Number.isNaN(Date.parse(s.reference_date + 'T00:00:00Z'))) bad('simulator.reference_date', 'an ISO date YYYY-MM-DD', s.reference_date);
   if (!(s.followup_years.min >= 0.25 && s.followup_years.max >= s.followup_years.min)) bad('simulator.followup_years', 'min >= 0.25 and max >= min', `min ${s.followup_years.min}, max ${s.followup_years.max}`);

@@ -10,7 +10,7 @@ import type { Table } from 'apache-arrow';
 import type { ColumnSchema, TableSchema } from '../data/schema';
 import { writeArrowFile } from '../data/arrow-file';
 import { withEmbeddedSchema } from '../data/table-io';
-import { UsageError, HemasynthError } from '../errors';
+import { UsageError, HemasynthError, InputError } from '../errors';
 import { HBF_QTLS, LAB_COLUMNS, simulateClinical, type ClinicalCohort } from './clinical-model';
 import { ColumnStore, type ColumnData } from './column-store';
 import { PATIENT_COLUMNS, VISIT_COLUMNS, metaboliteColumn, snpColumn, tableSchema } from './data-dictionary';
@@ -241,6 +241,13 @@ export function writeSimulation(outDir: string, result: SimulationResult): strin
     fs.mkdirSync(outDir, { recursive: true });
   } catch (e) {
     throw new HemasynthError(`Expected a writable output directory for --out but received ${JSON.stringify(outDir)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  // Per-site files of an earlier run with other sites would sit beside this run's pooled files
+  // as if they belonged to it (a federation over --out would train on them): refuse, naming them.
+  const planned = new Set(result.perSite.flatMap((x) => [`site-${x.site}.arrow`, `visits-${x.site}.arrow`]));
+  const stale = fs.readdirSync(outDir).filter((n) => /^(site|visits)-[^.]+\.arrow$/.test(n) && !planned.has(n));
+  if (stale.length > 0) {
+    throw new InputError({ file: outDir }, `an empty directory or one holding this simulation's files (sites ${result.perSite.map((x) => x.site).join(', ')})`, `the files ${stale.slice(0, 6).join(', ')}${stale.length > 6 ? ', ...' : ''} of an earlier simulation with other sites; remove them or choose another --out`);
   }
   const written: string[] = [];
   const file = (name: string) => path.join(outDir, name);

@@ -24,7 +24,8 @@ import { InputError, UsageError } from '../errors';
 import type { CryptoRandom } from '../dp/noise';
 import { DEFAULT_HISTOGRAM_BINS, edgesFromHistogram, histogramCounts, histogramSpec } from './histogram-quantiles';
 import type { Table } from 'apache-arrow';
-import { readCategoryCodes, readLabels, readNumbers } from './column-values';
+import { presentValues, readCategoryCodes, readLabels, readNumbers } from './column-values';
+import { orderStatistics } from './order-statistics';
 
 /** Integer columns with at most this many values in their bounds get one code per value. */
 export const MAX_INTEGER_LEVELS = 32;
@@ -142,6 +143,15 @@ export function isModelledColumn(c: ColumnSchema): boolean {
 }
 
 /**
+ * The schema of a generator's output: the modelled columns only (synthetic rows carry no direct
+ * identifiers, identifiers or free text).
+ * @example validateTable(synthetic, modelledSchema(schema), 'synthetic.arrow')
+ */
+export function modelledSchema(schema: TableSchema): TableSchema {
+  return { ...schema, columns: schema.columns.filter(isModelledColumn) };
+}
+
+/**
  * A schema bound as a number (datetimes as days, or ms for date-times), undefined when absent.
  * @example boundNumber(column, column.min) // 3
  */
@@ -223,23 +233,21 @@ export function quantileColumnCount(plan: readonly ColumnPlan[]): number {
   return plan.filter((p) => p.needs === 'quantiles').length;
 }
 
-function exactQuantile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
-  return sorted[idx];
+/** Rank (0-based) of the exact p-quantile of n values: the ceil(p·n)-th smallest. */
+function quantileRank(n: number, p: number): number {
+  return Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1));
 }
 
 function numericEdges(c: ColumnSchema, values: Float64Array, bins: number, privacy: DiscretisationPrivacy, tails: boolean): { edges: number[]; source: DiscreteColumnEncoder['source']; min?: number; max?: number } {
   const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
   const levels = quantileLevels(bins, tails);
-  const finite = values.filter((v) => !Number.isNaN(v));
+  const finite = presentValues(values);
   let qs: number[];
   let source: DiscreteColumnEncoder['source'];
   const exact = privacy.histogramSigma === null;
   if (exact) {
-    const sorted = finite.sort();
-    qs = levels.map((p) => exactQuantile(sorted, p));
-    if (sorted.length === 0) qs = [lo ?? 0, hi ?? (lo ?? 0) + 1];
+    qs = finite.length === 0 ? [] : orderStatistics(finite, levels.map((p) => quantileRank(finite.length, p)));
+    if (finite.length === 0) qs = [lo ?? 0, hi ?? (lo ?? 0) + 1];
     source = 'exact-quantiles';
   } else {
     if (!privacy.rng) throw new UsageError('Expected a CryptoRandom for the DP histograms of the discretiser but received none');
@@ -253,10 +261,20 @@ function numericEdges(c: ColumnSchema, values: Float64Array, bins: number, priva
     // Non-private counts with few distinct values (crises, admissions) get one code per observed
     // value: quantile edges of such tied data collapse to a few wide codes ({1, 2} as one code of
     // acs_count put half its ones at two), which blurred every rate ratio read from them.
-    const distinct = [...new Set(finite)].sort((a, b) => a - b).filter((v) => Number.isInteger(v) && (lo === undefined || v >= lo) && (hi === undefined || v <= hi));
+    const distinct = distinctInBounds(finite, lo, hi, MAX_INTEGER_LEVELS + 1);
     if (distinct.length > 0 && distinct.length <= MAX_INTEGER_LEVELS) qs = distinct;
   }
   return { edges: quantileEdges(c, qs, exact ? tiedQuantiles(qs) : []), source, min: lo, max: hi };
+}
+
+/** Up to `limit` distinct whole values inside the bounds, ascending (stops once it has `limit`). */
+function distinctInBounds(values: Float64Array, lo: number | undefined, hi: number | undefined, limit: number): number[] {
+  const seen = new Set<number>();
+  for (let i = 0; i < values.length && seen.size < limit; i++) {
+    const v = values[i];
+    if (Number.isInteger(v) && (lo === undefined || v >= lo) && (hi === undefined || v <= hi)) seen.add(v);
+  }
+  return [...seen].sort((a, b) => a - b);
 }
 
 /**

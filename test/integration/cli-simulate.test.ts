@@ -47,4 +47,19 @@ describe('hemasynth simulate', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/genotype_probs/);
   });
+
+  it('refuses to leave an earlier run\'s site files beside a run with other sites, writing nothing', async () => {
+    const out = path.join(root, 'rerun');
+    expect((await runCli(['simulate', '--patients', '120', '--sites', '3', '--seed', '1', '--out', out])).code).toBe(0);
+    const before = fs.readdirSync(out).sort();
+    const pooled = fs.readFileSync(path.join(out, 'patients.arrow'));
+    const r = await runCli(['simulate', '--patients', '120', '--sites', '2', '--seed', '1', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/earlier simulation with other sites; remove them or choose another --out/);
+    expect(r.stderr).toMatch(/site-[A-Z]{2}\d\.arrow/);
+    expect(fs.readdirSync(out).sort()).toEqual(before);
+    expect(fs.readFileSync(path.join(out, 'patients.arrow')).equals(pooled)).toBe(true);
+    // The same sites again overwrite their own files.
+    expect((await runCli(['simulate', '--patients', '120', '--sites', '3', '--seed', '2', '--out', out])).code).toBe(0);
+  });
 });

@@ -8,12 +8,15 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import type { Table } from 'apache-arrow';
 import { readTable, loadSchema } from '../../data';
+import { carriedSchema } from '../../data/table-io';
+import { modelledSchema } from '../../transform/discretiser';
 import { evaluateSynthetic, evaluateSyntheticInPool, EvaluationInput } from '../../evaluate/evaluate';
 import { parseAnalyses } from '../../evaluate/clinical/analyses';
 import { renderHtmlReport } from '../../evaluate/report/html-report';
 import { PrivacyLedger, LEDGER_FORMAT } from '../../dp/ledger';
 import { InputError, UsageError } from '../../errors';
 import { action, parseIntOption, startProgress } from '../runtime';
+import { preflightPaths } from '../output-paths';
 
 /** Schema metadata key under which a generator may embed its model's ledger in the synthetic file. */
 export const LEDGER_METADATA_KEY = 'hemasynth.ledger';
@@ -90,8 +93,26 @@ export function register(program: Command): void {
     .action(action(async (opts: EvaluateOptions) => {
       if (!['auto', 'on', 'off'].includes(opts.scd)) throw new UsageError(`Expected auto, on or off for --scd but received ${JSON.stringify(opts.scd)}`);
       if (!opts.out && !opts.json) throw new UsageError('Expected --out or --json for the report but received neither');
-      const schema = opts.schema ? loadSchema(opts.schema) : undefined;
-      const [train, holdout, synthetic] = await Promise.all([opts.real, opts.holdout, opts.synthetic].map((f) => readTable(f, { schema })));
+      preflightPaths({
+        inputs: [
+          { option: '--real', path: opts.real },
+          { option: '--holdout', path: opts.holdout },
+          { option: '--synthetic', path: opts.synthetic },
+          { option: '--schema', path: opts.schema },
+          { option: '--analyses', path: opts.analyses },
+          { option: '--ledger', path: opts.ledger },
+        ],
+        outputs: [{ option: '--json', path: opts.json }, { option: '--out', path: opts.out }],
+      });
+      const declared = opts.schema ? loadSchema(opts.schema) : undefined;
+      // A model's rows hold its modelled columns only: no direct identifiers, ids or free text.
+      const [train, holdout, synthetic] = await Promise.all([
+        readTable(opts.real, { schema: declared }), readTable(opts.holdout, { schema: declared }),
+        readTable(opts.synthetic, { schema: declared && modelledSchema(declared) }),
+      ]);
+      // Without --schema, the one the real table carries (hemasynth's Arrow files embed theirs)
+      // tells which columns are identifiers to leave out.
+      const schema = declared ?? carriedSchema(train);
       const analyses = opts.analyses ? parseAnalyses(readJsonFile(opts.analyses, 'clinical analyses'), opts.analyses) : undefined;
       const ledger = loadLedger(opts.ledger, synthetic);
       const bar = startProgress('evaluate', 4, opts.progress);

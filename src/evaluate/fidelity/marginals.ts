@@ -6,6 +6,7 @@
  * 1000 × (1 − mean TVD), i.e. (2 − mean L1)/2 × 1000) puts it on the scale of the NIST
  * Differential Privacy Temporal Map Challenge.
  */
+import { sortedPresent } from '../../transform/column-values';
 import type { EvalColumn, EvalTable } from '../table-columns';
 import { SeededSampler } from '../statistics/random';
 import { totalVariation } from './univariate';
@@ -23,7 +24,7 @@ export interface Discretiser {
 /** Learns the bins of a column from training values. */
 export function fitDiscretiser(c: EvalColumn, maxBins = 10): Discretiser {
   if (c.kind === 'categorical') return { column: c.name, edges: null, bins: c.categories.length + 1, labels: ['(missing)', ...c.categories] };
-  const v = Array.from(c.values).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  const v = sortedPresent(c.values);
   const edges: number[] = [];
   for (let q = 1; q <= maxBins && v.length; q++) {
     const e = v[Math.min(v.length - 1, Math.ceil((q * v.length) / maxBins) - 1)];

@@ -5,6 +5,7 @@
  * real person; success is a predicate matching exactly one training record. The same
  * predicates on control (holdout) records measure what is singled out by chance.
  */
+import { sortedPresent } from '../../transform/column-values';
 import type { EvalTable, EvalColumn } from '../table-columns';
 import { selectRows } from '../table-columns';
 import { SeededSampler } from '../statistics/random';
@@ -65,7 +66,7 @@ export function univariatePredicates(synthetic: EvalTable): Predicate[] {
 }
 
 function median(values: Float64Array): number {
-  const v = Array.from(values).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  const v = sortedPresent(values);
   return v.length ? v[Math.floor(v.length / 2)] : NaN;
 }
 

@@ -13,24 +13,11 @@ import type { TrainedParts } from '../generator';
 import { missingnessGroups } from '../neural/missingness-groups';
 import { projectToSimplex } from '../marginal/tree-estimation';
 import { latentCorrelations } from './latent-correlation';
-import { rowScores } from './copula-scores';
+import { cellScores, rowScores } from './copula-scores';
 import { nearestCorrelation } from './nearest-correlation';
+import { cholesky } from './cholesky';
 
-/** Cholesky factor (row-major lower) of a symmetric matrix, or null when not positive definite. */
-export function cholesky(a: Float64Array, d: number): Float64Array | null {
-  const L = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * d + j];
-      for (let k = 0; k < j; k++) s -= L[i * d + k] * L[j * d + k];
-      if (i === j) {
-        if (!(s > 1e-10)) return null;
-        L[i * d + i] = Math.sqrt(s);
-      } else L[i * d + j] = s / L[j * d + j];
-    }
-  }
-  return L;
-}
+export { cholesky };
 
 /** The latents' CDFs: per latent its cells' cumulative probabilities. */
 export interface CopulaMarginals {
@@ -113,8 +100,9 @@ export function copulaScoreSum(encoders: readonly DiscreteColumnEncoder[], codes
   const S = new Float64Array(dl * dl);
   const z = new Float64Array(dl);
   const missCodes = encoders.map(missingCode);
+  const scores = cellScores(m);
   for (let i = 0; i < rows; i++) {
-    rowScores(codes, i, m, missCodes, z);
+    rowScores(codes, i, m, missCodes, z, scores);
     if (weights) for (let a = 0; a < dl; a++) z[a] *= weights[a];
     let norm = 0;
     for (let a = 0; a < dl; a++) norm += z[a] * z[a];

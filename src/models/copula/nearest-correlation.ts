@@ -13,6 +13,7 @@
  * Householder tridiagonalisation and QL): a well-tested routine rather than one of our own.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { cholesky } from './cholesky';
 
 /** Smallest eigenvalue kept, relative to the unit diagonal. */
 export const EIGEN_FLOOR = 1e-3;
@@ -23,6 +24,9 @@ export const EIGEN_FLOOR = 1e-3;
  * @example nearestCorrelation(Float64Array.of(1, 0.9, 0.9, 0.9, 1, -0.9, 0.9, -0.9, 1), 3) // positive definite
  */
 export function nearestCorrelation(A: Float64Array, r: number, floor = EIGEN_FLOOR): Float64Array {
+  // Already above the floor (A − floor·I positive definite): nothing to clip. A Cholesky
+  // factorisation tells in a 27th of the eigendecomposition's time (n³/3 against ~9n³ flops).
+  if (cholesky(A.map((v, k) => (Math.floor(k / r) === k % r ? v - floor : v)), r)) return Float64Array.from(A);
   const rows = Array.from({ length: r }, (_, i) => Array.from(A.subarray(i * r, (i + 1) * r)));
   const eig = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
   const values = eig.realEigenvalues;

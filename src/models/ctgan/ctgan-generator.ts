@@ -45,7 +45,7 @@ import type { GeneratorDefinition, HemasynthModel, TrainContext, TrainedParts } 
 import { SamplingRandom, samplingSeed } from '../sampling-random';
 import { encodeRows, rowLayout, type RawOutputLayout, type RowLayout } from '../neural/row-layout';
 import { chargeNeuralPlan, defaultMissingnessShare } from '../neural/privacy-budget';
-import { NEURAL_OPTIONS, intOption, neuralOptions } from '../neural/training-options';
+import { NEURAL_OPTIONS, intOption, neuralOptions, requireUsableBackend } from '../neural/training-options';
 import { networkModelSpec, type GeneratorNetworkSpec } from '../neural/generator-network';
 import { noiseRows, sampleNeuralColumns, type NeuralSamplingPlan } from '../neural/neural-sampling';
 import { attachOnnxGraph } from '../onnx/onnx-export';
@@ -257,7 +257,8 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
   if (n < pac) throw new UsageError(`Expected at least pac=${pac} training rows for ctgan but received ${n}`);
   const batch = Math.max(pac, Math.floor(Math.min(o.batchSize, n) / pac) * pac);
   const stepsPerEpoch = Math.max(1, Math.round(n / batch));
-  const steps = o.epochs * stepsPerEpoch;
+  // maxSteps caps the steps (as in TVAE): a fixed budget on a large table, where an epoch is thousands of steps.
+  const steps = Math.min(o.epochs * stepsPerEpoch, o.maxSteps ?? Infinity);
   const plan = planDiscretisation(ctx.schema, { bins: o.bins });
   requireModelledColumns(plan, ctx.schema, 'ctgan');
   const q = batch / n;
@@ -367,7 +368,7 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
     calibration = { rows: CALIBRATION_ROWS, maxGap: cal.maxGap, targets: released ? `DP missing rates of ${released.groups.length} missingness groups, DP histograms of ${released.full.size} constraint-condition and count columns` : 'exact code frequencies' };
   }
   return ctganParts(encoders, { layout, cv, embedding, pac }, network, parameters, o.backend === 'cuda' ? 'auto' : o.backend, {
-    backend: G.backend, epochs: o.epochs, batchSize: batch, steps, learningRate: o.learningRate, bins: o.bins, pac,
+    backend: G.backend, epochs: o.epochs, batchSize: batch, steps, ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}), learningRate: o.learningRate, bins: o.bins, pac,
     generatorDims: [...CTGAN_DEFAULTS.generatorDims], discriminatorDims: [...CTGAN_DEFAULTS.discriminatorDims], embeddingDim: embedding,
     dp: dp ? { noiseMultiplier: dp.noiseMultiplier, maxGradNorm: o.maxGradNorm, sampleRate: q, steps, epsilon: dp.epsilon, countSigma: dp.countSigma, missingnessSigma: dp.missingnessSigma, accountant: ctx.privacy?.ledger.accountant } : null,
     seeded, calibration,
@@ -461,6 +462,16 @@ export const ctganGenerator: GeneratorDefinition = {
   description: 'conditional tabular GAN (Xu et al. 2019) with a WGAN-GP critic trained by DP-SGD; conditional vector, training-by-sampling; sampling native or ONNX',
   engines: ['native', 'onnx'],
   train: trainCtgan,
+  checkOptions(options, _schema, dp) {
+    // Every option trainCtgan reads, before anything is charged.
+    const o = neuralOptions(options, 'ctgan', CTGAN_DEFAULTS);
+    intOption(options, 'embeddingDim', CTGAN_DEFAULTS.embeddingDim, 1, 4096, 'ctgan');
+    if (dp && options.pac !== undefined && options.pac !== 1) {
+      throw new UsageError(`Expected pac 1 for a DP ctgan (a packed critic sample would hold several records and break per-record clipping) but received ${JSON.stringify(options.pac)}`);
+    }
+    intOption(options, 'pac', CTGAN_DEFAULTS.pac, 1, 64, 'ctgan');
+    requireUsableBackend(o.backend, 'ctgan');
+  },
   validate: validateCtgan,
   sampleColumns(model, req) {
     return sampleNeuralColumns(model, req, ctganSamplingPlan(model, req.seed, req.condition?.evidence ?? null)).columns;

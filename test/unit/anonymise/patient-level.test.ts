@@ -59,3 +59,12 @@ test('a patient is generalised consistently across all rows', () => {
   });
   for (const s of byPatient.values()) expect(s.size).toBe(1);
 });
+
+test('a per-record model with patient-level protection is refused at policy loading, naming the file and the model', () => {
+  const raw = {
+    columns: { patient_id: { role: 'direct', action: 'pseudonym' }, age: { role: 'quasi', hierarchy: { type: 'interval', widths: [10], origin: 0 } }, sex: { role: 'sensitive' } },
+    patientColumn: 'patient_id', models: [{ type: 'k-anonymity', k: 2 }, { type: 'distinct-l-diversity', column: 'sex', l: 2 }],
+  };
+  expect(() => validatePolicy(raw, 'visits-policy.json')).toThrow(/for file "visits-policy.json", field "models\[1\]" but received distinct-l-diversity/);
+  expect(() => validatePolicy({ ...raw, models: [raw.models[0]] }, 'visits-policy.json')).not.toThrow();
+});

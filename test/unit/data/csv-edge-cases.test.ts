@@ -121,4 +121,13 @@ describe('CSV reading edge cases', () => {
     const t = await inferSchema(tmp.file('codes-late.csv', late.join('\n') + '\n'));
     expect(t.columns[0].kind).toBe('text');
   });
+
+  test('values with leading zeros are codes, not numbers: postcodes and ids keep their zeros', async () => {
+    const csv = 'postcode,id,dose,n\n00875,007,0.5,0\n10115,012,1.25,10\n75001,100,0,7\n00875,013,2,3\n';
+    const s = await inferSchema(tmp.file('zeros.csv', csv));
+    expect(s.columns.map((c) => [c.name, c.kind])).toEqual([['postcode', 'text'], ['id', 'identifier'], ['dose', 'continuous'], ['n', 'integer']]);
+    const t = await readTable(tmp.file('zeros.csv', csv));
+    expect(col(t, 'postcode')).toEqual(['00875', '10115', '75001', '00875']);
+    expect(col(t, 'id')).toEqual(['007', '012', '100', '013']);
+  });
 });

@@ -56,3 +56,43 @@ it('requires the three tables (usage error, exit 2)', async () => {
   const r = await runCli(['evaluate', '--real', file('train.arrow')]);
   expect(r.code).toBe(2);
 });
+
+it('refuses the training table as the holdout (the attacks would have no control group)', async () => {
+  fs.copyFileSync(file('train.arrow'), file('train-copy.arrow'));
+  const r = await runCli(['evaluate', '--real', file('train.arrow'), '--holdout', file('train-copy.arrow'), '--synthetic', file('syn.arrow'), '--json', file('same.json'), '--out', file('same.html'), '--no-progress']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/Expected records held out from training .*not the train.arrow table again for file "train-copy.arrow" but received a table with the same rows/);
+  expect(fs.existsSync(file('same.json'))).toBe(false);
+});
+
+it('refuses --secrets naming no evaluated column instead of reporting no risk', async () => {
+  const r = await runCli(['evaluate', '--real', file('train.arrow'), '--holdout', file('holdout.arrow'), '--synthetic', file('syn.arrow'), '--secrets', 'genotype,nosuch', '--json', file('sec.json'), '--out', file('sec.html'), '--no-progress']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/Expected --secrets to name evaluated columns \(.*genotype.*\) but received "nosuch"/);
+});
+
+describe('the documented chain simulate → train → sample → evaluate', () => {
+  // A model's rows carry no direct identifiers (patient_id, name, ...), which the real table has.
+  const chain = path.join(dir, 'chain');
+  const at = (n: string) => path.join(chain, n);
+  beforeAll(async () => {
+    const { simulateCohort, writeSimulation } = await import('../../../src/scd/simulate');
+    writeSimulation(at('real'), simulateCohort({ patients: 300, sites: 2, seed: 5 }));
+    writeSimulation(at('holdout'), simulateCohort({ patients: 300, sites: 2, seed: 6 }));
+    const t = await runCli(['train', '--data', at('real/patients.arrow'), '--model', 'marginal', '--epsilon', 'inf', '--seed', '1', '--out', at('m.hsm')]);
+    expect(t.code).toBe(0);
+    const s = await runCli(['sample', '--model', at('m.hsm'), '--rows', '300', '--seed', '1', '--out', at('syn.arrow')]);
+    expect(s.code).toBe(0);
+  }, 120000);
+
+  it.each([['with --schema', true], ['with the schema the real table carries', false]])('%s: evaluates the modelled columns', async (_, withSchema) => {
+    const r = await runCli(['evaluate', '--real', at('real/patients.arrow'), '--holdout', at('holdout/patients.arrow'), '--synthetic', at('syn.arrow'),
+      ...(withSchema ? ['--schema', at('real/schema.json')] : []), '--json', at(`r-${withSchema}.json`), '--out', at(`r-${withSchema}.html`), '--attacks', '20', '--no-progress']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(at(`r-${withSchema}.json`), 'utf8'));
+    const columns = JSON.stringify(report.fidelity);
+    expect(columns).toMatch(/hb_g_dl/);
+    expect(columns).not.toMatch(/patient_id|hospital_record_number/);
+  }, 120000);
+});

@@ -140,6 +140,15 @@ describe('ctgan with DP-SGD on the critic', () => {
     for (const [, bad] of constraintViolations(syn, small.schema)) expect(bad).toBe(0);
   });
 
+
+  test('maxSteps caps the training steps, and the DP-SGD charge counts the capped steps', () => {
+    const ledger = PrivacyLedger.create({ datasetFingerprint: 'ctgan-max-steps', budget: { epsilon: 5, delta: 1e-6 } });
+    const m = trainModel({ table: small.table, schema: small.schema, model: 'ctgan', epsilon: 5, delta: 1e-6, seed: 3, ledger, options: { epochs: 4, batchSize: 60, maxSteps: 3, backend: 'cpu' } });
+    const t = m.manifest.generator.training as { steps: number; maxSteps: number };
+    expect(t).toMatchObject({ steps: 3, maxSteps: 3 }); // 4 epochs of 5 steps would be 20
+    const sgd = ledger.entries.find((e) => e.mechanism === 'subsampled-gaussian')!.parameters as { steps: number };
+    expect(sgd.steps).toBe(3);
+  });
   test('refuses pac > 1 under DP and trainings over budget, recording nothing', () => {
     const ledger = PrivacyLedger.create({ datasetFingerprint: 'ctgan-test-2', budget: { epsilon: 1, delta: 1e-6 } });
     expect(() => trainModel({ table: small.table, schema: small.schema, model: 'ctgan', epsilon: 1, ledger, options: { pac: 10 } })).toThrow(/Expected pac 1 for a DP ctgan/);

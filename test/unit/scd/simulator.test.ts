@@ -159,6 +159,9 @@ describe('SCD cohort simulator', () => {
     expect(() => resolveScdParams({ simulator: { voc: { dispersion: 1 } } })).toThrow(/field "simulator.voc.dispersion".*unknown name/);
     expect(() => resolveScdParams({ hydroxyurea: { p_on_HU: { SS: 1.5 } } })).toThrow(/\[0, 1\] for field "hydroxyurea.p_on_HU.SS" but received number 1.5/);
     expect(() => resolveScdParams({ labs_adult_mean_sd: { Hb_g_dL: { SS: [8, -1] } } })).toThrow(/Hb_g_dL.SS\[1\]/);
+    // A reversed or negative age range gave negative ages and birth dates in the future.
+    expect(() => resolveScdParams({ cohort: { age: { paediatric_range: [-10, -5] } } })).toThrow(/0 <= from < to <= 120 for field "cohort.age.paediatric_range"/);
+    expect(() => resolveScdParams({ cohort: { age: { paediatric_range: [17, 1] } } })).toThrow(/cohort.age.paediatric_range/);
     expect(() => resolveScdParams({ simulator: { reference_date: '2024-13-45' } })).toThrow(/simulator.reference_date/);
     expect(() => simulateCohort({ patients: 0 })).toThrow(/patients/);
     expect(() => simulateCohort({ patients: 3, sites: 4 })).toThrow(/at least one patient per site/);

@@ -81,4 +81,17 @@ describe('bin tilts (linear density inside a bin)', () => {
     const bad = { ...m, manifest: { ...m.manifest, encoders: [{ ...(m.manifest.encoders[0] as DiscreteColumnEncoder), tilts: [2] }] } };
     expect(() => modelFromBytes(modelToBytes(bad), 'bad.hsm')).toThrow(/one tilt in \(-1, 1\) per bin \(16\) for file "bad.hsm", field "manifest.encoders\[0\].tilts" but received \[2\]/);
   });
+
+  test('a model file whose encoders disagree with their own codes is refused naming the encoder', () => {
+    const table = tableFromArrays({ x: Float64Array.from({ length: 200 }, (_, i) => i / 20), g: ['a', 'b', 'c', 'd'].flatMap((c) => new Array<string>(50).fill(c)) });
+    const schema = { version: 1 as const, columns: [{ name: 'x', kind: 'continuous' as const, role: 'feature' as const, min: 0, max: 10 }, { name: 'g', kind: 'categorical' as const, role: 'feature' as const, categories: ['a', 'b', 'c', 'd'] }] };
+    const m = trainModel({ table, schema, model: 'marginal', epsilon: Infinity, seed: 1 });
+    const [x, g] = m.manifest.encoders as DiscreteColumnEncoder[];
+    const withEncoders = (encoders: unknown[]) => modelToBytes({ ...m, manifest: { ...m.manifest, encoders: encoders as typeof m.manifest.encoders } });
+    // Categories cut to one while the size still counts four (it used to sample into an internal error).
+    expect(() => modelFromBytes(withEncoders([x, { ...g, categories: ['a'] }]), 'cats.hsm')).toThrow(/for file "cats.hsm", field "manifest.encoders\[1\]"/);
+    expect(() => modelFromBytes(withEncoders([{ ...x, edges: [10, 0] }, g]), 'edges.hsm')).toThrow(/ascending finite edges.*field "manifest.encoders\[0\]"/);
+    expect(() => modelFromBytes(withEncoders([{ ...x, size: x.size + 1 }, g]), 'size.hsm')).toThrow(/size = levels \+ 1 if nullable.*field "manifest.encoders\[0\]"/);
+    expect(modelFromBytes(withEncoders([x, g]), 'ok.hsm').manifest.encoders).toHaveLength(2);
+  });
 });
