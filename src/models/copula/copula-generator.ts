@@ -29,7 +29,7 @@ import type { GeneratorDefinition, HemasynthModel, SampledCodes, TrainContext, T
 import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
 import { measureMarginals } from '../marginal/contingency';
 import { averageTiedMissingness, cholesky, copulaCorrelation, copulaMarginals, copulaMixtureParts, copulaParts, copulaScoreSum, copulaScoreWeights, tiedMissingness } from './copula-fit';
-import { MAX_STRATA, resolveStrata } from './copula-strata';
+import { MAX_STRATA, resolveStrata, stratifyByNotCandidates, stratifyByTooManyStrata } from './copula-strata';
 import { MISSING_ROW_CLIP, refineMissingCounts } from '../marginal/assay-missingness';
 import { missingnessGroupCount } from '../neural/missingness-groups';
 import type { MechanismShare } from '../privacy-plan';
@@ -75,12 +75,12 @@ export function checkCopulaOptions(o: Record<string, unknown>, schema: TableSche
   const names = typeof option === 'string' ? option.split(',').map((x) => x.trim()) : [];
   const columns = names.map((n) => candidates.find((c) => c.name === n));
   if (names.length === 0 || columns.some((c) => c === undefined) || new Set(names).size !== names.length) {
-    throw new UsageError(`Expected option stratifyBy to be "auto", "none", or one or more distinct categorical columns, joined by commas, without missing values and with 2-${MAX_STRATA} levels that are not quasi-identifiers (${candidates.map((c) => c.name).join(', ') || 'none in this schema'}) but received ${JSON.stringify(option)}`);
+    throw stratifyByNotCandidates(option, candidates.map((c) => c.name));
   }
   const declared = (columns as ColumnSchema[]).map(levelsOf);
   if (declared.every((k) => k !== null)) {
     const combinations = (declared as number[]).reduce((p, k) => p * k, 1);
-    if (combinations > MAX_STRATA) throw new UsageError(`Expected option stratifyBy to have at most ${MAX_STRATA} combinations of levels but received ${JSON.stringify(option)} with ${combinations}`);
+    if (combinations > MAX_STRATA) throw stratifyByTooManyStrata(option, combinations);
   }
 }
 

@@ -162,6 +162,16 @@ function splitTree(candidates: readonly number[], encoders: readonly DiscreteCol
   return leaves;
 }
 
+/** The error for a stratifyBy naming no usable column (`allowed`: the candidates' names). */
+export function stratifyByNotCandidates(option: unknown, allowed: readonly string[]): UsageError {
+  return new UsageError(`Expected option stratifyBy to be "auto", "none", or one or more distinct categorical columns, joined by commas, without missing values and with 2-${MAX_STRATA} levels that are not quasi-identifiers (${allowed.join(', ') || 'none in this schema'}) but received ${JSON.stringify(option)}`);
+}
+
+/** The error for a stratifyBy whose columns' levels make more than MAX_STRATA combinations. */
+export function stratifyByTooManyStrata(option: unknown, combinations: number): UsageError {
+  return new UsageError(`Expected option stratifyBy to have at most ${MAX_STRATA} combinations of levels but received ${JSON.stringify(option)} with ${combinations}`);
+}
+
 /**
  * The strata of a copula training: option `none`, `auto` (see the header and splitTree) or the
  * name of one candidate column, or several joined by commas (one stratum per combination of their
@@ -179,10 +189,10 @@ export function resolveStrata(option: unknown, schema: TableSchema, encoders: re
   const columns = names.map((name) => encoders.findIndex((e) => e.column === name));
   if (names.length === 0 || columns.some((j) => !candidates.includes(j)) || new Set(columns).size !== columns.length) {
     const allowed = candidates.map((c) => encoders[c].column);
-    throw new UsageError(`Expected option stratifyBy to be "auto", "none", or one or more distinct categorical columns, joined by commas, without missing values and with 2-${MAX_STRATA} levels that are not quasi-identifiers (${allowed.join(', ') || 'none in this schema'}) but received ${JSON.stringify(option)}`);
+    throw stratifyByNotCandidates(option, allowed);
   }
   const combinations = columns.reduce((p, j) => p * encoders[j].size, 1);
-  if (combinations > MAX_STRATA) throw new UsageError(`Expected option stratifyBy to have at most ${MAX_STRATA} combinations of levels but received ${JSON.stringify(option)} with ${combinations}`);
+  if (combinations > MAX_STRATA) throw stratifyByTooManyStrata(option, combinations);
   // Row lists per combination, the first column's code most significant.
   const key = new Int32Array(rows);
   for (const j of columns) for (let i = 0; i < rows; i++) key[i] = key[i] * encoders[j].size + codes[j][i];
