@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterMarginal(env, exports);
   RegisterSmpc(env, exports);
   RegisterCudaTrainer(env, exports);
+  RegisterNeural(env, exports);
   return exports;
 }
 

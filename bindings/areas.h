@@ -12,4 +12,5 @@ void RegisterMetrics(Napi::Env env, Napi::Object exports);
 void RegisterMarginal(Napi::Env env, Napi::Object exports);
 void RegisterSmpc(Napi::Env env, Napi::Object exports);
 void RegisterCudaTrainer(Napi::Env env, Napi::Object exports);
+void RegisterNeural(Napi::Env env, Napi::Object exports);
 }  // namespace hemasynth_bindings

@@ -128,8 +128,10 @@ static uint8_t* optional_byte_column(Napi::Env env, const Napi::Array& arr, uint
   return array_element<uint8_t, napi_uint8_array>(env, arr, i, field, "a Uint8Array or null", want);
 }
 
-// marginalDecodeColumns(codes[], rows, specs, edges, tilts, edgeOffsets, streams, seed, threads, values[], valid[], positions?) -> undefined
+// marginalDecodeColumns(codes[], rows, specs, edges, tilts, edgeOffsets, streams, seed, threads, values[], valid[], positions?, uniforms?) -> undefined
 // positions (optional): one entry per column, a Uint8Array of rows positions (256ths of the bin) or null/undefined.
+// uniforms (optional): one entry per column, a Float64Array of rows uniforms in [0, 1) that replace the
+// column stream's draws (row i's draw is uniforms[i]), or null/undefined.
 static Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsArray()) throw_type(env, "an array of Int32Array", "codes", info[0]);
@@ -146,6 +148,8 @@ static Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
   auto codes = info[0].As<Napi::Array>(), values = info[9].As<Napi::Array>(), valid = info[10].As<Napi::Array>();
   const bool has_positions = info.Length() > 11 && !info[11].IsUndefined() && !info[11].IsNull();
   if (has_positions && !info[11].IsArray()) throw_type(env, "an array of Uint8Array or null", "positions", info[11]);
+  const bool has_uniforms = info.Length() > 12 && !info[12].IsUndefined() && !info[12].IsNull();
+  if (has_uniforms && !info[12].IsArray()) throw_type(env, "an array of Float64Array or null", "uniforms", info[12]);
   return guarded(env, [&]() -> Napi::Value {
     size_t m = streams.length;
     require_length(env, tilts.length, edges.length, "tilts (one per edge)");
@@ -162,6 +166,12 @@ static Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
       if (i32) io[c].values = array_element<int32_t, napi_int32_array>(env, values, c, "values", "an Int32Array (int32 output)", static_cast<size_t>(rows));
       else io[c].values = array_element<double, napi_float64_array>(env, values, c, "values", "a Float64Array (float64 output)", static_cast<size_t>(rows));
       if (has_positions) io[c].positions = optional_byte_column(env, info[11].As<Napi::Array>(), c, "positions", static_cast<size_t>(rows));
+      if (has_uniforms) {
+        Napi::Array u = info[12].As<Napi::Array>();
+        if (c >= u.Length()) throw_type(env, "one entry per column", "uniforms", u);
+        Napi::Value v = u.Get(c);
+        if (!v.IsNull() && !v.IsUndefined()) io[c].uniforms = array_element<double, napi_float64_array>(env, u, c, "uniforms", "a Float64Array or null", static_cast<size_t>(rows));
+      }
     }
     hemasynth::marginal::decode_columns(io, rows, specs.data, edges.data, tilts.data, static_cast<int64_t>(edges.length), offsets.data, streams.data, seed, threads);
     return env.Undefined();

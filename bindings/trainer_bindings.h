@@ -13,6 +13,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "dp/chacha20.h"
@@ -227,7 +228,9 @@ Napi::Value TrainerPoissonStep(const Napi::CallbackInfo& info) {
   });
 }
 
-// <prefix>TrainerForward(h, x, startLayer, training) -> Float32Array
+// <prefix>TrainerForward(h, x, startLayer, training[, out]) -> Float32Array
+// With `out` (a Float32Array of rows × outputSize values) the output is written there and `out`
+// is returned: a sampler reuses one array per chunk instead of faulting in a fresh one each time.
 template <class Native>
 Napi::Value TrainerForward(const Napi::CallbackInfo& info) {
   auto& h = trainer_handle_arg<Native>(info, 0);
@@ -235,12 +238,34 @@ Napi::Value TrainerForward(const Napi::CallbackInfo& info) {
   int64_t start = int_arg(info, 2, "startLayer", 0, 1 << 24);
   if (!info[3].IsBoolean()) throw_type(info.Env(), "a boolean", "training", info[3]);
   bool training = info[3].As<Napi::Boolean>().Value();
+  const bool has_out = info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsNull();
   return guarded(info.Env(), [&]() -> Napi::Value {
-    std::vector<float> out;
-    h.trainer->forward(x.data, x.length, static_cast<size_t>(start), training, out);
-    auto arr = Napi::Float32Array::New(info.Env(), out.size());
-    std::copy(out.begin(), out.end(), arr.Data());
-    return arr;
+    if constexpr (std::is_same_v<Native, hemasynth::Trainer>) {
+      // The cpu trainer writes straight into the JavaScript array (one copy, no temporary).
+      const size_t n = h.trainer->forward_rows(x.length, static_cast<size_t>(start)) * h.trainer->output_size();
+      Napi::Float32Array arr;
+      if (has_out) {
+        auto out = f32_arg(info, 4, "out");
+        arr = info[4].As<Napi::Float32Array>();
+        h.trainer->forward_into(x.data, x.length, static_cast<size_t>(start), training, out.data, out.length);
+      } else {
+        arr = Napi::Float32Array::New(info.Env(), n);
+        h.trainer->forward_into(x.data, x.length, static_cast<size_t>(start), training, arr.Data(), n);
+      }
+      return arr;
+    } else {
+      std::vector<float> out;
+      h.trainer->forward(x.data, x.length, static_cast<size_t>(start), training, out);
+      if (has_out) {
+        auto dst = f32_arg(info, 4, "out");
+        hemasynth::require(dst.length == out.size(), "out", "expected " + std::to_string(out.size()) + " values (rows × outputs)");
+        std::copy(out.begin(), out.end(), dst.data);
+        return info[4];
+      }
+      auto arr = Napi::Float32Array::New(info.Env(), out.size());
+      std::copy(out.begin(), out.end(), arr.Data());
+      return arr;
+    }
   });
 }
 

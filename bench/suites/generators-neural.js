@@ -12,7 +12,8 @@
 // Budget: a fit trial repeats its fit 6 times (warm-up + 5), so its epochs are cut from the
 // published 300 to HEMASYNTH_BENCH_TVAE_EPOCHS (default 30) and HEMASYNTH_BENCH_CTGAN_EPOCHS
 // (default 5): fit times scale linearly with epochs. The quality of a generator is reported by the
-// "published budget" trials (300 epochs, fitted once; see publishedTrial), not by these short fits.
+// "default training" trials (the generators' own defaults, fitted once; see defaultTrial), not by
+// these short fits.
 'use strict';
 const { bigTable } = require('../fixtures/big-table');
 const path = require('node:path');
@@ -47,12 +48,15 @@ function quality(l, sim, model) {
   const syn = l.models.sampleModel(model, { rows: 1500, seed: 1 });
   const fr = l.models.fidelityRatio({ training: sim.patients, synthetic: syn, fresh: fresh.patients, schema: sim.schema });
   const checks = l.checks.runScdChecks(syn);
+  // V1-V13 on three 1,500-row samples (one sample's count moves by a few checks from seed to seed).
+  const threeSamples = [1, 2, 3].map((seed) => (seed === 1 ? checks : l.checks.runScdChecks(l.models.sampleModel(model, { rows: 1500, seed }))).filter((c) => c.passed).length);
   const t = model.manifest.generator.training;
   return {
     columns: model.manifest.encoders.length, epochs: t.epochs, steps: t.steps, batchSize: t.batchSize,
     epsilonSpent: model.manifest.privacy.epsilon, noiseMultiplier: t.dp ? t.dp.noiseMultiplier : null,
     fidelityRatio: fr.ratio, meanTvdSynthetic: fr.synthetic, meanTvdTraining: fr.training,
     checksPassed: checks.filter((c) => c.passed).length, checksPassedIds: checks.filter((c) => c.passed).map((c) => c.id).join(','),
+    checksPassedThreeSamples: threeSamples.join(','), panelLossWeight: t.panelLossWeight, tiedMissingGroups: (model.manifest.generator.tiedMissing || []).length,
     ...missingGap(l, sim.patients, syn, model),
     // The model's own missing rates, measured on 15,000 rows: on 1,500 the sampling noise alone
     // (about 1.2 points of standard deviation at a 64% rate, so about 3.7 points at the worst of
@@ -61,21 +65,21 @@ function quality(l, sim, model) {
   };
 }
 
-// Quality at the published training budget (Xu et al. 2019 defaults: 300 epochs, batch 500,
-// TVAE lr 1e-3, CTGAN lr 2e-4), at eps = inf, 10, 3, 1. One fit takes from 15 s (TVAE) to about
-// 3 min (DP-CTGAN) on the 2-core machine, too long to repeat 6 times, so the fit runs once in
-// setup and its wall time is reported as fitSecondsOnce; the timed repetitions are sampling 1,500
-// rows from it. The short trials above keep the repeated fit timings.
-const PUBLISHED_EPOCHS = 300;
-function publishedTrial(model, epsilon) {
+// Quality with the generators' default training (CTGAN: the published 300 epochs, batch 500,
+// lr 2e-4; TVAE: the published batch 500 and lr 1e-3 for at least 3,000 steps, 1,000 epochs on
+// this cohort, with the assay panels' loss weighted 0.1: src/models/tvae/tvae-generator.ts), at
+// eps = inf, 10, 3, 1. One fit takes about 1 to 3 min on the 2-core machine, too long to repeat 6
+// times, so the fit runs once in setup and its wall time is reported as fitSecondsOnce; the timed
+// repetitions are sampling 1,500 rows from it. The short trials above keep the repeated fit timings.
+function defaultTrial(model, epsilon) {
   return {
-    name: `published budget ${model} eps=${epsLabel(epsilon)} 1500 patients ${PUBLISHED_EPOCHS} epochs (timed: sampling 1500 rows)`,
+    name: `default training ${model} eps=${epsLabel(epsilon)} 1500 patients (timed: sampling 1500 rows)`,
     backend: 'cpu', mode: 'repeat', reps: 5, unit: 's',
     setup: async () => {
       const l = lib();
       const sim = cohort(l, 7);
       const t0 = process.hrtime.bigint();
-      const m = l.models.trainModel({ table: sim.patients, schema: sim.schema, model, epsilon, delta: 1e-6, seed: 3, options: { epochs: PUBLISHED_EPOCHS, backend: 'cpu' } });
+      const m = l.models.trainModel({ table: sim.patients, schema: sim.schema, model, epsilon, delta: 1e-6, seed: 3, options: { backend: 'cpu' } });
       return { l, sim, model: m, fitSeconds: Number(process.hrtime.bigint() - t0) / 1e9 };
     },
     run: async (s) => { s.l.models.sampleModel(s.model, { rows: 1500, seed: 1 }); },
@@ -150,18 +154,18 @@ module.exports = {
     bigTableTrial('tvae'), bigTableTrial('ctgan'), wideTrial('tvae'), wideTrial('ctgan'),
     sampleTrial('tvae', 'native'), sampleTrial('tvae', 'onnx'),
     sampleTrial('ctgan', 'native'), sampleTrial('ctgan', 'onnx'),
-    ...['tvae', 'ctgan'].flatMap((m) => [Infinity, 10, 3, 1].map((e) => publishedTrial(m, e))),
+    ...['tvae', 'ctgan'].flatMap((m) => [Infinity, 10, 3, 1].map((e) => defaultTrial(m, e))),
   ],
   targets: (results) => {
     const rate = (m, e) => find(results, `sample ${m} 50000 rows engine=${e}`, 'cpu')?.median;
-    const published = (m, e) => find(results, `published budget ${m} eps=${e} 1500 patients ${PUBLISHED_EPOCHS} epochs (timed: sampling 1500 rows)`, 'cpu');
+    const trained = (m, e) => find(results, `default training ${m} eps=${e} 1500 patients (timed: sampling 1500 rows)`, 'cpu');
     return [
       // Stated for the neural generators by the issue through "the best generator at eps=inf has fidelity ratio < 1.3".
-      target('tvae eps=inf fidelity ratio (published budget)', published('tvae', 'inf')?.fidelityRatio, '<=', 1.3),
-      target('ctgan eps=inf fidelity ratio (published budget)', published('ctgan', 'inf')?.fidelityRatio, '<=', 1.3),
+      target('tvae eps=inf fidelity ratio (default training)', trained('tvae', 'inf')?.fidelityRatio, '<=', 1.3),
+      target('ctgan eps=inf fidelity ratio (default training)', trained('ctgan', 'inf')?.fidelityRatio, '<=', 1.3),
       // "missingness rates within 5 points of the real data" (every column).
-      ...['tvae', 'ctgan'].flatMap((m) => ['inf', '10', '3', '1'].map((e) => target(`${m} eps=${e} max missing-rate gap (published budget, 1500 rows)`, published(m, e)?.missingMaxGap, '<=', 0.05))),
-      ...['tvae', 'ctgan'].flatMap((m) => ['inf', '10', '3', '1'].map((e) => target(`${m} eps=${e} max missing-rate gap (published budget, 15000 rows)`, published(m, e)?.missingMaxGap15000Rows, '<=', 0.05))),
+      ...['tvae', 'ctgan'].flatMap((m) => ['inf', '10', '3', '1'].map((e) => target(`${m} eps=${e} max missing-rate gap (default training, 1500 rows)`, trained(m, e)?.missingMaxGap, '<=', 0.05))),
+      ...['tvae', 'ctgan'].flatMap((m) => ['inf', '10', '3', '1'].map((e) => target(`${m} eps=${e} max missing-rate gap (default training, 15000 rows)`, trained(m, e)?.missingMaxGap15000Rows, '<=', 0.05))),
       // ONNX sampling is an alternative engine: it should not be slower than half the native one.
       target('tvae onnx/native sampling rate', rate('tvae', 'onnx') / rate('tvae', 'native'), '>=', 0.5),
       target('ctgan onnx/native sampling rate', rate('ctgan', 'onnx') / rate('ctgan', 'native'), '>=', 0.5),

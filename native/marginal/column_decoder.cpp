@@ -103,9 +103,15 @@ void decode_columns(const std::vector<DecodeColumnIo>& io, int64_t rows, const d
       }
       SamplingRng rng(seed, streams[c]);
       const uint8_t* positions = io[c].positions;
-      // The bin's share for row i: the stream's draw, inside the row's 256th of the bin when it has a position.
+      const double* uniforms = io[c].uniforms;
+      // The bin's share for row i: the stream's draw (or the row's given uniform), inside the
+      // row's 256th of the bin when it has a position.
       auto share = [&](int64_t i, bool from_top) -> double {
-        const double u = rng.uniform();
+        const double u = uniforms ? uniforms[i] : rng.uniform();
+        // A uniform outside [0, 1) would place the value outside its bin (and an int32 output
+        // outside its range).
+        if (uniforms && !(u >= 0 && u < 1))
+          throw Error("uniforms", "Expected uniforms in [0, 1) but received " + std::to_string(u) + " at row " + std::to_string(i) + " of column " + std::to_string(c));
         if (!positions) return u;
         const double p = (positions[i] + u) / 256.0;
         return from_top ? 1.0 - p : p;

@@ -21,6 +21,9 @@ struct DecodeColumnIo {
   // bin's decoded distribution, u the column stream's draw, instead of at u (a low tail's share
   // counted from its inner edge), as decode.ts decodeColumn with positions.
   const uint8_t* positions = nullptr;
+  // rows uniforms in [0, 1) or null: row i's draw is uniforms[i] instead of the stream's next
+  // (the neural generators' positions, from α: decode.ts decodeColumn with uniform(i) = position i).
+  const double* uniforms = nullptr;
 };
 
 // Categories: value = code (0 where missing). Bins: a uniform value of the code's interval

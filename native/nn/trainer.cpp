@@ -552,15 +552,26 @@ StepResult Trainer::poisson_step(const float* x, size_t x_len, const float* y, s
   return step(x, x_len, y, y_len, rows.empty() ? &none : rows.data(), rows.size());
 }
 
-void Trainer::forward(const float* x, size_t x_len, size_t start, bool training, std::vector<float>& out) {
+size_t Trainer::forward_rows(size_t x_len, size_t start) const {
   require(start < layers_.size(), "startLayer", "expected a layer index in [0, " + std::to_string(layers_.size()) + ")");
   require(layers_[start].depth == 0, "startLayer", "cannot start inside a residual block");
-  const size_t rows = rows_of(x_len, width_[start], "x");
+  return rows_of(x_len, width_[start], "x");
+}
+
+void Trainer::forward_into(const float* x, size_t x_len, size_t start, bool training, float* dst, size_t dst_len) {
+  const size_t rows = forward_rows(x_len, start);
+  require(dst_len == rows * output_size(), "out",
+          "expected " + std::to_string(rows * output_size()) + " values (" + std::to_string(rows) + " rows × " +
+              std::to_string(output_size()) + " outputs)");
   require_finite(x, rows, width_[start], "x");
   act_[start].assign(x, x + x_len);
   run_forward(start, rows, training);
-  out = act_.back();
-  out.resize(rows * output_size());
+  std::copy(act_.back().begin(), act_.back().begin() + static_cast<std::ptrdiff_t>(dst_len), dst);
+}
+
+void Trainer::forward(const float* x, size_t x_len, size_t start, bool training, std::vector<float>& out) {
+  out.resize(forward_rows(x_len, start) * output_size());
+  forward_into(x, x_len, start, training, out.data(), out.size());
 }
 
 double Trainer::gradient(const float* x, size_t x_len, const float* y, size_t y_len, float* grad, size_t grad_len) {

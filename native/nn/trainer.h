@@ -68,6 +68,13 @@ class Trainer {
   StepResult poisson_step(const float* x, size_t x_len, const float* y, size_t y_len);
   // Output of layers [start_layer, end) for all rows of x (x has layer_input_width(start_layer) columns).
   void forward(const float* x, size_t x_len, size_t start_layer, bool training, std::vector<float>& out);
+  // The same output written into dst (dst_len must be rows × output_size()): the bindings hand
+  // the JavaScript array itself, so a sampling chunk's output (16,384 rows × 1,762 outputs for
+  // the SCD cohort's TVAE, 115 MB) is not copied twice into fresh memory (copies and first-touch
+  // page faults took 70% of a forward pass).
+  void forward_into(const float* x, size_t x_len, size_t start_layer, bool training, float* dst, size_t dst_len);
+  // Rows of x for a forward pass from start_layer (checks that x_len is a whole number of rows).
+  size_t forward_rows(size_t x_len, size_t start_layer) const;
   // Mean (non-private) gradient and mean loss; no update.
   double gradient(const float* x, size_t x_len, const float* y, size_t y_len, float* grad, size_t grad_len);
   // Per-sample gradient norms and the sum of clipped per-sample gradients (no noise, no

@@ -96,11 +96,11 @@ export abstract class NativeTrainer implements Trainer {
     return callNative(() => this.native('TrainerPoissonStep')(this.handle, x, y));
   }
 
-  forward(x: Float32Array, options: { startLayer?: number; training?: boolean } = {}): Float32Array {
+  forward(x: Float32Array, options: { startLayer?: number; training?: boolean; out?: Float32Array } = {}): Float32Array {
     const top = options.startLayer ?? 0;
     const idx = this.encoded.topLevelIndex[top];
     if (idx === undefined) throw new UsageError(`Expected a top-level layer index in [0, ${this.encoded.topLevelIndex.length}) for startLayer but received ${describeValue(top)}`);
-    return callNative(() => this.native('TrainerForward')(this.handle, x, idx, options.training ?? false));
+    return callNative(() => this.native('TrainerForward')(this.handle, x, idx, options.training ?? false, options.out ?? null));
   }
 
   gradient(x: Float32Array, y: Float32Array) {

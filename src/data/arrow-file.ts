@@ -10,6 +10,17 @@ import * as fs from 'node:fs';
 import { AsyncByteQueue, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { InputError } from '../errors';
 import { requireContent, requireFile } from './file-format';
+import type { TableSchema } from './schema';
+import { carriedSchemaOf, checkReadTable, validateCarriedTable, validateTable } from './table-validation';
+
+/** Options of {@link readArrowFile} and {@link arrowRecordBatches}. */
+export interface ArrowReadOptions {
+  /**
+   * Declared schema: the table is checked against it (columns, types, every value). Without it,
+   * the values are checked against the schema the file carries, if any (table-validation.ts).
+   */
+  schema?: TableSchema;
+}
 
 /**
  * Writes a table as an Arrow IPC file (random-access "file" format, `.arrow`).
@@ -25,25 +36,31 @@ function corrupted(file: string, e: unknown): InputError {
 
 /**
  * Reads a whole Arrow IPC file (file or stream format) into a table. A file that is not Arrow
- * (a CSV or an image with an .arrow name) or is damaged gives an InputError saying so.
+ * (a CSV or an image with an .arrow name) or is damaged gives an InputError saying so; so does a
+ * value the schema in use refuses (the declared one, else the one the file carries): Arrow has
+ * no checksums, and a damaged data buffer still parses.
  * @example const table = readArrowFile('cohort.arrow');
  */
-export function readArrowFile(file: string): Table {
+export function readArrowFile(file: string, opts: ArrowReadOptions = {}): Table {
   requireFile(file);
   requireContent(file, 'arrow');
+  let table: Table;
   try {
-    return tableFromIPC(fs.readFileSync(file));
+    table = tableFromIPC(fs.readFileSync(file));
   } catch (e) {
     throw corrupted(file, e);
   }
+  checkReadTable(table, file, opts.schema);
+  return table;
 }
 
 /**
  * Reads an Arrow IPC file batch by batch (random access for the file format, sequential for
- * the stream format). Reports the schema through `onSchema` before the first batch.
+ * the stream format). Reports the schema through `onSchema` before the first batch. Each batch is
+ * checked as {@link readArrowFile} checks the whole table, with rows counted from the file's start.
  * @example for await (const batch of arrowRecordBatches('big.arrow')) total += batch.numRows;
  */
-export async function* arrowRecordBatches(file: string, onSchema?: (schema: Schema) => void): AsyncGenerator<RecordBatch> {
+export async function* arrowRecordBatches(file: string, onSchema?: (schema: Schema) => void, opts: ArrowReadOptions = {}): AsyncGenerator<RecordBatch> {
   requireFile(file);
   requireContent(file, 'arrow');
   const fh = await fs.promises.open(file, 'r');
@@ -56,7 +73,9 @@ export async function* arrowRecordBatches(file: string, onSchema?: (schema: Sche
       throw corrupted(file, e);
     }
     onSchema?.(reader.schema);
+    const carried = opts.schema ? undefined : carriedSchemaOf(reader.schema);
     const it = reader[Symbol.asyncIterator]();
+    let rows = 0;
     for (;;) {
       let r: IteratorResult<RecordBatch>;
       try {
@@ -65,6 +84,10 @@ export async function* arrowRecordBatches(file: string, onSchema?: (schema: Sche
         throw corrupted(file, e);
       }
       if (r.done) break;
+      const batch = new Table([r.value]);
+      if (opts.schema) validateTable(batch, opts.schema, file, rows);
+      else validateCarriedTable(batch, file, rows, carried);
+      rows += r.value.numRows;
       yield r.value;
     }
   } finally {

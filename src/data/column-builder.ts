@@ -3,7 +3,8 @@
  * straight into typed arrays and a validity bitmap (no per-value Arrow builder calls: that is what
  * keeps a 1,000,000 x 100 CSV conversion fast). Each builder checks every value against the
  * column's kind, declared bounds and categories, and throws an InputError naming the row, the
- * column and the text it found.
+ * column and the text it found. Arrow and Parquet inputs get the same checks on their decoded
+ * values (table-validation.ts): finite numbers, integers, bounds, categories, nullability.
  */
 import { Data, DataType, Dictionary, makeData, Vector, Utf8 } from 'apache-arrow';
 import { InputError } from '../errors';
@@ -115,6 +116,8 @@ class Float64ColumnBuilder extends BaseBuilder {
     const v = parseDecimal(text);
     if (v !== v) this.fail(row, 'a number', text);
     if (this.bounded && (v < this.lo || v > this.hi)) this.fail(row, `a number in ${boundsText(this.col)}`, text);
+    // Infinity parses, but no measurement is infinite (and Arrow and Parquet inputs refuse it too: table-validation.ts).
+    if (v === Infinity || v === -Infinity) this.fail(row, 'a finite number', text);
     this.values[i] = v;
   }
   protected build(length: number, nullBitmap?: Uint8Array): Data {

@@ -8,7 +8,7 @@ export { readTable, writeTable, convertFile, inferSchema } from './table-io';
 export type { ReadTableOptions, WriteTableOptions, ConvertOptions, ConvertResult } from './table-io';
 export { inferSchemaFromTable, CATEGORICAL_MAX_LEVELS, DISTINCT_LIMIT } from './schema-inference';
 export { validateSchema, loadSchema, saveSchema } from './schema-validation';
-export { validateTable, typeFitsKind } from './table-validation';
+export { validateTable, validateCarriedTable, typeFitsKind } from './table-validation';
 export { tableFingerprint, fileFingerprint } from './fingerprint';
 export { writeArrowFile, readArrowFile, ArrowFileBatchWriter, arrowRecordBatches } from './arrow-file';
 export { readParquetFile, writeParquetFile } from './parquet-file';

@@ -19,6 +19,8 @@ import { RecordBatch, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arr
 import type * as ParquetWasm from 'parquet-wasm';
 import { InputError } from '../errors';
 import { requireContent, requireFile } from './file-format';
+import type { TableSchema } from './schema';
+import { checkReadTable } from './table-validation';
 
 let wasmModule: typeof ParquetWasm | undefined;
 
@@ -38,10 +40,12 @@ function writerProperties(): ParquetWasm.WriterProperties {
 }
 
 /**
- * Reads a Parquet file into an Arrow table.
+ * Reads a Parquet file into an Arrow table. Parquet's page checksums are optional (and off in
+ * most writers), so the values are checked after decoding as Arrow files are: against the
+ * declared `schema`, else against the schema the file carries (table-validation.ts).
  * @example const table = readParquetFile('cohort.parquet');
  */
-export function readParquetFile(file: string): Table {
+export function readParquetFile(file: string, opts: { schema?: TableSchema } = {}): Table {
   requireFile(file);
   requireContent(file, 'parquet');
   const pq = parquetWasm();
@@ -51,7 +55,9 @@ export function readParquetFile(file: string): Table {
   } catch (e) {
     throw new InputError({ file }, 'a readable Parquet file', `a damaged or unsupported file (${(e as Error)?.message ?? String(e)})`);
   }
-  return tableFromIPC(ipc);
+  const table = tableFromIPC(ipc);
+  checkReadTable(table, file, opts.schema);
+  return table;
 }
 
 /** Copies one JavaScript record batch into WebAssembly memory as a parquet-wasm RecordBatch. */

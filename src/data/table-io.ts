@@ -10,15 +10,14 @@ import * as path from 'node:path';
 import { RecordBatch, Schema, Table } from 'apache-arrow';
 import { InputError } from '../errors';
 import type { TableSchema } from './schema';
-import { arrowSchemaFor, embeddedSchema, SCHEMA_METADATA_KEY } from './arrow-types';
+import { arrowSchemaFor, SCHEMA_METADATA_KEY } from './arrow-types';
 import { ArrowFileBatchWriter, arrowRecordBatches, readArrowFile } from './arrow-file';
 import { csvRecordBatches, inferCsvSchema, resolveCsvSchema } from './csv-reader';
 import { CsvBatchWriter } from './csv-writer';
 import { defaultDelimiter, formatFromPath, inputDelimiter, type TableFormat } from './file-format';
 import { readParquetFile, writeParquetBatches } from './parquet-file';
 import { inferSchemaFromTable } from './schema-inference';
-import { validateSchema } from './schema-validation';
-import { validateTable } from './table-validation';
+import { carriedSchemaOf } from './table-validation';
 
 /** Options of {@link readTable} and {@link inferSchema}. */
 export interface ReadTableOptions {
@@ -71,19 +70,15 @@ export function withEmbeddedSchema(table: Table, schema: TableSchema): Table {
 
 /** The schema an Arrow table carries, checked; undefined when absent or unusable. */
 export function carriedSchema(table: Table): TableSchema | undefined {
-  const e = embeddedSchema(table.schema);
-  if (e === undefined) return undefined;
-  try {
-    return validateSchema(e);
-  } catch {
-    return undefined;
-  }
+  return carriedSchemaOf(table.schema);
 }
 
 /**
  * Reads a table from CSV (streamed, types inferred unless a schema is given), Arrow IPC or Parquet.
  * A declared schema is embedded in the result's metadata; CSV values are checked against it
- * while parsing, Arrow and Parquet tables after reading.
+ * while parsing, Arrow and Parquet tables after reading. Without one, Arrow and Parquet values
+ * are checked against the schema the file carries (a damaged file that still parses is refused,
+ * naming the row, the column and what the schema expects).
  * @example
  * const table = await readTable('cohort.csv', { schema: loadSchema('cohort.schema.json') });
  */
@@ -96,12 +91,8 @@ export async function readTable(file: string, opts: ReadTableOptions = {}): Prom
     for await (const b of csvRecordBatches(file, resolved, o)) batches.push(b);
     return new Table(batches);
   }
-  const table = format === 'arrow' ? readArrowFile(file) : readParquetFile(file);
-  if (opts.schema) {
-    validateTable(table, opts.schema, file);
-    return withEmbeddedSchema(table, opts.schema);
-  }
-  return table;
+  const table = format === 'arrow' ? readArrowFile(file, { schema: opts.schema }) : readParquetFile(file, { schema: opts.schema });
+  return opts.schema ? withEmbeddedSchema(table, opts.schema) : table;
 }
 
 /**
@@ -113,6 +104,17 @@ export async function inferSchema(file: string, opts: ReadTableOptions = {}): Pr
   const format = formatFromPath(file, opts.format);
   if (format === 'csv') return inferCsvSchema(file, { ...opts, delimiter: opts.delimiter ?? inputDelimiter(file) });
   return inferSchemaFromTable(await readTable(file, { format }));
+}
+
+/**
+ * Refuses a CSV output delimiter that would write unreadable CSV (empty, a quote, a line break),
+ * naming the option it came from, before anything is written (other formats have no delimiter).
+ */
+function checkOutputDelimiter(delimiter: string, field: string, format: TableFormat): string {
+  if (format === 'csv' && (typeof delimiter !== 'string' || delimiter.length === 0 || /["\r\n]/.test(delimiter))) {
+    throw new InputError({ field }, 'a non-empty delimiter other than a quote or a line break', JSON.stringify(delimiter));
+  }
+  return delimiter;
 }
 
 function temporaryPath(file: string): string {
@@ -215,7 +217,7 @@ export async function writeTable(file: string, table: Table, opts: WriteTableOpt
   async function* batches() {
     yield* table.batches;
   }
-  await writeBatches(file, format, table.schema, batches(), opts.delimiter ?? defaultDelimiter(file));
+  await writeBatches(file, format, table.schema, batches(), checkOutputDelimiter(opts.delimiter ?? defaultDelimiter(file), 'delimiter', format));
 }
 
 /**
@@ -227,6 +229,7 @@ export async function writeTable(file: string, table: Table, opts: WriteTableOpt
  */
 export async function writeTableStream(file: string, tables: Iterable<Table>, opts: WriteTableOptions = {}): Promise<number> {
   const format = formatFromPath(file, opts.format);
+  const delimiter = checkOutputDelimiter(opts.delimiter ?? defaultDelimiter(file), 'delimiter', format);
   const it = tables[Symbol.iterator]();
   const first = it.next();
   if (first.done) throw new InputError({ file }, 'at least one table to write', 'none');
@@ -239,7 +242,7 @@ export async function writeTableStream(file: string, tables: Iterable<Table>, op
       yield* r.value.batches;
     }
   }
-  return writeBatches(file, format, schema, batches(), opts.delimiter ?? defaultDelimiter(file));
+  return writeBatches(file, format, schema, batches(), delimiter);
 }
 
 /**
@@ -255,7 +258,7 @@ export async function convertFile(input: string, output: string, opts: ConvertOp
   if (path.resolve(input) === path.resolve(output)) {
     throw new InputError({ file: output }, 'an output path different from the input', 'the input path itself');
   }
-  const outDelimiter = opts.outputDelimiter ?? defaultDelimiter(output);
+  const outDelimiter = checkOutputDelimiter(opts.outputDelimiter ?? defaultDelimiter(output), 'outputDelimiter', outFormat);
   if (inFormat === 'csv') {
     const o = { ...opts, delimiter: opts.delimiter ?? inputDelimiter(input) };
     const resolved = await resolveCsvSchema(input, o);
@@ -267,18 +270,13 @@ export async function convertFile(input: string, output: string, opts: ConvertOp
     // Streamed: each batch is checked against the declared schema, which is embedded in the output.
     const declared = opts.schema;
     let arrowSchema: Schema | undefined;
-    let offset = 0;
     const source = arrowRecordBatches(input, (s) => {
       const md = new Map(s.metadata);
       md.set(SCHEMA_METADATA_KEY, JSON.stringify(declared));
       arrowSchema = new Schema(s.fields, md);
-    });
+    }, { schema: declared });
     async function* checked(): AsyncGenerator<RecordBatch> {
-      for await (const b of source) {
-        validateTable(new Table([b]), declared, input, offset);
-        offset += b.numRows;
-        yield new RecordBatch(arrowSchema!, b.data);
-      }
+      for await (const b of source) yield new RecordBatch(arrowSchema!, b.data);
     }
     // The schema is known once the reader opened: peek at the first batch.
     const it = checked();
@@ -291,20 +289,13 @@ export async function convertFile(input: string, output: string, opts: ConvertOp
     return { rows, columns: declared.columns.length, schema: declared };
   }
   if (inFormat === 'arrow') {
-    // Without a declared schema the result's schema is the carried one (streamed), else inferred
-    // from the whole table.
+    // Without a declared schema the result's schema is the carried one (streamed, each batch
+    // checked against it), else inferred from the whole table.
     let carried: TableSchema | undefined;
     let arrowSchema: Schema | undefined;
     const source = arrowRecordBatches(input, (s) => {
       arrowSchema = s;
-      const e = embeddedSchema(s);
-      if (e !== undefined) {
-        try {
-          carried = validateSchema(e);
-        } catch {
-          carried = undefined;
-        }
-      }
+      carried = carriedSchemaOf(s);
     });
     const first = await source.next();
     if (carried && carried.columns.length === arrowSchema!.fields.length) {

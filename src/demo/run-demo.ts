@@ -28,7 +28,10 @@ import { tableFingerprint } from '../data/fingerprint';
 import { PrivacyLedger } from '../dp/ledger';
 import { loadModel, saveModel, sampleModel, trainModel } from '../models';
 import type { HemasynthModel } from '../models';
-import { runFederatedSimulation } from '../federated';
+import { availableGenerators } from '../models/registry';
+import { checkTrainingDelta, checkTrainingEpsilon } from '../models/privacy-plan';
+import { federatedModels, runFederatedSimulation, SECURE_AGGREGATION_MODES } from '../federated';
+import { UsageError, describeValue } from '../errors';
 import { evaluateSyntheticInPool, renderHtmlReport } from '../evaluate';
 
 /** Options of {@link runDemo}. */
@@ -88,6 +91,42 @@ export function shippedFile(...parts: string[]): string {
   return path.join(packageRoot, 'data', ...parts);
 }
 
+/** How the options of {@link checkDemoOptions} are named in its errors (the CLI: "--epsilon", ...). */
+export type DemoOptionNames = Record<'patients' | 'sites' | 'seed' | 'model' | 'epsilon' | 'delta' | 'central' | 'secureAggregation', string>;
+
+/** The field names of {@link DemoOptions}, as a library caller typed them. */
+const FIELD_NAMES: DemoOptionNames = { patients: 'patients', sites: 'sites', seed: 'seed', model: 'model', epsilon: 'epsilon', delta: 'delta', central: 'central', secureAggregation: 'secureAggregation' };
+
+/**
+ * Refuses options the demo cannot run with before it simulates or writes anything (else the
+ * simulator, the anonymisation and the training would run first and the error come minutes
+ * later), naming each option as `names` says (the CLI passes "--epsilon", ...).
+ * @example checkDemoOptions({ out: 'demo-out', epsilon: 1000 }, { ...names, epsilon: '--epsilon' }) // throws, naming --epsilon
+ */
+export function checkDemoOptions(opts: DemoOptions, names: DemoOptionNames = FIELD_NAMES): void {
+  const central = opts.central === true;
+  const patients = opts.patients ?? 1500, sites = opts.sites ?? 4, seed = opts.seed ?? 7;
+  if (!(Number.isInteger(patients) && patients >= 1 && patients <= 10_000_000)) throw new UsageError(`Expected an integer in [1, 10000000] for ${names.patients} but received ${describeValue(patients)}`);
+  if (!(Number.isInteger(sites) && sites >= 1 && sites <= 255)) throw new UsageError(`Expected an integer in [1, 255] for ${names.sites} but received ${describeValue(sites)}`);
+  if (!central && sites < 2) throw new UsageError(`Expected at least 2 for ${names.sites} of a federated training (or ${names.central} to train on the pooled table) but received ${sites}`);
+  if (patients < sites) throw new UsageError(`Expected at least one patient per site (${names.patients} >= ${names.sites} = ${sites}) for ${names.patients} but received ${patients}`);
+  if (!(Number.isInteger(seed) && seed >= 0 && seed <= 2 ** 31 - 1)) throw new UsageError(`Expected an integer in [0, ${2 ** 31 - 1}] for ${names.seed} but received ${describeValue(seed)}`);
+  const model = opts.model ?? 'marginal';
+  const models = central ? availableGenerators() : federatedModels();
+  if (!models.includes(model)) throw new UsageError(`Expected one of ${models.join(', ')} for ${names.model}${central ? '' : ' of a federated training'} but received ${describeValue(model)}`);
+  const epsilon = opts.epsilon ?? 3;
+  if (epsilon === Infinity) {
+    if (!central) throw new UsageError(`Expected a finite epsilon for ${names.epsilon} of a federated training (a federation always runs with differential privacy) but received an explicitly non-private epsilon; add ${names.central} to train a non-private model on the pooled table`);
+  } else {
+    checkTrainingEpsilon(epsilon, names.epsilon, { federated: !central });
+    checkTrainingDelta(opts.delta ?? 1e-5, names.delta);
+  }
+  const mode = opts.secureAggregation ?? 'pairwise';
+  if (!SECURE_AGGREGATION_MODES.includes(mode)) throw new UsageError(`Expected one of ${SECURE_AGGREGATION_MODES.join(', ')} for ${names.secureAggregation} but received ${describeValue(mode)}`);
+  const holdout = opts.holdoutPatients ?? Math.max(100, Math.round(patients / 3));
+  if (!(Number.isInteger(holdout) && holdout >= sites)) throw new UsageError(`Expected an integer of at least ${sites} (one patient per site) for holdoutPatients but received ${describeValue(holdout)}`);
+}
+
 /**
  * Runs the demo pipeline.
  * @example
@@ -95,6 +134,7 @@ export function shippedFile(...parts: string[]): string {
  * console.log(summary.anonymisation.map((s) => s.verdict));
  */
 export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
+  checkDemoOptions(opts);
   const out = path.resolve(opts.out);
   const stage = opts.onStage ?? (() => {});
   fs.mkdirSync(out, { recursive: true });

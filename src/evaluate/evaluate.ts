@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Table } from 'apache-arrow';
+import { DataType, type Table } from 'apache-arrow';
 import { Piscina } from 'piscina';
 import type { EvaluateSectionTask } from '../pool/evaluate-section';
 import type { TableSchema } from '../data/schema';
@@ -114,6 +114,7 @@ function prepare(input: EvaluationInput): Prepared {
   const [train, holdout, synthetic] = alignTables([
     { label: labels.train, table: input.train }, { label: labels.holdout, table: input.holdout }, { label: labels.synthetic, table: input.synthetic },
   ], input.schema);
+  checkSyntheticCategories(train, synthetic, input, labels);
   // The attacks' controls are the holdout's records: the training table itself makes them meaningless.
   if (sameContent(train, holdout)) throw new InputError({ file: labels.holdout }, `records held out from training (the attacks' control group), not the ${labels.train} table again`, 'a table with the same rows');
   const names = new Set(train.columns.map((c) => c.name));
@@ -124,6 +125,42 @@ function prepare(input: EvaluationInput): Prepared {
   if (!target) notes.push('no utility section: give --target COLUMN (or a schema column with role "target")');
   const secrets = input.secrets ?? [...new Set([...(input.schema?.columns.filter((c) => c.role === 'sensitive').map((c) => c.name) ?? []), ...(target ? [target] : [])])];
   return { labels, seed: input.seed ?? 20240611, train, holdout, synthetic, target, secrets, notes, timings: { prepare: (performance.now() - t0) / 1000 } };
+}
+
+/**
+ * Refuses a synthetic category outside the allowed set, as reading the synthetic table with a
+ * schema does (data/table-validation.ts): the categories the schema declares for the column
+ * (with --schema, or the schema the real table carries; not categories inferred from a CSV
+ * file) and those the real training table holds. Without declared categories, the training table's own categories are the allowed set,
+ * so a category a generator invented (or a tampered file introduced) is not evaluated as if it
+ * were data. Booleans have a fixed domain and are not checked.
+ */
+function checkSyntheticCategories(train: EvalTable, synthetic: EvalTable, input: EvaluationInput, labels: Prepared['labels']): void {
+  train.columns.forEach((c, j) => {
+    const s = synthetic.columns[j];
+    if (c.kind !== 'categorical' || s.kind !== 'categorical') return;
+    const sc = input.schema?.columns.find((x) => x.name === c.name);
+    const field = input.train.schema.fields.find((f) => f.name === c.name);
+    if (sc?.kind === 'boolean' || (field && DataType.isBool(field.type))) return;
+    const allowed = new Uint8Array(c.categories.length);
+    let seen = 0;
+    for (const v of c.codes) if (v >= 0 && !allowed[v]) { allowed[v] = 1; seen++; }
+    // Categories inferred from a CSV file are the values it holds, not a declaration.
+    const declared = sc?.categories && sc.categories.length > 0 && !sc.inferred ? new Set(sc.categories) : undefined;
+    // Without declared categories, a column with a value for about every record is an identifier
+    // the schema did not name (a pseudonym in an anonymised release: new values are its purpose),
+    // not a category list to hold the synthetic table to.
+    if (!declared && seen > c.codes.length / 2) return;
+    if (declared) c.categories.forEach((cat, k) => { if (declared.has(cat)) allowed[k] = 1; });
+    for (let i = 0; i < s.codes.length; i++) {
+      const v = s.codes[i];
+      if (v < 0 || allowed[v]) continue;
+      const list = c.categories.filter((_, k) => allowed[k]);
+      const cats = list.length <= 12 ? list.map((x) => JSON.stringify(x)).join(', ') : `${list.slice(0, 12).map((x) => JSON.stringify(x)).join(', ')}, ...`;
+      throw new InputError({ file: labels.synthetic, row: i + 1, column: c.name }, `one of the categories ${cats}`, JSON.stringify(s.categories[v]),
+        `Only categories of the real training table (${labels.train})${declared ? ' or of its schema' : ''} are valid: a synthetic-only category was invented by a generator or written into the file`);
+    }
+  });
 }
 
 /** Whether two aligned tables hold the same rows in the same order. */

@@ -165,7 +165,7 @@ export async function runFederatedSimulation(o: FederatedSimulationOptions): Pro
   const mode = parseSecureAggregationMode(o.secureAggregation ?? 'pairwise');
   if (o.dropout !== undefined && !(o.dropout >= 0 && o.dropout < 1)) throw new UsageError(`Expected a probability in [0, 1) for --dropout but received ${describeValue(o.dropout)}`);
   const threshold = o.threshold ?? defaultThreshold(files.length);
-  if (!(Number.isInteger(threshold) && threshold >= 2 && threshold <= files.length)) throw new UsageError(`Expected a threshold in [2, ${files.length}] but received ${describeValue(threshold)}`);
+  if (!(Number.isInteger(threshold) && threshold >= 2 && threshold <= files.length)) throw new UsageError(`Expected a threshold in [2, ${files.length}] (the number of site files) for --threshold but received ${describeValue(threshold)}`);
   const log = o.log ?? (() => undefined);
   const schemaHint = o.schema ?? (o.dataDir && fs.existsSync(path.join(o.dataDir, 'schema.json')) ? path.join(o.dataDir, 'schema.json') : files[0]);
   const visitsFiles = o.visits ? files.map(siteVisitsFile) : undefined;

@@ -14,9 +14,10 @@ import { PrivacyLedger } from '../dp/ledger';
 import { CryptoRandom, SEEDED_NOISE_WARNING } from '../dp/noise';
 import { InputError, UsageError, describeValue, refuseUnknownOptions } from '../errors';
 import { marginalNative } from '../native/marginal';
-import { DecodedColumn, decodeColumn, decodedArrowSchema, decodedTable, outerBinTails } from '../transform/decode';
+import { DecodedColumn, decodeColumn, decodedArrowSchema, decodedTable } from '../transform/decode';
+import { allocateDecoded, decodeInto, nativeDecodePlan } from '../transform/native-decode';
 import { binTilts } from '../transform/bin-tilts';
-import { codeCounts, DiscreteColumnEncoder, isModelledColumn, missingCode } from '../transform/discretiser';
+import { codeCounts, DiscreteColumnEncoder, isModelledColumn } from '../transform/discretiser';
 import { VERSION } from '../version';
 import { ConditionExpression, conditionColumns, resolveCondition } from './conditions';
 import { rowsMeetingCondition } from './condition-after-repair';
@@ -24,7 +25,7 @@ import { repairDecoded } from './repair-decoded';
 import { applicableConstraints, constraintColumns, parseConstraint, withConstraintEvidence } from './constraints';
 import { codesOf, type GeneratorDefinition, type HemasynthModel, type ModelManifest, type SampledCodes, type SampleModelOptions, type TrainModelOptions } from './generator';
 import { MODEL_FORMAT_VERSION } from './model-file';
-import { fitVisitModel, VISITS_SHARE } from '../visits/visit-model';
+import { planVisitFit, VISITS_SHARE } from '../visits/visit-model';
 import { checkTrainingDelta, checkTrainingEpsilon, MIN_TRAINING_EPSILON, PrivacyPlanner } from './privacy-plan';
 import { requireDeclaredDomains } from './declared-domains';
 import { generatorByName } from './registry';
@@ -113,12 +114,17 @@ export function trainModel(opts: TrainModelOptions): HemasynthModel {
   const noise = opts.seed !== undefined ? CryptoRandom.fromSeed(`hemasynth-train:${opts.model}:${opts.seed}`) : new CryptoRandom();
   const progress = (f: number, stage: string) => opts.onProgress?.(f, stage, planner ? planner.spentEpsilon : nonPrivate ? Infinity : 0);
   progress(0, 'plan');
-  // The visits first: under DP their share is charged before the generator calibrates the rest.
-  const visits = opts.visits ? fitVisitModel({
+  // The visits first: under DP their share is counted before the generator calibrates the rest,
+  // but recorded in the ledger only with the generator's first charge, after every check of the
+  // generator that can refuse the training (options, backend, constraints, the ledger's budget
+  // for the whole training): a refused training leaves the ledger as it was. Their tables are
+  // checked here too, and read once charged (finish).
+  const visitsPlan = opts.visits ? planVisitFit({
     patients: opts.table, patientsSchema: schema, visits: opts.visits.table, visitsSchema: visitsSchema as TableSchema,
     key: opts.visits.key, share: opts.visits.share, privacy: planner, noise,
   }) : null;
   const parts = generator.train({ table: opts.table, schema, privacy: planner, noise, seed: opts.seed ?? null, options: opts.options ?? {}, progress });
+  const visits = visitsPlan ? visitsPlan.finish() : null;
   const encoders = parts.encoders as DiscreteColumnEncoder[];
   const columns = encoders.map((e) => e.column);
   const byName = new Map(schema.columns.map((c) => [c.name, c]));
@@ -178,9 +184,6 @@ export function withBinTilts(model: HemasynthModel, generator: GeneratorDefiniti
   return encoders.map((e, j) => (e.levels === 'bins' ? { ...e, tilts: binTilts(e.edges as number[], counts[j]) } : e));
 }
 
-/** Spec values per column of marginalDecodeColumns (see native/marginal/column_decoder.h). */
-const DECODE_SPEC_WIDTH = 14;
-
 /**
  * Decodes all columns. With the addon: one native call writes every column straight into the
  * typed arrays that become the Arrow buffers (int32 for integer outputs that no constraint
@@ -199,29 +202,10 @@ function decodeAll(encoders: DiscreteColumnEncoder[], sampled: Int32Array[] | Sa
       return decodeColumn(e, codes[j], () => rng.next(), restrictions.get(j), positions[j] ?? undefined);
     });
   }
-  const m = encoders.length;
-  const specs = new Float64Array(m * DECODE_SPEC_WIDTH);
-  const edgeOffsets = new Int32Array(m + 1);
-  const edgeList: number[] = [];
-  const tiltList: number[] = [];
-  const values: Array<Float64Array | Int32Array> = new Array(m);
-  const valid: Uint8Array[] = new Array(m);
-  encoders.forEach((e, j) => {
-    const bins = e.levels === 'bins';
-    // Categories: one placeholder edge per level (the native side reads the level count from it).
-    if (bins) (e.edges as number[]).forEach((x, k) => { edgeList.push(x); tiltList.push(e.tilts?.[k] ?? 0); });
-    else for (let k = 0; k < (e.categories as string[]).length; k++) { edgeList.push(k); tiltList.push(0); }
-    edgeOffsets[j + 1] = edgeList.length;
-    const r = restrictions.get(j);
-    const i32 = !bins || ((e.output === 'int32' || e.output === 'date-day') && !float64Columns.has(e.column));
-    const [low, high] = bins ? outerBinTails(e.edges as number[]) : [{ bin: -1, scale: -1 }, { bin: -1, scale: -1 }];
-    specs.set([bins ? 1 : 0, e.integer ? 1 : 0, e.min ?? -Infinity, e.max ?? Infinity, r ? r.lo : -Infinity, r ? r.hi : Infinity, r?.loOpen ? 1 : 0, r?.hiOpen ? 1 : 0, missingCode(e), i32 ? 1 : 0, low.bin, low.scale, high.bin, high.scale], j * DECODE_SPEC_WIDTH);
-    values[j] = i32 ? new Int32Array(rows) : new Float64Array(rows);
-    valid[j] = new Uint8Array(rows);
-  });
-  const streams = Int32Array.from(encoders, (_, j) => 1_000_000 + j);
-  native.marginalDecodeColumns(codes, rows, specs, Float64Array.from(edgeList), Float64Array.from(tiltList), edgeOffsets, streams, seed, threads, values, valid, positions);
-  return encoders.map((encoder, j) => ({ encoder, values: values[j], valid: valid[j] }));
+  const plan = nativeDecodePlan(encoders, restrictions, (e) => (e.output === 'int32' || e.output === 'date-day') && !float64Columns.has(e.column));
+  const columns = allocateDecoded(plan, rows);
+  decodeInto(native, plan, codes, columns, { seed, streams: Int32Array.from(encoders, (_, j) => 1_000_000 + j), threads, positions });
+  return columns;
 }
 
 /**

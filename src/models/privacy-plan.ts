@@ -38,17 +38,20 @@ export const MAX_TRAINING_EPSILON = 100;
  * Refuses an ε a DP training cannot use, before anything is charged: not a number, at most 0,
  * below {@link MIN_TRAINING_EPSILON} or above {@link MAX_TRAINING_EPSILON} (Infinity, the
  * explicitly non-private training, is the caller's to handle). `name` is the option to name.
+ * `federated`: a federation always runs with DP, so no non-private alternative is offered.
  * @example checkTrainingEpsilon(3, '--epsilon') // ok
  */
-export function checkTrainingEpsilon(epsilon: unknown, name = 'epsilon'): number {
-  const nonPrivate = name.startsWith('--') ? `${name} inf` : `${name} = Infinity`;
-  const range = `an epsilon in [${MIN_TRAINING_EPSILON}, ${MAX_TRAINING_EPSILON}] for ${name} of a DP training (or ${nonPrivate} for an explicitly non-private model)`;
+export function checkTrainingEpsilon(epsilon: unknown, name = 'epsilon', opts: { federated?: boolean } = {}): number {
+  const nonPrivate = opts.federated ? null : name.startsWith('--') ? `${name} inf` : `${name} = Infinity`;
+  const range = opts.federated
+    ? `an epsilon in [${MIN_TRAINING_EPSILON}, ${MAX_TRAINING_EPSILON}] for ${name} of a federated training (a federation always runs with differential privacy)`
+    : `an epsilon in [${MIN_TRAINING_EPSILON}, ${MAX_TRAINING_EPSILON}] for ${name} of a DP training (or ${nonPrivate} for an explicitly non-private model)`;
   if (typeof epsilon !== 'number' || Number.isNaN(epsilon) || !Number.isFinite(epsilon)) throw new UsageError(`Expected ${range} but received ${describeValue(epsilon)}`);
   if (epsilon < MIN_TRAINING_EPSILON) {
     throw new UsageError(`Expected ${range} but received ${epsilon}: the PRV accountant certifies no epsilon below its error ${MIN_TRAINING_EPSILON}, so ${MIN_TRAINING_EPSILON} is the smallest that works`);
   }
   if (epsilon > MAX_TRAINING_EPSILON) {
-    throw new UsageError(`Expected ${range} but received ${epsilon}: above ${MAX_TRAINING_EPSILON} the privacy guarantee is void (a likelihood ratio up to e^${MAX_TRAINING_EPSILON}) and the accountants are not validated; use ${nonPrivate} for an explicitly non-private model`);
+    throw new UsageError(`Expected ${range} but received ${epsilon}: above ${MAX_TRAINING_EPSILON} the privacy guarantee is void (a likelihood ratio up to e^${MAX_TRAINING_EPSILON}) and the accountants are not validated${nonPrivate ? `; use ${nonPrivate} for an explicitly non-private model` : ''}`);
   }
   return epsilon;
 }
@@ -122,11 +125,13 @@ function mechanismsFor(shares: readonly MechanismShare[], rho: number): Calibrat
  * const [oneWay] = planner.chargePlan([{ kind: 'gaussian', share: 1, count: 20, note: '1-way marginals' }]);
  */
 export class PrivacyPlanner {
-  /** ε spent by this planner's charges (composed). */
+  /** ε spent by this planner's charges (composed), deferred ones included. */
   spentEpsilon = 0;
   private charged: Mechanism[] = [];
+  /** Mechanisms accepted by {@link deferMechanisms}, not yet recorded in the ledger. */
+  private deferred: Array<{ mechanism: Mechanism; note: string }> = [];
 
-  /** Mechanisms this planner has charged so far (e.g. the visits before a generator's plan). */
+  /** Mechanisms this planner has charged so far, deferred ones included (e.g. the visits before a generator's plan). */
   get chargedMechanisms(): readonly Mechanism[] {
     return this.charged;
   }
@@ -205,26 +210,69 @@ export class PrivacyPlanner {
   /**
    * Charges mechanisms whose noise is already fixed (e.g. a noisy row count that decides the
    * rest of the plan), after checking that the ledger can afford them and that they stay within
-   * this training's ε. A later {@link chargePlan} is calibrated on top of them.
+   * this training's ε (deferred mechanisms are recorded first). A later {@link chargePlan} is
+   * calibrated on top of them.
    */
   chargeMechanisms(mechanisms: ReadonlyArray<{ mechanism: Mechanism; note: string }>): void {
-    const mine = [...this.charged, ...mechanisms.map((m) => m.mechanism)];
-    const own = composeEpsilon({ accountant: this.ledger.accountant, mechanisms: mine, delta: this.target.delta, epsilonError: scaledEpsilonError(this.target.epsilon) }).epsilon;
-    if (!(own <= this.target.epsilon)) throw new UsageError(`Expected mechanisms within this training's epsilon=${this.target.epsilon} but received a charge that brings it to epsilon=${Number(own.toPrecision(6))}`);
+    const own = this.ownEpsilonWith(mechanisms);
     this.checkLedger(mechanisms.map((m) => m.mechanism));
-    for (const m of mechanisms) this.ledger.charge({ mechanism: m.mechanism, datasetFingerprint: this.datasetFingerprint ?? this.ledger.datasetFingerprint, note: m.note });
+    this.commitDeferred();
+    for (const m of mechanisms) this.record(m);
     this.charged.push(...mechanisms.map((m) => m.mechanism));
     this.spentEpsilon = own;
   }
 
   /**
+   * Accepts mechanisms whose noise is already fixed as {@link chargeMechanisms} does (within this
+   * training's ε, affordable by the ledger; later plans are calibrated on top of them) but records
+   * them in the ledger only with this planner's next charge, or at {@link commitDeferred}. Why:
+   * a part of a training that comes first (the visits model) must not be charged before the
+   * rest (the generator) has run every check that can refuse the training; a refused training
+   * leaves the ledger as it was. The data the deferred mechanisms release must not be read
+   * before they are committed.
+   */
+  deferMechanisms(mechanisms: ReadonlyArray<{ mechanism: Mechanism; note: string }>): void {
+    const own = this.ownEpsilonWith(mechanisms);
+    this.checkLedger(mechanisms.map((m) => m.mechanism));
+    this.deferred.push(...mechanisms.map((m) => ({ mechanism: m.mechanism, note: m.note })));
+    this.charged.push(...mechanisms.map((m) => m.mechanism));
+    this.spentEpsilon = own;
+  }
+
+  /** Records the deferred mechanisms in the ledger (nothing when none are left). */
+  commitDeferred(): void {
+    while (this.deferred.length > 0) {
+      this.record(this.deferred[0]);
+      this.deferred.shift();
+    }
+  }
+
+  /** Whether mechanisms accepted by {@link deferMechanisms} are not yet in the ledger. */
+  get hasDeferred(): boolean {
+    return this.deferred.length > 0;
+  }
+
+  private record(m: { mechanism: Mechanism; note: string }): void {
+    this.ledger.charge({ mechanism: m.mechanism, datasetFingerprint: this.datasetFingerprint ?? this.ledger.datasetFingerprint, note: m.note });
+  }
+
+  /** ε of this planner's charges with `mechanisms`; refuses them above the training's ε. */
+  private ownEpsilonWith(mechanisms: ReadonlyArray<{ mechanism: Mechanism }>): number {
+    const mine = [...this.charged, ...mechanisms.map((m) => m.mechanism)];
+    const own = composeEpsilon({ accountant: this.ledger.accountant, mechanisms: mine, delta: this.target.delta, epsilonError: scaledEpsilonError(this.target.epsilon) }).epsilon;
+    if (!(own <= this.target.epsilon)) throw new UsageError(`Expected mechanisms within this training's epsilon=${this.target.epsilon} but received a charge that brings it to epsilon=${Number(own.toPrecision(6))}`);
+    return own;
+  }
+
+  /**
    * Refuses with {@link PrivacyBudgetError} (recording nothing) when the ledger cannot afford
-   * these mechanisms on top of what it holds; a generator that charges in stages calls it with
-   * its whole training first.
+   * these mechanisms on top of what it holds and of this planner's deferred mechanisms; a
+   * generator that charges in stages calls it with its whole training first.
    */
   checkLedger(extra: readonly Mechanism[]): void {
-    // The ledger already holds this planner's earlier charges; it composes as a charge would.
-    const after = this.ledger.epsilonWith(extra);
+    // The ledger already holds this planner's earlier charges, but not its deferred ones; it
+    // composes as a charge would.
+    const after = this.ledger.epsilonWith([...this.deferred.map((m) => m.mechanism), ...extra]);
     if (!(after <= this.ledger.budget.epsilon)) {
       const before = this.ledger.spent().epsilon;
       throw new PrivacyBudgetError(
@@ -236,13 +284,15 @@ export class PrivacyPlanner {
 
   /**
    * Calibrates the plan to the target ε, checks that the ledger can afford all of it (refusing
-   * with {@link PrivacyBudgetError} before anything is recorded or read), then charges it.
+   * with {@link PrivacyBudgetError} before anything is recorded or read), then charges it (after
+   * any deferred mechanisms).
    */
   chargePlan(shares: readonly MechanismShare[], hint?: number): CalibratedMechanism[] {
     const rho = this.calibrate(shares, this.target.epsilon, { hint });
     const plan = mechanismsFor(shares, rho);
     this.checkLedger(plan.map((m) => m.mechanism));
-    for (const m of plan) this.ledger.charge({ mechanism: m.mechanism, datasetFingerprint: this.datasetFingerprint ?? this.ledger.datasetFingerprint, note: m.note });
+    this.commitDeferred();
+    for (const m of plan) this.record(m);
     this.charged.push(...plan.map((m) => m.mechanism));
     this.spentEpsilon = composeEpsilon({ accountant: this.ledger.accountant, mechanisms: this.charged, delta: this.target.delta, epsilonError: scaledEpsilonError(this.target.epsilon) }).epsilon;
     return plan;

@@ -19,9 +19,10 @@ import type { MetricsBindings } from './metrics';
 import type { MarginalBindings } from './marginal';
 import type { SmpcBindings } from './smpc';
 import type { CudaTrainerBindings } from './cuda-trainer';
+import type { NeuralBindings } from './neural';
 
 /** The whole addon surface: the union of every area's declared functions. */
-export type NativeAddon = InfoBindings & TensorBindings & NnBindings & DpBindings & AnonBindings & MetricsBindings & SmpcBindings & MarginalBindings & CudaTrainerBindings;
+export type NativeAddon = InfoBindings & TensorBindings & NnBindings & DpBindings & AnonBindings & MetricsBindings & SmpcBindings & MarginalBindings & CudaTrainerBindings & NeuralBindings;
 
 /** Root of the installed package (the folder holding package.json). */
 export const packageRoot: string = path.resolve(__dirname, '..', '..');

@@ -19,7 +19,7 @@ export interface CudaTrainerBindings {
   /** wraps hemasynth::cuda::GpuTrainer::poisson_step */
   cudaTrainerPoissonStep(h: NativeCudaTrainerHandle, x: Float32Array, y: Float32Array): { loss: number; batchSize: number };
   /** wraps hemasynth::cuda::GpuTrainer::forward (startLayer is a flat layer index) */
-  cudaTrainerForward(h: NativeCudaTrainerHandle, x: Float32Array, startLayer: number, training: boolean): Float32Array;
+  cudaTrainerForward(h: NativeCudaTrainerHandle, x: Float32Array, startLayer: number, training: boolean, out?: Float32Array | null): Float32Array;
   /** wraps hemasynth::cuda::GpuTrainer::gradient */
   cudaTrainerGradient(h: NativeCudaTrainerHandle, x: Float32Array, y: Float32Array): { loss: number; gradient: Float32Array };
   /** wraps hemasynth::cuda::GpuTrainer::inspect_clipping */

@@ -11,8 +11,8 @@ export interface MarginalBindings {
   marginalSampleTree(order: Int32Array, parentStart: Int32Array, parentList: Int32Array, sizes: Int32Array, levelMap: Int32Array, levels: Int32Array, cpt: Float64Array, cptOffsets: Int32Array, rows: number, seed: number, threads: number): Int32Array[];
   /** wraps hemasynth::marginal::sample_copula (z = B·zc + L·g with ziggurat normals; outColumns columns of rows codes; latent j's within-cell shares into positions[positionSlots[j]] where >= 0) */
   marginalSampleCopula(L: Float64Array, d: number, B: Float64Array, k: number, zc: Float64Array, thresholds: Float64Array, thresholdOffsets: Int32Array, codeOf: Int32Array, targets: Int32Array, outColumns: number, rows: number, seed: number, threads: number, positionSlots: Int32Array, positions: Array<Uint8Array | null>): Int32Array[];
-  /** wraps hemasynth::marginal::decode_columns (14 spec values per column; writes values[c] and valid[c] in place; a column with positions[c] places values there instead of drawing) */
-  marginalDecodeColumns(codes: Int32Array[], rows: number, specs: Float64Array, edges: Float64Array, tilts: Float64Array, edgeOffsets: Int32Array, streams: Int32Array, seed: number, threads: number, values: Array<Float64Array | Int32Array>, valid: Uint8Array[], positions?: Array<Uint8Array | null>): void;
+  /** wraps hemasynth::marginal::decode_columns (14 spec values per column; writes values[c] and valid[c] in place; a column with positions[c] places values there instead of drawing; a column with uniforms[c] takes row i's draw from uniforms[c][i] instead of its stream) */
+  marginalDecodeColumns(codes: Int32Array[], rows: number, specs: Float64Array, edges: Float64Array, tilts: Float64Array, edgeOffsets: Int32Array, streams: Int32Array, seed: number, threads: number, values: Array<Float64Array | Int32Array>, valid: Uint8Array[], positions?: Array<Uint8Array | null> | null, uniforms?: Array<Float64Array | null>): void;
   /** wraps hemasynth::marginal::pack_validity (bytes to an LSB-first Arrow bitmap; returns the null count) */
   marginalPackValidity(bytes: Uint8Array, bitmap: Uint8Array): number;
 }

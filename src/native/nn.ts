@@ -27,7 +27,8 @@ export interface NnBindings {
   /** wraps hemasynth::Trainer::poisson_step */
   nnTrainerPoissonStep(h: NativeTrainerHandle, x: Float32Array, y: Float32Array): { loss: number; batchSize: number };
   /** wraps hemasynth::Trainer::forward (startLayer is a flat layer index) */
-  nnTrainerForward(h: NativeTrainerHandle, x: Float32Array, startLayer: number, training: boolean): Float32Array;
+  /** With `out` (rows × outputSize values) the output is written there and `out` returned. */
+  nnTrainerForward(h: NativeTrainerHandle, x: Float32Array, startLayer: number, training: boolean, out?: Float32Array | null): Float32Array;
   /** wraps hemasynth::Trainer::gradient */
   nnTrainerGradient(h: NativeTrainerHandle, x: Float32Array, y: Float32Array): { loss: number; gradient: Float32Array };
   /** wraps hemasynth::Trainer::inspect_clipping */

@@ -58,8 +58,10 @@ export interface Trainer {
   /**
    * Model output for every row of x. `startLayer` (a top-level layer index) starts part-way,
    * e.g. at a VAE's decoder; outside training dropout is off and gaussianSample returns the mean.
+   * With `out` (rows × outputSize values) the output is written there and `out` returned, so a
+   * caller running many chunks reuses one array.
    */
-  forward(x: Float32Array, options?: { startLayer?: number; training?: boolean }): Float32Array;
+  forward(x: Float32Array, options?: { startLayer?: number; training?: boolean; out?: Float32Array }): Float32Array;
   /** Mean non-private gradient and loss of a batch, without update. */
   gradient(x: Float32Array, y: Float32Array): { loss: number; gradient: Float32Array };
   /** Per-sample gradient norms and the sum of clipped per-sample gradients (NOT private: tests and audits). */

@@ -137,14 +137,17 @@ export interface DecodedColumn {
 }
 
 /**
- * Decodes the codes of one column. `uniform` gives uniforms in [0, 1) (a sampling PRNG: decoding
- * is post-processing of a DP model and needs no cryptographic source). With `positions` (256ths
+ * Decodes the codes of one column. `uniform(i)` gives row i's uniform in [0, 1), called in row
+ * order for the rows that need a draw (a non-missing row of a bin column with more than one
+ * admissible value): a sampling PRNG that ignores i (decoding is post-processing of a DP model
+ * and needs no cryptographic source), or given per-row uniforms (the neural generators'
+ * positions, row-layout.ts decodeWithPositions). With `positions` (256ths
  * of the bin, SampledCodes), row i's value is drawn inside the 256th positions[i] of its bin's
  * decoded distribution, share (positions[i] + u) / 256, from the same draw u (a low tail's share
  * counted from its inner edge, so values rise with the position in every bin).
  * @example decodeColumn(encoder, codes, () => rng.next())
  */
-export function decodeColumn(e: DiscreteColumnEncoder, codes: Int32Array, uniform: () => number, restriction?: ValueRestriction, positions?: Uint8Array): DecodedColumn {
+export function decodeColumn(e: DiscreteColumnEncoder, codes: Int32Array, uniform: (row: number) => number, restriction?: ValueRestriction, positions?: Uint8Array): DecodedColumn {
   const n = codes.length;
   const valid = new Uint8Array(n);
   const miss = missingCode(e);
@@ -165,7 +168,7 @@ export function decodeColumn(e: DiscreteColumnEncoder, codes: Int32Array, unifor
   const lo = e.min ?? -Infinity, hi = e.max ?? Infinity;
   const rLo = restriction ? restriction.lo : -Infinity, rHi = restriction ? restriction.hi : Infinity;
   // The bin's share for row i: a draw, inside the row's 256th of the bin when it has a position.
-  const share = positions ? (i: number, fromTop = false) => { const p = (positions[i] + uniform()) / 256; return fromTop ? 1 - p : p; } : () => uniform();
+  const share = positions ? (i: number, fromTop = false) => { const p = (positions[i] + uniform(i)) / 256; return fromTop ? 1 - p : p; } : (i: number) => uniform(i);
   for (let i = 0; i < n; i++) {
     const c = codes[i];
     if (c === miss) continue;

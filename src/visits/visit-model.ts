@@ -17,8 +17,10 @@
  * deviations at C², C = DEVIATION_CLIP_FRACTION of the lab's schema range), every sum is released
  * once with the Gaussian mechanism at sensitivity 1 after dividing by its clip (the two the
  * visit rate is read from at sensitivity RATE_WEIGHT, so with less noise), and so is the
- * histogram of visits per patient (a patient is in one cell); the releases are charged to the
- * patients' ledger before the patient generator calibrates the rest.
+ * histogram of visits per patient (a patient is in one cell); the releases are counted by the
+ * training's planner before the patient generator calibrates the rest, and recorded in the
+ * patients' ledger with the generator's first charge (planVisitFit), so that a training the
+ * generator refuses charges nothing.
  */
 import { Float64, Table, Utf8, type Vector, vectorFromArray } from 'apache-arrow';
 import type { TableSchema } from '../data/schema';
@@ -266,11 +268,10 @@ export interface VisitSums {
 }
 
 /**
- * The per-patient sums a visits fit reads from the tables: central training releases them with
- * Gaussian noise, a federation sums them across sites with secure aggregation.
- * @example const { sums } = visitSums(layout, patients, visits, true) // sensitivity 1 each
+ * The visit rows of each patient row, after checking that the tables hold the columns the layout
+ * reads and that every visit's key is a patient's (an InputError naming the row and column).
  */
-export function visitSums(layout: VisitLayout, patients: Table, visitsTable: Table, clipped: boolean): VisitSums {
+function visitsByPatient(layout: VisitLayout, patients: Table, visitsTable: Table): number[][] {
   const { key } = layout;
   const need = (table: Table, name: string, what: string) => {
     if (!table.schema.fields.some((f) => f.name === name)) throw new InputError({ column: name }, `a column "${name}" in the ${what} table`, 'none');
@@ -278,19 +279,42 @@ export function visitSums(layout: VisitLayout, patients: Table, visitsTable: Tab
   need(patients, key, 'patients');
   need(visitsTable, key, 'visits');
   need(patients, layout.followupColumn, 'patients');
-  // Visits by patient, in visit-number order where there is one.
+  for (const lab of layout.labs) {
+    need(patients, lab.column, 'patients');
+    need(visitsTable, lab.column, 'visits');
+  }
+  if (layout.numberColumn) need(visitsTable, layout.numberColumn, 'visits');
   const keys = readLabels(patients, key);
   const rowOf = new Map<string, number>();
   keys.forEach((k, i) => { if (k !== null) rowOf.set(k, i); });
-  const followup = readNumbers(patients, layout.followupColumn);
   const vKeys = readLabels(visitsTable, key);
-  const n = patients.numRows;
-  const byPatient: number[][] = Array.from({ length: n }, () => []);
+  const byPatient: number[][] = Array.from({ length: patients.numRows }, () => []);
   vKeys.forEach((k, r) => {
     const i = k === null ? undefined : rowOf.get(k);
     if (i === undefined) throw new InputError({ row: r + 1, column: key }, 'the key of a patient in the patients table', k === null ? 'a missing value' : JSON.stringify(k));
     byPatient[i].push(r);
   });
+  return byPatient;
+}
+
+/**
+ * Refuses tables a visits fit cannot read (a missing column, a visit whose key is no patient's)
+ * before anything is charged: it reads the keys only and releases nothing.
+ * @example checkVisitTables(visitLayout(schema, visitsSchema), patients, visits)
+ */
+export function checkVisitTables(layout: VisitLayout, patients: Table, visitsTable: Table): void {
+  visitsByPatient(layout, patients, visitsTable);
+}
+
+/**
+ * The per-patient sums a visits fit reads from the tables: central training releases them with
+ * Gaussian noise, a federation sums them across sites with secure aggregation.
+ * @example const { sums } = visitSums(layout, patients, visits, true) // sensitivity 1 each
+ */
+export function visitSums(layout: VisitLayout, patients: Table, visitsTable: Table, clipped: boolean): VisitSums {
+  const byPatient = visitsByPatient(layout, patients, visitsTable);
+  const n = patients.numRows;
+  const followup = readNumbers(patients, layout.followupColumn);
   const number = layout.numberColumn ? readNumbers(visitsTable, layout.numberColumn) : null;
   if (number) for (const list of byPatient) list.sort((a, b) => number[a] - number[b]);
 
@@ -409,17 +433,53 @@ export function visitsNote(releases: number): string {
  * @example const spec = fitVisitModel({ patients, patientsSchema, visits, visitsSchema, privacy: null, noise })
  */
 export function fitVisitModel(o: FitVisitOptions): VisitModelSpec {
+  return planVisitFit(o).finish();
+}
+
+/** A visits fit planned by {@link planVisitFit}: `finish` reads the tables and fits. */
+export interface VisitFitPlan {
+  layout: VisitLayout;
+  /** σ of the releases (null: non-private). */
+  sigma: number | null;
+  /** Under DP, records the deferred charge (unless a later charge of the planner did), then reads the visits and fits. */
+  finish(): VisitModelSpec;
+}
+
+/**
+ * Everything a visits fit does before it reads a visit: the layout, the checks that can refuse
+ * it (checkVisitTables reads the keys only), and under DP the σ of its releases, accepted by the
+ * planner as a deferred charge (PrivacyPlanner.deferMechanisms) so that the patient generator
+ * trained next can still refuse the training with the ledger untouched: its first charge records
+ * the visits' first. The noise is drawn here, in the order a fit always drew it, so seeded
+ * models do not depend on when the visits are read.
+ * @example const plan = planVisitFit(o); const parts = generator.train(ctx); const visits = plan.finish();
+ */
+export function planVisitFit(o: FitVisitOptions): VisitFitPlan {
   const layout = visitLayout(o.patientsSchema, o.visitsSchema, { key: o.key, followupColumn: o.followupColumn });
+  checkVisitTables(layout, o.patients, o.visits);
   const dp = o.privacy;
   if (!dp) {
-    const { sums, ...exact } = visitSums(layout, o.patients, o.visits, false);
-    return visitModelFromSums(layout, sums, exact);
+    return {
+      layout, sigma: null,
+      finish: () => {
+        const { sums, ...exact } = visitSums(layout, o.patients, o.visits, false);
+        return visitModelFromSums(layout, sums, exact);
+      },
+    };
   }
   const sigma = visitsSigma(dp, layout.releases, o.share);
-  dp.chargeMechanisms([{ mechanism: { kind: 'gaussian', noiseMultiplier: sigma, count: layout.releases }, note: visitsNote(layout.releases) }]);
-  // Only now are the tables read.
-  const { sums } = visitSums(layout, o.patients, o.visits, true);
-  return visitModelFromSums(layout, sums.map((v) => v + o.noise.gaussian(0, sigma)), null, sigma);
+  dp.deferMechanisms([{ mechanism: { kind: 'gaussian', noiseMultiplier: sigma, count: layout.releases }, note: visitsNote(layout.releases) }]);
+  const noise = new Float64Array(layout.vectorLength);
+  for (let i = 0; i < noise.length; i++) noise[i] = o.noise.gaussian(0, sigma);
+  return {
+    layout, sigma,
+    finish: () => {
+      dp.commitDeferred();
+      // Only now are the visits read.
+      const { sums } = visitSums(layout, o.patients, o.visits, true);
+      return visitModelFromSums(layout, sums.map((v, i) => v + noise[i]), null, sigma);
+    },
+  };
 }
 
 /**

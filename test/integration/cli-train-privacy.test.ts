@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../support/run-cli';
 import { backendStatuses } from '../../src/backend/availability';
+import { fingerprintFile, PrivacyLedger } from '../../src/dp/ledger';
 import { MAX_TRAINING_EPSILON, MIN_TRAINING_EPSILON } from '../../src/models/privacy-plan';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-cli-train-privacy-'));
@@ -184,5 +185,143 @@ describe('the default ledger is created by the first charge, with that training\
       expect(fs.readFileSync(f.ledger).equals(bytes)).toBe(true);
     }
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.lock') || n.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+/**
+ * `train --visits`: the visits model's share used to be charged before the patient generator's
+ * own checks (options, backend, constraints, the ledger's budget for the whole training), so a
+ * refused run still spent it. Every refusal below leaves the ledger absent, or byte for byte as it was.
+ */
+describe('train --visits: refused before any charge, the visits share included', () => {
+  const PATIENTS_SCHEMA = {
+    version: 1,
+    columns: [
+      { name: 'patient_id', kind: 'identifier', role: 'direct-identifier', nullable: false },
+      { name: 'sex', kind: 'categorical', categories: ['F', 'M'], nullable: false },
+      { name: 'genotype', kind: 'categorical', categories: ['SS', 'SC', 'SB'], nullable: false },
+      { name: 'followup_years', kind: 'continuous', min: 0, max: 10, nullable: false },
+      { name: 'hb_g_dl', kind: 'continuous', min: 3, max: 18 },
+    ],
+  };
+  const VISITS_SCHEMA = {
+    version: 1,
+    columns: [
+      { name: 'patient_id', kind: 'identifier', nullable: false },
+      { name: 'visit_number', kind: 'integer', min: 1, max: 1000, nullable: false },
+      { name: 'hb_g_dl', kind: 'continuous', min: 3, max: 18 },
+    ],
+  };
+  const patientsCsv = (): string => {
+    const lines = ['patient_id,sex,genotype,followup_years,hb_g_dl'];
+    for (let i = 0; i < 120; i++) lines.push(`P${String(i).padStart(4, '0')},${i % 2 ? 'M' : 'F'},${['SS', 'SC', 'SB'][i % 3]},${1 + (i % 9)},${(7 + (i % 11) * 0.5).toFixed(1)}`);
+    return lines.join('\n') + '\n';
+  };
+  const visitsCsv = (): string => {
+    const lines = ['patient_id,visit_number,hb_g_dl'];
+    for (let i = 0; i < 120; i++) for (let k = 1; k <= 1 + (i % 4); k++) lines.push(`P${String(i).padStart(4, '0')},${k},${(7 + (i % 11) * 0.5 + (((k * 3 + i) % 5) - 2) * 0.3).toFixed(1)}`);
+    return lines.join('\n') + '\n';
+  };
+  const vdir = p('visits');
+  const v = (n: string) => path.join(vdir, n);
+  beforeAll(() => {
+    fs.mkdirSync(vdir, { recursive: true });
+    fs.writeFileSync(v('patients.schema.json'), JSON.stringify(PATIENTS_SCHEMA));
+    fs.writeFileSync(v('visits.schema.json'), JSON.stringify(VISITS_SCHEMA));
+    fs.writeFileSync(v('visits.csv'), visitsCsv());
+  });
+  /** A fresh patients file (its default ledger absent). */
+  const patients = (name: string, content = patientsCsv()): { data: string; ledger: string } => {
+    const data = v(`${name}.csv`);
+    fs.writeFileSync(data, content);
+    return { data, ledger: `${data}.ledger.json` };
+  };
+  const trainVisits = (data: string, ...extra: string[]) => run('train', '--data', data, '--schema', v('patients.schema.json'),
+    '--visits', v('visits.csv'), '--visits-schema', v('visits.schema.json'), '--seed', '1', '--out', v('model.hsm'), ...extra);
+
+  test('a ledger that affords the visits share but not the whole training is left byte for byte as it was (was: the visits charged)', async () => {
+    const f = patients('budget');
+    // Budget 3, about 2.89 spent: the visits' 10% of epsilon 1 would fit, the whole training not.
+    const ledger = PrivacyLedger.openOrCreate(f.ledger, { datasetFingerprint: fingerprintFile(f.data), budget: { epsilon: 3, delta: 1e-6 } });
+    ledger.charge({ mechanism: { kind: 'gaussian', noiseMultiplier: 1.6, count: 1 }, note: 'an earlier release' });
+    const bytes = fs.readFileSync(f.ledger);
+    const models: string[][] = [['--model', 'marginal'], ['--model', 'copula'], ['--model', 'tvae', '--epochs', '1'], ['--model', 'ctgan', '--epochs', '1']];
+    for (const model of models) {
+      const r = await trainVisits(f.data, ...model, '--epsilon', '1');
+      expect(r.stderr).toMatch(/Privacy budget exceeded for dataset [0-9a-f]+: budget epsilon=3, .*spent so far epsilon=2\.89\d*; .*Refused before reading any data/);
+      expect(r.code).toBe(1);
+      expect(fs.readFileSync(f.ledger).equals(bytes)).toBe(true);
+    }
+    expect(fs.existsSync(v('model.hsm'))).toBe(false);
+    expect(fs.readdirSync(vdir).filter((n) => n.endsWith('.lock') || n.endsWith('.tmp'))).toEqual([]);
+  }, 120000);
+
+  test('a check inside the generator (marginal shares.quantiles 0 with an unbounded column) creates no ledger (was: the visits charged)', async () => {
+    const schema = v('unbounded.schema.json');
+    fs.writeFileSync(schema, JSON.stringify({ ...PATIENTS_SCHEMA, columns: [...PATIENTS_SCHEMA.columns, { name: 'ldh_u_l', kind: 'continuous' }] }));
+    const lines = patientsCsv().trim().split('\n');
+    const f = patients('unbounded', [`${lines[0]},ldh_u_l`, ...lines.slice(1).map((l, i) => `${l},${300 + 3 * i}`)].join('\n') + '\n');
+    const r = await run('train', '--data', f.data, '--schema', schema, '--visits', v('visits.csv'), '--visits-schema', v('visits.schema.json'),
+      '--seed', '1', '--out', v('model.hsm'), '--model', 'marginal', '--epsilon', '1', '--options', '{"shares":{"quantiles":0}}');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Expected a budget share for the DP quantile edges \(option shares\.quantiles > 0\)/);
+    expect(fs.existsSync(f.ledger)).toBe(false);
+  });
+
+  test('a visit of no patient in the patients table creates no ledger (was: the visits charged, then refused)', async () => {
+    const f = patients('orphan');
+    const orphans = v('visits-orphan.csv');
+    fs.writeFileSync(orphans, visitsCsv() + 'P9999,1,8.0\n');
+    const r = await run('train', '--data', f.data, '--schema', v('patients.schema.json'), '--visits', orphans, '--visits-schema', v('visits.schema.json'),
+      '--seed', '1', '--out', v('model.hsm'), '--model', 'marginal', '--epsilon', '1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Expected the key of a patient in the patients table for row \d+, column "patient_id" but received "P9999"/);
+    expect(fs.existsSync(f.ledger)).toBe(false);
+  });
+
+  test.each([
+    ['checkOptions: copula stratifyBy naming no column', ['--model', 'copula', '--options', '{"stratifyBy":"nosuch"}'], 2, /option stratifyBy .* but received "nosuch"/],
+    ['the backend check: marginal --backend cuda', ['--model', 'marginal', '--backend', 'cuda'], 1, /Expected backend js, cpu or auto for the marginal generator but received "cuda"/],
+    ['an option of another generator', ['--model', 'copula', '--epochs', '3'], 2, /Expected an option of the copula generator .* but received "epochs"/],
+  ] as const)('%s: no ledger', async (_, args, code, message) => {
+    const f = patients(`opt-${args[1]}-${code}`);
+    const r = await trainVisits(f.data, ...args, '--epsilon', '1');
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(code);
+    expect(fs.existsSync(f.ledger)).toBe(false);
+  });
+
+  test('a schema constraint on a column the schema lacks: no ledger', async () => {
+    const f = patients('visits-typo');
+    const schema = v('typo.schema.json');
+    fs.writeFileSync(schema, JSON.stringify({ ...PATIENTS_SCHEMA, constraints: ['hb_g_dll <= 17'] }));
+    const r = await run('train', '--data', f.data, '--schema', schema, '--visits', v('visits.csv'), '--visits-schema', v('visits.schema.json'),
+      '--seed', '1', '--out', v('model.hsm'), '--model', 'marginal', '--epsilon', '1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/field "constraints\[0\]" but received "hb_g_dll <= 17"/);
+    expect(fs.existsSync(f.ledger)).toBe(false);
+  });
+
+  const cudaUsable = backendStatuses().find((b) => b.name === 'cuda')?.usable === true;
+  (cudaUsable ? test.skip : test)('tvae --backend cuda without a usable GPU: no ledger', async () => {
+    const f = patients('visits-cuda');
+    const r = await trainVisits(f.data, '--model', 'tvae', '--epsilon', '1', '--backend', 'cuda', '--epochs', '1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/backend cuda is unusable for tvae option backend/);
+    expect(fs.existsSync(f.ledger)).toBe(false);
+  });
+
+  test('a training that runs records the visits first, then the generator, within the budget', async () => {
+    const f = patients('ok');
+    const r = await trainVisits(f.data, '--model', 'marginal', '--epsilon', '1', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const ledger = JSON.parse(fs.readFileSync(f.ledger, 'utf8'));
+    expect(ledger.budget).toEqual({ epsilon: 1, delta: 1e-6 });
+    expect(ledger.entries[0].note).toMatch(/^visits: /);
+    expect(ledger.entries.slice(1).every((e: { note: string }) => e.note.startsWith('marginal'))).toBe(true);
+    expect(ledger.entries.length).toBeGreaterThan(1);
+    expect(ledger.spent.epsilon).toBeLessThanOrEqual(1);
+    expect(JSON.parse(r.stdout).ledger.spent).toBeCloseTo(ledger.spent.epsilon, 10);
   });
 });

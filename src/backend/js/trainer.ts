@@ -533,7 +533,7 @@ export class JsTrainer implements Trainer {
     return this.step(x, y, Int32Array.from(rows));
   }
 
-  forward(x: FloatArray, options: { startLayer?: number; training?: boolean } = {}): Float32Array {
+  forward(x: FloatArray, options: { startLayer?: number; training?: boolean; out?: Float32Array } = {}): Float32Array {
     const top = options.startLayer ?? 0;
     const idx = this.encoded.topLevelIndex[top];
     if (idx === undefined) throw new UsageError(`Expected a top-level layer index in [0, ${this.encoded.topLevelIndex.length}) for startLayer but received ${describeValue(top)}`);
@@ -544,7 +544,11 @@ export class JsTrainer implements Trainer {
     this.auxb = [];
     this.act[idx] = this.F === Float32Array ? Float32Array.from(x) : Float64Array.from(x);
     this.runForward(idx, rows, options.training ?? false);
-    return Float32Array.from(this.act[this.layers.length]);
+    const y = this.act[this.layers.length];
+    if (!options.out) return Float32Array.from(y);
+    if (options.out.length !== y.length) throw new UsageError(`Expected out to hold ${y.length} values (${rows} rows × ${y.length / Math.max(1, rows)} outputs) but received ${options.out.length}`);
+    options.out.set(y);
+    return options.out;
   }
 
   /** Mean gradient in the trainer's precision (float64 for gradient checks). */

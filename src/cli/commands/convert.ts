@@ -11,14 +11,23 @@ export function parseMissingTokens(v: string): string[] {
   return v.split(',').map((t) => t.trim());
 }
 
-/** Checks a delimiter option: one character, or the words "tab"/"\\t". */
-export function parseDelimiter(v: string): string {
-  const d = v === 'tab' || v === '\\t' ? '\t' : v;
-  if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
-    throw new UsageError(`Expected one character other than a quote or a line break (or "tab") for --delimiter but received ${JSON.stringify(v)}`);
-  }
-  return d;
+/**
+ * The parser of a delimiter option: one character, or the words "tab"/"\\t"; its errors name
+ * `option` (commander passes a parser only the value, so each option gets its own).
+ * @example program.option('--output-delimiter <char>', '...', delimiterOption('--output-delimiter'))
+ */
+export function delimiterOption(option: string): (v: string) => string {
+  return (v: string) => {
+    const d = v === 'tab' || v === '\\t' ? '\t' : v;
+    if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
+      throw new UsageError(`Expected one character other than a quote or a line break (or "tab") for ${option} but received ${JSON.stringify(v)}`);
+    }
+    return d;
+  };
 }
+
+/** Checks a `--delimiter` option: one character, or the words "tab"/"\\t". */
+export const parseDelimiter = delimiterOption('--delimiter');
 
 export function register(program: Command): void {
   program
@@ -28,7 +37,7 @@ export function register(program: Command): void {
     .argument('<output>', 'output table file (replaced only when the conversion succeeds)')
     .option('--schema <file>', 'schema JSON: parse CSV by it and check every value (default: infer from the data)')
     .option('--delimiter <char>', 'CSV field delimiter of the input (default: guessed from the header line)', parseDelimiter)
-    .option('--output-delimiter <char>', 'CSV field delimiter of the output (default "," or tab for .tsv)', parseDelimiter)
+    .option('--output-delimiter <char>', 'CSV field delimiter of the output (default "," or tab for .tsv)', delimiterOption('--output-delimiter'))
     .option('--missing <tokens>', 'comma-separated tokens read as missing besides the empty field (default NA,N/A,NaN,null,NULL)', parseMissingTokens)
     .option('--json', 'print the result (rows, columns, schema) as JSON')
     .option('--no-progress', 'no progress bar')

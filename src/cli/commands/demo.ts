@@ -1,9 +1,12 @@
 /** `hemasynth demo`: the main job end to end on built-in data (see src/demo). */
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { runDemo } from '../../demo';
-import { UsageError } from '../../errors';
+import { checkDemoOptions, runDemo } from '../../demo';
+import type { DemoOptionNames } from '../../demo';
 import { action, parseIntOption, parseNumberOption, printJson } from '../runtime';
+
+/** The options as the user types them, for the errors of checkDemoOptions. */
+const OPTION_NAMES: DemoOptionNames = { patients: '--patients', sites: '--sites', seed: '--seed', model: '--model', epsilon: '--epsilon', delta: '--delta', central: '--central', secureAggregation: '--secure-agg' };
 
 export function register(program: Command): void {
   program
@@ -14,15 +17,17 @@ export function register(program: Command): void {
     .option('--sites <n>', 'hospital sites', parseIntOption('--sites', 1, 64), 4)
     .option('--seed <n>', 'simulator seed', parseIntOption('--seed', 0, 2 ** 31 - 1), 7)
     .option('--model <name>', 'generator', 'marginal')
-    .option('--epsilon <e>', 'privacy budget ε of the generator ("inf" for an explicitly non-private model)', parseNumberOption('--epsilon', { min: 1e-6, allowInfinity: true }), 3)
-    .option('--delta <d>', 'privacy parameter δ', parseNumberOption('--delta', { min: 1e-15, max: 0.1 }), 1e-5)
+    .option('--epsilon <e>', 'privacy budget ε of the generator ("inf" with --central for an explicitly non-private model)', parseNumberOption('--epsilon', { min: 0, minExclusive: true, allowInfinity: true }), 3)
+    .option('--delta <d>', 'privacy parameter δ', parseNumberOption('--delta', { min: 0, max: 0.1, minExclusive: true }), 1e-5)
     .option('--central', 'train on the pooled table instead of across the sites with secure aggregation')
     .option('--secure-agg <mode>', 'secure aggregation of the federated training: pairwise, two-server or none', 'pairwise')
     .option('--json', 'print the summary as JSON')
     .action(action(async (opts: { out: string; patients: number; sites: number; seed: number; model: string; epsilon: number; delta: number; central?: boolean; secureAgg: string; json?: boolean }) => {
-      if (!['pairwise', 'two-server', 'none'].includes(opts.secureAgg)) throw new UsageError(`Expected pairwise, two-server or none for --secure-agg but received ${JSON.stringify(opts.secureAgg)}`);
       const log = (s: string) => { if (!opts.json) process.stderr.write(`hemasynth demo: ${s}\n`); };
-      const summary = await runDemo({ out: opts.out, patients: opts.patients, sites: opts.sites, seed: opts.seed, model: opts.model, epsilon: opts.epsilon, delta: opts.delta, central: opts.central, secureAggregation: opts.secureAgg as 'pairwise' | 'two-server' | 'none', onStage: (s) => log(`${s}...`) });
+      const demo = { out: opts.out, patients: opts.patients, sites: opts.sites, seed: opts.seed, model: opts.model, epsilon: opts.epsilon, delta: opts.delta, central: opts.central, secureAggregation: opts.secureAgg as 'pairwise' | 'two-server' | 'none' };
+      // Every option is checked, named as typed, before anything is simulated or written.
+      checkDemoOptions(demo, OPTION_NAMES);
+      const summary = await runDemo({ ...demo, onStage: (s) => log(`${s}...`) });
       if (opts.json) return printJson(summary);
       const rel = (f: string) => path.relative(process.cwd(), f) || '.';
       const lines = [

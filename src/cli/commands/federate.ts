@@ -17,7 +17,41 @@ import { runSite } from '../../federated/site-runner';
 import { runFederatedSimulation } from '../../federated/simulation';
 import { federatedCoordinator } from '../../federated/tasks/visits-round';
 import { action, parseIntOption, parseNumberOption, printJson, parseModelOptions } from '../runtime';
+import { preflightPaths } from '../output-paths';
 import { UsageError } from '../../errors';
+import { checkTrainingDelta, checkTrainingEpsilon, MAX_TRAINING_EPSILON, MIN_TRAINING_EPSILON } from '../../models/privacy-plan';
+import { VISITS_SHARE } from '../../visits/visit-model';
+
+/**
+ * Parses --epsilon of a federated training: a finite ε a DP training can use (a federation always
+ * runs with differential privacy, so "inf" is refused), named as typed.
+ */
+function parseFederationEpsilon(v: string): number {
+  if (/^\s*[+]?inf(inity)?\s*$/i.test(v)) {
+    throw new UsageError(`Expected a finite epsilon for --epsilon but received ${JSON.stringify(v)}: a federation always runs with differential privacy (for an explicitly non-private model, train on one table with hemasynth train --epsilon inf)`);
+  }
+  const n = Number(v.trim());
+  if (v.trim() !== '' && Number.isFinite(n) && n > 0) return checkTrainingEpsilon(n, '--epsilon', { federated: true });
+  // Not a number, at most 0, or one a double cannot hold: the parser's message says which.
+  return parseNumberOption('--epsilon', { min: 0, max: MAX_TRAINING_EPSILON, minExclusive: true })(v);
+}
+
+/** Parses --delta of a federated training: in (0, 1) and certifiable, named as typed. */
+function parseFederationDelta(v: string): number {
+  return checkTrainingDelta(parseNumberOption('--delta', { min: 0, max: 1, minExclusive: true, maxExclusive: true })(v), '--delta');
+}
+
+/**
+ * Refuses, naming the options as typed, what the federation would refuse only after its set-up:
+ * an unknown --model, and an --epsilon whose visits share no accountant can certify.
+ */
+function checkFederationOptions(opts: { model: string; epsilon: number; visits: boolean }): void {
+  const models = federatedModels();
+  if (!models.includes(opts.model)) throw new UsageError(`Expected one of ${models.join(', ')} for --model but received ${JSON.stringify(opts.model)}`);
+  if (opts.visits && opts.epsilon * VISITS_SHARE < MIN_TRAINING_EPSILON) {
+    throw new UsageError(`Expected an epsilon of at least ${Number((MIN_TRAINING_EPSILON / VISITS_SHARE).toPrecision(6))} for --epsilon of a federated training with visits (their share ${VISITS_SHARE} of epsilon must be at least ${MIN_TRAINING_EPSILON}) but received ${opts.epsilon}`);
+  }
+}
 
 
 function parseAddress(v: string, flag: string): string {
@@ -50,8 +84,8 @@ export function register(program: Command): void {
     .requiredOption('--sites <list>', 'comma-separated site names (their certificate CNs)')
     .requiredOption('--model <name>', `federated model (${federatedModels().join(', ')})`)
     .requiredOption('--out <file>', 'model file to write (.hsm)')
-    .requiredOption('--epsilon <e>', 'privacy budget ε of the training', parseNumberOption('--epsilon', { min: 0 }))
-    .option('--delta <d>', 'privacy parameter δ', parseNumberOption('--delta', { min: 0, max: 1 }), 1e-6)
+    .requiredOption('--epsilon <e>', 'privacy budget ε of the training', parseFederationEpsilon)
+    .option('--delta <d>', 'privacy parameter δ in (0, 1)', parseFederationDelta, 1e-6)
     .option('--rounds <n>', 'rounds of iterative protocols (default: the model\'s, 30 for tvae; the marginal model has its own fixed rounds)', parseIntOption('--rounds', 1, 100_000))
     .option('--schema <file>', 'the table schema (schema JSON, or an Arrow file whose embedded schema is used; its rows are not read)')
     .option('--secure-agg <mode>', 'pairwise | two-server | none', 'pairwise')
@@ -67,6 +101,11 @@ export function register(program: Command): void {
       if (mode === 'two-server' && !opts.helper) throw new UsageError('Expected --helper HOST:PORT with --secure-agg two-server but received none');
       const threshold = opts.threshold ?? defaultThreshold(sites.length);
       if (threshold > sites.length) throw new UsageError(`Expected a threshold of at most ${sites.length} (the number of sites) for --threshold but received ${threshold}`);
+      checkFederationOptions({ model: opts.model, epsilon: opts.epsilon, visits: opts.visitsSchema !== undefined });
+      preflightPaths({
+        inputs: [{ option: '--schema', path: opts.schema }, { option: '--visits-schema', path: opts.visitsSchema }],
+        outputs: [{ option: '--out', path: opts.out }],
+      });
       const task = federatedCoordinator(opts.model, {
         rounds: opts.rounds ?? federatedModel(opts.model).defaultRounds ?? 1, epsilon: opts.epsilon, delta: opts.delta, sites, threshold, distributedDp: mode !== 'none',
         schemaHint: opts.schema, options: parseModelOptions(opts.options),
@@ -94,8 +133,8 @@ export function register(program: Command): void {
     .requiredOption('--data <file>', 'this site\'s data (Arrow IPC)')
     .option('--visits <file>', 'this site\'s visits table (Arrow IPC, linked by patient_id), when the federation trains a visits model')
     .option('--ledger <file>', 'privacy ledger of the data (default <data>.ledger.json)')
-    .option('--budget-epsilon <e>', 'budget ε of a ledger created now (default: the federation\'s ε)', parseNumberOption('--budget-epsilon', { min: 0 }))
-    .option('--budget-delta <d>', 'budget δ of a ledger created now (default: the federation\'s δ)', parseNumberOption('--budget-delta', { min: 0, max: 1 }))
+    .option('--budget-epsilon <e>', 'budget ε of a ledger created now (default: the federation\'s ε)', parseNumberOption('--budget-epsilon', { min: 0, minExclusive: true }))
+    .option('--budget-delta <d>', 'budget δ of a ledger created now, in (0, 1) (default: the federation\'s δ)', parseNumberOption('--budget-delta', { min: 0, max: 1, minExclusive: true, maxExclusive: true }))
     .option('--server-name <name>', 'TLS name of the coordinator when it differs from the host')
     .option('--json', 'print the rounds this site contributed to as JSON')
     .action(action(async (opts: { coordinator: string; pki: string; name: string; data: string; visits?: string; ledger?: string; budgetEpsilon?: number; budgetDelta?: number; serverName?: string; json?: boolean }) => {
@@ -131,8 +170,8 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'folder of site files (site-*.arrow when present, as written by hemasynth simulate; else every .arrow file)')
     .requiredOption('--model <name>', `federated model (${federatedModels().join(', ')})`)
     .requiredOption('--out <file>', 'model file to write (.hsm)')
-    .requiredOption('--epsilon <e>', 'privacy budget ε', parseNumberOption('--epsilon', { min: 0 }))
-    .option('--delta <d>', 'privacy parameter δ', parseNumberOption('--delta', { min: 0, max: 1 }), 1e-6)
+    .requiredOption('--epsilon <e>', 'privacy budget ε', parseFederationEpsilon)
+    .option('--delta <d>', 'privacy parameter δ in (0, 1)', parseFederationDelta, 1e-6)
     .option('--rounds <n>', 'rounds of iterative protocols (default: the model\'s, 30 for tvae; the marginal model has its own fixed rounds)', parseIntOption('--rounds', 1, 100_000))
     .option('--secure-agg <mode>', 'pairwise | two-server | none', 'pairwise')
     .option('--dropout <p>', 'probability that a site drops out at a random phase of each round attempt', parseNumberOption('--dropout', { min: 0, max: 0.99 }), 0)
@@ -146,6 +185,11 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(action(async (opts: { data: string; model: string; out: string; epsilon: number; delta: number; rounds?: number; secureAgg: string; dropout: number; threshold?: number; schema?: string; ledgerDir?: string; seed?: number; options?: string; visits?: boolean; visitsSchema?: string; json?: boolean }) => {
       if (opts.visitsSchema && !opts.visits) throw new UsageError('Expected --visits with --visits-schema but received --visits-schema alone');
+      checkFederationOptions({ model: opts.model, epsilon: opts.epsilon, visits: Boolean(opts.visits) });
+      preflightPaths({
+        inputs: [{ option: '--schema', path: opts.schema }, { option: '--visits-schema', path: opts.visitsSchema }],
+        outputs: [{ option: '--out', path: opts.out }],
+      });
       const r = await runFederatedSimulation({
         dataDir: opts.data, model: opts.model, out: opts.out, epsilon: opts.epsilon, delta: opts.delta, rounds: opts.rounds,
         secureAggregation: parseSecureAggregationMode(opts.secureAgg), dropout: opts.dropout, threshold: opts.threshold, schema: opts.schema,

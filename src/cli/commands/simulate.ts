@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { loadScdParamsFile } from '../../scd/params';
 import { simulateCohort, writeSimulation } from '../../scd/simulate';
+import { UsageError } from '../../errors';
 import { action, parseIntOption, printJson, startProgress } from '../runtime';
 
 interface SimulateCliOptions {
@@ -26,6 +27,7 @@ export function register(program: Command): void {
     .option('--wide', 'add derived and extra variables (about 600 columns) for scale tests')
     .option('--json', 'print a JSON summary')
     .action(action((opts: SimulateCliOptions) => {
+      if (opts.patients < opts.sites) throw new UsageError(`Expected at least one patient per site (--patients >= --sites = ${opts.sites}) for --patients but received ${opts.patients}`);
       const params = opts.params ? loadScdParamsFile(opts.params) : undefined;
       const bar = startProgress('simulate', 100, !opts.json);
       const t0 = process.hrtime.bigint();

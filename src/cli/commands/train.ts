@@ -66,7 +66,7 @@ export function register(program: Command): void {
     .option('--ledger <file>', 'privacy ledger (default: <data>.ledger.json). If absent, it is created at the training\'s first charge with budget --epsilon/--delta; a training refused before charging creates none')
     .option('--bins <n>', 'equal-frequency bins per numeric column (marginal, copula; default 12)', parseIntOption('--bins', 2, 64))
     .option('--backend <name>', 'compute backend js | cpu | cuda | auto (default auto; marginal and copula have no CUDA kernels: js or cpu)')
-    .option('--epochs <n>', 'tvae, ctgan: training epochs (default 300)', parseIntOption('--epochs', 1, 100000))
+    .option('--epochs <n>', 'tvae, ctgan: training epochs (default 300; tvae: at least 3,000 steps)', parseIntOption('--epochs', 1, 100000))
     .option('--batch-size <n>', 'tvae, ctgan: batch size, or the expected Poisson batch under DP (default 500)', parseIntOption('--batch-size', 1, 1000000))
     .option('--threads <n>', 'tvae, ctgan: native threads (default all cores)', parseIntOption('--threads', 0, 1024))
     .option('--visits <file>', 'longitudinal visits table (linked by patient_id) to model conditionally on the patient rows; under DP it takes 10% of epsilon')

@@ -43,6 +43,8 @@ import type { TableSchema } from '../../data/schema';
 import { CryptoRandom } from '../../dp/noise';
 import { PrivacyLedger } from '../../dp/ledger';
 import { HemasynthError, UsageError, describeValue } from '../../errors';
+import { withTiedMissingness } from '../../models/tvae/tvae-generator';
+import { tiedColumnGroups } from '../../models/neural/tied-missingness';
 import { CTGAN_DEFAULTS, CtganShape, ctganCriticBatch, ctganCriticSpec, ctganGeneratorNetwork, ctganGeneratorStep, ctganParts, ctganRawLayout, startAtCodeFrequencies } from '../../models/ctgan/ctgan-generator';
 import { ConditionalVector, conditionalVector, samplingConditions } from '../../models/ctgan/conditional-vector';
 import { networkModelSpec } from '../../models/neural/generator-network';
@@ -285,7 +287,8 @@ export class CtganCoordinatorTask implements CoordinatorTask {
       const inputs = [noiseRows(FEDERATED_CALIBRATION_SEED, 0, CALIBRATION_ROWS, this.embedding), ...(cv.width > 0 ? [samplingConditions(cv, FEDERATED_CALIBRATION_SEED, 0, CALIBRATION_ROWS, null)] : [])];
       ({ parameters, calibration } = calibrateToMarginals(network, parameters, ctganRawLayout(this.shape.layout), this.state.encoders, inputs, this.marginals));
     }
-    const parts = ctganParts(this.state.encoders, this.shape, network, parameters, 'auto', {
+    // The schema's assay panels are sampled missing together (public metadata: no data read).
+    const parts = withTiedMissingness(ctganParts(this.state.encoders, this.shape, network, parameters, 'auto', {
       backend: 'federated', protocol: 'secure-dp-sgd', rounds: this.learnRounds, pac: 1, embeddingDim: this.embedding,
       generatorDims: [...CTGAN_DEFAULTS.generatorDims], discriminatorDims: [...CTGAN_DEFAULTS.discriminatorDims],
       dp: {
@@ -293,7 +296,7 @@ export class CtganCoordinatorTask implements CoordinatorTask {
         missingnessSigma: this.marginals ? this.missingnessSigma : null, accountant: this.ledger.accountant,
       },
       calibration,
-    });
+    }), tiedColumnGroups(this.state.encoders, this.schema, null));
     saveModel(out, federatedModelFile({
       model: 'ctgan', schema: this.schema, parts, epsilon: this.o.epsilon, delta: this.o.delta, seed: this.seed, options: this.o.options ?? {},
       federation: { id: this.state.federation, sites: this.o.sites, threshold: this.o.threshold, distributedDp: this.o.distributedDp, rounds: this.rounds, contributors: this.state.contributors },

@@ -49,7 +49,8 @@ import { dpMarginalTargets, type DpMarginals } from '../../models/neural/missing
 import { noiseRows } from '../../models/neural/neural-sampling';
 import { CALIBRATION_ROWS, startBiases } from '../../models/neural/output-calibration';
 import { encodeRows, rowLayout, type RowLayout } from '../../models/neural/row-layout';
-import { TVAE_DEFAULTS, tvaeDecoderNetwork, tvaeModelSpec, tvaeParts } from '../../models/tvae/tvae-generator';
+import { TVAE_DEFAULTS, tvaeDecoderNetwork, tvaeModelSpec, tvaeParts, withTiedMissingness } from '../../models/tvae/tvae-generator';
+import { tiedColumnGroups } from '../../models/neural/tied-missingness';
 import { createTrainer } from '../../nn/create';
 import type { DiscreteColumnEncoder } from '../../transform/discretiser';
 import { DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
@@ -325,10 +326,11 @@ export class TvaeCoordinatorTask implements CoordinatorTask {
   finish(out: string): unknown {
     if (!this.learner || !this.state.encoders) throw new HemasynthError('federated tvae: no averaging round completed; no model to write');
     const t = this.training;
-    const parts = tvaePartsFromParameters(this.state.encoders, this.architecture, this.learner.parameters, {
+    // The schema's assay panels are sampled missing together (public metadata: no data read).
+    const parts = withTiedMissingness(tvaePartsFromParameters(this.state.encoders, this.architecture, this.learner.parameters, {
       backend: 'federated', protocol: t.protocol, rounds: this.fedavgRounds, localSteps: t.localSteps, learningRate: t.learningRate, bins: this.discretisation.bins,
       dp: { noiseMultiplier: t.noiseMultiplier, maxGradNorm: t.maxGradNorm, sampleRate: t.sampleRate, stepsPerSite: this.fedavgRounds * t.localSteps, missingnessSigma: this.marginals ? this.missingnessSigma : null, accountant: this.ledger.accountant },
-    }, this.marginals);
+    }, this.marginals), tiedColumnGroups(this.state.encoders, this.schema, null));
     saveModel(out, federatedModelFile({
       model: 'tvae', schema: this.schema, parts, epsilon: this.o.epsilon, delta: this.o.delta, seed: this.seed, options: this.o.options ?? {},
       federation: {

@@ -11,8 +11,12 @@ import { DiscreteColumnEncoder, levelCount, missingCode } from '../../transform/
 import type { TableSchema } from '../../data/schema';
 import type { TrainedParts } from '../generator';
 import { missingnessGroups } from '../neural/missingness-groups';
+import { PANEL_MIN_COLUMNS, TIE_MIN_JACCARD, tiedColumnGroups } from '../neural/tied-missingness';
 import { projectToSimplex } from '../marginal/tree-estimation';
 import { latentCorrelations } from './latent-correlation';
+
+// The tie and panel thresholds are shared with the neural generators (neural/tied-missingness.ts).
+export { PANEL_MIN_COLUMNS, TIE_MIN_JACCARD };
 import { cellScores, rowScores } from './copula-scores';
 import { nearestCorrelation } from './nearest-correlation';
 import { cholesky } from './cholesky';
@@ -128,8 +132,6 @@ export function copulaScoreSum(encoders: readonly DiscreteColumnEncoder[], codes
  * checks, fidelity 4.15, 3.52, 3.76 against 4.23, 3.51, 3.81).
  */
 export const PANEL_SCORE_WEIGHT = 0.1;
-/** Columns of one schema source (an assay) from which they form a panel. */
-export const PANEL_MIN_COLUMNS = 8;
 
 /**
  * Per latent its weight in a DP score sum: PANEL_SCORE_WEIGHT for the latents of assay panels
@@ -250,38 +252,19 @@ export function copulaMixtureParts(encoders: DiscreteColumnEncoder[], columns: r
   };
 }
 
-/** Without DP a panel column is tied to its panel only if they are missing together this often (Jaccard index of their missing rows). */
-export const TIE_MIN_JACCARD = 0.9;
-
 /**
  * Groups of missingness latents to tie (copulaCorrelation): the columns of one schema `source`
  * (an assay or sub-study: public metadata, so usable under DP) that have missingness latents.
  * Given the codes (training without DP), a column joins its source's group only if its missing
- * rows and the group's first column's overlap by at least TIE_MIN_JACCARD.
+ * rows and the group's first column's overlap by at least TIE_MIN_JACCARD
+ * (neural/tied-missingness.ts tiedColumnGroups, shared with the neural generators; the copula
+ * ties every source under DP, since its tie is a shared correlation row, not a forced state).
  * @example tiedMissingness(encoders, schema, margins, codes) // [[d + 20, d + 21, ...]] for a SNP panel
  */
 export function tiedMissingness(encoders: readonly DiscreteColumnEncoder[], schema: TableSchema, m: CopulaMarginals, codes: readonly Int32Array[] | null): number[][] {
   const d = encoders.length;
   const latentOf = new Map(m.missingLatents.map((j, t) => [j, d + t]));
-  const out: number[][] = [];
-  for (const group of missingnessGroups(encoders, schema)) {
-    const cols = group.columns.filter((j) => latentOf.has(j));
-    if (cols.length < 2) continue;
-    const lead = cols[0];
-    const members = codes ? cols.filter((j) => j === lead || jaccardOfMissing(codes[lead], missingCode(encoders[lead]), codes[j], missingCode(encoders[j])) >= TIE_MIN_JACCARD) : cols;
-    if (members.length >= 2) out.push(members.map((j) => latentOf.get(j) as number));
-  }
-  return out;
-}
-
-function jaccardOfMissing(a: Int32Array, ma: number, b: Int32Array, mb: number): number {
-  let both = 0, either = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] === ma, y = b[i] === mb;
-    if (x && y) both++;
-    if (x || y) either++;
-  }
-  return either > 0 ? both / either : 1;
+  return tiedColumnGroups(encoders, schema, codes, { eligible: (j) => latentOf.has(j), panelsOnly: false }).map((g) => g.map((j) => latentOf.get(j) as number));
 }
 
 /**

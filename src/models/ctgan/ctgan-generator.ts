@@ -55,7 +55,8 @@ import { measureCentralDpMarginals, planCentralDpMarginals } from '../neural/cen
 
 /** Sampling seed of the calibration inputs (post-processing: any fixed seed). */
 const CALIBRATION_SEED = 0xc7a5ca1;
-import { validateNeuralModel } from '../tvae/tvae-generator';
+import { validateNeuralModel, withTiedMissingness } from '../tvae/tvae-generator';
+import { tiedColumnGroups } from '../neural/tied-missingness';
 import { conditionalVector, samplingConditions, trainingConditions, type ConditionalVector } from './conditional-vector';
 
 /** Published CTGAN defaults. */
@@ -367,12 +368,14 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
     parameters = cal.parameters;
     calibration = { rows: CALIBRATION_ROWS, maxGap: cal.maxGap, targets: released ? `DP missing rates of ${released.groups.length} missingness groups, DP histograms of ${released.full.size} constraint-condition and count columns` : 'exact code frequencies' };
   }
-  return ctganParts(encoders, { layout, cv, embedding, pac }, network, parameters, o.backend === 'cuda' ? 'auto' : o.backend, {
+  const parts = ctganParts(encoders, { layout, cv, embedding, pac }, network, parameters, o.backend === 'cuda' ? 'auto' : o.backend, {
     backend: G.backend, epochs: o.epochs, batchSize: batch, steps, ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}), learningRate: o.learningRate, bins: o.bins, pac,
     generatorDims: [...CTGAN_DEFAULTS.generatorDims], discriminatorDims: [...CTGAN_DEFAULTS.discriminatorDims], embeddingDim: embedding,
     dp: dp ? { noiseMultiplier: dp.noiseMultiplier, maxGradNorm: o.maxGradNorm, sampleRate: q, steps, epsilon: dp.epsilon, countSigma: dp.countSigma, missingnessSigma: dp.missingnessSigma, accountant: ctx.privacy?.ledger.accountant } : null,
     seeded, calibration,
   });
+  // Assay panels are sampled missing together (neural/tied-missingness.ts).
+  return withTiedMissingness(parts, tiedColumnGroups(encoders, ctx.schema, dp ? null : codes));
 }
 
 /**

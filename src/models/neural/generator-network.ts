@@ -17,9 +17,13 @@ export interface GeneratorNetworkSpec {
   outputWidth: number;
 }
 
-/** Runs a sampling network on row-major inputs (one array per input, `rows` rows each). */
+/**
+ * Runs a sampling network on row-major inputs (one array per input, `rows` rows each). A runner
+ * may write the output into `out` (rows × outputWidth values) and return it, so the caller must
+ * be done with the previous chunk's output before it passes the same array again.
+ */
 export interface NetworkRunner {
-  run(inputs: readonly Float32Array[], rows: number): Float32Array;
+  run(inputs: readonly Float32Array[], rows: number, out?: Float32Array): Float32Array;
   close(): void;
 }
 
@@ -72,8 +76,8 @@ export function nativeRunner(net: GeneratorNetworkSpec, parameters: Float32Array
   if (parameters.length !== trainer.parameterCount) throw new UsageError(`Expected ${trainer.parameterCount} network parameters but received ${parameters.length}`);
   trainer.setParameters(parameters);
   return {
-    run(inputs, rows) {
-      return trainer.forward(concatenateInputs(net, inputs, rows), { training: false });
+    run(inputs, rows, out) {
+      return trainer.forward(concatenateInputs(net, inputs, rows), { training: false, ...(out ? { out } : {}) });
     },
     close() { /* the trainer is garbage-collected with its native state */ },
   };

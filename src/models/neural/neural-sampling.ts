@@ -3,7 +3,9 @@
  * produced in chunks; each chunk's network inputs (noise, and CTGAN's condition vectors) are
  * drawn from the sampling PRNG per block of rows, run through the network (native core or
  * onnxruntime-node: the same inputs give the same raw output within float32 round-off), and the
- * raw output is read into codes and positions and decoded.
+ * raw output is read into codes and positions and decoded: natively (native-readout.ts) when the
+ * addon is loaded and the model's sampling backend is not `js`, else by the TypeScript reference
+ * (row-layout.ts), with the same codes either way.
  */
 import type { DecodedColumn } from '../../transform/decode';
 import type { DiscreteColumnEncoder } from '../../transform/discretiser';
@@ -11,7 +13,12 @@ import type { GeneratorSampleRequest, HemasynthModel } from '../generator';
 import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
 import { nativeRunner, type GeneratorNetworkSpec, type NetworkRunner } from './generator-network';
 import { decodeWithPositions, readRawOutput, type RawOutputLayout } from './row-layout';
+import { neuralDecodePlan, positionDraws, readRawOutputNative } from './native-readout';
+import { allocateDecoded, decodeInto } from '../../transform/native-decode';
+import { marginalNative } from '../../native/marginal';
+import { neuralNative } from '../../native/neural';
 import { onnxRunner } from '../onnx/onnx-runner';
+import { tieMissingCodes } from './tied-missingness';
 import { ONNX_FILE_NAME } from '../onnx/onnx-export';
 
 /** Rows per network call (a multiple of the sampling block). */
@@ -50,8 +57,12 @@ export interface NeuralSamplingPlan {
  */
 export function runnerFor(model: HemasynthModel, plan: NeuralSamplingPlan, engine: 'native' | 'onnx', threads: number): NetworkRunner {
   if (engine === 'onnx') return onnxRunner(model.files?.[ONNX_FILE_NAME], plan.net, threads);
-  const backend = (model.manifest.generator as { samplingBackend?: 'js' | 'cpu' | 'auto' }).samplingBackend ?? 'auto';
-  return nativeRunner(plan.net, plan.parameters, { backend, threads });
+  return nativeRunner(plan.net, plan.parameters, { backend: samplingBackendOf(model), threads });
+}
+
+/** The model's sampling backend (the training option `backend`; older models: auto). */
+function samplingBackendOf(model: HemasynthModel): 'js' | 'cpu' | 'auto' {
+  return (model.manifest.generator as { samplingBackend?: 'js' | 'cpu' | 'auto' }).samplingBackend ?? 'auto';
 }
 
 /**
@@ -61,18 +72,54 @@ export function runnerFor(model: HemasynthModel, plan: NeuralSamplingPlan, engin
 export function sampleNeuralColumns(model: HemasynthModel, req: GeneratorSampleRequest, plan: NeuralSamplingPlan): { columns: DecodedColumn[]; codes: Int32Array[] } {
   const encoders = model.manifest.encoders as DiscreteColumnEncoder[];
   const codes = encoders.map(() => new Int32Array(req.rows));
+  const restrictions = req.condition?.restrictions ?? new Map();
+  // Assay panels sampled missing together (tied-missingness.ts; models without groups: untied).
+  const tied = (model.manifest.generator as { tiedMissing?: number[][] }).tiedMissing ?? null;
+  const readOpts = (first: number) => ({ seed: req.seed, firstRow: first, evidence: req.condition?.evidence, conditionText: req.condition?.text });
+  // The read-out and decode: native unless the model asks for the TypeScript reference (backend
+  // js) or the addon is not loaded. Both engines share them: they read the raw output only.
+  const readout = samplingBackendOf(model) === 'js' ? null : neuralNative();
+  const decoder = readout ? marginalNative() : null;
+  if (readout && decoder) {
+    // Chunk by chunk: read out into the chunk's positions, then decode the chunk into the
+    // columns, so positions take one chunk's memory (16,384 rows x 280 columns: 37 MB, instead
+    // of 290 MB for a batch of 131,072 rows, each page of it a fault on first touch).
+    const decodePlan = neuralDecodePlan(encoders, restrictions);
+    const columns = allocateDecoded(decodePlan, req.rows);
+    const chunkPositions = encoders.map(() => new Float64Array(Math.min(SAMPLING_CHUNK_ROWS, req.rows)));
+    eachChunk(model, req, plan, (raw, first, rows) => {
+      const range = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => a.subarray(first, first + rows) as T;
+      const chunkCodes = codes.map(range);
+      const positions = chunkPositions.map((p) => (rows === p.length ? p : p.subarray(0, rows)));
+      readRawOutputNative(readout, raw, rows, encoders, plan.raw, readOpts(first), { codes: chunkCodes, positions, offset: 0 }, req.threads);
+      if (tied) tieMissingCodes(chunkCodes, raw, rows, encoders, plan.raw, tied, readOpts(first));
+      decodeInto(decoder, decodePlan, chunkCodes, columns.map((d) => ({ ...d, values: range(d.values), valid: range(d.valid) })), positionDraws(encoders.length, positions, req.threads));
+    });
+    return { columns, codes };
+  }
   const positions = encoders.map(() => new Float64Array(req.rows));
+  eachChunk(model, req, plan, (raw, first, rows) => {
+    const part = readRawOutput(raw, rows, encoders, plan.raw, readOpts(first));
+    if (tied) tieMissingCodes(part.codes, raw, rows, encoders, plan.raw, tied, readOpts(first));
+    part.codes.forEach((c, j) => codes[j].set(c, first));
+    part.positions.forEach((p, j) => positions[j].set(p, first));
+  });
+  return { columns: decodeWithPositions(encoders, codes, positions, restrictions), codes };
+}
+
+/** Runs the network on each chunk of the request's rows and hands its raw output to `read` (valid until `read` returns). */
+function eachChunk(model: HemasynthModel, req: GeneratorSampleRequest, plan: NeuralSamplingPlan, read: (raw: Float32Array, first: number, rows: number) => void): void {
   const runner = runnerFor(model, plan, req.engine, req.threads);
+  // One output array for all full chunks (read out before the next chunk overwrites it): a fresh
+  // 16,384 × 1,762 array per chunk cost more in page faults than the network itself.
+  let reused: Float32Array | null = null;
   try {
     for (let first = 0; first < req.rows; first += SAMPLING_CHUNK_ROWS) {
       const rows = Math.min(SAMPLING_CHUNK_ROWS, req.rows - first);
-      const raw = runner.run(plan.inputs(first, rows), rows);
-      const part = readRawOutput(raw, rows, encoders, plan.raw, { seed: req.seed, firstRow: first, evidence: req.condition?.evidence, conditionText: req.condition?.text });
-      part.codes.forEach((c, j) => codes[j].set(c, first));
-      part.positions.forEach((p, j) => positions[j].set(p, first));
+      if (rows === SAMPLING_CHUNK_ROWS && reused === null) reused = new Float32Array(rows * plan.net.outputWidth);
+      read(runner.run(plan.inputs(first, rows), rows, rows === SAMPLING_CHUNK_ROWS ? (reused as Float32Array) : undefined), first, rows);
     }
   } finally {
     runner.close();
   }
-  return { columns: decodeWithPositions(encoders, codes, positions, req.condition?.restrictions ?? new Map()), codes };
 }

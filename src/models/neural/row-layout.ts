@@ -96,7 +96,10 @@ export interface RawOutputLayout {
 }
 
 /**
- * Reads raw network outputs into codes and decoded columns. Codes are drawn from softmax(logits)
+ * Reads raw network outputs into codes and positions (the TypeScript reference; the native
+ * read-out, native/neural/readout.cpp through native-readout.ts, gives the same codes and the
+ * positions within round-off, and is what sampling uses when the addon is loaded and the model's
+ * sampling backend is not `js`). Codes are drawn from softmax(logits)
  * (CTGAN's Gumbel-softmax argmax at sampling time is the same draw), restricted to the codes a
  * `--where` condition allows (weights from resolveCondition: the distribution is renormalised
  * over them, so the condition holds exactly without rejection); α is drawn as the layout says and
@@ -161,19 +164,15 @@ export function readRawOutput(
 }
 
 /**
- * Decodes codes and positions into columns (bounds, integers and categories restored).
+ * Decodes codes and positions into columns (bounds, integers and categories restored): row i's
+ * value sits at position i of its bin. The TypeScript reference of the native decode
+ * (native-readout.ts decodeWithPositionsNative: marginalDecodeColumns with the positions as its
+ * uniforms, the same values).
  * @example decodeWithPositions(encoders, codes, positions, restrictions)
  */
 export function decodeWithPositions(encoders: readonly DiscreteColumnEncoder[], codes: Int32Array[], positions: Float64Array[], restrictions: ReadonlyMap<number, ValueRestriction>): DecodedColumn[] {
-  return encoders.map((e, j) => {
-    const pos = positions[j];
-    const c = codes[j];
-    let i = 0;
-    // decodeColumn asks for one uniform per non-missing row, in row order: hand it that row's position.
-    const next = () => {
-      while (i < c.length && c[i] === (e.nullable ? e.size - 1 : -1)) i++;
-      return pos[i++];
-    };
-    return decodeColumn(e, c, next, restrictions.get(j));
-  });
+  // By row index: decodeColumn asks no uniform for a row whose bin admits a single integer, so
+  // handing out positions in call order (as this did before) gave every later row of the column
+  // the position of an earlier one.
+  return encoders.map((e, j) => decodeColumn(e, codes[j], (i) => positions[j][i], restrictions.get(j)));
 }

@@ -101,3 +101,55 @@ describe('the training epsilon range', () => {
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
 });
+
+describe('PrivacyPlanner.deferMechanisms: a first part of a training recorded only with the next charge', () => {
+  const visits = { mechanism: { kind: 'gaussian' as const, noiseMultiplier: 30, count: 1 }, note: 'visits (deferred)' };
+  const shares = [{ kind: 'gaussian' as const, share: 1, count: 4, note: 'generator' }];
+
+  test('nothing is written until the next charge, which records the deferred mechanisms first', () => {
+    const file = path.join(tmp, 'deferred', 'data.csv.ledger.json');
+    const ledger = PrivacyLedger.openOrCreate(file, { datasetFingerprint: fp, budget });
+    const planner = new PrivacyPlanner(ledger, { epsilon: 1, delta: 1e-6 });
+    planner.deferMechanisms([visits]);
+    expect(fs.existsSync(file)).toBe(false);
+    expect(ledger.entries).toHaveLength(0);
+    expect(planner.hasDeferred).toBe(true);
+    expect(planner.chargedMechanisms).toHaveLength(1); // later plans are calibrated on top of it
+    expect(planner.spentEpsilon).toBeGreaterThan(0);
+    planner.chargePlan(shares);
+    expect(planner.hasDeferred).toBe(false);
+    const written = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(written.entries.map((e: { note: string }) => e.note)).toEqual(['visits (deferred)', 'generator']);
+    expect(planner.spentEpsilon).toBeLessThanOrEqual(1);
+    planner.commitDeferred(); // nothing left: records nothing twice
+    expect(PrivacyLedger.open(file).entries).toHaveLength(2);
+  });
+
+  test('the ledger check counts the deferred mechanisms; a refusal records none of them', () => {
+    const ledger = PrivacyLedger.create({ datasetFingerprint: fp, budget: { epsilon: 3, delta: 1e-6 } });
+    ledger.charge({ mechanism: { kind: 'gaussian', noiseMultiplier: 1.6, count: 1 }, note: 'earlier' });
+    const planner = new PrivacyPlanner(ledger, { epsilon: 1, delta: 1e-6 });
+    const small = { mechanism: { kind: 'gaussian' as const, noiseMultiplier: 30, count: 1 }, note: 'visits' };
+    planner.deferMechanisms([small]); // it alone fits what is left
+    expect(() => planner.chargePlan(shares)).toThrow(/Privacy budget exceeded .*spent so far epsilon=2\.89\d*; this training \(epsilon=1\)/);
+    // σ = 6.2 alone fits what is left (2.9986 <= 3), not with the deferred σ = 30 (3.0030).
+    const last = { mechanism: { kind: 'gaussian' as const, noiseMultiplier: 6.2, count: 1 }, note: 'last' };
+    expect(() => planner.chargeMechanisms([last])).toThrow(/Privacy budget exceeded/);
+    expect(ledger.entries.map((e) => e.note)).toEqual(['earlier']);
+    const control = PrivacyLedger.fromJSON(ledger.toJSON());
+    new PrivacyPlanner(control, { epsilon: 1, delta: 1e-6 }).chargeMechanisms([last]);
+    expect(control.entries.map((e) => e.note)).toEqual(['earlier', 'last']);
+    // Deferred mechanisms within the training's ε only, like a charge.
+    const tight = new PrivacyPlanner(PrivacyLedger.create({ datasetFingerprint: fp, budget }), { epsilon: 0.5, delta: 1e-6 });
+    expect(() => tight.deferMechanisms([{ mechanism: { kind: 'gaussian', noiseMultiplier: 0.5, count: 1 }, note: 'too much' }])).toThrow(/Expected mechanisms within this training's epsilon=0\.5/);
+    expect(tight.hasDeferred).toBe(false);
+  });
+
+  test('commitDeferred records them when no charge follows', () => {
+    const ledger = PrivacyLedger.create({ datasetFingerprint: fp, budget });
+    const planner = new PrivacyPlanner(ledger, { epsilon: 1, delta: 1e-6 });
+    planner.deferMechanisms([visits]);
+    planner.commitDeferred();
+    expect(ledger.entries.map((e) => e.note)).toEqual(['visits (deferred)']);
+  });
+});

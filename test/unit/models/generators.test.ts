@@ -77,7 +77,7 @@ describe('marginal generator (MST)', () => {
     expect(g.extraParents.every((e) => e.length <= 1)).toBe(true);
     const { extraParents, ...rest } = g;
     const legacy = { ...two, manifest: { ...two.manifest, formatVersion: 1, generator: { ...rest, parent2: extraParents.map((e) => (e.length ? e[0] : -1)) } } };
-    expect(two.manifest.formatVersion).toBe(4);
+    expect(two.manifest.formatVersion).toBe(5);
     const loaded = modelFromBytes(modelToBytes(legacy), 'legacy.hsm');
     expect(treeOf(loaded)).toEqual(treeOf(two));
     expect(readNumbers(sampleModel(loaded, { rows: 100, seed: 2 }), 'hb_g_dl')).toEqual(readNumbers(sampleModel(two, { rows: 100, seed: 2 }), 'hb_g_dl'));

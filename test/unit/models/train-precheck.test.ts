@@ -60,6 +60,28 @@ describe('the table and schema are checked before any charge', () => {
   });
 });
 
+describe('with a visits table, the generator\'s checks still come before any charge (the visits share included)', () => {
+  const visits = { table: sim.visits, schema: sim.visitsSchema };
+  test('a ledger that affords the visits share but not the whole training gets no entry', () => {
+    for (const model of ['marginal', 'copula']) {
+      const ledger = PrivacyLedger.create({ datasetFingerprint: fingerprintBytes('precheck'), budget: { epsilon: 3, delta: 1e-6 } });
+      ledger.charge({ mechanism: { kind: 'gaussian', noiseMultiplier: 1.6, count: 1 }, note: 'earlier' });
+      expect(() => trainModel({ table: sim.patients, schema: sim.schema, model, epsilon: 1, delta: 1e-6, seed: 1, ledger, visits })).toThrow(/Privacy budget exceeded/);
+      expect(ledger.entries.map((e) => e.note)).toEqual(['earlier']);
+    }
+  });
+  test('a refusal inside the generator\'s training (shares.quantiles 0 with an unbounded column) records nothing', () => {
+    const schema = { ...sim.schema, columns: sim.schema.columns.map((c) => (c.name === 'ldh_u_l' ? { ...c, min: undefined, max: undefined } : c)) };
+    refused('marginal', 2, { shares: { quantiles: 0 } }, /option shares\.quantiles > 0/, { schema, visits });
+  });
+  test('a visit of no patient is refused before any charge', () => {
+    const keys = sim.visits.getChild('patient_id')!;
+    const stray = sim.patients.slice(0, 20);
+    expect(keys.length).toBeGreaterThan(0);
+    refused('marginal', 2, {}, /Expected the key of a patient in the patients table for row \d+, column "patient_id"/, { table: stray, visits });
+  });
+});
+
 describe('valid options pass the checks', () => {
   test('stratifyBy names declared categorical columns; the combinations are counted from the schema', () => {
     expect(() => checkCopulaOptions({ stratifyBy: 'genotype' }, sim.schema)).not.toThrow();
