@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeArrowFile } from '../../../src/data/arrow-file';
 import { runCli } from '../../support/run-cli';
+import { sampledChain } from './chain-fixture';
 import { cohortColumns, cohortTable } from './cohort-fixture';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hemasynth-eval-cli-'));
@@ -76,13 +77,7 @@ describe('the documented chain simulate → train → sample → evaluate', () =
   const chain = path.join(dir, 'chain');
   const at = (n: string) => path.join(chain, n);
   beforeAll(async () => {
-    const { simulateCohort, writeSimulation } = await import('../../../src/scd/simulate');
-    writeSimulation(at('real'), simulateCohort({ patients: 300, sites: 2, seed: 5 }));
-    writeSimulation(at('holdout'), simulateCohort({ patients: 300, sites: 2, seed: 6 }));
-    const t = await runCli(['train', '--data', at('real/patients.arrow'), '--model', 'marginal', '--epsilon', 'inf', '--seed', '1', '--out', at('m.hsm')]);
-    expect(t.code).toBe(0);
-    const s = await runCli(['sample', '--model', at('m.hsm'), '--rows', '300', '--seed', '1', '--out', at('syn.arrow')]);
-    expect(s.code).toBe(0);
+    await sampledChain(chain, 'syn.arrow');
   }, 120000);
 
   it.each([['with --schema', true], ['with the schema the real table carries', false]])('%s: evaluates the modelled columns', async (_, withSchema) => {

@@ -11,6 +11,7 @@ import type { TableSchema } from '../../../src/data/schema';
 import { evaluateSynthetic } from '../../../src/evaluate/evaluate';
 import { InputError } from '../../../src/errors';
 import { runCli } from '../../support/run-cli';
+import { sampledChain } from './chain-fixture';
 import { Dictionary, Int32, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { cohortColumns, cohortTable, CohortColumns } from './cohort-fixture';
 
@@ -95,13 +96,7 @@ describe('the documented chain simulate → train → sample → evaluate, with 
   const at = (n: string) => path.join(dir, 'chain', n);
   let tampered = '';
   beforeAll(async () => {
-    const { simulateCohort, writeSimulation } = await import('../../../src/scd/simulate');
-    writeSimulation(at('real'), simulateCohort({ patients: 300, sites: 2, seed: 5 }));
-    writeSimulation(at('holdout'), simulateCohort({ patients: 300, sites: 2, seed: 6 }));
-    const t = await runCli(['train', '--data', at('real/patients.arrow'), '--model', 'marginal', '--epsilon', 'inf', '--seed', '1', '--out', at('m.hsm')]);
-    expect(t.code).toBe(0);
-    const s = await runCli(['sample', '--model', at('m.hsm'), '--rows', '300', '--seed', '1', '--out', at('syn.csv')]);
-    expect(s.code).toBe(0);
+    await sampledChain(path.join(dir, 'chain'), 'syn.csv');
     // Row 2's genotype becomes one no real patient has.
     const lines = fs.readFileSync(at('syn.csv'), 'utf8').split('\n');
     const g = lines[0].split(',').indexOf('genotype');
