@@ -265,11 +265,14 @@ export function inferSchemaFromTable(table: Table): TableSchema {
         return { ...base, kind: 'boolean' as const };
       case Type.Dictionary: {
         // Chunks read from other tools may carry different dictionaries: take their union in order.
+        // "" is a missing value wherever a category is read (readCategoryCodes), so it is no
+        // category here and a column that may hold it is nullable.
         const seen = new Set<string>();
-        for (const d of v.data) if (d.dictionary) for (const x of d.dictionary) if (x !== null) seen.add(String(x));
+        let empty = false;
+        for (const d of v.data) if (d.dictionary) for (const x of d.dictionary) { if (x === '') empty = true; else if (x !== null) seen.add(String(x)); }
         const categories = [...seen];
         const ordered = (f.type as { isOrdered?: boolean }).isOrdered === true;
-        return { ...base, kind: ordered ? ('ordinal' as const) : ('categorical' as const), categories };
+        return { ...(empty ? baseOf(true) : base), kind: ordered ? ('ordinal' as const) : ('categorical' as const), categories };
       }
       case Type.Date:
       case Type.Timestamp: {

@@ -47,7 +47,7 @@ export function register(program: Command): void {
       }
       const table = await readStringTable(opts.data!, { delimiter });
       const { table: released, report } = anonymiseTable(table, policy, { dataFile: opts.data, secret });
-      await writeStringTable(opts.out!, released);
+      await writeStringTable(opts.out!, released, { types: table.types });
       fs.writeFileSync(opts.report!, JSON.stringify(report, null, 2) + '\n');
       if (opts.html) fs.writeFileSync(opts.html, renderReportHtml(report));
       if (opts.json) return printJson(report);

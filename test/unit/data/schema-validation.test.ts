@@ -87,6 +87,11 @@ describe('inferSchemaFromTable on tables not written by hemasynth', () => {
     ]);
   });
 
+  test('an empty string in a dictionary column is a missing value, not a category (readCategoryCodes reads it as missing)', () => {
+    const t = new Table({ g: vectorFromArray(['0', '', '2', '0'], new Dictionary(new Utf8(), new Int32())) } as never);
+    expect(inferSchemaFromTable(t).columns).toEqual([{ name: 'g', role: 'feature', inferred: true, kind: 'categorical', categories: ['0', '2'] }]);
+  });
+
   test('a nested column is refused with its type', () => {
     const t = new Table({ l: vectorFromArray([[1], [2]], new List(new Field('item', new Float32()))) } as never);
     expect(() => inferSchemaFromTable(t)).toThrow('for column "l" but received Arrow type List<Float32>');
