@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import { DataType, RecordBatch, Schema, Type, Vector } from 'apache-arrow';
 import { InputError } from '../errors';
 import { formatDateDays, formatDateTimeMs } from './value-parsing';
+import { decimalScale, decimalToString } from './decimal-values';
 
 type Formatter = (v: unknown) => string;
 
@@ -26,8 +27,12 @@ function formatterFor(type: DataType, column: string, delimiter: string, file: s
   switch (type.typeId) {
     case Type.Float:
     case Type.Int:
-    case Type.Decimal:
       return (v) => String(v);
+    case Type.Decimal: {
+      // Exact text at the type's scale (String() of a Decimal value is its unscaled integer).
+      const scale = decimalScale(type);
+      return (v) => decimalToString(v, scale);
+    }
     case Type.Bool:
       return (v) => (v ? 'true' : 'false');
     case Type.Date:

@@ -33,6 +33,7 @@ import {
 } from './value-parsing';
 import { embeddedSchema } from './arrow-types';
 import { validateSchema } from './schema-validation';
+import { decimalScale, decimalToNumber, isDecimalType } from './decimal-values';
 
 /** Distinct values tracked per column before the column counts as "many-valued". */
 export const DISTINCT_LIMIT = 1000;
@@ -212,8 +213,10 @@ function numericRange(v: Vector): { min?: number | string; max?: number | string
   let nulls = 0;
   let nans = 0;
   let finite = true;
+  const scale = isDecimalType(v.type) ? decimalScale(v.type) : null;
   for (let i = 0; i < v.length; i++) {
-    const x = v.get(i) as number | bigint | null;
+    const raw = v.get(i) as unknown;
+    const x = (scale !== null && raw !== null && raw !== undefined ? decimalToNumber(raw, scale) : raw) as number | bigint | null;
     if (x === null || x === undefined) {
       nulls++;
       continue;

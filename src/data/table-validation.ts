@@ -17,6 +17,7 @@ import type { ColumnKind, ColumnSchema, TableSchema } from './schema';
 import { embeddedSchema } from './arrow-types';
 import { validateSchema } from './schema-validation';
 import { formatDateDays, formatDateTimeMs, parseDateTimeMs } from './value-parsing';
+import { decimalScale, decimalToNumber, decimalToString, isDecimalType } from './decimal-values';
 
 const ACCEPTED: Record<ColumnKind, { types: Type[]; words: string }> = {
   continuous: { types: [Type.Float, Type.Int, Type.Decimal], words: 'a floating-point or integer Arrow type' },
@@ -55,6 +56,7 @@ export function carriedSchemaOf(schema: Schema): TableSchema | undefined {
 function show(v: unknown, type: DataType): string {
   if (type.typeId === Type.Date) return JSON.stringify(formatDateDays(Math.floor(Number(v) / 86_400_000)));
   if (type.typeId === Type.Timestamp) return JSON.stringify(formatDateTimeMs(Number(v)));
+  if (isDecimalType(type)) return decimalToString(v, decimalScale(type));
   if (typeof v === 'string') return JSON.stringify(v);
   return String(v);
 }
@@ -81,8 +83,8 @@ function hasNulls(d: Data): boolean {
 }
 
 /**
- * Numbers of a continuous or integer column held as Arrow Float or Int: finite, integral for an
- * integer column, inside the bounds. Decimal columns are not looked into.
+ * Numbers of a continuous or integer column held as Arrow Float, Int or Decimal: finite,
+ * integral for an integer column, inside the bounds.
  */
 function checkNumbers(v: Vector, col: ColumnSchema, where: Where): void {
   const type = v.type as DataType;
@@ -113,6 +115,18 @@ function checkNumbers(v: Vector, col: ColumnSchema, where: Where): void {
         outOfBounds(row + j, x);
       }
       row += n;
+    }
+    return;
+  }
+  if (isDecimalType(type)) {
+    // Decimals are boxed values (decimal-values.ts): read one by one, compared as doubles.
+    const scale = decimalScale(type);
+    for (let i = 0; i < v.length; i++) {
+      const raw = v.get(i) as unknown;
+      if (raw === null || raw === undefined) continue;
+      // (An integer column refuses the Decimal type before its values are read.)
+      const x = decimalToNumber(raw, scale);
+      if (x < lo || x > hi) outOfBounds(i, raw);
     }
     return;
   }
@@ -332,7 +346,7 @@ function checkColumnValues(v: Vector, col: ColumnSchema, file: string | undefine
   switch (col.kind) {
     case 'continuous':
     case 'integer':
-      if (typeId === Type.Float || typeId === Type.Int) checkNumbers(v, col, where);
+      if (typeId === Type.Float || typeId === Type.Int || typeId === Type.Decimal) checkNumbers(v, col, where);
       break;
     case 'datetime':
       if (typeId === Type.Date || typeId === Type.Timestamp) checkDates(v, col, where);

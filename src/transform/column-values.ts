@@ -5,6 +5,7 @@
  */
 import { DataType, Type, type Table, type Vector } from 'apache-arrow';
 import { InputError } from '../errors';
+import { decimalScale, decimalToNumber, isDecimalType } from '../data/decimal-values';
 
 /**
  * The present (non-NaN) values of a column, in a new array. Why a loop: on 1,000,000 values
@@ -67,6 +68,14 @@ export function readNumbers(table: Table, name: string): Float64Array {
     for (let i = 0; i < col.length; i++) {
       const v = col.get(i) as boolean | null;
       out[i] = v === null || v === undefined ? NaN : v ? 1 : 0;
+    }
+    return out;
+  }
+  if (isDecimalType(t)) {
+    const scale = decimalScale(t);
+    for (let i = 0; i < col.length; i++) {
+      const v = col.get(i) as unknown;
+      out[i] = v === null || v === undefined ? NaN : decimalToNumber(v, scale);
     }
     return out;
   }
