@@ -7,6 +7,7 @@
 import { DataType, Table } from 'apache-arrow';
 import { InputError } from '../errors';
 import type { TableSchema } from '../data/schema';
+import { decimalScale, decimalToNumber } from '../data/decimal-values';
 
 /** A numeric column (continuous, integer, date). */
 export interface NumericColumn {
@@ -54,9 +55,12 @@ function numericValues(table: Table, name: string): Float64Array {
   const out = new Float64Array(n);
   const t = vec.type;
   const date = DataType.isDate(t) || DataType.isTimestamp(t);
+  // A Decimal value's Number() is its unscaled integer (data/decimal-values.ts).
+  const scale = DataType.isDecimal(t) ? decimalScale(t) : null;
   for (let i = 0; i < n; i++) {
     const v = vec.get(i) as unknown;
     if (v === null || v === undefined) out[i] = NaN;
+    else if (scale !== null) out[i] = decimalToNumber(v, scale);
     else if (typeof v === 'bigint') out[i] = Number(v);
     else if (v instanceof Date) out[i] = v.getTime() / DAY_MS;
     else if (typeof v === 'number') out[i] = date ? v / DAY_MS : v; // apache-arrow returns dates as epoch milliseconds

@@ -3,6 +3,7 @@
  * booleans as 0/1, nulls as NaN; categorical (string) columns as string arrays with null.
  */
 import { Type, type Table } from 'apache-arrow';
+import { decimalScale, decimalToNumber } from '../../data/decimal-values';
 
 /** Whether the table has a column of that name. */
 export function hasColumn(table: Table, name: string): boolean {
@@ -35,9 +36,12 @@ export function numericColumn(table: Table, name: string): Float64Array | undefi
     }
     return out;
   }
+  // A Decimal value's Number() is its unscaled integer (data/decimal-values.ts).
+  const scale = typeId === Type.Decimal ? decimalScale(col.type) : null;
   for (let i = 0; i < n; i++) {
     const v = col.get(i) as unknown;
     if (v === null || v === undefined) out[i] = NaN;
+    else if (scale !== null) out[i] = decimalToNumber(v, scale);
     else if (typeof v === 'number') out[i] = v;
     else if (typeof v === 'boolean') out[i] = v ? 1 : 0;
     else if (typeof v === 'bigint') out[i] = Number(v);

@@ -10,6 +10,8 @@ import { Decimal, Float64, Table, makeData, makeVector, tableToIPC, vectorFromAr
 import { readTable, inferSchemaFromTable, type TableSchema } from '../../../src/data';
 import { decimalToString } from '../../../src/data/decimal-values';
 import { readNumbers } from '../../../src/transform/column-values';
+import { alignTables } from '../../../src/evaluate/table-columns';
+import { numericColumn } from '../../../src/evaluate/clinical/table-columns';
 import { runCli } from '../../support/run-cli';
 import { makeTempDir } from './tmp-files';
 
@@ -45,6 +47,15 @@ test('read as numbers at the scale; the inferred schema has the true bounds', as
   const t = await readTable(file);
   expect(Array.from(readNumbers(t, 'd'))).toEqual([12.34, -0.05, NaN, 7]);
   expect(inferSchemaFromTable(t).columns[0]).toEqual({ name: 'd', role: 'feature', inferred: true, kind: 'continuous', min: -0.05, max: 12.34 });
+});
+
+test('evaluate and the clinical checks read decimals at their scale', async () => {
+  const t = await readTable(file);
+  const [aligned] = alignTables([{ label: 'real', table: t }]);
+  const d = aligned.columns.find((c) => c.name === 'd')!;
+  expect(d.kind).toBe('numeric');
+  expect(Array.from((d as { values: Float64Array }).values)).toEqual([12.34, -0.05, NaN, 7]);
+  expect(Array.from(numericColumn(t, 'd')!)).toEqual([12.34, -0.05, NaN, 7]);
 });
 
 test('declared bounds are checked on decimals, naming row and column; an integer column refuses the type', async () => {
