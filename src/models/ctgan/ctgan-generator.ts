@@ -268,7 +268,7 @@ function trainCtgan(ctx: TrainContext): TrainedParts {
   // Under DP the missing rates are also released per missingness group (neural/missingness-groups.ts),
   // as one clipped vector where that is cheaper (neural/central-missing-release.ts).
   const dpMarginals = o.calibrate ? planCentralDpMarginals(ctx.schema, plan.map((p) => p.column.name)) : null;
-  const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'ctgan', quantileColumns: quantileColumnCount(plan), countReleases: plan.length, missingnessReleases: dpMarginals?.releases ?? 0, missingnessShare: o.missingnessShare ?? defaultMissingnessShare(dpMarginals?.vector ?? false), sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
+  const dp = ctx.privacy ? chargeNeuralPlan(ctx.privacy, { model: 'ctgan', quantileColumns: quantileColumnCount(plan), countReleases: plan.length, missingnessReleases: dpMarginals?.releases ?? 0, missingnessShare: o.missingnessShare ?? defaultMissingnessShare(dpMarginals?.vector ?? false, ctx.privacy.target.epsilon), sampleRate: q, steps, preprocessingShare: o.preprocessingShare }) : null;
   // Only now is the table read.
   ctx.progress(0.02, 'mode-specific normalisation');
   const encoders = fitDiscretisation(ctx.table, ctx.schema, { histogramSigma: dp ? dp.quantileSigma ?? 1 : null, rng: ctx.noise }, { bins: o.bins });

@@ -56,7 +56,7 @@ export function neuralOptions(o: Record<string, unknown>, model: string, default
     maxGradNorm: pick(o, 'maxGradNorm', 1, isNum(0, 1e6), 'a number > 0', model),
     bins: pick(o, 'bins', 10, isInt(2, 200), 'an integer in [2, 200]', model),
     preprocessingShare: pick(o, 'preprocessingShare', 0.1, isNum(0, 0.9), 'a number in (0, 0.9]', model),
-    missingnessShare: pick(o, 'missingnessShare', undefined as number | undefined, isNum(0, 0.5), 'a number in (0, 0.5]', model),
+    missingnessShare: pick(o, 'missingnessShare', undefined as number | undefined, isNum(0, 0.85), 'a number in (0, 0.85]', model),
     maxSteps: pick(o, 'maxSteps', undefined as number | undefined, isInt(1, 100_000_000), 'an integer in [1, 100000000]', model),
     calibrate: pick(o, 'calibrate', true, (v) => typeof v === 'boolean', 'true or false', model),
   };
