@@ -59,9 +59,9 @@ test('evaluate and the clinical checks read decimals at their scale', async () =
 });
 
 test('declared bounds are checked on decimals, naming row and column; an integer column refuses the type', async () => {
-  const bounded: TableSchema = { version: 1, columns: [{ name: 'd', kind: 'continuous', min: -1, max: 10 }, { name: 'x', kind: 'continuous' }] };
+  const bounded: TableSchema = { version: 1, columns: [{ name: 'd', role: 'feature', kind: 'continuous', min: -1, max: 10 }, { name: 'x', role: 'feature', kind: 'continuous' }] };
   await expect(readTable(file, { schema: bounded })).rejects.toThrow(`Expected a value in [-1, 10] for file ${JSON.stringify(file)}, row 1, column "d" but received 12.34`);
-  const integer: TableSchema = { version: 1, columns: [{ name: 'd', kind: 'integer' }, { name: 'x', kind: 'continuous' }] };
+  const integer: TableSchema = { version: 1, columns: [{ name: 'd', role: 'feature', kind: 'integer' }, { name: 'x', role: 'feature', kind: 'continuous' }] };
   await expect(readTable(file, { schema: integer })).rejects.toThrow(`Expected an integer Arrow type (Int32 or Int64) for kind "integer" for file ${JSON.stringify(file)}, column "d" but received Arrow type Decimal[10e+2]`);
 });
 
