@@ -70,7 +70,8 @@ export function startProgress(label: string, total: number, enabled = true): Pro
 export function parseIntOption(name: string, min = 0, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) {
+    // Number('') is 0: an empty value ("--rows $N" with N unset) is refused, not read as 0.
+    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
       throw new UsageError(`Expected an integer in [${min}, ${max}] for ${name} but received ${JSON.stringify(v)}`);
     }
     return n;

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataType, type Table } from 'apache-arrow';
 import { Piscina } from 'piscina';
-import type { EvaluateSectionTask } from '../pool/evaluate-section';
+import type { EvaluateSectionTask, SectionError } from '../pool/evaluate-section';
 import type { TableSchema } from '../data/schema';
 import { alignTables, EvalColumn, EvalTable } from './table-columns';
 import { evaluateFidelity, FidelityReport } from './fidelity/evaluate-fidelity';
@@ -17,7 +17,7 @@ import { evaluatePrivacy, PrivacyOptions, PrivacyReport } from './privacy/evalua
 import { ClinicalAnalysis, ClinicalAnalysisResult, runAnalysis } from './clinical/analyses';
 import { applicableScdAnalyses } from './clinical/analyses-scd';
 import { runScdChecks, SCD_CHECK_COLUMNS } from './clinical/scd-checks';
-import { InputError, UsageError } from '../errors';
+import { HemasynthError, InputError, UsageError } from '../errors';
 import { VERSION } from '../version';
 
 /** What {@link evaluateSynthetic} needs. */
@@ -258,7 +258,8 @@ export async function evaluateSyntheticInPool(input: EvaluationInput, opts: { wo
     const base: Omit<EvaluateSectionTask, 'section'> = { train: p.train, holdout: p.holdout, synthetic: p.synthetic, target: p.target, privacy: privacyOptions(p, input), seed: p.seed, threads };
     let done = 0;
     const run = async <T>(section: EvaluateSectionTask['section']): Promise<T> => {
-      const r = await pool.run({ ...base, section }) as { result: T; seconds: number };
+      const r = await pool.run({ ...base, section }) as { result: T; seconds: number; error?: SectionError };
+      if (r.error) throw r.error.usage ? new UsageError(r.error.message) : new HemasynthError(r.error.message);
       p.timings[section] = r.seconds;
       input.onProgress?.(section, ++done, 4);
       return r.result;

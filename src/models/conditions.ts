@@ -6,6 +6,7 @@
  * Grammar: expr := and ('or' and)* ; and := unary ('and' unary)* ;
  * unary := 'not' unary | '(' expr ')' | column op value | column 'is' ['not'] 'null'
  *        | column 'in' '(' value (',' value)* ')' | column (a boolean column is true);
+ * column := bare word | 'quoted' | "quoted" (a name with spaces, or one that looks like a number);
  * op := = == != <> < <= > >= ; value := number | 'quoted' | "quoted" | bare word | column.
  */
 import { UsageError } from '../errors';
@@ -74,7 +75,8 @@ export function parseCondition(text: string, where = 'the condition'): Condition
     if (isWord('not')) { p++; return { type: 'not', item: unary() }; }
     if (peek()?.text === '(' ) { p++; const e = orExpr(); if (peek()?.text !== ')') fail('")"'); p++; return e; }
     const t = peek();
-    if (!t || t.kind !== 'word') return fail('a column name');
+    // A quoted column name: "age years", "123" (names the bare-word form cannot spell).
+    if (!t || (t.kind !== 'word' && t.kind !== 'string')) return fail('a column name');
     p++;
     const column = t.text;
     if (isWord('is')) {
@@ -346,6 +348,9 @@ export function resolvePredicates(preds: readonly ConditionExpression[], text: s
       if (base.type === 'compare' && !isBool && (base.op === '=') && !cats.includes(String(base.value))) {
         throw new UsageError(`Condition ${predicateText(base)} can never hold: expected one of ${JSON.stringify(cats)} for column "${column}" but received ${JSON.stringify(base.value)}`);
       }
+      // A label outside the categories in "in (...)" or "!=" is a typo, not a value to drop silently.
+      const unknown = isBool ? undefined : base.type === 'in' ? base.values.find((v) => !cats.includes(v)) : base.type === 'compare' && base.op === '!=' && !cats.includes(String(base.value)) ? String(base.value) : undefined;
+      if (unknown !== undefined) throw new UsageError(`Expected one of ${JSON.stringify(cats)} for "${column}" in --where but received ${JSON.stringify(unknown)}`);
       for (let k = 0; k < cats.length; k++) weights[k] = matches(k) ? 1 : 0;
     } else {
       if (base.type !== 'compare' || typeof base.value !== 'number') {

@@ -256,7 +256,8 @@ export function sampleModelBatches(model: HemasynthModel, opts: SampleModelOptio
   // Constraints: repair rows in place on the decoded arrays (their numeric columns stay float64).
   const constraints = applicableConstraints(model.manifest.schema, encoders.map((e) => e.column));
   // The condition with what the constraints imply, so that their repair cannot break it.
-  const condition = opts.where ? withConstraintEvidence(resolveCondition(opts.where, encoders), constraints, encoders) : null;
+  // An empty condition is refused (resolveCondition), not read as no condition.
+  const condition = opts.where !== undefined ? withConstraintEvidence(resolveCondition(opts.where, encoders), constraints, encoders) : null;
   const seed = samplingSeed(opts.seed);
   const threads = opts.threads ?? 0;
   const batchRows = opts.batchRows ?? SAMPLE_BATCH_ROWS;

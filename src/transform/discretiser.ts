@@ -263,6 +263,10 @@ function numericEdges(c: ColumnSchema, values: Float64Array, bins: number, priva
     // acs_count put half its ones at two), which blurred every rate ratio read from them.
     const distinct = distinctInBounds(finite, lo, hi, MAX_INTEGER_LEVELS + 1);
     if (distinct.length > 0 && distinct.length <= MAX_INTEGER_LEVELS) qs = distinct;
+    // Without a declared maximum the last edge gets an interval of its own (quantileEdges): make
+    // it the largest observed value, so the rows above the top quantile keep their range instead
+    // of all decoding to that quantile.
+    else if (hi === undefined && finite.length > 0) qs.push(orderStatistics(finite, [finite.length - 1])[0]);
   }
   return { edges: quantileEdges(c, qs, exact ? tiedQuantiles(qs) : []), source, min: lo, max: hi };
 }
@@ -289,11 +293,16 @@ export function quantileEdges(c: ColumnSchema, qs: readonly number[], ties: read
   let edges = [...(lo !== undefined ? [lo] : []), ...qs.filter((q) => Number.isFinite(q) && (lo === undefined || q > lo) && (hi === undefined || q < hi)), ...(hi !== undefined ? [hi] : [])];
   if (integer) {
     edges = edges.map((e) => Math.ceil(e));
-    // The last interval holds the maximum itself: [e_last-1, max + 1).
-    edges[edges.length - 1] = (hi ?? edges[edges.length - 1]) + 1;
+    // The last interval holds the maximum itself: [e_last-1, max + 1) under a declared maximum.
+    // Without one, the last edge is a value of the data (the largest observed, or the top
+    // quantile), and so is a lone edge (a constant column): it gets its own interval [e, e + 1).
+    const top = (hi ?? edges[edges.length - 1]) + 1;
+    if (hi !== undefined && edges.length > 1) edges[edges.length - 1] = top;
+    else if (edges.length > 0) edges.push(top);
   }
   edges = edges.filter((e, i) => i === 0 || e > edges[i - 1]);
-  if (edges.length < 2) edges = [edges[0] ?? 0, (edges[0] ?? 0) + 1];
+  // One value (a constant continuous column): the point bin [v, v], then [v, v + 1).
+  if (edges.length < 2) { const v = edges[0] ?? 0; edges = integer ? [v, v + 1] : [v, v, v + 1]; }
   return integer ? edges : withPointBins(edges, lo, hi, ties);
 }
 

@@ -128,6 +128,10 @@ export function evaluateUtility(train: EvalTable, holdout: EvalTable, synthetic:
   const features = train.columns.map((c) => c.name).filter((n) => n !== target);
   if (features.length === 0) throw new InputError({ field: '--target' }, 'a table with at least one feature besides the target', 'only the target column');
   const tr = presentRows(train, target), ho = presentRows(holdout, target), sy = presentRows(synthetic, target);
+  // Without target values in the real tables nothing can be compared (not "works on real data").
+  for (const [t, label, least] of [[tr, 'real training', 2], [ho, 'holdout', 1]] as const) {
+    if (t.nRows < least) throw new InputError({ column: target, field: '--target' }, `a target with a value in at least ${least} row${least > 1 ? 's' : ''} of the ${label} table`, `${t.nRows} row${t.nRows === 1 ? '' : 's'} with a value`);
+  }
   const models: UtilityModelResult[] = [];
   const imp: Record<string, Float64Array | undefined> = {};
   const kinds: ('glm' | 'gbt')[] = tryLoadAddon().addon ? ['glm', 'gbt'] : ['glm'];
@@ -155,6 +159,7 @@ export function evaluateUtility(train: EvalTable, holdout: EvalTable, synthetic:
     ? { features, real: Array.from(imp.real), synthetic: Array.from(imp.synthetic), spearman: spearman(imp.real, imp.synthetic) }
     : null;
   const reasons: string[] = [];
+  for (const m of models) if (m.synthetic === null) reasons.push(`${m.model}: no model could be trained on the synthetic data (${m.notes.join('; ')})`);
   for (const m of models) if (m.ratio !== null && m.ratio < 0.9) reasons.push(`${m.model}: trained on synthetic data it reaches ${(m.ratio * 100).toFixed(0)}% of the ${m.primaryMetric} of training on real data`);
   if (importance && importance.spearman !== null && importance.spearman < 0.5) reasons.push(`feature importances agree poorly (Spearman ${importance.spearman.toFixed(2)})`);
   return { target, task, features, models, importance, verdict: { flagged: reasons.length > 0, reasons } };

@@ -6,6 +6,7 @@ import { binOf, encodeTable, fitDiscretisation, isModelledColumn, missingCode, p
 import { readNumbers } from '../../../src/transform/column-values';
 import { SamplingRandom } from '../../../src/models/sampling-random';
 import type { TableSchema } from '../../../src/data/schema';
+import { tableFromArrays } from 'apache-arrow';
 
 const sim = simulateCohort({ patients: 400, sites: 2, seed: 11 });
 
@@ -131,5 +132,18 @@ describe('discretiser', () => {
     const schema: TableSchema = { version: 1, columns: [{ name: 'lic_mg_g', kind: 'continuous', role: 'feature', min: 0, max: 80, nullable: false }] };
     const encoders = fitDiscretisation(sim.patients, schema, { histogramSigma: null });
     expect(() => encodeTable(sim.patients, encoders)).toThrow(/column "lic_mg_g".*missing value|missing value.*lic_mg_g|row \d+, column "lic_mg_g"/);
+  });
+
+  test('an integer column without a declared maximum keeps its largest values: the last edge is the observed maximum, in an interval of its own', () => {
+    // 0..999 skewed low (many distinct values: quantile edges). Before, the top edge was the 0.99
+    // quantile and every row above it decoded to that quantile.
+    const x = Int32Array.from({ length: 3000 }, (_, i) => Math.floor(((i * 7919) % 3000 / 3000) ** 2 * 1000));
+    const max = x.reduce((a, b) => Math.max(a, b), 0);
+    const schema: TableSchema = { version: 1, columns: [{ name: 'x', kind: 'integer', role: 'feature', min: 0, nullable: false }] };
+    const [e] = fitDiscretisation(tableFromArrays({ x }), schema, { histogramSigma: null });
+    const edges = e.edges as number[];
+    expect(edges.slice(-2)).toEqual([max, max + 1]);
+    // The rows between the 0.99 quantile and the maximum keep an interval that reaches up to it.
+    expect(edges[edges.length - 3]).toBeLessThan(max);
   });
 });
