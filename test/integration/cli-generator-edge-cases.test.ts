@@ -158,11 +158,16 @@ describe('evaluate: a utility it could not measure is not reported as kept', () 
     '--target', 'hb', '--attacks', '10', '--no-progress', '--out', p(`${tag}.html`), '--json', p(`${tag}.json`),
   ];
 
+  /** Real (40 rows), holdout (20) and synthetic (40) tables, the target present where asked. */
+  const tables = (tag: string, target: { real: boolean; synthetic: boolean }) => [
+    writeCsv(`real-${tag}.csv`, header, Array.from({ length: 40 }, (_, r) => row(r, target.real))),
+    writeCsv(`holdout-${tag}.csv`, header, Array.from({ length: 20 }, (_, r) => row(r + 40, true))),
+    writeCsv(`synthetic-${tag}.csv`, header, Array.from({ length: 40 }, (_, r) => row(r + 60, target.synthetic))),
+  ] as const;
+
   test('a target missing in every row of the real table is refused, naming the column', async () => {
     // It printed "utility: models trained on it work on real data" with no model trained at all.
-    const real = writeCsv('real-no-target.csv', header, Array.from({ length: 40 }, (_, r) => row(r, false)));
-    const holdout = writeCsv('holdout.csv', header, Array.from({ length: 20 }, (_, r) => row(r + 40, true)));
-    const synthetic = writeCsv('synthetic.csv', header, Array.from({ length: 40 }, (_, r) => row(r + 60, true)));
+    const [real, holdout, synthetic] = tables('no-target', { real: false, synthetic: true });
     const r = await runCli(args(real, holdout, synthetic, 'no-target'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Expected a target with a value in at least 2 rows of the real training table for column "hb", field "--target" but received 0 rows with a value');
@@ -170,9 +175,7 @@ describe('evaluate: a utility it could not measure is not reported as kept', () 
   });
 
   test('a synthetic table without target values flags the utility', async () => {
-    const real = writeCsv('real.csv', header, Array.from({ length: 40 }, (_, r) => row(r, true)));
-    const holdout = writeCsv('holdout.csv', header, Array.from({ length: 20 }, (_, r) => row(r + 40, true)));
-    const synthetic = writeCsv('synthetic-no-target.csv', header, Array.from({ length: 40 }, (_, r) => row(r + 60, false)));
+    const [real, holdout, synthetic] = tables('synthetic-no-target', { real: true, synthetic: false });
     const r = await runCli(args(real, holdout, synthetic, 'synthetic-no-target'));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('utility: models lose accuracy');

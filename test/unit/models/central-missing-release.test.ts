@@ -42,25 +42,26 @@ describe('the clipped missing-count release of central neural trainings', () => 
   });
 });
 
+/** Columns whose missing rate on 15,000 synthetic rows is more than 5 points from the cohort's. */
+function columnsBeyondFivePoints(model: 'tvae' | 'ctgan', cohort: number, epsilon: number, trainingSeed: number, options: Record<string, unknown>): Array<{ column: string; gap: number }> {
+  const sim = simulateCohort({ patients: 1500, sites: 4, seed: cohort });
+  const m = trainModel({ table: sim.patients, schema: sim.schema, model, epsilon, delta: 1e-6, seed: trainingSeed, options: { ...options } });
+  const syn = sampleModel(m, { rows: 15000, seed: 1 });
+  const rate = (t: typeof syn, c: string) => t.getChild(c)!.nullCount / t.numRows;
+  return sim.schema.columns.filter((c) => syn.getChild(c.name)).map((c) => ({ column: c.name, gap: Math.abs(rate(syn, c.name) - rate(sim.patients, c.name)) })).filter((g) => g.gap > 0.05);
+}
+
 describe('TVAE and CTGAN at ε = 3: every column within 5 points of its real missing rate (15,000 rows)', () => {
   // Measured (cohorts 7 and 21): TVAE worst 4.1 and 4.1 points, CTGAN 2.7 on cohort 7; with one
   // release per group TVAE had 40 columns beyond 5 on cohort 21 and CTGAN 11 on cohort 7.
   test.each([['tvae', 21, { epochs: 30 }], ['ctgan', 7, { epochs: 5 }]] as const)('%s, cohort %i', (model, seed, options) => {
-    const sim = simulateCohort({ patients: 1500, sites: 4, seed });
-    const m = trainModel({ table: sim.patients, schema: sim.schema, model, epsilon: 3, delta: 1e-6, seed: 3, options: { ...options } });
-    const syn = sampleModel(m, { rows: 15000, seed: 1 });
-    const over = sim.schema.columns.filter((c) => syn.getChild(c.name)).map((c) => ({ column: c.name, gap: Math.abs(syn.getChild(c.name)!.nullCount / syn.numRows - sim.patients.getChild(c.name)!.nullCount / sim.patients.numRows) })).filter((g) => g.gap > 0.05);
-    expect(over).toEqual([]);
+    expect(columnsBeyondFivePoints(model, seed, 3, 3, options)).toEqual([]);
   }, 120000);
 
   // At ε = 1 the default share is three quarters of ε (defaultMissingnessShare): with half this
   // training had ldh (15.5% → 20.7%) and WBC (2.3% → 8.3%) beyond 5 points; with three quarters, worst 4.1.
   test('tvae at ε = 1, cohort 7, training seed 4', () => {
-    const sim = simulateCohort({ patients: 1500, sites: 4, seed: 7 });
-    const m = trainModel({ table: sim.patients, schema: sim.schema, model: 'tvae', epsilon: 1, delta: 1e-6, seed: 4, options: { epochs: 30 } });
-    const syn = sampleModel(m, { rows: 15000, seed: 1 });
-    const over = sim.schema.columns.filter((c) => syn.getChild(c.name)).map((c) => ({ column: c.name, gap: Math.abs(syn.getChild(c.name)!.nullCount / syn.numRows - sim.patients.getChild(c.name)!.nullCount / sim.patients.numRows) })).filter((g) => g.gap > 0.05);
-    expect(over).toEqual([]);
+    expect(columnsBeyondFivePoints('tvae', 7, 1, 4, { epochs: 30 })).toEqual([]);
   }, 120000);
 
   test('the default share rises from half at ε ≥ 3 to three quarters at ε ≤ 1 (with the clipped vector)', () => {
@@ -72,10 +73,6 @@ describe('TVAE and CTGAN at ε = 3: every column within 5 points of its real mis
   // At ε = 1 the clipped vector needs at least half of ε (defaultMissingnessShare): with a quarter
   // this training had 43 columns beyond 5 points (worst 7.4, retic); with half, worst 4.2.
   test('ctgan at ε = 1, cohort 7, training seed 4', () => {
-    const sim = simulateCohort({ patients: 1500, sites: 4, seed: 7 });
-    const m = trainModel({ table: sim.patients, schema: sim.schema, model: 'ctgan', epsilon: 1, delta: 1e-6, seed: 4, options: { epochs: 5 } });
-    const syn = sampleModel(m, { rows: 15000, seed: 1 });
-    const over = sim.schema.columns.filter((c) => syn.getChild(c.name)).map((c) => ({ column: c.name, gap: Math.abs(syn.getChild(c.name)!.nullCount / syn.numRows - sim.patients.getChild(c.name)!.nullCount / sim.patients.numRows) })).filter((g) => g.gap > 0.05);
-    expect(over).toEqual([]);
+    expect(columnsBeyondFivePoints('ctgan', 7, 1, 4, { epochs: 5 })).toEqual([]);
   }, 120000);
 });
