@@ -12,6 +12,7 @@
  */
 import { DataType, DateDay, Table, Type, Utf8, Vector, vectorFromArray } from 'apache-arrow';
 import { formatFromPath, readTable, writeTable } from '../data';
+import { parseDateDays, parseDecimal, parseInteger } from '../data/value-parsing';
 import { readDelimitedTable, StringTable, writeDelimitedTable } from './string-table';
 
 /** A string table read from Arrow or Parquet: the Arrow type of each input column. */
@@ -82,25 +83,24 @@ function typedColumn(values: readonly string[], type: DataType | undefined): Vec
   return vectorFromArray(parsed, target as DataType);
 }
 
-/** A text value as a value of an Arrow type, or undefined when it is not one. */
+/** A text value as a value of an Arrow type (the data layer's strict parsers), or undefined when it is not one. */
 function parseAs(v: string, type: DataType): unknown {
   switch (type.typeId) {
     case Type.Int: {
-      if (!/^-?\d+$/.test(v)) return undefined;
-      const big = (type as unknown as { bitWidth: number }).bitWidth === 64;
-      return big ? BigInt(v) : Number(v);
+      const x = parseInteger(v);
+      if (x === null) return undefined;
+      return (type as unknown as { bitWidth: number }).bitWidth === 64 ? x : Number(x);
     }
     case Type.Float: {
-      const x = Number(v);
-      return v.trim() !== '' && !Number.isNaN(x) ? x : undefined;
+      const x = parseDecimal(v);
+      return Number.isNaN(x) ? undefined : x;
     }
     case Type.Bool:
       return v === 'true' ? true : v === 'false' ? false : undefined;
     case Type.Date:
     case Type.Timestamp: {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return undefined;
-      const d = new Date(`${v}T00:00:00Z`);
-      return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v ? undefined : d;
+      const days = parseDateDays(v);
+      return Number.isNaN(days) ? undefined : new Date(days * 86_400_000);
     }
     default:
       return undefined;

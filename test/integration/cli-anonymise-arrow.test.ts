@@ -68,3 +68,21 @@ describe.each(['arrow', 'parquet'])('anonymise --out released.%s', (ext) => {
     expect(fs.existsSync(p(`model-${ext}.hsm`))).toBe(true);
   }, 120000);
 });
+
+test('a shifted date column stays a date column (visits policy), the intervals of every patient kept', async () => {
+  const r = await runCli(['anonymise', '--data', p('real', 'visits.arrow'), '--policy', path.resolve(__dirname, '../../data/policies/scd-visits.json'), '--secret-file', p('site.key'), '--out', p('visits-released.arrow'), '--report', p('visits-report.json')]);
+  expect(r.code).toBe(0);
+  const inp = tableFromIPC(fs.readFileSync(p('real', 'visits.arrow')));
+  const out = await readTable(p('visits-released.arrow'));
+  expect(out.getChild('visit_date')!.type.typeId).toBe(inp.getChild('visit_date')!.type.typeId);
+  // Rows keep their order: consecutive visits of one patient are the same number of days apart.
+  let compared = 0;
+  for (let i = 1; i < out.numRows; i++) {
+    if (out.getChild('patient_id')!.get(i) !== out.getChild('patient_id')!.get(i - 1)) continue;
+    const gap = (t: Table) => Number(t.getChild('visit_date')!.get(i)) - Number(t.getChild('visit_date')!.get(i - 1));
+    expect(gap(out)).toBe(gap(inp));
+    compared++;
+  }
+  expect(compared).toBeGreaterThan(100);
+  expect(Number(out.getChild('visit_date')!.get(0))).not.toBe(Number(inp.getChild('visit_date')!.get(0)));
+}, 120000);
