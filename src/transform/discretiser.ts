@@ -268,7 +268,7 @@ function numericEdges(c: ColumnSchema, values: Float64Array, bins: number, priva
     // of all decoding to that quantile.
     else if (hi === undefined && finite.length > 0) qs.push(orderStatistics(finite, [finite.length - 1])[0]);
   }
-  return { edges: quantileEdges(c, qs, exact ? tiedQuantiles(qs) : []), source, min: lo, max: hi };
+  return { edges: quantileEdges(c, qs, exact ? tiedQuantiles(qs) : [], exact && c.kind === 'integer'), source, min: lo, max: hi };
 }
 
 /** Up to `limit` distinct whole values inside the bounds, ascending (stops once it has `limit`). */
@@ -284,20 +284,21 @@ function distinctInBounds(values: Float64Array, lo: number | undefined, hi: numb
 /**
  * A numeric column's bin edges from its (sorted) quantiles: the schema bounds as outer edges,
  * integers rounded up (the last bin holds the maximum), repeats dropped, and point bins at the
- * bounds and at `ties` (continuous columns).
+ * bounds and at `ties` (continuous columns). `topIsValue`: the last of `qs` is a value of the data
+ * (a non-private integer column's largest observed value), not a quantile.
  * @example quantileEdges(column, [5.2, 9.9, 14.1], [])
  */
-export function quantileEdges(c: ColumnSchema, qs: readonly number[], ties: readonly number[]): number[] {
+export function quantileEdges(c: ColumnSchema, qs: readonly number[], ties: readonly number[], topIsValue = false): number[] {
   const lo = boundNumber(c, c.min), hi = boundNumber(c, c.max);
   const integer = c.kind === 'integer' || c.kind === 'datetime';
   let edges = [...(lo !== undefined ? [lo] : []), ...qs.filter((q) => Number.isFinite(q) && (lo === undefined || q > lo) && (hi === undefined || q < hi)), ...(hi !== undefined ? [hi] : [])];
   if (integer) {
     edges = edges.map((e) => Math.ceil(e));
-    // The last interval holds the maximum itself: [e_last-1, max + 1) under a declared maximum.
-    // Without one, the last edge is a value of the data (the largest observed, or the top
-    // quantile), and so is a lone edge (a constant column): it gets its own interval [e, e + 1).
+    // The last interval holds the maximum itself: [e_last-1, max + 1) under a declared maximum or
+    // a top quantile (DP). A last edge that is a value of the data (`topIsValue`), and a lone
+    // edge (a constant column), get an interval of their own: [e, e + 1).
     const top = (hi ?? edges[edges.length - 1]) + 1;
-    if (hi !== undefined && edges.length > 1) edges[edges.length - 1] = top;
+    if (edges.length > 1 && (hi !== undefined || !topIsValue)) edges[edges.length - 1] = top;
     else if (edges.length > 0) edges.push(top);
   }
   edges = edges.filter((e, i) => i === 0 || e > edges[i - 1]);
