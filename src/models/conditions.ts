@@ -327,6 +327,10 @@ export function resolvePredicates(preds: readonly ConditionExpression[], text: s
     } else if (enc.levels === 'categories') {
       const cats = enc.categories as string[];
       const isBool = enc.output === 'bool';
+      // "col" and "not col" test a boolean; on a category column "not sex" matched every row.
+      if (base.type === 'truthy' && !isBool) throw new UsageError(`Expected a boolean column alone or after "not" in --where but received ${enc.kind} column "${column}" (write ${column} = value)`);
+      const notBoolean = isBool && base.type === 'in' ? base.values.find((v) => booleanValue(v) === null) : undefined;
+      if (notBoolean !== undefined) throw new UsageError(`Expected true or false for boolean column "${column}" in --where but received ${JSON.stringify(notBoolean)}`);
       const matches = (k: number): boolean => {
         const label = cats[k];
         if (base.type === 'truthy') return (label === 'true') !== (p.type === 'not');

@@ -88,11 +88,12 @@ describe('train + sample keep the values of constant and undeclared-maximum nume
 describe('sample: malformed options and conditions are refused', () => {
   let model = '';
   beforeAll(async () => {
-    const data = writeCsv('people.csv', ['age years', 'sex', '123'], Array.from({ length: 120 }, (_, r) => [(r * 7) % 80, r % 3 === 0 ? 'F' : 'M', r % 10]));
+    const data = writeCsv('people.csv', ['age years', 'sex', '123', 'smoker'], Array.from({ length: 120 }, (_, r) => [(r * 7) % 80, r % 3 === 0 ? 'F' : 'M', r % 10, r % 4 === 0 ? 'true' : 'false']));
     const schema = writeSchema('people.json', [
       { name: 'age years', kind: 'continuous', min: 0, max: 100 },
       { name: 'sex', kind: 'categorical', categories: ['F', 'M'] },
       { name: '123', kind: 'integer', min: 0, max: 20 },
+      { name: 'smoker', kind: 'boolean' },
     ]);
     model = p('people.hsm');
     const r = await runCli(['train', '--data', data, '--schema', schema, '--model', 'marginal', '--epsilon', 'inf', '--seed', '1', '--out', model, '--json']);
@@ -129,13 +130,31 @@ describe('sample: malformed options and conditions are refused', () => {
     expect(new Set(csvColumn(p('known-labels.csv'), 'sex'))).toEqual(new Set(['F']));
   });
 
+  test('a bare column or "not column" tests a boolean; a boolean takes only true or false', async () => {
+    // "not sex" matched every row; "smoker in (true, maybe)" dropped "maybe" without a word.
+    const refused: Array<[string, string]> = [
+      ['not sex', 'Expected a boolean column alone or after "not" in --where but received categorical column "sex" (write sex = value)'],
+      ['sex', 'Expected a boolean column alone or after "not" in --where but received categorical column "sex" (write sex = value)'],
+      ['smoker in (true, maybe)', 'Expected true or false for boolean column "smoker" in --where but received "maybe"'],
+    ];
+    for (const [where, message] of refused) {
+      const r = await runCli(['sample', '--model', model, '--rows', '5', '--out', p('not-boolean.csv'), '--where', where]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(fs.existsSync(p('not-boolean.csv'))).toBe(false);
+    }
+    const ok = await runCli(['sample', '--model', model, '--rows', '50', '--seed', '3', '--out', p('non-smokers.csv'), '--where', 'not smoker']);
+    expect(ok.code).toBe(0);
+    expect(new Set(csvColumn(p('non-smokers.csv'), 'smoker'))).toEqual(new Set(['false']));
+  });
+
   test('a quoted column name (spaces, digits) can be conditioned on', async () => {
     // `"age years" < 10` was refused with 'Expected a column name ... but received "age years"'.
     const r = await runCli(['sample', '--model', model, '--rows', '50', '--seed', '3', '--out', p('quoted.csv'), '--where', `"age years" < 10 and '123' = 4`]);
     expect(r.stderr).not.toContain('Expected');
     expect(r.code).toBe(0);
     const [header, ...lines] = fs.readFileSync(p('quoted.csv'), 'utf8').trim().split('\n');
-    expect(header).toBe('age years,sex,123');
+    expect(header).toBe('age years,sex,123,smoker');
     expect(lines).toHaveLength(50);
     for (const l of lines) {
       const [age, , n] = l.split(',');
