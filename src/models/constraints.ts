@@ -16,7 +16,7 @@
  */
 import type { Table } from 'apache-arrow';
 import type { ColumnSchema, TableSchema } from '../data/schema';
-import { InputError, UsageError } from '../errors';
+import { HemasynthError, InputError, UsageError } from '../errors';
 import { readLabels, readNumbers } from '../transform/column-values';
 import { ComparisonOperator, ConditionColumns, ConditionExpression, ResolvedCondition, compileCondition, conditionColumns, parseCondition, resolvePredicates } from './conditions';
 import { DiscreteColumnEncoder, boundNumber, missingCode } from '../transform/discretiser';
@@ -90,6 +90,35 @@ function negatedPredicates(e: ConditionExpression): NegatedPredicate[] | null {
     case 'not': return e.item.type === 'truthy' ? [{ predicate: e.item, trueOnMissing: false }] : e.item.type === 'null' ? [{ predicate: e.item, trueOnMissing: !e.item.negated }] : null;
     default: return null;
   }
+}
+
+/**
+ * Where "x is null when W" lets x be present: NOT W as a weight per code of the one column y it
+ * mentions (the share of the code's decoded values where NOT W holds, binDecodeCdf; y's missing
+ * code 1 when NOT W holds on a missing y), or null when NOT W is not a conjunction of predicates
+ * on one column other than x, or can never hold. Reads no data.
+ * @example nullWhenSupport(parseConstraint('tcd is null when age < 2 or age >= 17'), encoders) // age's codes in [2, 17)
+ */
+export function nullWhenSupport(c: Constraint, encoders: readonly DiscreteColumnEncoder[]): { column: number; weights: Float64Array } | null {
+  if (c.type !== 'null-when') return null;
+  const negated = negatedPredicates(c.when);
+  if (!negated || negated.length === 0) return null;
+  const columns = new Set(negated.map((n) => predicateColumn(n.predicate)));
+  const name = [...columns][0];
+  const j = encoders.findIndex((e) => e.column === name);
+  if (columns.size !== 1 || name === c.column || j < 0) return null;
+  let resolved: ResolvedCondition;
+  try {
+    resolved = resolvePredicates(negated.map((n) => n.predicate), c.text, encoders);
+  } catch (e) {
+    if (e instanceof HemasynthError) return null; // NOT W can never hold: nothing to support
+    throw e;
+  }
+  const weights = resolved.evidence.get(j);
+  if (!weights) return null;
+  const miss = missingCode(encoders[j]);
+  if (miss >= 0) weights[miss] = negated.every((n) => n.trueOnMissing) ? 1 : 0;
+  return { column: j, weights };
 }
 
 /**

@@ -18,8 +18,10 @@
  *     S·C² + sqrt(length). The coordinator forms the correlation matrix
  *     (copulaCorrelation) and writes an ordinary `.hsm` copula model.
  *
- * Budget: the central copula's zCDP shares (COPULA_SHARES: 10% edges, 45% 1-way, 10% missing
- * counts, 35% correlation), charged once
+ * Budget: the central copula's zCDP shares (copulaShares: 10% edges, 45% 1-way, 10% missing
+ * counts, 35% correlation; below ε = 3 on wide tables the missing counts take up to 30% from the
+ * correlation),
+ * charged once
  * on the federation's ledger (embedded in the model) and, round by round before any data is read,
  * on each site's own ledger. Noise: each site adds σ/√t of every round's noise under distributed
  * DP (any ≥ t contributors give the sum at least σ), all of it with `--secure-agg none`.
@@ -33,7 +35,9 @@ import { HemasynthError } from '../../errors';
 import { CopulaMarginals, averageTiedMissingness, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum, copulaScoreWeights, squaredScoreClip, tiedMissingness } from '../../models/copula/copula-fit';
 import { measureMarginals } from '../../models/marginal/contingency';
 import { assayLayout, combineGroupMissingCounts, MISSING_ROW_CLIP, missingFromRareSums, siteRareSums } from '../../models/marginal/assay-missingness';
-import { COPULA_SHARES } from '../../models/copula/copula-generator';
+import { copulaShares } from '../../models/copula/copula-generator';
+import { supportNullWhenColumns } from '../../models/copula/null-when-support';
+import { applicableConstraints } from '../../models/constraints';
 import { missingnessGroupCount, type MissingnessGroup } from '../../models/neural/missingness-groups';
 import { saveModel } from '../../models/model-file';
 import { DiscreteColumnEncoder, encodeTable, DEFAULT_NUMERIC_BINS } from '../../transform/discretiser';
@@ -101,11 +105,12 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     const assays = missingnessGroupCount(this.schema, this.discretisation.modelled);
     this.stages = [...(h ? ['histograms' as const] : []), 'one-way', ...(assays > 0 ? ['missing' as const] : []), 'correlation'];
     this.rounds = this.stages.length;
+    const S = copulaShares(o.epsilon, this.discretisation.columns);
     const charged = federationPlanner(this.ledger, o).chargePlan([
-      { kind: 'gaussian', share: COPULA_SHARES.quantiles, count: h, note: `federated copula: noisy histograms for quantile edges (${h})` },
-      { kind: 'gaussian', share: COPULA_SHARES.oneWay, count: this.discretisation.columns, note: `federated copula: noisy 1-way histograms (${this.discretisation.columns})` },
-      ...(assays > 0 ? [{ kind: 'gaussian' as const, share: COPULA_SHARES.missing, count: 1, note: 'federated copula: noisy missing counts by assay (rows clipped)' }] : []),
-      { kind: 'gaussian', share: COPULA_SHARES.correlation, count: 1, note: 'federated copula: noisy normal-scores correlation' },
+      { kind: 'gaussian', share: S.quantiles, count: h, note: `federated copula: noisy histograms for quantile edges (${h})` },
+      { kind: 'gaussian', share: S.oneWay, count: this.discretisation.columns, note: `federated copula: noisy 1-way histograms (${this.discretisation.columns})` },
+      ...(assays > 0 ? [{ kind: 'gaussian' as const, share: S.missing, count: 1, note: 'federated copula: noisy missing counts by assay (rows clipped)' }] : []),
+      { kind: 'gaussian', share: S.correlation, count: 1, note: 'federated copula: noisy normal-scores correlation' },
     ]);
     const sigma = (tag: string) => charged.find((m) => m.note.includes(tag))?.sigma ?? 0;
     this.sigma = { histograms: sigma('quantile edges'), 'one-way': sigma('1-way'), missing: sigma('missing counts'), correlation: sigma('correlation') };
@@ -192,10 +197,15 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     return { stage, latents: dl, contributors: info.contributors.length, noiseSigma: Number(noiseSd.toPrecision(4)) };
   }
 
-  /** The latents and their CDFs from the (noisy) histograms, a panel's columns at the panel's mean rate, as centrally under DP. */
+  /**
+   * The latents and their CDFs from the (noisy) histograms, a panel's columns at the panel's mean
+   * rate, and the "null when" constraints' conditions at least as likely as their columns' presence,
+   * as centrally under DP.
+   */
   private marginsFrom(encoders: readonly DiscreteColumnEncoder[], hist: readonly Float64Array[]): CopulaMarginals {
     const margins = copulaMarginals(encoders, hist);
     averageTiedMissingness(margins, tiedMissingness(encoders, this.schema, margins, null));
+    supportNullWhenColumns(margins, encoders, applicableConstraints(this.schema, encoders.map((e) => e.column)), new Set());
     return margins;
   }
 

@@ -13,7 +13,8 @@
  * then the nearest positive-definite correlation matrix by spectral projection
  * (nearest-correlation.ts). Budget (zCDP shares, COPULA_SHARES): 10% quantile edges (noisy fine
  * histograms), 45% 1-way histograms, 10% the assays' missing counts (one release with rows
- * clipped, marginal/assay-missingness.ts), 35% correlation.
+ * clipped, marginal/assay-missingness.ts), 35% correlation; below ε = 3 the missing counts take
+ * up to 20% from the correlation (copulaShares).
  *
  * Conditional sampling is the conditional Gaussian: conditioned columns' latents are drawn from
  * the truncated multivariate normal on the allowed CDF cells by Gibbs sampling (Geweke 1991), the
@@ -30,6 +31,8 @@ import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
 import { measureMarginals } from '../marginal/contingency';
 import { averageTiedMissingness, cholesky, copulaCorrelation, copulaMarginals, copulaMixtureParts, copulaParts, copulaScoreSum, copulaScoreWeights, tiedMissingness } from './copula-fit';
 import { MAX_STRATA, resolveStrata, stratifyByNotCandidates, stratifyByTooManyStrata } from './copula-strata';
+import { supportNullWhenColumns } from './null-when-support';
+import { applicableConstraints } from '../constraints';
 import { MISSING_ROW_CLIP, refineMissingCounts } from '../marginal/assay-missingness';
 import { missingnessGroupCount } from '../neural/missingness-groups';
 import type { MechanismShare } from '../privacy-plan';
@@ -46,6 +49,41 @@ import type { ColumnSchema, TableSchema } from '../../data/schema';
  * difference shown). 60% / 20%: 3.58 and 4.80, but 6 checks against 17 on one training seed.
  */
 export const COPULA_SHARES = { quantiles: 0.1, oneWay: 0.45, missing: 0.1, correlation: 0.35 };
+
+/** The assays' missing counts' share of ρ at ε ≤ 1 (see {@link copulaShares}). */
+export const LOW_EPSILON_COPULA_MISSING_SHARE = 0.3;
+
+/**
+ * The shares a training at `epsilon` uses: {@link COPULA_SHARES} from ε = 3 up; below, the missing
+ * counts' share rises linearly to {@link LOW_EPSILON_COPULA_MISSING_SHARE} at ε ≤ 1, taken from the
+ * correlation's (data-independent: ε is public). At ε = 1 the 10% share left the combined missing
+ * count of a column outside the panels σ ≈ 38 rows (2.5 points of 1,500), and with 24 such
+ * columns one often landed beyond 5 points. Measured 2026-11-30 at ε = 1 on cohort 7 × training
+ * seeds 1–30 (15,000 rows each), trainings with a column beyond 5 points of its real missing
+ * rate: 25 (42 columns) with 10%; 2 with 30% and the "null when" support (null-when-support.ts). Over cohorts 7, 21, 5, 11 × seeds 3–5: fidelity ratio 5.087 (10%) and
+ * 5.073 (30%); mean |r_synthetic − r_real| over 16 continuous clinical columns (seeds 3, 4)
+ * 0.188 and 0.181 (10%), 0.184 and 0.179 (30%): at ε = 1 the thresholded correlations hardly
+ * notice the correlation's share. 20% taken from the 1-way share instead: more columns beyond 5
+ * points (the age histogram's noise moves TCD's missing rate, which the schema ties to age).
+ *
+ * The rise is for wide tables only: it is scaled by how much less noisy the release is than a
+ * histogram's own missing cell, (σ₁/σ_release)² = columns/40.5 at the default shares, from none at
+ * 41 columns or fewer (the histograms are as precise) to all of it from 162. On a 12-column table
+ * (the federated test's columns, 3,000 patients, training seeds 1–8) at ε = 1 the rise cost
+ * fidelity: 1.523 against 1.474 (no difference at ε = 2: 1.346 against 1.343).
+ * @example copulaShares(1, 280).missing // 0.3
+ * @example copulaShares(1, 12).missing // 0.1
+ * @example copulaShares(10, 280).missing // 0.1
+ */
+export function copulaShares(epsilon: number, columns: number): typeof COPULA_SHARES {
+  const low = Math.min(1, Math.max(0, (3 - epsilon) / 2));
+  // (σ₁ / σ_release)² at the default shares: a histogram's missing cell has the noise of one of
+  // `columns` sensitivity-1 releases, the release that of one with sensitivity MISSING_ROW_CLIP.
+  const ratio = (columns * COPULA_SHARES.missing) / (COPULA_SHARES.oneWay * MISSING_ROW_CLIP * MISSING_ROW_CLIP);
+  const wide = Math.min(1, Math.max(0, (ratio - 1) / 3));
+  const missing = COPULA_SHARES.missing + (LOW_EPSILON_COPULA_MISSING_SHARE - COPULA_SHARES.missing) * low * wide;
+  return { ...COPULA_SHARES, missing, correlation: COPULA_SHARES.correlation - (missing - COPULA_SHARES.missing) };
+}
 
 /** Code of a cell of a legacy model's latent (missing first, then the levels). */
 function codeAt(e: DiscreteColumnEncoder, pos: number): number {
@@ -94,11 +132,12 @@ function trainCopula(ctx: TrainContext): TrainedParts {
   if (ctx.privacy) {
     // The same plan with or without strata: each row is in one stratum, so the strata's
     // histograms (and score sums) together have the sensitivity of one set (copula-strata.ts).
+    const S = copulaShares(ctx.privacy.target.epsilon, d);
     for (const m of ctx.privacy.chargePlan(([
-      { kind: 'gaussian', share: COPULA_SHARES.quantiles, count: quantiles, note: `copula: noisy histograms for DP quantile bin edges (${quantiles} columns)` },
-      { kind: 'gaussian', share: COPULA_SHARES.oneWay, count: d, note: `copula: noisy 1-way histograms (${d})` },
-      { kind: 'gaussian', share: COPULA_SHARES.missing, count: missingnessGroupCount(ctx.schema, plan.map((p) => p.column.name)) > 0 ? 1 : 0, note: 'copula: noisy missing counts by assay (rows clipped)' },
-      { kind: 'gaussian', share: COPULA_SHARES.correlation, count: 1, note: 'copula: noisy normal-scores correlation' },
+      { kind: 'gaussian', share: S.quantiles, count: quantiles, note: `copula: noisy histograms for DP quantile bin edges (${quantiles} columns)` },
+      { kind: 'gaussian', share: S.oneWay, count: d, note: `copula: noisy 1-way histograms (${d})` },
+      { kind: 'gaussian', share: S.missing, count: missingnessGroupCount(ctx.schema, plan.map((p) => p.column.name)) > 0 ? 1 : 0, note: 'copula: noisy missing counts by assay (rows clipped)' },
+      { kind: 'gaussian', share: S.correlation, count: 1, note: 'copula: noisy normal-scores correlation' },
     ] as MechanismShare[]).filter((m) => m.count > 0))) {
       if (m.note.includes('quantile')) sigmaQ = m.sigma as number;
       else if (m.note.includes('1-way')) sigma1 = m.sigma as number;
@@ -113,6 +152,7 @@ function trainCopula(ctx: TrainContext): TrainedParts {
   const sizes = encoders.map((e) => e.size);
   const groups = resolveStrata(ctx.options.stratifyBy, ctx.schema, encoders, codes, n, ctx.privacy !== null);
   const strataColumns = [...new Set(groups.flatMap((g) => g.fixed.map(([j]) => j)))];
+  const constraints = applicableConstraints(ctx.schema, encoders.map((e) => e.column));
   const groupCodes = groups.map((g) => (g.rows ? codes.map((c) => Int32Array.from(g.rows as Int32Array, (i) => c[i])) : codes));
   ctx.progress(0.3, 'measure 1-way histograms');
   const noisy = groups.map((g, x) => {
@@ -134,7 +174,10 @@ function trainCopula(ctx: TrainContext): TrainedParts {
     for (const [j, code] of g.fixed) noisy[x][j] = Float64Array.from({ length: sizes[j] }, (_, c) => (c === code ? Math.max(1, count) : 0));
     const margins = copulaMarginals(encoders, noisy[x], missingColumns);
     const tied = tiedMissingness(encoders, ctx.schema, margins, ctx.privacy ? null : groupCodes[x]);
-    if (ctx.privacy) averageTiedMissingness(margins, tied);
+    if (ctx.privacy) {
+      averageTiedMissingness(margins, tied);
+      supportNullWhenColumns(margins, encoders, constraints, new Set(strataColumns));
+    }
     ctx.progress(0.5 + (0.3 * x) / groups.length, 'normal-scores correlation');
     const weights = ctx.privacy ? copulaScoreWeights(encoders, ctx.schema, margins) : undefined;
     const scores = copulaScoreSum(encoders, groupCodes[x], g.rows ? g.rows.length : n, margins, weights);
