@@ -184,7 +184,7 @@ function leafHolds(e: Leaf, numeric: boolean, num: number, label: string | null)
   switch (e.type) {
     case 'null': return missing !== e.negated;
     case 'truthy': return !missing && (numeric ? num === 1 : TRUE_WORDS.has(String(label).toLowerCase()));
-    case 'in': return !missing && e.values.includes(numeric ? String(num) : (label as string));
+    case 'in': return !missing && (numeric ? e.values.some((v) => Number(v) === num) : e.values.includes(label as string));
     case 'compare': {
       if (missing) return false;
       if (numeric && typeof e.value === 'number') return compare(e.op, num, e.value);
@@ -289,6 +289,37 @@ function booleanValue(v: string | number): number | null {
 }
 
 /**
+ * `in (...)` (`only`) or `!=` on a numeric column, as code weights: a set of values is not one
+ * interval, so it is conditioned through the codes alone, which needs each value to be a code of
+ * its own (an integer column's one-value bins: counts, small ranges). A value sharing its bin
+ * with others is refused with the range to use instead, and so is a continuous column (a value
+ * there has probability 0, and "!=" would hold almost everywhere). Missing values never match
+ * (SQL), so the missing code gets weight 0.
+ */
+function integerValueWeights(enc: DiscreteColumnEncoder, column: string, values: ReadonlyArray<string | number>, only: boolean, weights: Float64Array): void {
+  const what = only ? '"in (...)"' : '"!="';
+  if (!enc.integer) {
+    const numbers = values.map(Number).filter((v) => Number.isFinite(v));
+    const instead = only && numbers.length > 0 ? `; use a range such as ${column} >= ${Math.min(...numbers)} and ${column} <= ${Math.max(...numbers)}` : ' (a continuous column equals one value with probability 0)';
+    throw new UsageError(`Expected <, <=, >, >= or = for continuous column "${column}" in --where but received ${what}: it takes categories or whole numbers of an integer column${instead}`);
+  }
+  const edges = enc.edges as number[];
+  const lo = enc.min ?? edges[0], hi = enc.max ?? edges[edges.length - 1];
+  const chosen = new Set<number>();
+  for (const raw of values) {
+    const v = typeof raw === 'number' ? raw : Number(raw);
+    if (!Number.isInteger(v)) throw new UsageError(`Expected whole numbers for integer column "${column}" in --where but received ${JSON.stringify(raw)} in ${what}`);
+    if (v < lo || v > hi) continue; // outside the bounds: never a value
+    let k = 0;
+    while (k < edges.length - 2 && v >= edges[k + 1]) k++;
+    const first = Math.max(edges[k], Math.ceil(lo)), last = Math.min(edges[k + 1] - 1, Math.floor(hi));
+    if (first !== last) throw new UsageError(`Expected values with a code of their own for ${what} on integer column "${column}" in --where but received ${v}, which the model keeps with ${first}–${last} in one code (it cannot tell them apart); use a range such as ${column} >= ${first} and ${column} <= ${last}`);
+    chosen.add(k);
+  }
+  for (let k = 0; k < edges.length - 1; k++) weights[k] = chosen.has(k) === only ? 1 : 0;
+}
+
+/**
  * Resolves a `--where` condition (predicates joined by "and") against the encoders. Throws a
  * clear error at once when a predicate can never hold (a value outside the bounds or categories).
  * @example resolveCondition('genotype=SC and age_years<18', encoders)
@@ -356,11 +387,12 @@ export function resolvePredicates(preds: readonly ConditionExpression[], text: s
       const unknown = isBool ? undefined : base.type === 'in' ? base.values.find((v) => !cats.includes(v)) : base.type === 'compare' && base.op === '!=' && !cats.includes(String(base.value)) ? String(base.value) : undefined;
       if (unknown !== undefined) throw new UsageError(`Expected one of ${JSON.stringify(cats)} for "${column}" in --where but received ${JSON.stringify(unknown)}`);
       for (let k = 0; k < cats.length; k++) weights[k] = matches(k) ? 1 : 0;
+    } else if (base.type === 'in' || (base.type === 'compare' && base.op === '!=')) {
+      integerValueWeights(enc, column, base.type === 'in' ? base.values : [base.value], base.type === 'in', weights);
     } else {
       if (base.type !== 'compare' || typeof base.value !== 'number') {
         throw new UsageError(`Expected a numeric comparison (<, <=, >, >=, =) for numeric column "${column}" in --where but received ${predicateText(base)}`);
       }
-      if (base.op === '!=') throw new UsageError(`Expected <, <=, >, >= or = for numeric column "${column}" in --where but received "!="`);
       const r = intervals.get(j) ?? { lo: -Infinity, hi: Infinity };
       const v = base.value;
       if (base.op === '=') { r.lo = Math.max(r.lo, v); r.hi = Math.min(r.hi, v); }
@@ -392,7 +424,7 @@ export function resolvePredicates(preds: readonly ConditionExpression[], text: s
     }
     // A numeric column's comparisons narrow one interval, whose weights replace the previous
     // ones (multiplying them would count a bin's fraction once per comparison).
-    const numeric = enc.levels === 'bins' && base.type !== 'null';
+    const numeric = enc.levels === 'bins' && base.type === 'compare' && base.op !== '!=';
     if (numeric) intervalWeights.set(j, weights);
     else for (let k = 0; k < enc.size; k++) w[k] *= weights[k];
     const iw = intervalWeights.get(j);

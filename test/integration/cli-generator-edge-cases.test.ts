@@ -2,7 +2,7 @@
  * `hemasynth train`, `sample` and `evaluate` on unusual but legitimate input, and on malformed
  * arguments: constant columns and integer columns without a declared maximum keep their values,
  * empty option values and unknown labels in a condition are refused, quoted column names can be
- * conditioned on, and `evaluate` does not report a utility that it could not measure.
+ * conditioned on, "in (...)" and "!=" work on integer columns, and `evaluate` does not report a utility that it could not measure.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -162,6 +162,28 @@ describe('sample: malformed options and conditions are refused', () => {
       expect(n).toBe('4');
     }
   });
+});
+
+describe('sample: "in (...)" and "!=" on an integer column', () => {
+  // They were refused ('Expected <, <=, >, >= or = for numeric column'), though "crises != 0" is a
+  // common question; each value of this column has a code of its own, so the condition is exact.
+  test.each(['marginal', 'copula'])('%s: only the listed values, or every value but one', async (model) => {
+    const data = writeCsv('counts.csv', ['n', 'sex'], Array.from({ length: 150 }, (_, r) => [r % 10, r % 3 === 0 ? 'F' : 'M']));
+    const schema = writeSchema('counts.json', [{ name: 'n', kind: 'integer', min: 0, max: 20 }, { name: 'sex', kind: 'categorical', categories: ['F', 'M'] }]);
+    const inList = await trainAndSample(`in-${model}`, data, schema, model, 300, 'n in (2, 4, 6)');
+    expect(new Set(csvColumn(inList, 'n'))).toEqual(new Set(['2', '4', '6']));
+    const sample = await runCli(['sample', '--model', p(`in-${model}.hsm`), '--rows', '300', '--seed', '4', '--out', p(`not-${model}.csv`), '--where', 'n != 0 and sex = F', '--json']);
+    expect(sample.stderr).toBe('');
+    expect(sample.code).toBe(0);
+    const n = csvColumn(p(`not-${model}.csv`), 'n');
+    expect(n).toHaveLength(300);
+    expect(n).not.toContain('0');
+    expect(new Set(n).size).toBeGreaterThanOrEqual(8);
+    expect(new Set(csvColumn(p(`not-${model}.csv`), 'sex'))).toEqual(new Set(['F']));
+    const outside = await runCli(['sample', '--model', p(`in-${model}.hsm`), '--rows', '5', '--out', p(`never-${model}.csv`), '--where', 'n in (30)']);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toContain('can never hold');
+  }, 60000);
 });
 
 describe('evaluate: a utility it could not measure is not reported as kept', () => {

@@ -84,6 +84,29 @@ describe('conditions', () => {
     expect(tail[1]).toBeCloseTo(Math.expm1(-1) / Math.expm1(-3), 12); // 0.666, not 1/3
   });
 
+  test('"in (...)" and "!=" on an integer column: the codes of values that have one of their own', () => {
+    // Counts 0–3 one code each, then 4–9 in one code, missing last.
+    const n: DiscreteColumnEncoder = { column: 'n', kind: 'integer', output: 'int32', levels: 'bins', edges: [0, 1, 2, 3, 4, 10], integer: true, min: 0, max: 9, nullable: true, size: 6, source: 'schema' };
+    expect(Array.from(resolveCondition('n in (1, 3)', [n]).evidence.get(0)!)).toEqual([0, 1, 0, 1, 0, 0]);
+    expect(Array.from(resolveCondition('n != 0', [n]).evidence.get(0)!)).toEqual([0, 1, 1, 1, 1, 0]); // missing: no
+    expect(Array.from(resolveCondition('n != 0 and n < 3', [n]).evidence.get(0)!)).toEqual([0, 1, 1, 0, 0, 0]);
+    expect(resolveCondition('n in (1, 3)', [n]).restrictions.size).toBe(0);
+    // Values outside the bounds never match; all of them: the condition cannot hold.
+    expect(Array.from(resolveCondition('n in (2, 50)', [n]).evidence.get(0)!)).toEqual([0, 0, 1, 0, 0, 0]);
+    expect(() => resolveCondition('n in (50, 60)', [n])).toThrow(/can never hold/);
+    // A value sharing its code with others cannot be told apart from them.
+    expect(() => resolveCondition('n in (1, 5)', [n])).toThrow(/received 5, which the model keeps with 4–9 in one code.*n >= 4 and n <= 9/);
+    expect(() => resolveCondition('n != 7', [n])).toThrow(/"!=" on integer column "n"/);
+    expect(() => resolveCondition('n in (1.5)', [n])).toThrow(/whole numbers for integer column "n"/);
+    // A continuous column: a range instead.
+    expect(() => resolveCondition('age_years in (3, 4)', [age])).toThrow(/continuous column "age_years".*age_years >= 3 and age_years <= 4/);
+    expect(() => resolveCondition('age_years != 5', [age])).toThrow(/continuous column "age_years".*probability 0/);
+    // Rows are checked the same way (condition-after-repair): numbers compared as numbers.
+    const cols = new Map([['n', { numbers: Float64Array.of(1, 3, NaN, 0) }]]);
+    expect([0, 1, 2, 3].map((i) => evaluateCondition(parseCondition('n in (1, 3.0)'), cols, i))).toEqual([true, true, false, false]);
+    expect([0, 1, 2, 3].map((i) => compileCondition(parseCondition('n != 0'), cols)(i))).toEqual([true, true, false, false]);
+  });
+
   test('an unsatisfiable condition fails at once with a clear message', () => {
     expect(() => resolveCondition('genotype=XX', [genotype])).toThrow(/can never hold.*\["SS","SC"\]/);
     expect(() => resolveCondition('age_years<0', [age])).toThrow(/can never hold: column "age_years" has values in \[1, 80\]/);
