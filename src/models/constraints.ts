@@ -2,7 +2,8 @@
  * Schema constraints (`TableSchema.constraints`) that every synthetic row satisfies. Forms:
  * * sums and single columns against a constant: `hbs_pct + hbf_pct + hba2_pct <= 100`, `x >= 0`;
  * * column against column: `stroke_age_years <= age_years`;
- * * conditional missingness: `lic_mg_g is null when not chronic_transfusion`.
+ * * conditional missingness: `lic_mg_g is null when not chronic_transfusion`;
+ * * fixed combinations: `(country, city) in ((FR, Paris), (IT, Rome))` (fixed-combinations.ts).
  * Bounds and allowed categories hold by construction of the decoder. Generators produce rows,
  * then {@link repairRows} makes each row satisfy every constraint together, exactly (no
  * tolerance), within the columns' bounds and integer grids: set to missing; lower the left column
@@ -20,18 +21,22 @@ import { HemasynthError, InputError, UsageError } from '../errors';
 import { readLabels, readNumbers } from '../transform/column-values';
 import { ComparisonOperator, ConditionColumns, ConditionExpression, ResolvedCondition, compileCondition, conditionColumns, parseCondition, resolvePredicates } from './conditions';
 import { DiscreteColumnEncoder, boundNumber, missingCode } from '../transform/discretiser';
+import { CombinationsConstraint, combinationChecker, combinationEvidence, combinationsRepair, parseCombinations } from './fixed-combinations';
 
 /** A parsed constraint. */
 export type Constraint =
   | { type: 'sum'; text: string; columns: string[]; op: '<=' | '<' | '>=' | '>'; bound: number }
   | { type: 'compare-columns'; text: string; left: string; op: '<=' | '<' | '>=' | '>'; right: string }
-  | { type: 'null-when'; text: string; column: string; when: ConditionExpression };
+  | { type: 'null-when'; text: string; column: string; when: ConditionExpression }
+  | CombinationsConstraint;
 
 /**
  * Parses one constraint string; throws a {@link UsageError} naming it when its form is unknown.
  * @example parseConstraint('hbs_pct + hbf_pct <= 100')
  */
 export function parseConstraint(text: string): Constraint {
+  const combinations = parseCombinations(text);
+  if (combinations) return combinations;
   const nullWhen = /^\s*([A-Za-z_]\w*)\s+is\s+null\s+when\s+(.+)$/i.exec(text);
   if (nullWhen) return { type: 'null-when', text, column: nullWhen[1], when: parseCondition(nullWhen[2], `constraint ${JSON.stringify(text)}`) };
   const cmp = /^\s*([A-Za-z_]\w*(?:\s*\+\s*[A-Za-z_]\w*)*)\s*(<=|<|>=|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[A-Za-z_]\w*)\s*$/.exec(text);
@@ -44,13 +49,14 @@ export function parseConstraint(text: string): Constraint {
     }
     return { type: 'sum', text, columns, op, bound: Number(cmp[3]) };
   }
-  throw new UsageError(`Expected a constraint of the form "a + b <= 100", "a <= b" or "a is null when <condition>" but received ${JSON.stringify(text)}`);
+  throw new UsageError(`Expected ${CONSTRAINT_FORMS} but received ${JSON.stringify(text)}`);
 }
 
 /** Columns a constraint mentions. */
 export function constraintColumns(c: Constraint): string[] {
   if (c.type === 'sum') return c.columns;
   if (c.type === 'compare-columns') return [c.left, c.right];
+  if (c.type === 'combinations') return c.columns;
   return [c.column, ...conditionColumns(c.when)];
 }
 
@@ -163,7 +169,10 @@ export function withConstraintEvidence(condition: ResolvedCondition, constraints
       if (kMiss >= 0 && !ownColumns.has(col) && derived.filter((n) => predicateColumn(n.predicate) === col).every((n) => n.trueOnMissing)) w[kMiss] = 1;
     }
   }
-  return { text: condition.text, predicates: own, evidence: resolved.evidence, restrictions: resolved.restrictions, cellRanges: resolved.cellRanges };
+  // The fixed combinations the condition touches restrict the combinations' other columns.
+  let evidence = resolved.evidence;
+  for (const c of constraints) if (c.type === 'combinations') evidence = combinationEvidence(c, evidence, encoders, condition.text);
+  return { text: condition.text, predicates: own, evidence, restrictions: resolved.restrictions, cellRanges: resolved.cellRanges };
 }
 
 /** Mutable row columns repaired in place: numbers (NaN = missing) per numeric column, labels per categorical. */
@@ -231,7 +240,7 @@ function describeRow(parts: readonly NumericPart[], i: number): string {
  * @example repairRows(constraints, columns, rows)
  */
 export function repairRows(constraints: readonly Constraint[], cols: RepairColumns, rows: number): Map<string, number> {
-  const ordered = [...constraints.filter((c) => c.type === 'null-when'), ...constraints.filter((c) => c.type === 'compare-columns'), ...constraints.filter((c) => c.type === 'sum')];
+  const ordered = [...constraints.filter((c) => c.type === 'null-when'), ...constraints.filter((c) => c.type === 'combinations'), ...constraints.filter((c) => c.type === 'compare-columns'), ...constraints.filter((c) => c.type === 'sum')];
   const parts = new Map<string, NumericPart>();
   const num = (name: string): NumericPart => {
     const known = parts.get(name);
@@ -265,6 +274,7 @@ export function repairRows(constraints: readonly Constraint[], cols: RepairColum
       };
     }
     if (c.type === 'compare-columns') return compareRepair(c, num(c.left), num(c.right), set);
+    if (c.type === 'combinations') return combinationsRepair(c, cols.conditionColumns, cols.numbers, rows);
     return sumRepair(c, c.columns.map(num), set);
   });
   const changed = new Map<string, number>(ordered.map((c) => [c.text, 0]));
@@ -444,7 +454,7 @@ function fmtBound(x: number): string {
  * @example constraintBoundsProblem(parseConstraint('hb + hbf <= 2'), (n) => bounds[n]) // 'the smallest sum ...'
  */
 export function constraintBoundsProblem(c: Constraint, boundsOf: (column: string) => ColumnBounds | undefined): string | null {
-  if (c.type === 'null-when') return null;
+  if (c.type === 'null-when' || c.type === 'combinations') return null;
   const strict = c.op === '<' || c.op === '>';
   const grid = (name: string) => {
     const b = boundsOf(name);
@@ -482,7 +492,8 @@ export interface ConstraintProblem {
   problem: string;
 }
 
-const CONSTRAINT_FORMS = 'a constraint of the form "a + b <= 100", "a <= b" or "a is null when <condition>"';
+/** The constraint forms, as an error's "Expected ..." names them. */
+export const CONSTRAINT_FORMS = 'a constraint of the form "a + b <= 100", "a <= b", "a is null when <condition>" or "(a, b) in ((x1, y1), (x2, y2))"';
 
 function listNames(names: readonly string[], max = 12): string {
   return names.slice(0, max).join(', ') + (names.length > max ? `, ... (${names.length} in all)` : '');
@@ -503,6 +514,37 @@ function unknownCategories(e: ConditionExpression, byName: ReadonlyMap<string, C
     }
     default: return null;
   }
+}
+
+/**
+ * What is wrong with a fixed-combinations constraint against the schema: a column twice, a
+ * column that is not categorical, ordinal, boolean or integer, or a value its column cannot take
+ * (not a category; not true/false; not a whole number within the bounds); null when all is well.
+ */
+function combinationsProblem(c: CombinationsConstraint, byName: ReadonlyMap<string, ColumnSchema>): { expected: string; problem: string } | null {
+  const twice = c.columns.find((n, k) => c.columns.indexOf(n) !== k);
+  if (twice) return { expected: 'each column at most once in a combination', problem: `"${twice}" appears more than once` };
+  for (let j = 0; j < c.columns.length; j++) {
+    const col = byName.get(c.columns[j]) as ColumnSchema;
+    if (col.kind !== 'categorical' && col.kind !== 'ordinal' && col.kind !== 'boolean' && col.kind !== 'integer') {
+      return { expected: 'categorical, ordinal, boolean or integer columns in a combination', problem: `column "${col.name}" of kind ${col.kind}` };
+    }
+    for (let k = 0; k < c.tuples.length; k++) {
+      const v = c.tuples[k][j];
+      const where = `combination ${k + 1} gives "${col.name}" the value ${JSON.stringify(v)}`;
+      if ((col.kind === 'categorical' || col.kind === 'ordinal') && col.categories && !col.categories.includes(v)) {
+        return { expected: 'values of the columns in each combination', problem: `${where}, not one of its categories (${listNames(col.categories.map((x) => JSON.stringify(x)))})` };
+      }
+      if (col.kind === 'boolean' && !['true', 'false'].includes(v.toLowerCase())) return { expected: 'values of the columns in each combination', problem: `${where}; a boolean takes true or false` };
+      if (col.kind === 'integer') {
+        const x = Number(v), lo = boundNumber(col, col.min), hi = boundNumber(col, col.max);
+        if (v.trim() === '' || !Number.isInteger(x) || (lo !== undefined && x < lo) || (hi !== undefined && x > hi)) {
+          return { expected: 'values of the columns in each combination', problem: `${where}; it takes whole numbers${lo !== undefined || hi !== undefined ? ` in [${lo ?? '-inf'}, ${hi ?? 'inf'}]` : ''}` };
+        }
+      }
+    }
+  }
+  return null;
 }
 
 /**
@@ -529,6 +571,11 @@ export function schemaConstraintProblems(schema: TableSchema): ConstraintProblem
     }
     const unknown = [...new Set(constraintColumns(c))].filter((n) => !byName.has(n));
     if (unknown.length) return add('a constraint on columns of the schema', `${unknown.length > 1 ? 'unknown columns' : 'unknown column'} ${unknown.map((n) => JSON.stringify(n)).join(', ')} (the schema's columns: ${listNames(schema.columns.map((x) => x.name))})`);
+    if (c.type === 'combinations') {
+      const problem = combinationsProblem(c, byName);
+      if (problem) return add(problem.expected, problem.problem);
+      return;
+    }
     if (c.type === 'null-when') {
       if (byName.get(c.column)?.nullable === false) return add('a nullable column before "is null when"', `column "${c.column}" has "nullable": false, so it can never be null`);
       const cat = unknownCategories(c.when, byName);
@@ -614,14 +661,17 @@ export function constraintViolationRows(table: Table, schema: TableSchema, opts:
   for (const c of constraints) {
     let bad = 0;
     const when = c.type === 'null-when' ? compileCondition(c.when, cols) : null;
+    const combination = c.type === 'combinations' ? combinationChecker(c, cols) : null;
     for (let i = 0; i < table.numRows; i++) {
       let broken = false;
-      if (c.type === 'null-when') {
+      if (combination) {
+        broken = combination(i);
+      } else if (c.type === 'null-when') {
         broken = (when as (row: number) => boolean)(i) && value(c.column, i) !== null;
       } else if (c.type === 'compare-columns') {
         const a = cols.get(c.left)?.numbers?.[i] ?? NaN, b = cols.get(c.right)?.numbers?.[i] ?? NaN;
         broken = !Number.isNaN(a) && !Number.isNaN(b) && !meets(c.op, a, b);
-      } else {
+      } else if (c.type === 'sum') {
         let s = 0;
         for (const n of c.columns) { const v = cols.get(n)?.numbers?.[i] ?? NaN; if (!Number.isNaN(v)) s += v; }
         broken = !meets(c.op, s, c.bound);

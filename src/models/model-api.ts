@@ -22,7 +22,7 @@ import { VERSION } from '../version';
 import { ConditionExpression, conditionColumns, resolveCondition } from './conditions';
 import { rowsMeetingCondition } from './condition-after-repair';
 import { repairDecoded } from './repair-decoded';
-import { applicableConstraints, constraintColumns, parseConstraint, withConstraintEvidence } from './constraints';
+import { CONSTRAINT_FORMS, applicableConstraints, constraintColumns, parseConstraint, withConstraintEvidence } from './constraints';
 import { codesOf, type GeneratorDefinition, type HemasynthModel, type ModelManifest, type SampledCodes, type SampleModelOptions, type TrainModelOptions } from './generator';
 import { MODEL_FORMAT_VERSION } from './model-file';
 import { planVisitFit, VISITS_SHARE } from '../visits/visit-model';
@@ -51,9 +51,9 @@ export function checkConstraintForms(schema: TableSchema, where: { file?: string
       parseConstraint(text);
     } catch (e) {
       const message = (e as Error).message;
-      const specific = message.startsWith('Expected a constraint of the form') ? undefined : message;
+      const specific = message.startsWith(`Expected ${CONSTRAINT_FORMS}`) ? undefined : message;
       const field = `${where.file === undefined && where.label ? `${where.label}.` : ''}constraints[${i}]`;
-      throw new InputError({ file: where.file, field }, 'a constraint of the form "a + b <= 100", "a <= b" or "a is null when <condition>"', JSON.stringify(text), specific);
+      throw new InputError({ file: where.file, field }, CONSTRAINT_FORMS, JSON.stringify(text), specific);
     }
   });
 }

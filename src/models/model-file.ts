@@ -43,9 +43,11 @@ import { validateVisitModel } from '../visits/visit-model';
  * `strata.cells`, one code per column or -1 for any), which version-3 readers refuse; a version-3
  * `strata` (`column`, `levels`) is read as one column. 5: neural models may tie the missingness of
  * column groups (`generator.tiedMissing`, neural/tied-missingness.ts), which version-4 readers
- * would ignore and sample untied; version-4 neural models load and sample untied.
+ * would ignore and sample untied; version-4 neural models load and sample untied. 6: the schema's
+ * constraints may list fixed combinations (`(a, b) in ((x, y), ...)`, fixed-combinations.ts),
+ * which version-5 readers refuse as an unknown constraint form; version-5 models load unchanged.
  */
-export const MODEL_FORMAT_VERSION = 5;
+export const MODEL_FORMAT_VERSION = 6;
 const MAGIC = Buffer.from([0x89, 0x48, 0x53, 0x4d, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** A model file written by a newer, incompatible hemasynth. */

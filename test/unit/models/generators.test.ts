@@ -77,7 +77,7 @@ describe('marginal generator (MST)', () => {
     expect(g.extraParents.every((e) => e.length <= 1)).toBe(true);
     const { extraParents, ...rest } = g;
     const legacy = { ...two, manifest: { ...two.manifest, formatVersion: 1, generator: { ...rest, parent2: extraParents.map((e) => (e.length ? e[0] : -1)) } } };
-    expect(two.manifest.formatVersion).toBe(5);
+    expect(two.manifest.formatVersion).toBe(6);
     const loaded = modelFromBytes(modelToBytes(legacy), 'legacy.hsm');
     expect(treeOf(loaded)).toEqual(treeOf(two));
     expect(readNumbers(sampleModel(loaded, { rows: 100, seed: 2 }), 'hb_g_dl')).toEqual(readNumbers(sampleModel(two, { rows: 100, seed: 2 }), 'hb_g_dl'));
@@ -167,6 +167,9 @@ describe('marginal generator (MST)', () => {
     const newer = modelToBytes({ ...model, manifest: { ...model.manifest, formatVersion: 99 } });
     expect(() => modelFromBytes(newer, 'newer.hsm')).toThrow(ModelVersionError);
     expect(() => modelFromBytes(newer, 'newer.hsm')).toThrow(/format version 99.*upgrade hemasynth/);
+    // the previous version (5: no fixed combinations) loads and samples the same rows
+    const v5 = modelFromBytes(modelToBytes({ ...model, manifest: { ...model.manifest, formatVersion: 5 } }), 'v5.hsm');
+    expect(readNumbers(sampleModel(v5, { rows: 200, seed: 4 }), 'ldh_u_l')).toEqual(readNumbers(sampleModel(model, { rows: 200, seed: 4 }), 'ldh_u_l'));
     const corrupt = Buffer.from(bytes);
     corrupt[corrupt.length - 100] ^= 0xff;
     expect(() => modelFromBytes(corrupt, 'corrupt.hsm')).toThrow(/corrupt or truncated/);
