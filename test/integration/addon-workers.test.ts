@@ -2,6 +2,7 @@
  * The addon keeps no static mutable state, so it must load and run in several worker threads
  * at once and be torn down with them (duckdb-node-neo's worker test is the model).
  */
+import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { addonCandidates, tryLoadAddon } from '../../src/native/addon';
 
@@ -49,6 +50,38 @@ describe('native addon in worker threads', () => {
     const again = await Promise.all(scales.map((s) => runWorker(addonPath, s)));
     again.forEach((r, i) => expect(r.total).toBeCloseTo(expected(scales[i]), 6));
   });
+
+  // A worker terminated while it is inside the addon (piscina's destroy; an evaluate pool that
+  // stops at the first bad input): an error the addon raises then can no longer reach JavaScript.
+  // Built without NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS, node-addon-api threw a C++ exception
+  // out of its handler and the process aborted (5 of 5 runs of this loop). In a child process, so
+  // that an abort fails this test instead of killing the test worker.
+  it('survives workers terminated in the middle of native calls that throw', () => {
+    const addonPath = addonCandidates().find((p) => require('node:fs').existsSync(p))!;
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const src = \`
+        const { parentPort, workerData } = require('node:worker_threads');
+        const addon = require(workerData.addonPath);
+        const x = new Float64Array(200000).fill(1);
+        parentPort.postMessage('ready');
+        for (;;) { try { addon.sumF64([1, 2], 1); } catch (e) {} addon.sumF64(x, 1); }
+      \`;
+      (async () => {
+        for (let i = 0; i < 60; i++) {
+          const w = new Worker(src, { eval: true, workerData: { addonPath: process.argv[1] } });
+          await new Promise((r) => w.once('message', r));
+          await new Promise((r) => setTimeout(r, (i * 7) % 5));
+          await w.terminate();
+        }
+        process.stdout.write('survived');
+      })();`;
+    const r = spawnSync(process.execPath, ['-e', script, addonPath], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).not.toContain('terminate called');
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('survived');
+  }, 150_000);
 
   it('rejects wrong argument types with the field name instead of crashing', () => {
     const addon = loaded.addon!;
