@@ -52,6 +52,8 @@ import { SiteRoundLedger, type SitePlan } from './site-round-ledger';
 import { federatedModelFile, federationPlanner, openFederationLedger } from './federated-model';
 import { assayLayout, combineGroupMissingCounts, MISSING_ROW_CLIP, missingFromRareSums, shareAssayMissingCounts, siteRareSums } from '../../models/marginal/assay-missingness';
 import { calibrateTreeMissing } from '../../models/marginal/missing-calibration';
+import { supportTreeNullWhen } from '../../models/marginal/null-when-support';
+import { applicableConstraints } from '../../models/constraints';
 import { missingnessGroupCount, type MissingnessGroup } from '../../models/neural/missingness-groups';
 
 /** Budget shares (zCDP) of the federated marginal generator: those of the central one. */
@@ -336,6 +338,7 @@ export class MarginalCoordinatorTask implements CoordinatorTask {
     const tree = fitFromMeasurements(enc.map((e) => e.size), measurements);
     // The fitted rates drift from the released missing counts, as centrally (missing-calibration.ts).
     if (this.state.missingTargets) calibrateTreeMissing(tree, enc, this.state.missingTargets.map((t) => t ?? undefined));
+    supportTreeNullWhen(tree, enc, applicableConstraints(this.schema, enc.map((e) => e.column)));
     const c = this.state.calibration;
     const parts = treeParts(tree, edges, { sigma1: c.sigmaOneWay, sigmaMissing: c.sigmaMissing * MISSING_ROW_CLIP, sigma2: c.sigmaTwoWay, selectionSigma: c.sigmaSelection, quantileSigma: this.histogramSpecs.length ? c.sigmaQuantiles : null });
     return federatedModelFile({

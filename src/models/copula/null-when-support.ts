@@ -9,14 +9,13 @@
  *
  * Post-processing of released quantities (no data, no budget): where NOT W's share of W's column
  * (its present levels; its missing rate is kept) is below x's present rate, that column's
- * distribution q is mixed with q restricted to NOT W (each level weighed by the share of it where
- * NOT W holds), just enough for the share to reach the rate: levels wholly outside NOT W are all
- * scaled down by one factor and keep their proportions. A column that fixes a stratum, or a
- * condition on several columns, is left as it is.
+ * distribution is mixed with itself restricted to NOT W just enough (null-when-mixing.ts). A
+ * column that fixes a stratum, or a condition on several columns, is left as it is.
  */
 import type { DiscreteColumnEncoder } from '../../transform/discretiser';
 import { missingCode } from '../../transform/discretiser';
 import { nullWhenSupport, type Constraint } from '../constraints';
+import { mixTowardSupport, shareNeeded } from '../null-when-mixing';
 import type { CopulaMarginals } from './copula-fit';
 
 /**
@@ -39,26 +38,14 @@ export function supportNullWhenColumns(m: CopulaMarginals, encoders: readonly Di
     const my = missingRate(y);
     if (!(my < 1)) continue;
     const missY = missingCode(encoders[y]);
-    // NOT W's share that y's present levels must reach: P(x present) = (1 − m_y)·a + m_y·w_miss.
-    const need = Math.min(1, (1 - missingRate(x) - my * (missY >= 0 ? w[missY] : 0)) / (1 - my));
+    const need = shareNeeded(1 - missingRate(x), my, missY >= 0 ? w[missY] : 0);
     const from = m.cdfOffsets[y], to = m.cdfOffsets[y + 1];
     const q = new Float64Array(to - from);
-    let allowed = 0, weightSum = 0;
-    for (let k = 0; k < q.length; k++) {
-      q[k] = m.cdfs[from + k] - (k > 0 ? m.cdfs[from + k - 1] : 0);
-      allowed += w[k] * q[k];
-      weightSum += w[k];
-    }
-    if (!(allowed < need) || !(weightSum > 0)) continue;
-    // u: y's distribution where NOT W holds (a level by its weight; by the weights alone when
-    // none of y's mass is there), whose share of NOT W is a_u >= allowed. q is mixed with it.
-    const u = Float64Array.from(q, (p, k) => (allowed > 0 ? (w[k] * p) / allowed : w[k] / weightSum));
-    const shareU = u.reduce((s, p, k) => s + w[k] * p, 0);
-    if (!(shareU > allowed)) continue;
-    const lambda = Math.min(1, (need - allowed) / (shareU - allowed));
+    for (let k = 0; k < q.length; k++) q[k] = m.cdfs[from + k] - (k > 0 ? m.cdfs[from + k - 1] : 0);
+    if (mixTowardSupport([q], q.length, w, [1], need) === 0) continue;
     let acc = 0;
     for (let k = 0; k < q.length; k++) {
-      acc += (1 - lambda) * q[k] + lambda * u[k];
+      acc += q[k];
       m.cdfs[from + k] = k === q.length - 1 ? 1 : Math.min(1, acc);
     }
   }

@@ -103,26 +103,27 @@ describe('low-epsilon building blocks of the marginal generator', () => {
     expect(adaptiveBins(-30, 110)).toBe(2);
   });
 
-  test('missingShareFor raises the missing counts\' share from the 1-way share until 3σ is 5 points, at most 16%', () => {
+  test('missingShareFor raises the missing counts\' share from the 1-way share until 3σ is 5 points, at most 30%', () => {
     // target σ = 1500 · 5% / 3 = 25 rows
     expect(missingShareFor(MARGINAL_SHARES, 1500, 20)).toBe(MARGINAL_SHARES);
     const s = missingShareFor(MARGINAL_SHARES, 1500, 30);
     expect(s.missing).toBeCloseTo(0.08 * (30 / 25) ** 2, 12);
     expect(s.oneWay).toBeCloseTo(0.4 - (s.missing - 0.08), 12);
     expect(s.twoWay).toBe(MARGINAL_SHARES.twoWay);
-    expect(missingShareFor(MARGINAL_SHARES, 1500, 60)).toMatchObject({ missing: 0.16, oneWay: expect.closeTo(0.32, 12) });
+    expect(missingShareFor(MARGINAL_SHARES, 1500, 45)).toMatchObject({ missing: expect.closeTo(0.08 * (45 / 25) ** 2, 12), oneWay: expect.closeTo(0.48 - 0.08 * (45 / 25) ** 2, 12) });
+    expect(missingShareFor(MARGINAL_SHARES, 1500, 60)).toMatchObject({ missing: 0.3, oneWay: expect.closeTo(0.18, 12) });
   });
 
-  test('the DP plan uses it: at epsilon 1 the missing counts get 16% (less noise than at 8%), at epsilon 3 the default 8%', () => {
+  test('the DP plan uses it: at epsilon 1 the missing counts get 30% (less noise than at 8%), at epsilon 3 the default 8%', () => {
     const sim = simulateCohort({ patients: 1500, sites: 4, seed: 7 });
     const sigmaOf = (eps: number) => {
       const m = trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: eps, delta: 1e-6, seed: 3 });
       const n = (m.manifest.generator as { noise: { sigma1: number; sigmaMissing: number } }).noise;
       return n.sigmaMissing / n.sigma1; // ∝ √(share₁ / share_missing) with the same ρ
     };
-    // σ_missing / σ₁ ∝ √(share₁ / share_missing): √(0.40 / 0.08) at ε = 3, √(0.32 / 0.16) at ε = 1
+    // σ_missing / σ₁ ∝ √(share₁ / share_missing): √(0.40 / 0.08) at ε = 3, √(0.18 / 0.30) at ε = 1
     const ratio1 = sigmaOf(1), ratio3 = sigmaOf(3);
-    expect(ratio3 / ratio1).toBeCloseTo(Math.sqrt((0.4 / 0.08) / (0.32 / 0.16)), 2);
+    expect(ratio3 / ratio1).toBeCloseTo(Math.sqrt((0.4 / 0.08) / (0.18 / 0.3)), 2);
   }, 60000);
 });
 
