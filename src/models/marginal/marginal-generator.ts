@@ -41,7 +41,8 @@
  *   missing rates calibrated to them (missing-calibration.ts) 6.15 and 4.51; with the quantile
  *   edges of the columns without schema bounds read off noisy histograms instead of
  *   exponential-mechanism quantiles (transform/histogram-quantiles.ts) 6.28 and 4.13.
- * Where the 6.08 of the bench (ε = 1, training seed 3) comes from, measured 2026-11-30 on 1,500
+ * Where the 6.08 of the bench (ε = 1, training seed 3; 6.49 since the missing counts may take
+ * 30% of ρ from the 1-way share, MAX_MISSING_SHARE) comes from, measured 2026-11-30 on 1,500
  * synthetic rows: 1-way TVD 0.111 (training cohort 0.016), 2-way 0.233 (0.039); by column group
  * the 200 SNPs 0.072 (0.011), the 40 metabolites 0.265 (0.027), the 40 clinical columns 0.155
  * (0.030). The numeric columns suffer from their 3 bins (equal-width between the schema bounds:
