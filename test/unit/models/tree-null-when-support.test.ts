@@ -2,8 +2,7 @@
  * A DP tree's tables made consistent with "x is null when W" (marginal/null-when-support.ts) and
  * the shared mixing step (null-when-mixing.ts).
  */
-import { simulateCohort } from '../../../src/scd';
-import { sampleModel, trainModel } from '../../../src/models';
+import { nullWhenCase } from '../../support/null-when-case';
 import { parseConstraint } from '../../../src/models/constraints';
 import { mixTowardSupport, shareNeeded } from '../../../src/models/null-when-mixing';
 import { supportTreeNullWhen } from '../../../src/models/marginal/null-when-support';
@@ -55,11 +54,7 @@ test('a tree: the stroke column\u2019s root marginal is raised to stroke age\u20
 // Cohort 7, training seed 9 at ε = 1: the tree gave the stroke column no mass (0.0% of synthetic
 // patients against 6.7%), so stroke age was missing in every row (93.3% real).
 test('DP marginal at ε = 1: stroke age keeps its missing rate where the tree lost the strokes', () => {
-  const sim = simulateCohort({ patients: 1500, sites: 4, seed: 7 });
-  const m = trainModel({ table: sim.patients, schema: sim.schema, model: 'marginal', epsilon: 1, delta: 1e-6, seed: 9 });
-  const syn = sampleModel(m, { rows: 15000, seed: 1 });
-  const rate = (t: typeof syn, c: string) => t.getChild(c)!.nullCount / t.numRows;
-  expect(Math.abs(rate(syn, 'stroke_age_years') - rate(sim.patients, 'stroke_age_years'))).toBeLessThan(0.05);
-  const strokes = syn.getChild('stroke')!.toArray().filter((v: boolean) => v).length / syn.numRows;
-  expect(strokes).toBeGreaterThan(0.03);
+  const { gap, conditionShare } = nullWhenCase('marginal', 9, 'stroke_age_years', 'stroke');
+  expect(gap).toBeLessThan(0.05);
+  expect(conditionShare).toBeGreaterThan(0.03);
 }, 60000);
