@@ -281,7 +281,11 @@ export interface ResolvedCondition {
   cellRanges: Map<number, Float64Array>;
 }
 
-function booleanValue(v: string | number): number | null {
+/**
+ * A boolean word or number as 1 or 0 (true/yes/t/1, false/no/f/0), or null.
+ * @example booleanValue('Yes') // 1
+ */
+export function booleanValue(v: string | number): number | null {
   const w = String(v).toLowerCase();
   if (TRUE_WORDS.has(w)) return 1;
   if (FALSE_WORDS.has(w)) return 0;

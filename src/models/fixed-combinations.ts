@@ -13,7 +13,7 @@
  */
 import { UsageError } from '../errors';
 import { binOf, missingCode, type DiscreteColumnEncoder } from '../transform/discretiser';
-import type { ConditionColumn, ConditionColumns } from './conditions';
+import { booleanValue, type ConditionColumn, type ConditionColumns } from './conditions';
 import { SamplingRandom } from './sampling-random';
 
 /** A parsed fixed-combinations constraint. */
@@ -92,9 +92,6 @@ export function parseCombinations(text: string): CombinationsConstraint | null {
   return { type: 'combinations', text, columns, tuples };
 }
 
-const TRUE_WORDS = new Set(['true', 'yes', 't']);
-const FALSE_WORDS = new Set(['false', 'no', 'f']);
-
 /** A column of a combination: each row's value as an index into the column's listed values. */
 interface CombinationColumn {
   /** Row i's value as an index into the listed values; -1 when missing, -2 when none lists it. */
@@ -105,9 +102,8 @@ interface CombinationColumn {
 
 /** A number's listed value: the number; a boolean's true/false words as 1/0. */
 function listedNumber(value: string): number | null {
-  const w = value.toLowerCase();
-  if (TRUE_WORDS.has(w)) return 1;
-  if (FALSE_WORDS.has(w)) return 0;
+  const b = booleanValue(value);
+  if (b !== null) return b;
   const v = Number(value);
   return value.trim() !== '' && Number.isFinite(v) ? v : null;
 }
@@ -236,7 +232,8 @@ export function combinationChecker(c: CombinationsConstraint, cols: ConditionCol
 function valueCode(e: DiscreteColumnEncoder, value: string): number {
   if (e.levels === 'categories') {
     const cats = e.categories as string[];
-    const label = e.output === 'bool' ? (TRUE_WORDS.has(value.toLowerCase()) ? 'true' : FALSE_WORDS.has(value.toLowerCase()) ? 'false' : value) : value;
+    const b = e.output === 'bool' ? booleanValue(value) : null;
+    const label = b === null ? value : b === 1 ? 'true' : 'false';
     return cats.indexOf(label);
   }
   const v = Number(value);
