@@ -13,8 +13,8 @@
  * then the nearest positive-definite correlation matrix by spectral projection
  * (nearest-correlation.ts). Budget (zCDP shares, COPULA_SHARES): 10% quantile edges (noisy fine
  * histograms), 45% 1-way histograms, 10% the assays' missing counts (one release with rows
- * clipped, marginal/assay-missingness.ts), 35% correlation; below ε = 3 the missing counts take
- * up to 20% from the correlation (copulaShares).
+ * clipped, marginal/assay-missingness.ts), 35% correlation; below ε = 3 on wide tables the
+ * missing counts take up to 30% from the correlation (copulaShares).
  *
  * Conditional sampling is the conditional Gaussian: conditioned columns' latents are drawn from
  * the truncated multivariate normal on the allowed CDF cells by Gibbs sampling (Geweke 1991), the
@@ -60,8 +60,8 @@ export const LOW_EPSILON_COPULA_MISSING_SHARE = 0.3;
  * count of a column outside the panels σ ≈ 38 rows (2.5 points of 1,500), and with 24 such
  * columns one often landed beyond 5 points. Measured 2026-11-30 at ε = 1 on cohort 7 × training
  * seeds 1–30 (15,000 rows each), trainings with a column beyond 5 points of its real missing
- * rate: 25 (42 columns) with 10%; 2 with 30% and the "null when" support (null-when-support.ts). Over cohorts 7, 21, 5, 11 × seeds 3–5: fidelity ratio 5.087 (10%) and
- * 5.073 (30%); mean |r_synthetic − r_real| over 16 continuous clinical columns (seeds 3, 4)
+ * rate: 25 (42 columns) with 10%; 2 with 30% and the "null when" support (null-when-support.ts).
+ * Over cohorts 7, 21, 5, 11 × seeds 3–5: fidelity ratio 5.087 (10%) and 5.073 (30%); mean |r_synthetic − r_real| over 16 continuous clinical columns (seeds 3, 4)
  * 0.188 and 0.181 (10%), 0.184 and 0.179 (30%): at ε = 1 the thresholded correlations hardly
  * notice the correlation's share. 20% taken from the 1-way share instead: more columns beyond 5
  * points (the age histogram's noise moves TCD's missing rate, which the schema ties to age).
