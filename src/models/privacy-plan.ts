@@ -57,6 +57,16 @@ export function checkTrainingEpsilon(epsilon: unknown, name = 'epsilon', opts: {
 }
 
 /**
+ * How far below ε = 3 a training is, from 0 (ε ≥ 3) to 1 (ε ≤ 1), linear between: the weight with
+ * which the generators move budget to their missing-count releases at low ε (copulaShares,
+ * defaultMissingnessShare), where those releases' noise would otherwise exceed 5 points.
+ * @example lowEpsilonWeight(2) // 0.5
+ */
+export function lowEpsilonWeight(epsilon: number): number {
+  return Math.min(1, Math.max(0, (3 - epsilon) / 2));
+}
+
+/**
  * Smallest δ of a DP training: the PRV accountant reports ε = ∞ whenever δ is within its
  * floating-point noise, 16·size·2^-52 for a grid of `size` points (at least 2), so no smaller δ
  * can be certified (and a subnormal δ made its δ error underflow to 0 and its grid the largest).

@@ -35,7 +35,7 @@ import { supportNullWhenColumns } from './null-when-support';
 import { applicableConstraints } from '../constraints';
 import { MISSING_ROW_CLIP, refineMissingCounts } from '../marginal/assay-missingness';
 import { missingnessGroupCount } from '../neural/missingness-groups';
-import type { MechanismShare } from '../privacy-plan';
+import { lowEpsilonWeight, type MechanismShare } from '../privacy-plan';
 import type { ColumnSchema, TableSchema } from '../../data/schema';
 
 /**
@@ -76,7 +76,7 @@ export const LOW_EPSILON_COPULA_MISSING_SHARE = 0.3;
  * @example copulaShares(10, 280).missing // 0.1
  */
 export function copulaShares(epsilon: number, columns: number): typeof COPULA_SHARES {
-  const low = Math.min(1, Math.max(0, (3 - epsilon) / 2));
+  const low = lowEpsilonWeight(epsilon);
   // (σ₁ / σ_release)² at the default shares: a histogram's missing cell has the noise of one of
   // `columns` sensitivity-1 releases, the release that of one with sensitivity MISSING_ROW_CLIP.
   const ratio = (columns * COPULA_SHARES.missing) / (COPULA_SHARES.oneWay * MISSING_ROW_CLIP * MISSING_ROW_CLIP);

@@ -17,7 +17,7 @@ import { calibrateNoiseMultiplier, composeEpsilon } from '../../dp/accountants/c
 import { scaledEpsilonError } from '../../dp/accountants/prv-analysis';
 import type { Mechanism } from '../../dp/accountants/mechanisms';
 import { PrivacyBudgetError, UsageError } from '../../errors';
-import type { PrivacyPlanner } from '../privacy-plan';
+import { lowEpsilonWeight, type PrivacyPlanner } from '../privacy-plan';
 
 /** What a neural training asks for. */
 export interface NeuralPrivacyRequest {
@@ -72,7 +72,7 @@ export interface NeuralPrivacyRequest {
  */
 export function defaultMissingnessShare(vector: boolean, epsilon = Infinity): number {
   if (!vector) return 0.25;
-  const low = Math.min(1, Math.max(0, (3 - epsilon) / 2));
+  const low = lowEpsilonWeight(epsilon);
   return 0.5 + (LOW_EPSILON_MISSINGNESS_SHARE - 0.5) * low;
 }
 
