@@ -10,7 +10,7 @@
  * sees its parents' calibrated marginals.
  */
 import { missingCode, type DiscreteColumnEncoder } from '../../transform/discretiser';
-import { familyParents, parentLevelMaps, parentLevels, type TreeModel } from './tree-estimation';
+import { familyParents, nodeMarginal, parentLevelMaps, parentLevelWeights, type TreeModel } from './tree-estimation';
 
 /**
  * Moves each column's missing rate to `targets[j]` (a probability; undefined or NaN: unchanged), in
@@ -26,12 +26,7 @@ export function calibrateTreeMissing(tree: TreeModel, encoders: readonly Discret
     const size = tree.sizes[j];
     const table = tree.tables[j];
     // Distribution of the parent's levels (one row for a root).
-    let weights = Float64Array.of(1);
-    if (parents.length === 1) {
-      const p = parents[0];
-      weights = new Float64Array(parentLevels(tree, p));
-      marginal[p].forEach((v, c) => { weights[levels[p][c]] += v; });
-    }
+    const weights = parentLevelWeights(tree, levels, marginal, j);
     const target = targets[j];
     const miss = encoders[j].nullable ? missingCode(encoders[j]) : -1;
     if (miss >= 0 && target !== undefined && Number.isFinite(target)) {
@@ -60,7 +55,6 @@ export function calibrateTreeMissing(tree: TreeModel, encoders: readonly Discret
         }
       }
     }
-    marginal[j] = new Float64Array(size);
-    for (let r = 0; r < weights.length; r++) for (let c = 0; c < size; c++) marginal[j][c] += weights[r] * table[r * size + c];
+    marginal[j] = nodeMarginal(table, weights, size);
   }
 }

@@ -13,24 +13,16 @@
 import { missingCode, type DiscreteColumnEncoder } from '../../transform/discretiser';
 import { nullWhenSupport, type Constraint } from '../constraints';
 import { mixTowardSupport, shareNeeded } from '../null-when-mixing';
-import { familyParents, parentLevelMaps, parentLevels, type TreeModel } from './tree-estimation';
+import { familyParents, nodeMarginal, parentLevelMaps, parentLevelWeights, type TreeModel } from './tree-estimation';
 
-/** Each node's marginal and the weight of each row of its table (its parent's level distribution). */
+/** Each node's marginal and the weights of its table's rows (its parent's level distribution). */
 function treeMarginals(tree: TreeModel): { marginal: Float64Array[]; rowWeights: Float64Array[] } {
   const levels = parentLevelMaps(tree);
   const marginal: Float64Array[] = new Array(tree.sizes.length);
   const rowWeights: Float64Array[] = new Array(tree.sizes.length);
   for (const j of tree.order) {
-    const p = tree.parent[j];
-    const size = tree.sizes[j];
-    let weights = Float64Array.of(1);
-    if (p >= 0) {
-      weights = new Float64Array(parentLevels(tree, p));
-      marginal[p].forEach((v, c) => { weights[levels[p][c]] += v; });
-    }
-    rowWeights[j] = weights;
-    marginal[j] = new Float64Array(size);
-    for (let r = 0; r < weights.length; r++) for (let c = 0; c < size; c++) marginal[j][c] += weights[r] * tree.tables[j][r * size + c];
+    rowWeights[j] = parentLevelWeights(tree, levels, marginal, j);
+    marginal[j] = nodeMarginal(tree.tables[j], rowWeights[j], tree.sizes[j]);
   }
   return { marginal, rowWeights };
 }

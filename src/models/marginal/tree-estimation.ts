@@ -77,6 +77,29 @@ export function parentLevelMaps(tree: Pick<TreeModel, 'sizes' | 'parentGroups'>)
   });
 }
 
+/**
+ * The weights of a single-parent node's table rows: its parent's levels under the parent's
+ * marginal (`marginal[p]`, already computed in topological order); one row of weight 1 for a root.
+ * @example parentLevelWeights(tree, parentLevelMaps(tree), marginal, j)
+ */
+export function parentLevelWeights(tree: Pick<TreeModel, 'parent' | 'sizes' | 'parentGroups'>, levels: readonly Int32Array[], marginal: readonly Float64Array[], j: number): Float64Array {
+  const p = tree.parent[j];
+  if (p < 0) return Float64Array.of(1);
+  const weights = new Float64Array(parentLevels(tree, p));
+  marginal[p].forEach((v, c) => { weights[levels[p][c]] += v; });
+  return weights;
+}
+
+/**
+ * A node's marginal from its table (`weights.length` rows of `size` cells) and its rows' weights.
+ * @example nodeMarginal(tree.tables[j], parentLevelWeights(tree, levels, marginal, j), tree.sizes[j])
+ */
+export function nodeMarginal(table: ArrayLike<number>, weights: ArrayLike<number>, size: number): Float64Array {
+  const out = new Float64Array(size);
+  for (let r = 0; r < weights.length; r++) for (let c = 0; c < size; c++) out[c] += weights[r] * table[r * size + c];
+  return out;
+}
+
 /** Rows of node j's table: the product of its parents' levels. */
 export function familyRows(tree: Pick<TreeModel, 'parent' | 'extraParents' | 'sizes' | 'parentGroups'>, j: number): number {
   return familyParents(tree, j).reduce((r, q) => r * parentLevels(tree, q), 1);
