@@ -32,7 +32,7 @@ import { readArrowFile } from '../../data/arrow-file';
 import type { TableSchema } from '../../data/schema';
 import { PrivacyLedger } from '../../dp/ledger';
 import { HemasynthError } from '../../errors';
-import { CopulaMarginals, averageTiedMissingness, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum, copulaScoreWeights, squaredScoreClip, tiedMissingness } from '../../models/copula/copula-fit';
+import { CopulaMarginals, averageTiedMissingness, copulaCorrelation, copulaMarginals, copulaParts, copulaScoreSum, copulaScoreWeights, panelLatents, squaredScoreClip, tiedMissingness } from '../../models/copula/copula-fit';
 import { measureMarginals } from '../../models/marginal/contingency';
 import { assayLayout, combineGroupMissingCounts, MISSING_ROW_CLIP, missingFromRareSums, siteRareSums } from '../../models/marginal/assay-missingness';
 import { copulaShares } from '../../models/copula/copula-generator';
@@ -232,7 +232,7 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     // A panel's missingness latents tied by the schema's sources, as centrally (no data read).
     // Checkpoints from before the weights hold none: every latent weighed 1.
     const weights = scores.weights ? Float64Array.from(scores.weights) : undefined;
-    const corr = copulaCorrelation(Float64Array.from(scores.sum), margins, scores.noiseSd, tiedMissingness(encoders, this.schema, margins, null), weights);
+    const corr = copulaCorrelation(Float64Array.from(scores.sum), margins, scores.noiseSd, tiedMissingness(encoders, this.schema, margins, null), weights, panelLatents(encoders, this.schema, margins));
     const parts = copulaParts(encoders, margins, corr, Math.sqrt(squaredScoreClip(scores.dl, weights)), { sigma1: this.sigma['one-way'], sigmaMissing: this.sigma.missing * MISSING_ROW_CLIP, sigmaCorrelation: this.sigma.correlation, quantileSigma: this.discretisation.histograms.length ? this.sigma.histograms : null });
     saveModel(out, federatedModelFile({
       model: 'copula', schema: this.schema, parts, epsilon: this.o.epsilon, delta: this.o.delta, seed: null, options: this.o.options ?? {},

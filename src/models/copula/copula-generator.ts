@@ -29,7 +29,7 @@ import { DiscreteColumnEncoder, encodeTable, fitDiscretisation, levelCount, miss
 import type { GeneratorDefinition, HemasynthModel, SampledCodes, TrainContext, TrainedParts } from '../generator';
 import { SAMPLING_BLOCK_ROWS, SamplingRandom } from '../sampling-random';
 import { measureMarginals } from '../marginal/contingency';
-import { averageTiedMissingness, cholesky, copulaCorrelation, copulaMarginals, copulaMixtureParts, copulaParts, copulaScoreSum, copulaScoreWeights, tiedMissingness } from './copula-fit';
+import { averageTiedMissingness, cholesky, copulaCorrelation, copulaMarginals, copulaMixtureParts, copulaParts, copulaScoreSum, copulaScoreWeights, panelLatents, tiedMissingness } from './copula-fit';
 import { MAX_STRATA, resolveStrata, stratifyByNotCandidates, stratifyByTooManyStrata } from './copula-strata';
 import { supportNullWhenColumns } from './null-when-support';
 import { applicableConstraints } from '../constraints';
@@ -183,7 +183,7 @@ function trainCopula(ctx: TrainContext): TrainedParts {
     const scores = copulaScoreSum(encoders, groupCodes[x], g.rows ? g.rows.length : n, margins, weights);
     const noiseSd = sigmaC * scores.clip * scores.clip;
     if (ctx.privacy) for (let a = 0; a < scores.dl; a++) for (let b = a; b < scores.dl; b++) scores.sum[a * scores.dl + b] += ctx.noise.gaussian(0, noiseSd);
-    const corr = copulaCorrelation(scores.sum, margins, ctx.privacy ? noiseSd : null, tied, weights);
+    const corr = copulaCorrelation(scores.sum, margins, ctx.privacy ? noiseSd : null, tied, weights, panelLatents(encoders, ctx.schema, margins));
     return { cell: strataColumns.map((j) => g.fixed.find(([c]) => c === j)?.[1] ?? -1), weight: Math.max(0, count), margins, corr, clip: scores.clip };
   });
   ctx.progress(0.8, 'positive-definite projection');

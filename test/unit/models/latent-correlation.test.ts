@@ -5,7 +5,7 @@
  */
 import { latentCorrelations, hermiteCoefficients } from '../../../src/models/copula/latent-correlation';
 import { midCellScore } from '../../../src/models/copula/copula-scores';
-import { nearestCorrelation } from '../../../src/models/copula/nearest-correlation';
+import { nearestCorrelation, nearestCorrelationKeeping } from '../../../src/models/copula/nearest-correlation';
 import { cholesky, type CopulaMarginals } from '../../../src/models/copula/copula-fit';
 import { normalCdf } from '../../../src/evaluate/statistics/normal';
 import { SamplingRandom } from '../../../src/models/sampling-random';
@@ -116,5 +116,40 @@ describe('latent correlations of the copula', () => {
     // the signs of the strong entries are kept
     expect(fixed[1]).toBeGreaterThan(0.3);
     expect(fixed[5]).toBeLessThan(-0.1);
+  });
+
+  test('the projection keeping a block: the kept block stays as its own projection, the other rows are fitted around it', () => {
+    // Rows 0–2: a consistent block (positive definite). Rows 3–8: a "panel" whose pairwise
+    // estimates are far from positive semi-definite, with weak correlations to rows 0–2.
+    const r = 9;
+    const A = new Float64Array(r * r);
+    const set = (i: number, j: number, v: number) => { A[i * r + j] = v; A[j * r + i] = v; };
+    for (let i = 0; i < r; i++) set(i, i, 1);
+    set(0, 1, 0.8); set(0, 2, 0.6); set(1, 2, 0.5);
+    for (let a = 3; a < r; a++) for (let b = a + 1; b < r; b++) set(a, b, (a + b) % 2 === 0 ? 0.9 : -0.9);
+    for (let a = 3; a < r; a++) set(a % 3, a, 0.3);
+    expect(cholesky(A, r)).toBeNull();
+    const out = nearestCorrelationKeeping(A, r, [0, 1, 2]);
+    expect(cholesky(out, r)).not.toBeNull();
+    for (let i = 0; i < r; i++) {
+      expect(out[i * r + i]).toBeCloseTo(1, 12);
+      for (let j = 0; j < r; j++) expect(out[i * r + j]).toBeCloseTo(out[j * r + i], 12);
+    }
+    // the kept block is untouched; one projection of the whole matrix shrinks it
+    for (const [i, j] of [[0, 1], [0, 2], [1, 2]]) expect(out[i * r + j]).toBeCloseTo(A[i * r + j], 12);
+    const whole = nearestCorrelation(A, r);
+    expect(whole[1]).toBeLessThan(0.75);
+    // an entry between the block and the rest keeps its sign and at most its size
+    for (let a = 3; a < r; a++) {
+      const k = (a % 3) * r + a;
+      expect(out[k]).toBeGreaterThan(0);
+      expect(out[k]).toBeLessThanOrEqual(A[k] + 1e-12);
+    }
+    // a positive-definite input comes back unchanged; an empty or full block is the plain projection
+    const pd = Float64Array.of(1, 0.5, 0.2, 0.5, 1, 0.3, 0.2, 0.3, 1);
+    const same = nearestCorrelationKeeping(pd, 3, [0]);
+    for (let i = 0; i < 9; i++) expect(same[i]).toBeCloseTo(pd[i], 12);
+    expect(Array.from(nearestCorrelationKeeping(A, r, []))).toEqual(Array.from(whole));
+    expect(Array.from(nearestCorrelationKeeping(A, r, [0, 1, 2, 3, 4, 5, 6, 7, 8]))).toEqual(Array.from(whole));
   });
 });
