@@ -101,6 +101,13 @@ export interface GeneratorSampleRequest {
 export interface SampledCodes {
   codes: Int32Array[];
   positions: Array<Uint8Array | null>;
+  /**
+   * Per column (null: none), the value code the model drew in every row, also where it made the
+   * column missing (the copula's value latent, which its missingness latent overrides). The
+   * constraint repair gives a row whose "null when" column it must make present again this
+   * value, which fits the rest of the row, rather than another row's (repair-decoded.ts).
+   */
+  drawnCodes?: Array<Int32Array | null>;
 }
 
 /** The codes of a {@link GeneratorDefinition.sampleCodes} result. */

@@ -196,15 +196,26 @@ function decodeAll(encoders: DiscreteColumnEncoder[], sampled: Int32Array[] | Sa
   const positions = Array.isArray(sampled) ? encoders.map(() => null) : sampled.positions;
   const rows = codes.length ? codes[0].length : 0;
   const native = marginalNative();
+  let columns: DecodedColumn[];
   if (!native) {
-    return encoders.map((e, j) => {
+    columns = encoders.map((e, j) => {
       const rng = new SamplingRandom(seed, 1_000_000 + j);
       return decodeColumn(e, codes[j], () => rng.next(), restrictions.get(j), positions[j] ?? undefined);
     });
+  } else {
+    const plan = nativeDecodePlan(encoders, restrictions, (e) => (e.output === 'int32' || e.output === 'date-day') && !float64Columns.has(e.column));
+    columns = allocateDecoded(plan, rows);
+    decodeInto(native, plan, codes, columns, { seed, streams: Int32Array.from(encoders, (_, j) => 1_000_000 + j), threads, positions });
   }
-  const plan = nativeDecodePlan(encoders, restrictions, (e) => (e.output === 'int32' || e.output === 'date-day') && !float64Columns.has(e.column));
-  const columns = allocateDecoded(plan, rows);
-  decodeInto(native, plan, codes, columns, { seed, streams: Int32Array.from(encoders, (_, j) => 1_000_000 + j), threads, positions });
+  // The values drawn where the model made a column missing (a few "null when" columns; the
+  // TypeScript decoder, on streams of their own, with and without the addon).
+  const drawn = Array.isArray(sampled) ? undefined : sampled.drawnCodes;
+  drawn?.forEach((c, j) => {
+    if (!c) return;
+    const rng = new SamplingRandom(seed, 2_000_000 + j);
+    const d = decodeColumn(encoders[j], c, () => rng.next(), restrictions.get(j), positions[j] ?? undefined);
+    columns[j].drawn = d.values;
+  });
   return columns;
 }
 

@@ -134,6 +134,8 @@ export interface DecodedColumn {
   values: Float64Array | Int32Array;
   /** 1 where the value is present. */
   valid: Uint8Array;
+  /** The values of SampledCodes.drawnCodes, decoded (every row valid), where the generator gives them. */
+  drawn?: Float64Array | Int32Array;
 }
 
 /**

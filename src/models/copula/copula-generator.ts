@@ -373,7 +373,7 @@ function conditionProbability(R: Float64Array, dl: number, cond: number[], allow
   return total / draws;
 }
 
-function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: number; threads: number; evidence: ReadonlyMap<number, Float64Array> | null; cellRanges?: ReadonlyMap<number, Float64Array>; text?: string }): SampledCodes {
+function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: number; threads: number; evidence: ReadonlyMap<number, Float64Array> | null; cellRanges?: ReadonlyMap<number, Float64Array>; text?: string; drawn?: ReadonlySet<number> }): SampledCodes {
   const encoders = model.manifest.encoders as DiscreteColumnEncoder[];
   const g = model.manifest.generator as unknown as CopulaConfig;
   const components = copulaComponents(model);
@@ -404,6 +404,8 @@ function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: num
   // A column has positions when every component that drew rows gave them (the same free columns).
   const drawn = parts.filter((x): x is SampledCodes => x !== null);
   const positions = encoders.map((_, j) => (drawn.length > 0 && drawn.every((x) => x.positions[j]) ? new Uint8Array(req.rows) : null));
+  // Likewise the drawn values (the same free columns in every component).
+  const drawnCodes = encoders.map((_, j) => (drawn.length > 0 && drawn.every((x) => x.drawnCodes?.[j]) ? new Int32Array(req.rows) : null));
   parts.forEach((part, s) => {
     if (!part) return;
     // The stratum's rows in order, then column by column (typed arrays, no per-cell branching).
@@ -412,16 +414,21 @@ function sampleCopulaCodes(model: HemasynthModel, req: { rows: number; seed: num
     for (let j = 0; j < out.length; j++) {
       const src = part.codes[j], dst = out[j];
       for (let r = 0; r < mine.length; r++) dst[mine[r]] = src[r];
+      const v = drawnCodes[j];
+      if (v) {
+        const from = part.drawnCodes?.[j] as Int32Array;
+        for (let r = 0; r < mine.length; r++) v[mine[r]] = from[r];
+      }
       const p = positions[j];
       if (!p) continue;
       const from = part.positions[j] as Uint8Array;
       for (let r = 0; r < mine.length; r++) p[mine[r]] = from[r];
     }
   });
-  return { codes: out, positions };
+  return { codes: out, positions, ...(drawnCodes.some((v) => v) ? { drawnCodes } : {}) };
 }
 
-function sampleComponent(encoders: DiscreteColumnEncoder[], g: CopulaConfig, component: CopulaComponent, req: { rows: number; seed: number; threads: number; evidence: ReadonlyMap<number, Float64Array> | null; cellRanges?: ReadonlyMap<number, Float64Array>; text?: string }): SampledCodes {
+function sampleComponent(encoders: DiscreteColumnEncoder[], g: CopulaConfig, component: CopulaComponent, req: { rows: number; seed: number; threads: number; evidence: ReadonlyMap<number, Float64Array> | null; cellRanges?: ReadonlyMap<number, Float64Array>; text?: string; drawn?: ReadonlySet<number> }): SampledCodes {
   const d = encoders.length;
   const layout = latentLayout(encoders, g);
   const dl = layout.count;
@@ -515,7 +522,15 @@ function sampleComponent(encoders: DiscreteColumnEncoder[], g: CopulaConfig, com
   const freeColumns = [...new Set(free.map((t) => layout.column[t]))];
   const slotOf = new Map(freeColumns.map((j, x) => [j, x]));
   const targets = Int32Array.from(free, (t) => slotOf.get(layout.column[t]) as number);
-  const outColumns = freeColumns.length;
+  // Columns whose drawn value is kept (req.drawn: the "null when" columns) where both their
+  // latents are free: the value latent writes into a slot of its own after the columns' slots,
+  // so the column's slot keeps only the missingness latent's missing code (0 elsewhere); the two
+  // are merged below. The draws are the same either way.
+  const missingLatentOf = new Map((g.missingLatents ?? []).map((j, u) => [j, d + u]));
+  const freeLatents = new Set(free);
+  const kept = freeColumns.filter((j) => req.drawn?.has(j) && freeLatents.has(j) && freeLatents.has(missingLatentOf.get(j) ?? -1));
+  kept.forEach((j, s) => { targets[free.indexOf(j)] = freeColumns.length + s; });
+  const outColumns = freeColumns.length + kept.length;
   // Within-cell positions of the free value latents of columns whose bins hold several values
   // (see withinCellPosition): the slot of their output column, else -1.
   const positionOf = Int32Array.from(free, (t, x) => (g.missingLatents && t < d && binHoldsSeveralValues(encoders[t]) ? targets[x] : -1));
@@ -563,7 +578,15 @@ function sampleComponent(encoders: DiscreteColumnEncoder[], g: CopulaConfig, com
   freeColumns.forEach((j, x) => { out[j] = freeCodes[x]; });
   const positions: Array<Uint8Array | null> = encoders.map(() => null);
   freeColumns.forEach((j, x) => { positions[j] = freePositions[x]; });
-  return { codes: out, positions };
+  const drawnCodes: Array<Int32Array | null> = encoders.map(() => null);
+  kept.forEach((j, s) => {
+    const value = freeCodes[freeColumns.length + s], codes = out[j];
+    const miss = missingCode(encoders[j]);
+    for (let i = 0; i < rows; i++) if (codes[i] !== miss) codes[i] = value[i];
+    drawnCodes[j] = value;
+    positions[j] = freePositions[freeColumns.length + s];
+  });
+  return { codes: out, positions, ...(kept.length ? { drawnCodes } : {}) };
 }
 
 /**
@@ -646,6 +669,11 @@ export const copulaGenerator: GeneratorDefinition = {
   checkOptions: (options, schema) => checkCopulaOptions(options, schema),
   validate: validateCopula,
   sampleCodes(model, req) {
-    return sampleCopulaCodes(model, { rows: req.rows, seed: req.seed, threads: req.threads, evidence: req.condition && req.condition.evidence.size ? req.condition.evidence : null, cellRanges: req.condition?.cellRanges, text: req.condition?.text });
+    const encoders = model.manifest.encoders as DiscreteColumnEncoder[];
+    const index = new Map(encoders.map((e, j) => [e.column, j]));
+    // (A model file always has its schema; a bare manifest built in code may not.)
+    const constraints = model.manifest.schema ? applicableConstraints(model.manifest.schema, encoders.map((e) => e.column)) : [];
+    const nullWhen = constraints.flatMap((c) => (c.type === 'null-when' && index.has(c.column) ? [index.get(c.column) as number] : []));
+    return sampleCopulaCodes(model, { rows: req.rows, seed: req.seed, threads: req.threads, evidence: req.condition && req.condition.evidence.size ? req.condition.evidence : null, cellRanges: req.condition?.cellRanges, text: req.condition?.text, drawn: new Set(nullWhen) });
   },
 };

@@ -8,7 +8,9 @@ import { simulateCohort } from '../../../src/scd';
 import { modelFromBytes, modelToBytes, sampleModel, trainModel } from '../../../src/models';
 import { copulaCorrelation } from '../../../src/models/copula/copula-fit';
 import { excessDependence, resolveStrata, rowsByLevel, type CopulaStratum } from '../../../src/models/copula/copula-strata';
-import { encodeTable, fitDiscretisation } from '../../../src/transform/discretiser';
+import { encodeTable, fitDiscretisation, missingCode, type DiscreteColumnEncoder } from '../../../src/transform/discretiser';
+import { generatorByName } from '../../../src/models/registry';
+import type { SampledCodes } from '../../../src/models/generator';
 import { readLabels, readNumbers } from '../../../src/transform/column-values';
 import { SCD_CHECK_COLUMNS, runScdChecks } from '../../../src/evaluate/clinical/scd-checks';
 import { SamplingRandom } from '../../../src/models/sampling-random';
@@ -139,7 +141,7 @@ describe('stratified copula', () => {
     for (const g of ['SS', 'SC', 'Sb0', 'Sb+']) expect(Math.abs(stratified[g] - real[g])).toBeLessThan(0.4);
   });
 
-  test('clinical associations kept: the panels are fitted around the clinical correlations, not projected with them (cohort 7, 15,000 rows)', () => {
+  test('clinical associations kept: the panels are fitted around the clinical correlations, not projected with them, and restored values are the rows\' own (cohort 7, 15,000 rows)', () => {
     // Before (one projection of the whole matrix, 3 standard errors and shrinkage for every
     // pair): 6 checks, ferritin–liver iron among the transfused 0.51, R²(HbF ~ QTLs) 0.098.
     const sim7 = simulateCohort({ patients: 1500, sites: 4, seed: 7 });
@@ -150,6 +152,26 @@ describe('stratified copula', () => {
     expect(check('V11').statistics.r_log_ferritin_log_lic).toBeGreaterThan(0.6);
     expect(check('V10').statistics.r2_log_hbf_qtls).toBeGreaterThan(0.13);
     expect(check('V7').statistics.r_delta_mcv_delta_hbf).toBeGreaterThan(0.28);
+    // TCD velocity, present only at ages 2–16: the rows the "null when" repair makes present
+    // again take their own drawn value, not another row's (before: ΔSS−SC 21.4 cm/s, r(TCD, Hb)
+    // in SS children −0.39; real 30.5 and −0.54)
+    expect(check('V8').statistics.delta_mean).toBeGreaterThan(26);
+    expect(check('V8').statistics.r_tcd_hb_SS).toBeLessThan(-0.45);
+    // the drawn codes: the "null when" columns only, equal to the codes where present, a present
+    // level where the model made the column missing
+    const sampled = generatorByName('copula').sampleCodes(fitted, { rows: 2000, seed: 4, condition: null, engine: 'native', threads: 1 }) as SampledCodes;
+    const names = fitted.manifest.encoders.map((e) => e.column);
+    const kept = names.filter((_, j) => sampled.drawnCodes?.[j]);
+    expect(kept.sort()).toEqual(['hbf_baseline_pct', 'lic_mg_g', 'mcv_baseline_fl', 'stroke_age_years', 'tcd_velocity_cm_s']);
+    for (const name of kept) {
+      const j = names.indexOf(name), miss = missingCode(fitted.manifest.encoders[j] as DiscreteColumnEncoder);
+      const codes = sampled.codes[j], drawn = sampled.drawnCodes![j]!;
+      let missing = 0;
+      for (let i = 0; i < codes.length; i++) {
+        if (codes[i] === miss) { missing++; expect(drawn[i]).toBeLessThan(miss); } else expect(drawn[i]).toBe(codes[i]);
+      }
+      expect(missing).toBeGreaterThan(0);
+    }
   });
 
   test('conditions go through the strata: the stratum column restricts them, others weigh them by the condition\'s probability', () => {

@@ -38,6 +38,18 @@ describe('repairDecoded: "x is null when flag"', () => {
     for (let i = 6; i < 10; i++) if (x.valid[i]) expect(x.values[i]).toBe(60);
   });
 
+  test('where the generator drew a value for every row, a restored row takes its own drawn value', () => {
+    const d = rows([0, 1, 5]);
+    d[1].drawn = Float64Array.from({ length: 10 }, (_, i) => 1000 + i);
+    repairDecoded([parseConstraint('x is null when flag')], d, 7);
+    const x = d[1];
+    expect(x.valid.reduce((s, v) => s + (v ? 0 : 1), 0)).toBe(7);
+    expect(x.values[5]).toBe(60);
+    const restored = [6, 7, 8, 9].filter((i) => x.valid[i]);
+    expect(restored).toHaveLength(2);
+    for (const i of restored) expect(x.values[i]).toBe(1000 + i);
+  });
+
   test('when no row without flag has a value, the removed values are the donors', () => {
     // without them the column would be missing in every row
     const x = repairedX([0, 1, 2]);
