@@ -84,14 +84,21 @@ void sample_copula(const double* L, int64_t d, const double* B, int64_t k, const
   }
   size_t widest = 0;
   for (const Component& c : comps) widest = std::max({widest, c.members.size(), c.support.size()});
+  // Normals are drawn only for the dependent latents some row of L uses (the supports' union).
+  // A panel's tied missingness latents have a zero diagonal and no other row uses them: on the
+  // SCD cohort at eps = 3, 240 of 546 latents, whose normals were drawn and never read.
+  std::vector<int64_t> drawn_pos(static_cast<size_t>(fd), -1);
+  for (const Component& c : comps) for (int64_t b : c.support) drawn_pos[b] = 0;
+  int64_t fg = 0;
+  for (int64_t b = 0; b < fd; ++b) if (drawn_pos[b] == 0) drawn_pos[b] = fg++;
   const ZigguratTables& zt = ZigguratTables::get();
   int64_t blocks = (rows + kSamplingBlockRows - 1) / kSamplingBlockRows;
   // Tiles of kTile rows keep G and Z (kTile x d floats each) in L2 while a column's cells are
-  // looked up. Per tile the stream gives the dependent latents' normals row by row, then the
+  // looked up. Per tile the stream gives the drawn dependent latents' normals row by row, then the
   // independent ones' (the TypeScript reference draws in the same order).
   constexpr int64_t kTile = 128;
   parallel_for(static_cast<size_t>(blocks), threads, 1, [&](size_t b0, size_t b1, int) {
-    std::vector<float> g(static_cast<size_t>(kTile * fd)), z(static_cast<size_t>(kTile * fd));
+    std::vector<float> g(static_cast<size_t>(kTile * fg)), z(static_cast<size_t>(kTile * fd));
     std::vector<float> gc(kTile * widest), zc_tile(kTile * widest);
     std::vector<double> gi(static_cast<size_t>(kTile * fi));
     GemmWorkspace ws;
@@ -100,12 +107,12 @@ void sample_copula(const double* L, int64_t d, const double* B, int64_t k, const
       const int64_t r0 = static_cast<int64_t>(blk) * kSamplingBlockRows, r1 = std::min(rows, r0 + kSamplingBlockRows);
       for (int64_t t0 = r0; t0 < r1; t0 += kTile) {
         const int64_t n = std::min(kTile, r1 - t0);
-        for (int64_t t = 0; t < n * fd; ++t) g[t] = static_cast<float>(ziggurat_normal(rng, zt));
+        for (int64_t t = 0; t < n * fg; ++t) g[t] = static_cast<float>(ziggurat_normal(rng, zt));
         for (int64_t t = 0; t < n * fi; ++t) gi[t] = ziggurat_normal(rng, zt);
         for (const Component& c : comps) {
           // Z_c = G_c L_cᵀ: G's support columns gathered, the members' columns scattered back.
           const size_t nm = c.members.size(), ns = c.support.size();
-          for (int64_t i = 0; i < n; ++i) for (size_t y = 0; y < ns; ++y) gc[i * ns + y] = g[i * fd + c.support[y]];
+          for (int64_t i = 0; i < n; ++i) for (size_t y = 0; y < ns; ++y) gc[i * ns + y] = g[i * fg + drawn_pos[c.support[y]]];
           GemmShape s;
           s.m = static_cast<size_t>(n); s.n = nm; s.k = ns; s.trans_b = true;
           gemm_f32(s, gc.data(), c.lf.data(), zc_tile.data(), false, nullptr, 1, &ws);

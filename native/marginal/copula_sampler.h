@@ -16,7 +16,7 @@ namespace hemasynth::marginal {
 // out_columns[c] (rows codes each; out_columns_len must be out_cols; zero-initialised: a column no
 // latent writes keeps code 0; the binding passes fresh, zeroed JavaScript arrays, one per column
 // as in tree_sampler.h). Block b of
-// kSamplingBlockRows rows draws its ziggurat normals, row by row, from stream (seed, b); the
+// kSamplingBlockRows rows draws its ziggurat normals (for the latents L uses), row by row, from stream (seed, b); the
 // product L g runs as one float32 GEMM per block (tensor/gemm.h).
 // Positions: latent j with pos_slots[j] = s >= 0 (pos_slots has d entries) also writes, into
 // pos_columns[s] (rows bytes; pos_columns_len entries, null where no latent writes), where its

@@ -191,31 +191,37 @@ export function withBinTilts(model: HemasynthModel, generator: GeneratorDefiniti
  * the TypeScript reference {@link decodeColumn} (so both give the same values). A column with
  * sampled positions (SampledCodes) draws each value inside its 256th of the bin.
  */
-function decodeAll(encoders: DiscreteColumnEncoder[], sampled: Int32Array[] | SampledCodes, seed: number, restrictions: Map<number, { lo: number; hi: number; loOpen?: boolean; hiOpen?: boolean }>, threads: number, float64Columns: ReadonlySet<string>): DecodedColumn[] {
+export function decodeAll(encoders: DiscreteColumnEncoder[], sampled: Int32Array[] | SampledCodes, seed: number, restrictions: Map<number, { lo: number; hi: number; loOpen?: boolean; hiOpen?: boolean }>, threads: number, float64Columns: ReadonlySet<string>): DecodedColumn[] {
   const codes = codesOf(sampled);
   const positions = Array.isArray(sampled) ? encoders.map(() => null) : sampled.positions;
   const rows = codes.length ? codes[0].length : 0;
   const native = marginalNative();
+  // The values drawn where the model made a column missing (a few "null when" columns), decoded
+  // as the columns are but on streams of their own.
+  const drawn = Array.isArray(sampled) ? undefined : sampled.drawnCodes;
+  const drawnColumns = drawn ? encoders.flatMap((_, j) => (drawn[j] ? [j] : [])) : [];
   let columns: DecodedColumn[];
   if (!native) {
-    columns = encoders.map((e, j) => {
-      const rng = new SamplingRandom(seed, 1_000_000 + j);
-      return decodeColumn(e, codes[j], () => rng.next(), restrictions.get(j), positions[j] ?? undefined);
-    });
+    const decode = (j: number, c: Int32Array, stream: number): DecodedColumn => {
+      const rng = new SamplingRandom(seed, stream);
+      return decodeColumn(encoders[j], c, () => rng.next(), restrictions.get(j), positions[j] ?? undefined);
+    };
+    columns = encoders.map((_, j) => decode(j, codes[j], 1_000_000 + j));
+    for (const j of drawnColumns) columns[j].drawn = decode(j, (drawn as Int32Array[])[j], 2_000_000 + j).values;
   } else {
-    const plan = nativeDecodePlan(encoders, restrictions, (e) => (e.output === 'int32' || e.output === 'date-day') && !float64Columns.has(e.column));
+    const int32 = (e: DiscreteColumnEncoder): boolean => (e.output === 'int32' || e.output === 'date-day') && !float64Columns.has(e.column);
+    const plan = nativeDecodePlan(encoders, restrictions, int32);
     columns = allocateDecoded(plan, rows);
     decodeInto(native, plan, codes, columns, { seed, streams: Int32Array.from(encoders, (_, j) => 1_000_000 + j), threads, positions });
+    if (drawnColumns.length) {
+      const restricted = new Map(drawnColumns.flatMap((j, x) => { const r = restrictions.get(j); return r ? [[x, r] as const] : []; }));
+      const drawnPlan = nativeDecodePlan(drawnColumns.map((j) => encoders[j]), restricted, int32);
+      const values = allocateDecoded(drawnPlan, rows);
+      decodeInto(native, drawnPlan, drawnColumns.map((j) => (drawn as Int32Array[])[j]), values,
+        { seed, streams: Int32Array.from(drawnColumns, (j) => 2_000_000 + j), threads, positions: drawnColumns.map((j) => positions[j]) });
+      drawnColumns.forEach((j, x) => { columns[j].drawn = values[x].values; });
+    }
   }
-  // The values drawn where the model made a column missing (a few "null when" columns; the
-  // TypeScript decoder, on streams of their own, with and without the addon).
-  const drawn = Array.isArray(sampled) ? undefined : sampled.drawnCodes;
-  drawn?.forEach((c, j) => {
-    if (!c) return;
-    const rng = new SamplingRandom(seed, 2_000_000 + j);
-    const d = decodeColumn(encoders[j], c, () => rng.next(), restrictions.get(j), positions[j] ?? undefined);
-    columns[j].drawn = d.values;
-  });
   return columns;
 }
 

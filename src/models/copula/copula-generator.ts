@@ -547,6 +547,8 @@ function sampleComponent(encoders: DiscreteColumnEncoder[], g: CopulaConfig, com
     for (let i = 0; i < f; i++) for (let j = 0; j < i; j++) if (Lf[i * f + j] !== 0) { coupled[i] = 1; coupled[j] = 1; }
     const dep: number[] = [], ind: number[] = [];
     for (let j = 0; j < f; j++) (coupled[j] ? dep : ind).push(j);
+    // Normals only for the coupled latents some row of Lf uses (a tied latent's is never read).
+    const drawnDep = dep.filter((j) => { for (let r = j; r < f; r++) if (Lf[r * f + j] !== 0) return true; return false; });
     const gv = new Float64Array(f);
     const tile = 128;
     for (let r0 = 0, blk = 0; r0 < rows; r0 += SAMPLING_BLOCK_ROWS, blk++) {
@@ -554,11 +556,11 @@ function sampleComponent(encoders: DiscreteColumnEncoder[], g: CopulaConfig, com
       const r1 = Math.min(rows, r0 + SAMPLING_BLOCK_ROWS);
       for (let t0 = r0; t0 < r1; t0 += tile) {
         const n = Math.min(tile, r1 - t0);
-        const gd = new Float64Array(n * dep.length), gi = new Float64Array(n * ind.length);
+        const gd = new Float64Array(n * drawnDep.length), gi = new Float64Array(n * ind.length);
         for (let t = 0; t < gd.length; t++) gd[t] = rng.zigguratNormal();
         for (let t = 0; t < gi.length; t++) gi[t] = rng.zigguratNormal();
         for (let i = 0; i < n; i++) {
-          dep.forEach((j, x) => { gv[j] = gd[i * dep.length + x]; });
+          drawnDep.forEach((j, x) => { gv[j] = gd[i * drawnDep.length + x]; });
           ind.forEach((j, x) => { gv[j] = gi[i * ind.length + x]; });
           for (let j = 0; j < f; j++) {
             let s = 0;

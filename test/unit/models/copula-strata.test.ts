@@ -6,6 +6,7 @@
  */
 import { simulateCohort } from '../../../src/scd';
 import { modelFromBytes, modelToBytes, sampleModel, trainModel } from '../../../src/models';
+import { decodeAll } from '../../../src/models/model-api';
 import { copulaCorrelation } from '../../../src/models/copula/copula-fit';
 import { excessDependence, resolveStrata, rowsByLevel, type CopulaStratum } from '../../../src/models/copula/copula-strata';
 import { encodeTable, fitDiscretisation, missingCode, type DiscreteColumnEncoder } from '../../../src/transform/discretiser';
@@ -172,6 +173,24 @@ describe('stratified copula', () => {
       }
       expect(missing).toBeGreaterThan(0);
     }
+    // decoded natively as the TypeScript reference decodes them (same streams, same values), also
+    // under a numeric range on one of them
+    const tcd = names.indexOf('tcd_velocity_cm_s');
+    const encoders = fitted.manifest.encoders as DiscreteColumnEncoder[];
+    const restrictions = new Map([[tcd, { lo: 100, hi: 180 }]]);
+    const native = decodeAll(encoders, sampled, 11, restrictions, 1, new Set());
+    process.env.HEMASYNTH_MARGINAL_ENGINE = 'js';
+    let reference: ReturnType<typeof decodeAll>;
+    try { reference = decodeAll(encoders, sampled, 11, restrictions, 1, new Set()); } finally { delete process.env.HEMASYNTH_MARGINAL_ENGINE; }
+    for (const name of kept) {
+      const j = names.indexOf(name), a = native[j].drawn!, b = reference[j].drawn!;
+      expect(a.length).toBe(2000);
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b[i])));
+    }
+    // the range reached the drawn TCD values (in the bins it cuts), and only theirs
+    const open = decodeAll(encoders, sampled, 11, new Map(), 1, new Set());
+    expect(native[tcd].drawn!.some((v, i) => v !== open[tcd].drawn![i])).toBe(true);
+    for (const name of kept.filter((n) => n !== 'tcd_velocity_cm_s')) expect(native[names.indexOf(name)].drawn).toEqual(open[names.indexOf(name)].drawn);
   });
 
   test('conditions go through the strata: the stratum column restricts them, others weigh them by the condition\'s probability', () => {
