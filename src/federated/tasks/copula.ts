@@ -57,6 +57,8 @@ interface CopulaPlan extends SitePlan<Stage> {
   margins?: CopulaMarginals;
   /** `correlation` round: each latent's weight in the score sum (copulaScoreWeights). */
   weights?: number[];
+  /** `correlation` round: the squared row clip (squaredScoreClip), the sum's sensitivity the noise is for. */
+  rowClip2?: number;
   /** `missing` round: each group's columns (encoder indices) and whether its rarer state is "present". */
   groups?: number[][];
   rareIsPresent?: boolean[];
@@ -153,10 +155,10 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     const length = (dl * (dl + 1)) / 2;
     // The assay panels' latents weighted down, as centrally (public schema metadata).
     const weights = Array.from(copulaScoreWeights(encoders, this.schema, margins));
-    const clip2 = squaredScoreClip(dl, weights);
+    const clip2 = squaredScoreClip(margins, weights);
     // Encoded sensitivity: S·C² (C² = Σ w², the squared row clip) plus at most 1 per coordinate from the rounding.
     const encodedSensitivity = SCORE_SCALE * clip2 + Math.sqrt(length);
-    const plan: CopulaPlan = { ...base, encoders, margins, weights, mechanism: { kind: 'gaussian', noiseMultiplier: this.sigma.correlation, count: 1 }, note: `federated copula ${this.state.federation}: normal-scores correlation (${dl} latents)` };
+    const plan: CopulaPlan = { ...base, encoders, margins, weights, rowClip2: clip2, mechanism: { kind: 'gaussian', noiseMultiplier: this.sigma.correlation, count: 1 }, note: `federated copula ${this.state.federation}: normal-scores correlation (${dl} latents)` };
     return { plan, vectorLength: length, format: { scale: SCORE_SCALE, clip: this.maxSiteRows * clip2 }, noiseSigmaPerSite: this.perSite(stage, encodedSensitivity) };
   }
 
@@ -192,7 +194,7 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     for (let a = 0; a < dl; a++) for (let b = a; b < dl; b++) full[a * dl + b] = sum[at++];
     // σ of the noise in the decoded sum of these contributors.
     const weights = Array.from(copulaScoreWeights(encoders, this.schema, this.state.margins!));
-    const noiseSd = (this.sigma.correlation * (squaredScoreClip(dl, weights) + Math.sqrt((dl * (dl + 1)) / 2) / SCORE_SCALE) * Math.sqrt(info.contributors.length)) / share;
+    const noiseSd = (this.sigma.correlation * (squaredScoreClip(this.state.margins!, weights) + Math.sqrt((dl * (dl + 1)) / 2) / SCORE_SCALE) * Math.sqrt(info.contributors.length)) / share;
     this.state.scores = { sum: full, dl, noiseSd, weights };
     return { stage, latents: dl, contributors: info.contributors.length, noiseSigma: Number(noiseSd.toPrecision(4)) };
   }
@@ -233,7 +235,7 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     // Checkpoints from before the weights hold none: every latent weighed 1.
     const weights = scores.weights ? Float64Array.from(scores.weights) : undefined;
     const corr = copulaCorrelation(Float64Array.from(scores.sum), margins, scores.noiseSd, tiedMissingness(encoders, this.schema, margins, null), weights, panelLatents(encoders, this.schema, margins));
-    const parts = copulaParts(encoders, margins, corr, Math.sqrt(squaredScoreClip(scores.dl, weights)), { sigma1: this.sigma['one-way'], sigmaMissing: this.sigma.missing * MISSING_ROW_CLIP, sigmaCorrelation: this.sigma.correlation, quantileSigma: this.discretisation.histograms.length ? this.sigma.histograms : null });
+    const parts = copulaParts(encoders, margins, corr, Math.sqrt(squaredScoreClip(margins, weights)), { sigma1: this.sigma['one-way'], sigmaMissing: this.sigma.missing * MISSING_ROW_CLIP, sigmaCorrelation: this.sigma.correlation, quantileSigma: this.discretisation.histograms.length ? this.sigma.histograms : null });
     saveModel(out, federatedModelFile({
       model: 'copula', schema: this.schema, parts, epsilon: this.o.epsilon, delta: this.o.delta, seed: null, options: this.o.options ?? {},
       federation: { id: this.state.federation, sites: this.o.sites, threshold: this.o.threshold, distributedDp: this.o.distributedDp, rounds: this.stages, contributors: this.state.contributors },
@@ -285,7 +287,9 @@ export class CopulaSiteTask implements SiteTask {
     const latents = latentCount(encoders, plan.margins);
     const w = plan.weights;
     if (w !== undefined && (!Array.isArray(w) || w.length !== latents || !w.every((x) => typeof x === 'number' && x > 0 && x <= 1))) throw new HemasynthError(`federated copula: a correlation plan whose weights are not ${latents} numbers in (0, 1]`);
-    const { sum, dl } = copulaScoreSum(encoders, codes, rows, plan.margins, w ? Float64Array.from(w) : undefined);
+    const c2 = plan.rowClip2;
+    if (c2 !== undefined && !(typeof c2 === 'number' && Number.isFinite(c2) && c2 > 0)) throw new HemasynthError(`federated copula: a correlation plan whose row clip is not a positive number (${JSON.stringify(c2)})`);
+    const { sum, dl } = copulaScoreSum(encoders, codes, rows, plan.margins, w ? Float64Array.from(w) : undefined, c2);
     const out = new Float64Array((dl * (dl + 1)) / 2);
     let at = 0;
     for (let a = 0; a < dl; a++) for (let b = a; b < dl; b++) out[at++] = sum[a * dl + b];

@@ -25,7 +25,7 @@
  * (nearest-correlation.ts) projects it.
  */
 import { normalQuantile } from '../../evaluate/statistics/normal';
-import type { CopulaMarginals } from './copula-fit';
+import { definedShares, type CopulaMarginals } from './copula-fit';
 import { midCellScore } from './copula-scores';
 
 /** Terms of the Hermite series (the coefficients of step functions decay slowly; the test checks ρ = 0.6 to 0.02). */
@@ -84,7 +84,7 @@ function invertSeries(a: Float64Array, y: number): number {
 }
 
 /** Mean and variance of latent t's scores (exact, from its cells). */
-function scoreMoments(m: CopulaMarginals, t: number): { mean: number; variance: number } {
+export function scoreMoments(m: CopulaMarginals, t: number): { mean: number; variance: number } {
   let mean = 0, sq = 0, below = 0;
   for (let pos = 0; pos < m.cdfOffsets[t + 1] - m.cdfOffsets[t]; pos++) {
     const p = Math.max(0, Math.min(1, m.cdfs[m.cdfOffsets[t] + pos]) - below);
@@ -94,6 +94,41 @@ function scoreMoments(m: CopulaMarginals, t: number): { mean: number; variance: 
     sq += p * s * s;
   }
   return { mean, variance: Math.max(0, sq - mean * mean) };
+}
+
+/** Spread of the latents' kept shares around their mean, the prior that noisy ones shrink to (clippedScoreShares). */
+export const KEPT_SHARE_SPREAD = 0.1;
+
+/**
+ * Per latent, the share of its score products a DP score sum kept through its row clip
+ * (squaredScoreClip): its diagonal entry against what its scores' moments under the CDFs give.
+ * A clipped row's products all shrink by one factor, so the mean product of a pair (a, b) shrinks
+ * by about √(kept_a kept_b); latentCorrelations divides that out. The share differs by latent:
+ * rows in a rare state (a stroke, death, transfusion) have large scores and are clipped more (on
+ * cohort 7: 0.61 to 0.68 for those, 0.9 for most, 0.88 over the full-weight latents). Under DP a
+ * diagonal entry is noisy (σ = the release's noise over the expected entry: 10% for stroke at
+ * ε = 10), so each latent's share is shrunk towards the mean share of the full-weight latents (one
+ * ratio over dozens of entries), with prior spread KEPT_SHARE_SPREAD, by their precisions. Clamped
+ * to [0.5, 1]. On cohort 7 the mean share came out 0.87 at ε = 10 and 0.82 at ε = 3, and 1.04 at
+ * ε = 1 (clamped to 1): the noisy CDFs there misstate the scores' moments by more than clipping removes.
+ * @example clippedScoreShares(sum, margins, weights, moments, null) // all 1 when no row was clipped
+ */
+export function clippedScoreShares(S: Float64Array, m: CopulaMarginals, weights: ArrayLike<number>, moments: ReadonlyArray<{ mean: number; variance: number }>, noise: (t: number) => number | null): Float64Array {
+  const dl = m.cdfOffsets.length - 1;
+  const defined = definedShares(m);
+  const expected = Float64Array.from({ length: dl }, (_, t) => m.total * (t < defined.length ? defined[t] : 1) * (moments[t].variance + moments[t].mean * moments[t].mean));
+  let observed = 0, total = 0;
+  for (let t = 0; t < dl; t++) if (weights[t] === 1) { observed += S[t * dl + t]; total += expected[t]; }
+  const clamp = (x: number) => Math.min(1, Math.max(0.5, x));
+  const mean = total > 0 ? clamp(observed / total) : 1;
+  return Float64Array.from({ length: dl }, (_, t) => {
+    if (!(expected[t] > 0)) return mean;
+    const own = S[t * dl + t] / expected[t];
+    const sd = noise(t);
+    if (sd === null) return clamp(own);
+    const precision = (expected[t] / sd) ** 2, prior = 1 / KEPT_SHARE_SPREAD ** 2;
+    return clamp((own * precision + mean * prior) / (precision + prior));
+  });
 }
 
 /**
@@ -153,6 +188,7 @@ export function latentCorrelations(weighted: Float64Array, m: CopulaMarginals, n
     const missBoth = Math.min(hi, Math.max(lo, Number.isFinite(both) ? both : lo));
     return n - ma - mb + missBoth;
   };
+  const kept = weights ? clippedScoreShares(S, m, weights, moments, (t) => pairNoise(t, t)) : null;
   const R = new Float64Array(dl * dl);
   const series = new Float64Array(HERMITE_TERMS + 1);
   for (let a = 0; a < dl; a++) {
@@ -165,7 +201,7 @@ export function latentCorrelations(weighted: Float64Array, m: CopulaMarginals, n
       const rows = missLatent[a] === b || !(scale > 0) ? 0 : bothPresent(a, b);
       if (rows < MIN_PAIR_ROWS || (noise !== null && Math.abs(s) < 2 * noise)) continue;
       // The scores' correlation on the pair's rows, with the scores' moments under the CDFs.
-      const r = (s / rows - moments[a].mean * moments[b].mean) / Math.sqrt(moments[a].variance * moments[b].variance);
+      const r = (s / (rows * (kept ? Math.sqrt(kept[a] * kept[b]) : 1)) - moments[a].mean * moments[b].mean) / Math.sqrt(moments[a].variance * moments[b].variance);
       if (!Number.isFinite(r)) continue;
       const firstOrder = Math.max(-0.999, Math.min(0.999, r / scale));
       let se2 = 1 / (scale * scale * rows);

@@ -13,8 +13,8 @@ import { PrivacyLedger } from '../../../src/dp/ledger';
 import { loadModel } from '../../../src/models/model-file';
 import { sampleModel } from '../../../src/models/model-api';
 import { TvaeCoordinatorTask, TvaeSiteTask } from '../../../src/federated/tasks/tvae';
-import { CopulaCoordinatorTask } from '../../../src/federated/tasks/copula';
-import { PANEL_SCORE_WEIGHT } from '../../../src/models/copula/copula-fit';
+import { CopulaCoordinatorTask, CopulaSiteTask } from '../../../src/federated/tasks/copula';
+import { PANEL_SCORE_WEIGHT, squaredScoreClip, type CopulaMarginals } from '../../../src/models/copula/copula-fit';
 import { MarginalCoordinatorTask } from '../../../src/federated/tasks/marginal';
 import { treeOf } from '../../../src/models/marginal/marginal-generator';
 import { CtganCoordinatorTask } from '../../../src/federated/tasks/ctgan';
@@ -285,12 +285,42 @@ test('copula: four rounds (histograms, 1-way, missing counts, correlation) with 
   const corr = task.planRound(3);
   const dl = (Math.sqrt(8 * corr.vectorLength + 1) - 1) / 2;
   expect(Number.isInteger(dl)).toBe(true);
-  const sigma = (corr.plan as { mechanism: { noiseMultiplier: number } }).mechanism.noiseMultiplier;
-  expect(corr.noiseSigmaPerSite).toBeCloseTo((sigma * (2 ** 10 * dl + Math.sqrt(corr.vectorLength))) / Math.sqrt(2), 6);
+  const cp = corr.plan as { mechanism: { noiseMultiplier: number }; rowClip2: number; weights: number[]; margins: CopulaMarginals };
+  // the plan names the squared row clip the noise is for: the rows' expected squared norm from
+  // the released margins (squaredScoreClip), below the worst case Σ w² = dl
+  expect(cp.rowClip2).toBeCloseTo(squaredScoreClip(cp.margins, cp.weights), 12);
+  expect(cp.rowClip2).toBeLessThan(dl);
+  expect(corr.noiseSigmaPerSite).toBeCloseTo((cp.mechanism.noiseMultiplier * (2 ** 10 * cp.rowClip2 + Math.sqrt(corr.vectorLength))) / Math.sqrt(2), 6);
   expect(() => task.finish('/nonexistent/x.hsm')).toThrow(/correlation round/);
   // Without a nullable column there is no missing-count round (and nothing is charged for one).
   const dense = new CopulaCoordinatorTask({ ...base, rounds: 1, schemaHint: { ...schema, columns: schema.columns.map((c) => ({ ...c, nullable: false })) } });
   expect(dense.rounds).toBe(3);
+});
+
+test('copula: a site clips its rows at the plan\u2019s squared row clip; a bad clip is refused', async () => {
+  const dir = tmp();
+  const dataFile = path.join(dir, 'copula-site.arrow'), ledgerFile = path.join(dir, 'copula-site.ledger.json');
+  const rows = sim.patients.select(schema.columns.map((c) => c.name));
+  writeArrowFile(dataFile, rows);
+  const task = new CopulaCoordinatorTask({ ...base, rounds: 1 });
+  const site = new CopulaSiteTask({ site: 'a', dataFile, ledgerFile });
+  for (let r = 0; r < 3; r++) {
+    const p = task.planRound(r);
+    task.absorbRound(r, await site.localVector(p.plan, { round: r, attempt: 0, site: 'a', contributors: 2 }), { round: r, contributors: ['a'], dropped: [] });
+  }
+  const plan = task.planRound(3).plan as { rowClip2: number };
+  const dl = (Math.sqrt(8 * task.planRound(3).vectorLength + 1) - 1) / 2;
+  // the upper triangle's diagonal sums each row's squared scores: at most rows × clip² in all
+  const trace = (v: Float64Array) => { let s = 0, at = 0; for (let a = 0; a < dl; a++) { s += v[at]; at += dl - a; } return s; };
+  // each variant of the plan is a request of its own to a site's ledger: a fresh site each
+  const fresh = (name: string) => new CopulaSiteTask({ site: 'a', dataFile, ledgerFile: path.join(dir, `copula-${name}.ledger.json`) });
+  const tight = await fresh('tight').localVector({ ...plan, rowClip2: 0.5 }, { round: 3, attempt: 0, site: 'a', contributors: 2 });
+  expect(trace(tight)).toBeLessThanOrEqual(rows.numRows * 0.5 + 1e-6);
+  expect(trace(tight)).toBeGreaterThan(rows.numRows * 0.45);
+  const planned = await site.localVector(plan, { round: 3, attempt: 0, site: 'a', contributors: 2 });
+  expect(trace(planned)).toBeLessThanOrEqual(rows.numRows * plan.rowClip2 + 1e-6);
+  expect(trace(planned)).toBeGreaterThan(trace(tight) * 2);
+  for (const bad of [0, -1, 'x', Infinity]) expect(() => fresh(`bad${String(bad)}`).localVector({ ...plan, rowClip2: bad }, { round: 3, attempt: 0, site: 'a', contributors: 2 })).toThrow(/row clip is not a positive number/);
 });
 
 test('copula: an assay panel\u2019s latents are weighted PANEL_SCORE_WEIGHT in the correlation round; the noise follows Σ w²', () => {
@@ -303,13 +333,15 @@ test('copula: an assay panel\u2019s latents are weighted PANEL_SCORE_WEIGHT in t
     task.absorbRound(r, new Float64Array(p.vectorLength).fill(20), { round: r, contributors: ['a', 'b'], dropped: [] });
   }
   const corr = task.planRound(3);
-  const plan = corr.plan as { weights: number[]; mechanism: { noiseMultiplier: number } };
+  const plan = corr.plan as { weights: number[]; mechanism: { noiseMultiplier: number }; rowClip2: number };
   const dl = (Math.sqrt(8 * corr.vectorLength + 1) - 1) / 2;
   expect(dl).toBe(18);
   // value latents in column order (hb_g_dl first), then the missingness latents in the same order
   expect(plan.weights).toEqual([1, ...Array(8).fill(PANEL_SCORE_WEIGHT), 1, ...Array(8).fill(PANEL_SCORE_WEIGHT)]);
-  const clip2 = 2 + 16 * PANEL_SCORE_WEIGHT ** 2;
-  expect(corr.noiseSigmaPerSite).toBeCloseTo((plan.mechanism.noiseMultiplier * (2 ** 10 * clip2 + Math.sqrt(corr.vectorLength))) / Math.sqrt(2), 6);
+  // the noise follows the squared row clip, at most Σ w² (the worst case)
+  expect(plan.rowClip2).toBeGreaterThan(0);
+  expect(plan.rowClip2).toBeLessThanOrEqual(2 + 16 * PANEL_SCORE_WEIGHT ** 2);
+  expect(corr.noiseSigmaPerSite).toBeCloseTo((plan.mechanism.noiseMultiplier * (2 ** 10 * plan.rowClip2 + Math.sqrt(corr.vectorLength))) / Math.sqrt(2), 6);
 });
 
 test('marginal: a missing-count round after the 1-way one; the fitted tree is calibrated to its counts', () => {
