@@ -156,7 +156,7 @@ export class CopulaCoordinatorTask implements CoordinatorTask {
     // The assay panels' latents weighted down, as centrally (public schema metadata).
     const weights = Array.from(copulaScoreWeights(encoders, this.schema, margins));
     const clip2 = squaredScoreClip(margins, weights);
-    // Encoded sensitivity: S·C² (C² = Σ w², the squared row clip) plus at most 1 per coordinate from the rounding.
+    // Encoded sensitivity: S·C² (C² the squared row clip, squaredScoreClip: at most Σ w²) plus at most 1 per coordinate from the rounding.
     const encodedSensitivity = SCORE_SCALE * clip2 + Math.sqrt(length);
     const plan: CopulaPlan = { ...base, encoders, margins, weights, rowClip2: clip2, mechanism: { kind: 'gaussian', noiseMultiplier: this.sigma.correlation, count: 1 }, note: `federated copula ${this.state.federation}: normal-scores correlation (${dl} latents)` };
     return { plan, vectorLength: length, format: { scale: SCORE_SCALE, clip: this.maxSiteRows * clip2 }, noiseSigmaPerSite: this.perSite(stage, encodedSensitivity) };
