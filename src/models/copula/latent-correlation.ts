@@ -125,7 +125,7 @@ export function clippedScoreShares(S: Float64Array, m: CopulaMarginals, weights:
     if (!(expected[t] > 0)) return mean;
     const own = S[t * dl + t] / expected[t];
     const sd = noise(t);
-    if (sd === null) return clamp(own);
+    if (sd === null || !(sd > 0)) return clamp(own); // exact (no release noise)
     const precision = (expected[t] / sd) ** 2, prior = 1 / KEPT_SHARE_SPREAD ** 2;
     return clamp((own * precision + mean * prior) / (precision + prior));
   });

@@ -8,7 +8,7 @@ import { checkV10, checkV5 } from '../../../src/evaluate/clinical';
 import { copulaMarginals, copulaScoreSum, copulaScoreWeights, PANEL_SCORE_WEIGHT, squaredScoreClip } from '../../../src/models/copula/copula-fit';
 import { cellScores, rowScores } from '../../../src/models/copula/copula-scores';
 import { missingCode } from '../../../src/transform/discretiser';
-import { latentCorrelations } from '../../../src/models/copula/latent-correlation';
+import { clippedScoreShares, latentCorrelations, scoreMoments } from '../../../src/models/copula/latent-correlation';
 import { encodeTable, fitDiscretisation } from '../../../src/transform/discretiser';
 import { measureMarginals } from '../../../src/models/marginal/contingency';
 
@@ -81,6 +81,12 @@ describe('DP copula: panel weights', () => {
     const atClip = copulaScoreSum(encoders, codes, rows, m, ones, squaredScoreClip(m, ones)).sum;
     const corrected = latentCorrelations(atClip, m, null, ones), uncorrected = latentCorrelations(atClip, m, null);
     const col = (name: string) => encoders.findIndex((e) => e.column === name);
+    // the shares: below 1 where rows were clipped; a zero noise is exact, as no noise
+    const moments = Array.from({ length: dl }, (_, t) => scoreMoments(m, t));
+    const exactShares = clippedScoreShares(atClip, m, ones, moments, () => null);
+    expect(Array.from(clippedScoreShares(atClip, m, ones, moments, () => 0))).toEqual(Array.from(exactShares));
+    expect(exactShares[col('ldh_u_l')]).toBeLessThan(0.95);
+    expect(Math.min(...exactShares)).toBeGreaterThanOrEqual(0.5);
     for (const [x, y] of [['ldh_u_l', 'retic_pct'], ['hb_g_dl', 'retic_pct'], ['ferritin_ug_l', 'chronic_transfusion'], ['hbf_pct', 'hydroxyurea']]) {
       const k = col(x) * dl + col(y);
       expect(Math.abs(exact[k])).toBeGreaterThan(0.3);
